@@ -1,0 +1,341 @@
+//! Remediation as an append-only history. A finding's status, deadline and version are
+//! always derived by folding its events; nothing is ever edited in place, so the history
+//! is the audit trail a supervisor can show.
+
+use chrono::{DateTime, FixedOffset, NaiveDate};
+use serde::{Deserialize, Serialize};
+
+/// Who did something: the configured display name plus what the host tells us, so that
+/// two supervisors sharing one login are still told apart by where they came from.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct Actor {
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub os_user: Option<String>,
+    /// Client address from `SSH_CLIENT`, when the session came in over SSH.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ssh_client: Option<String>,
+}
+
+impl std::fmt::Display for Actor {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.name)?;
+        match (&self.os_user, &self.ssh_client) {
+            (Some(u), Some(a)) => write!(f, " ({u}@{a})"),
+            (Some(u), None) => write!(f, " ({u})"),
+            (None, Some(a)) => write!(f, " (@{a})"),
+            (None, None) => Ok(()),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum EventKind {
+    /// The finding was reported (first event of every finding).
+    Reported,
+    /// The host unit says it has rectified (已整改).
+    RectificationReported,
+    /// A supervisor re-checked and confirmed the rectification (已复核).
+    Verified,
+    /// The rectification was not accepted; the note holds the reason. Back to open.
+    Rejected,
+    /// A closed finding is opened again.
+    Reopened,
+    /// The deadline moves to `to`.
+    DeadlineExtended { to: NaiveDate },
+    /// No rectification is required (e.g. the account was closed); the note says why.
+    Waived,
+}
+
+impl EventKind {
+    pub fn label(&self) -> &'static str {
+        match self {
+            EventKind::Reported => "reported",
+            EventKind::RectificationReported => "rectification_reported",
+            EventKind::Verified => "verified",
+            EventKind::Rejected => "rejected",
+            EventKind::Reopened => "reopened",
+            EventKind::DeadlineExtended { .. } => "deadline_extended",
+            EventKind::Waived => "waived",
+        }
+    }
+
+    /// Chinese label for tables and the console.
+    pub fn label_zh(&self) -> &'static str {
+        match self {
+            EventKind::Reported => "通报",
+            EventKind::RectificationReported => "报送整改",
+            EventKind::Verified => "复核通过",
+            EventKind::Rejected => "退回",
+            EventKind::Reopened => "重新打开",
+            EventKind::DeadlineExtended { .. } => "延期",
+            EventKind::Waived => "免于整改",
+        }
+    }
+}
+
+/// One entry of a finding's history. (serde cannot deny unknown fields next to a
+/// flattened enum; the store's format version guards against misreading instead.)
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Event {
+    pub finding: String,
+    #[serde(flatten)]
+    pub kind: EventKind,
+    /// When, with the writer's UTC offset.
+    pub at: DateTime<FixedOffset>,
+    pub by: Actor,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+}
+
+/// Derived remediation status.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    /// 待整改
+    Open,
+    /// 已整改待复核
+    Rectified,
+    /// 已复核
+    Verified,
+    /// 免于整改
+    Waived,
+}
+
+impl Status {
+    pub fn parse(text: &str) -> Option<Status> {
+        match text.trim().to_lowercase().as_str() {
+            "open" | "待整改" => Some(Status::Open),
+            "rectified" | "已整改" | "已整改待复核" => Some(Status::Rectified),
+            "verified" | "已复核" => Some(Status::Verified),
+            "waived" | "免于整改" => Some(Status::Waived),
+            _ => None,
+        }
+    }
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Status::Open => "open",
+            Status::Rectified => "rectified",
+            Status::Verified => "verified",
+            Status::Waived => "waived",
+        }
+    }
+    pub fn label_zh(&self) -> &'static str {
+        match self {
+            Status::Open => "待整改",
+            Status::Rectified => "已整改待复核",
+            Status::Verified => "已复核",
+            Status::Waived => "免于整改",
+        }
+    }
+    /// Nothing more is expected of the host unit.
+    pub fn is_closed(&self) -> bool {
+        matches!(self, Status::Verified | Status::Waived)
+    }
+}
+
+/// An event that does not fit the finding's current state.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TransitionError {
+    #[error("finding {finding} is {status}: cannot record {event}")]
+    NotAllowed {
+        finding: String,
+        status: &'static str,
+        event: &'static str,
+    },
+    #[error("{event} needs a reason (--reason / note)")]
+    ReasonRequired { event: &'static str },
+    #[error("new deadline {to} is not after the current deadline {current}")]
+    NotLater { to: NaiveDate, current: NaiveDate },
+    #[error("finding {0} was already reported")]
+    AlreadyReported(String),
+}
+
+/// The state of a finding after folding its events.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FindingState {
+    pub status: Status,
+    pub deadline: Option<NaiveDate>,
+    /// Number of events applied: the version a concurrent writer must have seen.
+    pub version: u32,
+}
+
+impl FindingState {
+    /// A finding before any event, with its deadline from the finding or the round.
+    pub fn new(deadline: Option<NaiveDate>) -> FindingState {
+        FindingState {
+            status: Status::Open,
+            deadline,
+            version: 0,
+        }
+    }
+
+    /// Check that `event` may follow, without changing anything.
+    pub fn check(&self, event: &Event) -> Result<(), TransitionError> {
+        use EventKind as K;
+        use Status as S;
+        let not_allowed = || TransitionError::NotAllowed {
+            finding: event.finding.clone(),
+            status: self.status.as_str(),
+            event: event.kind.label(),
+        };
+        let has_reason = event.note.as_deref().is_some_and(|n| !n.trim().is_empty());
+        match (&event.kind, self.status) {
+            (K::Reported, _) if self.version > 0 => {
+                Err(TransitionError::AlreadyReported(event.finding.clone()))
+            }
+            (K::Reported, _) => Ok(()),
+            (K::RectificationReported, S::Open) => Ok(()),
+            (K::Verified, S::Open | S::Rectified) => Ok(()),
+            (K::Rejected | K::Waived, _) if !has_reason => Err(TransitionError::ReasonRequired {
+                event: event.kind.label(),
+            }),
+            (K::Rejected, S::Rectified) => Ok(()),
+            (K::Reopened, S::Verified | S::Waived) => Ok(()),
+            (K::DeadlineExtended { to }, S::Open | S::Rectified) => match self.deadline {
+                Some(cur) if *to <= cur => Err(TransitionError::NotLater {
+                    to: *to,
+                    current: cur,
+                }),
+                _ => Ok(()),
+            },
+            (K::Waived, S::Open | S::Rectified) => Ok(()),
+            _ => Err(not_allowed()),
+        }
+    }
+
+    /// Apply `event` if it may follow.
+    pub fn apply(&mut self, event: &Event) -> Result<(), TransitionError> {
+        self.check(event)?;
+        match &event.kind {
+            EventKind::Reported => {}
+            EventKind::RectificationReported => self.status = Status::Rectified,
+            EventKind::Verified => self.status = Status::Verified,
+            EventKind::Rejected | EventKind::Reopened => self.status = Status::Open,
+            EventKind::DeadlineExtended { to } => self.deadline = Some(*to),
+            EventKind::Waived => self.status = Status::Waived,
+        }
+        self.version += 1;
+        Ok(())
+    }
+
+    /// Fold a whole history.
+    pub fn derive<'a>(
+        deadline: Option<NaiveDate>,
+        events: impl IntoIterator<Item = &'a Event>,
+    ) -> Result<FindingState, TransitionError> {
+        let mut s = FindingState::new(deadline);
+        for e in events {
+            s.apply(e)?;
+        }
+        Ok(s)
+    }
+
+    /// Days from `as_of` to the deadline: negative when past. `None` without a deadline.
+    pub fn days_left(&self, as_of: NaiveDate) -> Option<i64> {
+        self.deadline.map(|d| (d - as_of).num_days())
+    }
+
+    /// Overdue: still open (the host unit has not reported a rectification) after the
+    /// deadline day. A reported rectification waiting for review is the supervisor's
+    /// backlog, not the host unit's delay.
+    pub fn is_overdue(&self, as_of: NaiveDate) -> bool {
+        self.status == Status::Open && self.days_left(as_of).is_some_and(|d| d < 0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ev(kind: EventKind, note: Option<&str>) -> Event {
+        Event {
+            finding: "2022Q1-0001".into(),
+            kind,
+            at: DateTime::parse_from_rfc3339("2022-04-01T10:00:00+08:00").expect("time"),
+            by: Actor {
+                name: "张三".into(),
+                ..Actor::default()
+            },
+            note: note.map(Into::into),
+        }
+    }
+
+    fn d(s: &str) -> NaiveDate {
+        NaiveDate::parse_from_str(s, "%Y-%m-%d").expect("date")
+    }
+
+    #[test]
+    fn happy_path() {
+        let evs = [
+            ev(EventKind::Reported, None),
+            ev(EventKind::RectificationReported, Some("已恢复更新")),
+            ev(EventKind::Verified, Some("复核通过")),
+        ];
+        let s = FindingState::derive(Some(d("2022-04-27")), &evs).expect("valid");
+        assert_eq!(s.status, Status::Verified);
+        assert_eq!(s.version, 3);
+    }
+
+    #[test]
+    fn rejection_goes_back_to_open_and_needs_reason() {
+        let mut s = FindingState::new(None);
+        s.apply(&ev(EventKind::Reported, None)).expect("report");
+        s.apply(&ev(EventKind::RectificationReported, None)).expect("rect");
+        assert_eq!(
+            s.apply(&ev(EventKind::Rejected, Some("  "))),
+            Err(TransitionError::ReasonRequired { event: "rejected" })
+        );
+        assert_eq!(s.status, Status::Rectified, "failed apply changes nothing");
+        assert_eq!(s.version, 2);
+        s.apply(&ev(EventKind::Rejected, Some("仍未更新"))).expect("reject");
+        assert_eq!(s.status, Status::Open);
+    }
+
+    #[test]
+    fn invalid_transitions_are_refused() {
+        let mut s = FindingState::new(None);
+        s.apply(&ev(EventKind::Reported, None)).expect("report");
+        assert!(s.apply(&ev(EventKind::Reported, None)).is_err());
+        assert!(s.apply(&ev(EventKind::Rejected, Some("x"))).is_err());
+        assert!(s.apply(&ev(EventKind::Reopened, None)).is_err());
+        s.apply(&ev(EventKind::Verified, None)).expect("verify from open");
+        assert!(s.apply(&ev(EventKind::Verified, None)).is_err());
+        assert!(s.apply(&ev(EventKind::Waived, Some("x"))).is_err());
+        s.apply(&ev(EventKind::Reopened, None)).expect("reopen");
+        assert_eq!(s.status, Status::Open);
+        s.apply(&ev(EventKind::Waived, Some("账号已注销"))).expect("waive");
+        assert!(s.status.is_closed());
+    }
+
+    #[test]
+    fn deadline_extension_and_overdue() {
+        let mut s = FindingState::new(Some(d("2022-04-27")));
+        s.apply(&ev(EventKind::Reported, None)).expect("report");
+        assert_eq!(s.days_left(d("2022-04-27")), Some(0));
+        assert!(!s.is_overdue(d("2022-04-27")));
+        assert!(s.is_overdue(d("2022-04-28")));
+        assert!(
+            s.apply(&ev(EventKind::DeadlineExtended { to: d("2022-04-20") }, None))
+                .is_err()
+        );
+        s.apply(&ev(EventKind::DeadlineExtended { to: d("2022-05-10") }, None))
+            .expect("extend");
+        assert_eq!(s.days_left(d("2022-04-28")), Some(12));
+        assert!(!s.is_overdue(d("2022-04-28")));
+        s.apply(&ev(EventKind::RectificationReported, None)).expect("rect");
+        assert!(!s.is_overdue(d("2022-06-01")), "awaiting review is not overdue");
+    }
+
+    #[test]
+    fn event_json_shape_is_stable() {
+        let e = ev(EventKind::DeadlineExtended { to: d("2022-05-10") }, Some("延期"));
+        let json = serde_json::to_string(&e).expect("json");
+        assert!(json.contains("\"kind\":\"deadline_extended\""), "{json}");
+        assert!(json.contains("\"to\":\"2022-05-10\""), "{json}");
+        let back: Event = serde_json::from_str(&json).expect("parse");
+        assert_eq!(back, e);
+    }
+}

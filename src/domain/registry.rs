@@ -1,0 +1,278 @@
+//! The registry in memory: everything a store holds, rebuilt by applying its changes in
+//! order. Every edge (CLI, console, server) reads the same `Registry`, so every figure
+//! comes from the same code.
+
+use std::collections::{HashMap, HashSet};
+
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+
+use super::account::Account;
+use super::event::{Event, EventKind, FindingState, TransitionError};
+use super::finding::Finding;
+use super::region::{Region, RegionTree};
+use super::round::{Round, chronological};
+
+/// One recorded change. A store's journal is a sequence of batches of these; replaying
+/// them in order gives the registry.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "op", rename_all = "snake_case")]
+pub enum Change {
+    /// Create or replace a region (by code).
+    Region(Region),
+    /// Create or replace an account (by id).
+    Account(Account),
+    /// Create or replace a round (by id).
+    Round(Round),
+    /// Add accounts to a sample round's inspected list.
+    Inspected { round: String, accounts: Vec<String> },
+    /// Create a finding; its first event (`reported`) follows in the same batch.
+    Finding(Finding),
+    /// Append to a finding's history.
+    Event(Event),
+}
+
+/// A change that does not fit the registry as it stands.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ApplyError {
+    #[error("unknown region {0:?}")]
+    UnknownRegion(String),
+    #[error("unknown account {0:?}")]
+    UnknownAccount(String),
+    #[error("unknown round {0:?}")]
+    UnknownRound(String),
+    #[error("unknown finding {0:?}")]
+    UnknownFinding(String),
+    #[error("finding {0:?} exists already")]
+    DuplicateFinding(String),
+    #[error("round {round}: sample list applies to sample rounds only")]
+    NotSample { round: String },
+    #[error(transparent)]
+    Transition(#[from] TransitionError),
+}
+
+/// Everything known, with indexes for the questions the screens ask.
+#[derive(Debug, Clone, Default)]
+pub struct Registry {
+    regions: Vec<Region>,
+    region_pos: HashMap<String, usize>,
+    tree: RegionTree,
+    tree_dirty: bool,
+    accounts: Vec<Account>,
+    account_pos: HashMap<String, usize>,
+    /// Region index (into the tree) of each account; valid when the tree is clean.
+    account_region: Vec<usize>,
+    rounds: Vec<Round>,
+    inspected: HashMap<String, HashSet<String>>,
+    findings: Vec<Finding>,
+    finding_pos: HashMap<String, usize>,
+    finding_keys: HashMap<(String, String, String), usize>,
+    events: Vec<Vec<Event>>,
+    states: Vec<FindingState>,
+    findings_per_round: HashMap<String, usize>,
+}
+
+impl Registry {
+    pub fn new() -> Registry {
+        Registry::default()
+    }
+
+    /// Apply a batch of changes, then rebuild the indexes once. On error the registry
+    /// may hold part of the batch: callers apply to a working copy and discard it.
+    pub fn apply_all<'a>(
+        &mut self,
+        changes: impl IntoIterator<Item = &'a Change>,
+    ) -> Result<(), ApplyError> {
+        for c in changes {
+            self.apply(c)?;
+        }
+        self.reindex();
+        Ok(())
+    }
+
+    /// Apply one change. Call [`Registry::reindex`] after a run of region changes.
+    pub fn apply(&mut self, change: &Change) -> Result<(), ApplyError> {
+        match change {
+            Change::Region(r) => {
+                if let Some(parent) = &r.parent
+                    && !self.region_pos.contains_key(parent)
+                {
+                    return Err(ApplyError::UnknownRegion(parent.clone()));
+                }
+                match self.region_pos.get(&r.code) {
+                    Some(&i) => self.regions[i] = r.clone(),
+                    None => {
+                        self.region_pos.insert(r.code.clone(), self.regions.len());
+                        self.regions.push(r.clone());
+                    }
+                }
+                self.tree_dirty = true;
+            }
+            Change::Account(a) => {
+                if !self.region_pos.contains_key(&a.region) {
+                    return Err(ApplyError::UnknownRegion(a.region.clone()));
+                }
+                let region_idx = self.region_pos[&a.region];
+                match self.account_pos.get(&a.id) {
+                    Some(&i) => {
+                        self.accounts[i] = a.clone();
+                        self.account_region[i] = region_idx;
+                    }
+                    None => {
+                        self.account_pos.insert(a.id.clone(), self.accounts.len());
+                        self.accounts.push(a.clone());
+                        self.account_region.push(region_idx);
+                    }
+                }
+            }
+            Change::Round(r) => match self.rounds.iter_mut().find(|x| x.id == r.id) {
+                Some(x) => *x = r.clone(),
+                None => {
+                    self.rounds.push(r.clone());
+                    chronological(&mut self.rounds);
+                }
+            },
+            Change::Inspected { round, accounts } => {
+                let r = self
+                    .round(round)
+                    .ok_or_else(|| ApplyError::UnknownRound(round.clone()))?;
+                if r.mode != super::round::RoundMode::Sample {
+                    return Err(ApplyError::NotSample {
+                        round: round.clone(),
+                    });
+                }
+                if let Some(a) = accounts.iter().find(|a| !self.account_pos.contains_key(*a)) {
+                    return Err(ApplyError::UnknownAccount(a.clone()));
+                }
+                self.inspected
+                    .entry(round.clone())
+                    .or_default()
+                    .extend(accounts.iter().cloned());
+            }
+            Change::Finding(f) => {
+                let round = self
+                    .round(&f.round)
+                    .ok_or_else(|| ApplyError::UnknownRound(f.round.clone()))?;
+                let deadline = f.deadline.or(round.deadline);
+                if !self.account_pos.contains_key(&f.account) {
+                    return Err(ApplyError::UnknownAccount(f.account.clone()));
+                }
+                if self.finding_pos.contains_key(&f.id) {
+                    return Err(ApplyError::DuplicateFinding(f.id.clone()));
+                }
+                let key = (f.round.clone(), f.account.clone(), f.indicator.clone());
+                if self.finding_keys.contains_key(&key) {
+                    return Err(ApplyError::DuplicateFinding(f.id.clone()));
+                }
+                let i = self.findings.len();
+                self.finding_pos.insert(f.id.clone(), i);
+                self.finding_keys.insert(key, i);
+                *self.findings_per_round.entry(f.round.clone()).or_default() += 1;
+                self.findings.push(f.clone());
+                self.events.push(Vec::new());
+                self.states.push(FindingState::new(deadline));
+            }
+            Change::Event(e) => {
+                let &i = self
+                    .finding_pos
+                    .get(&e.finding)
+                    .ok_or_else(|| ApplyError::UnknownFinding(e.finding.clone()))?;
+                self.states[i].apply(e)?;
+                self.events[i].push(e.clone());
+            }
+        }
+        Ok(())
+    }
+
+    /// Rebuild the region index after region changes.
+    pub fn reindex(&mut self) {
+        if !self.tree_dirty {
+            return;
+        }
+        self.tree = RegionTree::new(self.regions.clone());
+        self.tree_dirty = false;
+    }
+
+    // ------------------------------------------------------------------ reading
+
+    pub fn tree(&self) -> &RegionTree {
+        &self.tree
+    }
+    pub fn regions(&self) -> &[Region] {
+        &self.regions
+    }
+    pub fn root_region(&self) -> Option<&Region> {
+        (!self.tree.is_empty()).then(|| self.tree.get(self.tree.root()))
+    }
+    pub fn accounts(&self) -> &[Account] {
+        &self.accounts
+    }
+    pub fn account(&self, id: &str) -> Option<&Account> {
+        self.account_pos.get(id).map(|&i| &self.accounts[i])
+    }
+    pub fn account_index(&self, id: &str) -> Option<usize> {
+        self.account_pos.get(id).copied()
+    }
+    /// Tree index of the account at position `idx`.
+    pub fn account_region(&self, idx: usize) -> usize {
+        self.account_region[idx]
+    }
+    /// Oldest first, newest last.
+    pub fn rounds(&self) -> &[Round] {
+        &self.rounds
+    }
+    pub fn round(&self, id: &str) -> Option<&Round> {
+        self.rounds.iter().find(|r| r.id == id)
+    }
+    /// The round before `id` in time, for trends.
+    pub fn previous_round(&self, id: &str) -> Option<&Round> {
+        let pos = self.rounds.iter().position(|r| r.id == id)?;
+        pos.checked_sub(1).map(|p| &self.rounds[p])
+    }
+    pub fn latest_round(&self) -> Option<&Round> {
+        self.rounds.last()
+    }
+    /// The sample list of a round (empty for full rounds).
+    pub fn inspected_list(&self, round: &str) -> Option<&HashSet<String>> {
+        self.inspected.get(round)
+    }
+    pub fn findings(&self) -> &[Finding] {
+        &self.findings
+    }
+    pub fn finding(&self, id: &str) -> Option<&Finding> {
+        self.finding_pos.get(id).map(|&i| &self.findings[i])
+    }
+    pub fn finding_index(&self, id: &str) -> Option<usize> {
+        self.finding_pos.get(id).copied()
+    }
+    /// The finding with this natural key, if any (idempotent imports and rules).
+    pub fn finding_by_key(&self, round: &str, account: &str, indicator: &str) -> Option<&Finding> {
+        self.finding_keys
+            .get(&(round.to_string(), account.to_string(), indicator.to_string()))
+            .map(|&i| &self.findings[i])
+    }
+    pub fn state(&self, idx: usize) -> &FindingState {
+        &self.states[idx]
+    }
+    pub fn history(&self, idx: usize) -> &[Event] {
+        &self.events[idx]
+    }
+    /// Number of findings a round has, for numbering the next one.
+    pub fn finding_count(&self, round: &str) -> usize {
+        self.findings_per_round.get(round).copied().unwrap_or(0)
+    }
+    /// Findings of an account across all rounds (repeat offenders).
+    pub fn findings_of_account(&self, account: &str) -> Vec<usize> {
+        (0..self.findings.len())
+            .filter(|&i| self.findings[i].account == account)
+            .collect()
+    }
+    /// Effective deadline of a finding after extensions.
+    pub fn deadline(&self, idx: usize) -> Option<NaiveDate> {
+        self.states[idx].deadline
+    }
+    /// Was the last event of this kind? (used by the console to label rows)
+    pub fn last_event(&self, idx: usize) -> Option<&EventKind> {
+        self.events[idx].last().map(|e| &e.kind)
+    }
+}

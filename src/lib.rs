@@ -1,0 +1,16 @@
+//! govcheck: supervision of government websites and government new-media accounts
+//! (政务新媒体) against the national indicators of 国办秘函〔2019〕19号.
+//!
+//! Layers point inward only:
+//! - [`domain`]: pure types and rules (regions, accounts, rounds, findings, events,
+//!   figures, deadlines). No I/O, no UI.
+//! - [`store`]: the one registry interface and its implementations (local files).
+//! - [`cli`] (and later `tui`, `server`): the edges that people and scripts use.
+//!
+//! [`settings`] reads the user's configuration; it sits beside `store` and is used by
+//! the edges only.
+
+pub mod cli;
+pub mod domain;
+pub mod settings;
+pub mod store;
