@@ -1,1 +1,245 @@
-//! settings
+//! The user's configuration: a TOML file in the config directory, over the documented
+//! defaults in `config/default.toml`. A bad file is refused whole, with the line and
+//! key, so the console never starts half-configured.
+
+use std::path::{Path, PathBuf};
+
+use chrono_tz::Tz;
+use serde::Deserialize;
+
+use crate::domain::text::line_col;
+
+/// The documented defaults, compiled in.
+pub const DEFAULT_CONFIG: &str = include_str!("../config/default.toml");
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Settings {
+    #[serde(default)]
+    pub source: String,
+    #[serde(default)]
+    pub name: String,
+    #[serde(default = "default_tz")]
+    pub timezone: String,
+    #[serde(default)]
+    pub rules: Rules,
+    #[serde(default)]
+    pub display: Display,
+    /// Key map overrides, interpreted by the console.
+    #[serde(default)]
+    pub keys: toml::Table,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Rules {
+    #[serde(default = "default_warn")]
+    pub warn_after_days: i64,
+}
+
+impl Default for Rules {
+    fn default() -> Self {
+        Rules {
+            warn_after_days: default_warn(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Display {
+    #[serde(default = "default_lang")]
+    pub language: String,
+    #[serde(default)]
+    pub ascii: bool,
+    #[serde(default)]
+    pub mouse: bool,
+    #[serde(default = "default_due_soon")]
+    pub due_soon_days: i64,
+    #[serde(default = "default_good")]
+    pub good_rate: f64,
+    #[serde(default = "default_warn_rate")]
+    pub warn_rate: f64,
+}
+
+impl Default for Display {
+    fn default() -> Self {
+        Display {
+            language: default_lang(),
+            ascii: false,
+            mouse: false,
+            due_soon_days: default_due_soon(),
+            good_rate: default_good(),
+            warn_rate: default_warn_rate(),
+        }
+    }
+}
+
+fn default_tz() -> String {
+    "Asia/Shanghai".into()
+}
+fn default_warn() -> i64 {
+    10
+}
+fn default_lang() -> String {
+    "zh".into()
+}
+fn default_due_soon() -> i64 {
+    3
+}
+fn default_good() -> f64 {
+    100.0
+}
+fn default_warn_rate() -> f64 {
+    99.0
+}
+
+/// A configuration file that cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum SettingsError {
+    #[error("{}, line {line}, column {column}: {message}", path.display())]
+    Invalid {
+        path: PathBuf,
+        line: usize,
+        column: usize,
+        message: String,
+    },
+    #[error("{}: {source}", path.display())]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+}
+
+impl Settings {
+    /// Parse a configuration text; `path` is only for messages.
+    pub fn parse(path: &Path, text: &str) -> Result<Settings, SettingsError> {
+        let s: Settings = toml::from_str(text).map_err(|e| {
+            let (line, column) = e.span().map_or((1, 1), |sp| line_col(text, sp.start));
+            SettingsError::Invalid {
+                path: path.to_path_buf(),
+                line,
+                column,
+                message: e.message().to_string(),
+            }
+        })?;
+        let locate = |key: &str| text.find(key).map_or((1, 1), |o| line_col(text, o));
+        if s.timezone.parse::<Tz>().is_err() {
+            let (line, column) = locate("timezone");
+            return Err(SettingsError::Invalid {
+                path: path.to_path_buf(),
+                line,
+                column,
+                message: format!("unknown time zone {:?} (e.g. Asia/Shanghai)", s.timezone),
+            });
+        }
+        if !matches!(s.display.language.as_str(), "zh" | "en") {
+            let (line, column) = locate("language");
+            return Err(SettingsError::Invalid {
+                path: path.to_path_buf(),
+                line,
+                column,
+                message: format!("language {:?} is not zh or en", s.display.language),
+            });
+        }
+        Ok(s)
+    }
+
+    /// The defaults alone.
+    pub fn defaults() -> Settings {
+        // The built-in file is tested (`defaults_parse`).
+        Settings::parse(Path::new("config/default.toml"), DEFAULT_CONFIG)
+            .expect("built-in default config is valid")
+    }
+
+    /// Read `path` if it exists, else the defaults.
+    pub fn load(path: &Path) -> Result<Settings, SettingsError> {
+        match std::fs::read_to_string(path) {
+            Ok(text) => Settings::parse(path, &text),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Settings::defaults()),
+            Err(e) => Err(SettingsError::Io {
+                path: path.to_path_buf(),
+                source: e,
+            }),
+        }
+    }
+
+    pub fn tz(&self) -> Tz {
+        self.timezone.parse().unwrap_or(chrono_tz::Asia::Shanghai)
+    }
+}
+
+/// Where govcheck keeps things on this host, from the platform's conventions (XDG on
+/// Linux), overridable with `GOVCHECK_CONFIG_DIR` / `GOVCHECK_DATA_DIR` for tests and
+/// shared installs.
+#[derive(Debug, Clone)]
+pub struct Dirs {
+    pub config: PathBuf,
+    pub data: PathBuf,
+    pub cache: PathBuf,
+    pub state: PathBuf,
+}
+
+impl Dirs {
+    pub fn discover() -> Dirs {
+        let pd = directories::ProjectDirs::from("cn.gov", "govcheck", "govcheck");
+        let fallback = std::env::temp_dir().join("govcheck");
+        let from_env = |var: &str| std::env::var_os(var).map(PathBuf::from);
+        let config = from_env("GOVCHECK_CONFIG_DIR")
+            .or_else(|| pd.as_ref().map(|p| p.config_dir().to_path_buf()))
+            .unwrap_or_else(|| fallback.join("config"));
+        let data = from_env("GOVCHECK_DATA_DIR")
+            .or_else(|| pd.as_ref().map(|p| p.data_dir().join("store")))
+            .unwrap_or_else(|| fallback.join("store"));
+        let cache = pd
+            .as_ref()
+            .map(|p| p.cache_dir().to_path_buf())
+            .unwrap_or_else(|| fallback.join("cache"));
+        let state = pd
+            .as_ref()
+            .and_then(|p| p.state_dir().map(Path::to_path_buf))
+            .unwrap_or_else(|| cache.clone());
+        Dirs {
+            config,
+            data,
+            cache,
+            state,
+        }
+    }
+
+    pub fn config_file(&self) -> PathBuf {
+        self.config.join("config.toml")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_parse() {
+        let s = Settings::defaults();
+        assert_eq!(s.rules.warn_after_days, 10);
+        assert_eq!(s.tz(), chrono_tz::Asia::Shanghai);
+        assert!(!s.display.mouse);
+    }
+
+    #[test]
+    fn unknown_key_names_line() {
+        let err = Settings::parse(
+            Path::new("c.toml"),
+            "name = \"李四\"\n[display]\nasci = true\n",
+        )
+        .expect_err("typo");
+        let msg = err.to_string();
+        assert!(msg.contains("c.toml, line 3"), "{msg}");
+        assert!(msg.contains("asci"), "{msg}");
+    }
+
+    #[test]
+    fn bad_timezone_is_refused() {
+        let err =
+            Settings::parse(Path::new("c.toml"), "\ntimezone = \"Mars/Base\"\n").expect_err("tz");
+        assert!(err.to_string().contains("line 2"), "{err}");
+    }
+}

@@ -1,1 +1,245 @@
-//! cli
+//! The command line: the non-interactive commands for scripts and cron, and the entry
+//! to the console. Parses arguments, builds the context, dispatches; each command lives
+//! in a module named for what it does.
+
+pub mod actions;
+pub mod context;
+pub mod output;
+pub mod report;
+pub mod setup;
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+
+pub use context::Context;
+use output::Format;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "govcheck",
+    version,
+    about = "Supervision console for government websites and new-media accounts (政务新媒体)",
+    long_about = "Without a command, opens the full-screen console on the configured store \
+                  (on first run, the embedded Zhejiang 2022 Q1 demo)."
+)]
+pub struct Cli {
+    /// Store directory (default: the configured source, else the user's data dir).
+    #[arg(long, global = true, value_name = "DIR")]
+    pub data: Option<PathBuf>,
+    /// Review as of this day (YYYY-MM-DD): deadlines, overdue and warnings as they stood.
+    #[arg(long, global = true, value_name = "DATE")]
+    pub as_of: Option<String>,
+    /// Configuration file (default: config.toml in the user's config dir).
+    #[arg(long, global = true, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Create a store; --demo fills it with the Zhejiang 2022 Q1 round.
+    Init {
+        #[arg(long)]
+        demo: bool,
+        /// Name of the root region of a new empty store.
+        #[arg(long, default_value = "全国")]
+        root_name: String,
+        /// Code of the root region of a new empty store.
+        #[arg(long, default_value = "100000")]
+        root_code: String,
+    },
+    /// Import CSV files (regions, accounts, rounds, inspected, findings, posts).
+    Import {
+        #[arg(required = true, value_name = "FILE")]
+        files: Vec<PathBuf>,
+    },
+    /// Per-region table of a round: children of the region, then the total.
+    Summary {
+        #[arg(long)]
+        round: String,
+        #[arg(long)]
+        region: Option<String>,
+        #[arg(long, value_enum, default_value_t)]
+        format: Format,
+    },
+    /// Registered accounts.
+    Accounts {
+        #[arg(long)]
+        region: Option<String>,
+        /// Chinese text, pinyin or pinyin initials (tzsf finds 台州司法).
+        #[arg(long)]
+        search: Option<String>,
+        #[arg(long, value_enum, default_value_t)]
+        format: Format,
+    },
+    /// Inspection rounds, newest last.
+    Rounds {
+        #[arg(long, value_enum, default_value_t)]
+        format: Format,
+    },
+    /// Findings of a round.
+    Findings {
+        #[arg(long)]
+        round: String,
+        #[arg(long)]
+        region: Option<String>,
+        #[arg(long, value_parser = ["open", "rectified", "verified", "waived"])]
+        status: Option<String>,
+        #[arg(long, value_enum, default_value_t)]
+        format: Format,
+    },
+    /// Record that a rectification was re-checked and verified (已复核).
+    Verify {
+        finding: String,
+        #[arg(long)]
+        note: Option<String>,
+    },
+    /// Reject a reported rectification; the finding goes back to open.
+    Reject {
+        finding: String,
+        #[arg(long)]
+        reason: String,
+    },
+    /// Record that the host unit reported its rectification (已整改).
+    Rectified {
+        finding: String,
+        #[arg(long)]
+        note: Option<String>,
+    },
+    /// Reopen a verified or waived finding.
+    Reopen {
+        finding: String,
+        #[arg(long)]
+        note: Option<String>,
+    },
+    /// Move a finding's deadline later.
+    Extend {
+        finding: String,
+        /// New deadline (YYYY-MM-DD).
+        #[arg(long)]
+        to: String,
+        #[arg(long)]
+        note: Option<String>,
+    },
+    /// Waive a finding (no rectification required, e.g. the account was closed).
+    Waive {
+        finding: String,
+        #[arg(long)]
+        reason: String,
+    },
+    /// A finding's full history: who did what, when.
+    History {
+        finding: String,
+        #[arg(long, value_enum, default_value_t)]
+        format: Format,
+    },
+    /// Run the automatic rules (监测点前两周未更新) and record new findings; idempotent.
+    Check {
+        #[arg(long)]
+        round: String,
+    },
+    /// Early warning: accounts drifting towards the two-week line.
+    Warnings {
+        #[arg(long)]
+        round: String,
+        /// Days without a post that trigger a warning (default from config: 10).
+        #[arg(long)]
+        days: Option<i64>,
+        #[arg(long, value_enum, default_value_t)]
+        format: Format,
+    },
+    /// Generate a synthetic national dataset for benchmarks (deterministic per seed).
+    Demo {
+        #[arg(long)]
+        accounts: usize,
+        #[arg(long)]
+        out: PathBuf,
+        /// Write the import CSV files instead of a store.
+        #[arg(long)]
+        csv: bool,
+        #[arg(long, default_value_t = 42)]
+        seed: u64,
+    },
+    /// Print where configuration, data, cache and logs live.
+    Paths,
+}
+
+/// Run the command line; returns the process exit code.
+pub fn run() -> i32 {
+    let cli = Cli::parse();
+    match dispatch(cli) {
+        Ok(code) => code,
+        Err(e) => {
+            let msg = format!("{e:#}");
+            eprintln!("govcheck: {}", crate::domain::text::sanitize(&msg));
+            1
+        }
+    }
+}
+
+fn dispatch(cli: Cli) -> anyhow::Result<i32> {
+    let ctx = Context::new(&cli)?;
+    let Some(command) = cli.command else {
+        return setup::console(&ctx);
+    };
+    match command {
+        Command::Init {
+            demo,
+            root_name,
+            root_code,
+        } => setup::init(&ctx, demo, &root_name, &root_code),
+        Command::Import { files } => setup::import_files(&ctx, &files),
+        Command::Summary {
+            round,
+            region,
+            format,
+        } => report::summary(&ctx, &round, region.as_deref(), format),
+        Command::Accounts {
+            region,
+            search,
+            format,
+        } => report::accounts(&ctx, region.as_deref(), search.as_deref(), format),
+        Command::Rounds { format } => report::rounds(&ctx, format),
+        Command::Findings {
+            round,
+            region,
+            status,
+            format,
+        } => report::findings(&ctx, &round, region.as_deref(), status.as_deref(), format),
+        Command::Verify { finding, note } => {
+            actions::record(&ctx, &finding, actions::Act::Verify, note)
+        }
+        Command::Reject { finding, reason } => {
+            actions::record(&ctx, &finding, actions::Act::Reject, Some(reason))
+        }
+        Command::Rectified { finding, note } => {
+            actions::record(&ctx, &finding, actions::Act::Rectified, note)
+        }
+        Command::Reopen { finding, note } => {
+            actions::record(&ctx, &finding, actions::Act::Reopen, note)
+        }
+        Command::Extend { finding, to, note } => {
+            let to = context::parse_day(&to, "--to")?;
+            actions::record(&ctx, &finding, actions::Act::Extend(to), note)
+        }
+        Command::Waive { finding, reason } => {
+            actions::record(&ctx, &finding, actions::Act::Waive, Some(reason))
+        }
+        Command::History { finding, format } => report::history(&ctx, &finding, format),
+        Command::Check { round } => actions::check(&ctx, &round),
+        Command::Warnings {
+            round,
+            days,
+            format,
+        } => report::warnings(&ctx, &round, days, format),
+        Command::Demo {
+            accounts,
+            out,
+            csv,
+            seed,
+        } => setup::synthetic(&ctx, accounts, &out, csv, seed),
+        Command::Paths => setup::paths(&ctx),
+    }
+}

@@ -129,7 +129,10 @@ mod tests {
     #[test]
     fn status_words() {
         assert_eq!(AccountStatus::parse("注销"), Some(AccountStatus::Closed));
-        assert_eq!(AccountStatus::parse("Operating"), Some(AccountStatus::Operating));
+        assert_eq!(
+            AccountStatus::parse("Operating"),
+            Some(AccountStatus::Operating)
+        );
         assert_eq!(AccountStatus::parse("x"), None);
     }
 }

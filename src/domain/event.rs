@@ -283,14 +283,16 @@ mod tests {
     fn rejection_goes_back_to_open_and_needs_reason() {
         let mut s = FindingState::new(None);
         s.apply(&ev(EventKind::Reported, None)).expect("report");
-        s.apply(&ev(EventKind::RectificationReported, None)).expect("rect");
+        s.apply(&ev(EventKind::RectificationReported, None))
+            .expect("rect");
         assert_eq!(
             s.apply(&ev(EventKind::Rejected, Some("  "))),
             Err(TransitionError::ReasonRequired { event: "rejected" })
         );
         assert_eq!(s.status, Status::Rectified, "failed apply changes nothing");
         assert_eq!(s.version, 2);
-        s.apply(&ev(EventKind::Rejected, Some("仍未更新"))).expect("reject");
+        s.apply(&ev(EventKind::Rejected, Some("仍未更新")))
+            .expect("reject");
         assert_eq!(s.status, Status::Open);
     }
 
@@ -301,12 +303,14 @@ mod tests {
         assert!(s.apply(&ev(EventKind::Reported, None)).is_err());
         assert!(s.apply(&ev(EventKind::Rejected, Some("x"))).is_err());
         assert!(s.apply(&ev(EventKind::Reopened, None)).is_err());
-        s.apply(&ev(EventKind::Verified, None)).expect("verify from open");
+        s.apply(&ev(EventKind::Verified, None))
+            .expect("verify from open");
         assert!(s.apply(&ev(EventKind::Verified, None)).is_err());
         assert!(s.apply(&ev(EventKind::Waived, Some("x"))).is_err());
         s.apply(&ev(EventKind::Reopened, None)).expect("reopen");
         assert_eq!(s.status, Status::Open);
-        s.apply(&ev(EventKind::Waived, Some("账号已注销"))).expect("waive");
+        s.apply(&ev(EventKind::Waived, Some("账号已注销")))
+            .expect("waive");
         assert!(s.status.is_closed());
     }
 
@@ -318,20 +322,39 @@ mod tests {
         assert!(!s.is_overdue(d("2022-04-27")));
         assert!(s.is_overdue(d("2022-04-28")));
         assert!(
-            s.apply(&ev(EventKind::DeadlineExtended { to: d("2022-04-20") }, None))
-                .is_err()
+            s.apply(&ev(
+                EventKind::DeadlineExtended {
+                    to: d("2022-04-20")
+                },
+                None
+            ))
+            .is_err()
         );
-        s.apply(&ev(EventKind::DeadlineExtended { to: d("2022-05-10") }, None))
-            .expect("extend");
+        s.apply(&ev(
+            EventKind::DeadlineExtended {
+                to: d("2022-05-10"),
+            },
+            None,
+        ))
+        .expect("extend");
         assert_eq!(s.days_left(d("2022-04-28")), Some(12));
         assert!(!s.is_overdue(d("2022-04-28")));
-        s.apply(&ev(EventKind::RectificationReported, None)).expect("rect");
-        assert!(!s.is_overdue(d("2022-06-01")), "awaiting review is not overdue");
+        s.apply(&ev(EventKind::RectificationReported, None))
+            .expect("rect");
+        assert!(
+            !s.is_overdue(d("2022-06-01")),
+            "awaiting review is not overdue"
+        );
     }
 
     #[test]
     fn event_json_shape_is_stable() {
-        let e = ev(EventKind::DeadlineExtended { to: d("2022-05-10") }, Some("延期"));
+        let e = ev(
+            EventKind::DeadlineExtended {
+                to: d("2022-05-10"),
+            },
+            Some("延期"),
+        );
         let json = serde_json::to_string(&e).expect("json");
         assert!(json.contains("\"kind\":\"deadline_extended\""), "{json}");
         assert!(json.contains("\"to\":\"2022-05-10\""), "{json}");

@@ -215,7 +215,8 @@ pub fn summarize(
         if region_idx == scope {
             Some(own_slot)
         } else {
-            tree.child_under(scope, region_idx).and_then(|c| slot_of.get(&c).copied())
+            tree.child_under(scope, region_idx)
+                .and_then(|c| slot_of.get(&c).copied())
         }
     };
 

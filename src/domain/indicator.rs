@@ -233,9 +233,15 @@ mod tests {
     #[test]
     fn notice_spellings_map_to_one_indicator() {
         let c = Catalogue::builtin();
-        let a = c.match_problem("监测点前两周未更新").map(|i| i.code.clone());
-        let b = c.match_problem("监测点前两周无更新").map(|i| i.code.clone());
-        let d = c.match_problem(" 监测时间点前2周内无更新 ").map(|i| i.code.clone());
+        let a = c
+            .match_problem("监测点前两周未更新")
+            .map(|i| i.code.clone());
+        let b = c
+            .match_problem("监测点前两周无更新")
+            .map(|i| i.code.clone());
+        let d = c
+            .match_problem(" 监测时间点前2周内无更新 ")
+            .map(|i| i.code.clone());
         assert_eq!(a.as_deref(), Some("nm.no-update-2w"));
         assert_eq!(a, b);
         assert_eq!(a, d);
@@ -249,9 +255,18 @@ mod tests {
     #[test]
     fn platform_aliases() {
         let c = Catalogue::builtin();
-        assert_eq!(c.canonical_platform("B站").map(|p| p.name.as_str()), Some("哔哩哔哩"));
-        assert_eq!(c.canonical_platform("头条号").map(|p| p.name.as_str()), Some("今日头条"));
-        assert_eq!(c.canonical_platform("WeChat").map(|p| p.name.as_str()), Some("微信公众号"));
+        assert_eq!(
+            c.canonical_platform("B站").map(|p| p.name.as_str()),
+            Some("哔哩哔哩")
+        );
+        assert_eq!(
+            c.canonical_platform("头条号").map(|p| p.name.as_str()),
+            Some("今日头条")
+        );
+        assert_eq!(
+            c.canonical_platform("WeChat").map(|p| p.name.as_str()),
+            Some("微信公众号")
+        );
         assert!(c.is_website("政府网站"));
         assert!(!c.is_website("抖音"));
     }

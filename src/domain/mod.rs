@@ -7,6 +7,7 @@ pub mod event;
 pub mod figures;
 pub mod finding;
 pub mod indicator;
+pub mod listing;
 pub mod rate;
 pub mod region;
 pub mod registry;

@@ -87,7 +87,11 @@ pub fn parse_percent(text: &str) -> Option<u64> {
         return None;
     }
     let i: u64 = int.parse().ok()?;
-    let mut f: u64 = if frac.is_empty() { 0 } else { frac.parse().ok()? };
+    let mut f: u64 = if frac.is_empty() {
+        0
+    } else {
+        frac.parse().ok()?
+    };
     if frac.len() == 1 {
         f *= 10;
     }

@@ -255,7 +255,10 @@ mod tests {
         assert_eq!(t.resolve("全国/江苏省/南京市/鼓楼区"), Ok(3));
         assert_eq!(t.resolve("320106"), Ok(3));
         assert_eq!(t.resolve("南京市"), Ok(2));
-        assert!(matches!(t.resolve("杭州市"), Err(RegionLookupError::NotFound(_))));
+        assert!(matches!(
+            t.resolve("杭州市"),
+            Err(RegionLookupError::NotFound(_))
+        ));
     }
 
     #[test]

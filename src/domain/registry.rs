@@ -25,7 +25,10 @@ pub enum Change {
     /// Create or replace a round (by id).
     Round(Round),
     /// Add accounts to a sample round's inspected list.
-    Inspected { round: String, accounts: Vec<String> },
+    Inspected {
+        round: String,
+        accounts: Vec<String>,
+    },
     /// Create a finding; its first event (`reported`) follows in the same batch.
     Finding(Finding),
     /// Append to a finding's history.
@@ -79,9 +82,9 @@ impl Registry {
 
     /// Apply a batch of changes, then rebuild the indexes once. On error the registry
     /// may hold part of the batch: callers apply to a working copy and discard it.
-    pub fn apply_all<'a>(
+    pub fn apply_all(
         &mut self,
-        changes: impl IntoIterator<Item = &'a Change>,
+        changes: impl IntoIterator<Item = Change>,
     ) -> Result<(), ApplyError> {
         for c in changes {
             self.apply(c)?;
@@ -91,7 +94,9 @@ impl Registry {
     }
 
     /// Apply one change. Call [`Registry::reindex`] after a run of region changes.
-    pub fn apply(&mut self, change: &Change) -> Result<(), ApplyError> {
+    /// Changes are taken by value: a national registry replays 150,000 accounts on every
+    /// start, and cloning them would double the load time.
+    pub fn apply(&mut self, change: Change) -> Result<(), ApplyError> {
         match change {
             Change::Region(r) => {
                 if let Some(parent) = &r.parent
@@ -100,10 +105,10 @@ impl Registry {
                     return Err(ApplyError::UnknownRegion(parent.clone()));
                 }
                 match self.region_pos.get(&r.code) {
-                    Some(&i) => self.regions[i] = r.clone(),
+                    Some(&i) => self.regions[i] = r,
                     None => {
                         self.region_pos.insert(r.code.clone(), self.regions.len());
-                        self.regions.push(r.clone());
+                        self.regions.push(r);
                     }
                 }
                 self.tree_dirty = true;
@@ -115,39 +120,34 @@ impl Registry {
                 let region_idx = self.region_pos[&a.region];
                 match self.account_pos.get(&a.id) {
                     Some(&i) => {
-                        self.accounts[i] = a.clone();
+                        self.accounts[i] = a;
                         self.account_region[i] = region_idx;
                     }
                     None => {
                         self.account_pos.insert(a.id.clone(), self.accounts.len());
-                        self.accounts.push(a.clone());
+                        self.accounts.push(a);
                         self.account_region.push(region_idx);
                     }
                 }
             }
             Change::Round(r) => match self.rounds.iter_mut().find(|x| x.id == r.id) {
-                Some(x) => *x = r.clone(),
+                Some(x) => *x = r,
                 None => {
-                    self.rounds.push(r.clone());
+                    self.rounds.push(r);
                     chronological(&mut self.rounds);
                 }
             },
             Change::Inspected { round, accounts } => {
                 let r = self
-                    .round(round)
+                    .round(&round)
                     .ok_or_else(|| ApplyError::UnknownRound(round.clone()))?;
                 if r.mode != super::round::RoundMode::Sample {
-                    return Err(ApplyError::NotSample {
-                        round: round.clone(),
-                    });
+                    return Err(ApplyError::NotSample { round });
                 }
                 if let Some(a) = accounts.iter().find(|a| !self.account_pos.contains_key(*a)) {
                     return Err(ApplyError::UnknownAccount(a.clone()));
                 }
-                self.inspected
-                    .entry(round.clone())
-                    .or_default()
-                    .extend(accounts.iter().cloned());
+                self.inspected.entry(round).or_default().extend(accounts);
             }
             Change::Finding(f) => {
                 let round = self
@@ -168,7 +168,7 @@ impl Registry {
                 self.finding_pos.insert(f.id.clone(), i);
                 self.finding_keys.insert(key, i);
                 *self.findings_per_round.entry(f.round.clone()).or_default() += 1;
-                self.findings.push(f.clone());
+                self.findings.push(f);
                 self.events.push(Vec::new());
                 self.states.push(FindingState::new(deadline));
             }
@@ -177,8 +177,8 @@ impl Registry {
                     .finding_pos
                     .get(&e.finding)
                     .ok_or_else(|| ApplyError::UnknownFinding(e.finding.clone()))?;
-                self.states[i].apply(e)?;
-                self.events[i].push(e.clone());
+                self.states[i].apply(&e)?;
+                self.events[i].push(e);
             }
         }
         Ok(())
@@ -248,7 +248,11 @@ impl Registry {
     /// The finding with this natural key, if any (idempotent imports and rules).
     pub fn finding_by_key(&self, round: &str, account: &str, indicator: &str) -> Option<&Finding> {
         self.finding_keys
-            .get(&(round.to_string(), account.to_string(), indicator.to_string()))
+            .get(&(
+                round.to_string(),
+                account.to_string(),
+                indicator.to_string(),
+            ))
             .map(|&i| &self.findings[i])
     }
     pub fn state(&self, idx: usize) -> &FindingState {

@@ -45,7 +45,10 @@ fn local_midnight(day: NaiveDate, tz: Tz) -> i64 {
     // Midnight can fall in a DST gap in some zones: take the first instant that exists.
     tz.from_local_datetime(&naive)
         .earliest()
-        .or_else(|| tz.from_local_datetime(&(naive + chrono::Duration::hours(1))).earliest())
+        .or_else(|| {
+            tz.from_local_datetime(&(naive + chrono::Duration::hours(1)))
+                .earliest()
+        })
         .map_or_else(|| naive.and_utc().timestamp(), |t| t.timestamp())
 }
 
@@ -78,7 +81,11 @@ pub fn subject_to_rule(reg: &Registry, round: &Round, idx: usize) -> bool {
 /// Accounts (registry indexes) with no post in the 14 days up to and including the
 /// round's monitoring point.
 pub fn silent_accounts(reg: &Registry, round: &Round, posts: &Posts, tz: Tz) -> Vec<usize> {
-    let (start, end) = day_span(window_start(round.monitoring_point), round.monitoring_point, tz);
+    let (start, end) = day_span(
+        window_start(round.monitoring_point),
+        round.monitoring_point,
+        tz,
+    );
     (0..reg.accounts().len())
         .filter(|&i| subject_to_rule(reg, round, i))
         .filter(|&i| {

@@ -33,7 +33,8 @@ const PARTIAL_READING: u64 = TIER_PARTIAL;
 const LEN_CAP: u64 = TIER_PARTIAL - 1;
 /// Every reachable penalty is below this, so `SCORE_BASE - penalty` is positive.
 const SCORE_BASE: u64 = 1 << 48;
-const INF: u64 = u64::MAX;
+/// Longest reading kept (the longest pinyin syllable has 6 letters).
+const READING_CAP: usize = 16;
 
 /// Set on characters (whitespace, control characters) that are skipped for
 /// free: the query drops them too, so they must neither match nor count as a
@@ -43,12 +44,16 @@ const TRANSPARENT: u64 = 1 << 63;
 /// One bit per letter/digit (and a hashed bit for any other character) so the
 /// matcher can reject most names with a couple of AND instructions before it
 /// looks at a single reading.
-fn char_bit(c: char) -> u64 {
+fn char_slot(c: char) -> usize {
     match c {
-        'a'..='z' => 1 << (c as u32 - 'a' as u32),
-        '0'..='9' => 1 << (26 + c as u32 - '0' as u32),
-        _ => 1 << (36 + c as u32 % 27),
+        'a'..='z' => (c as u32 - 'a' as u32) as usize,
+        '0'..='9' => 26 + (c as u32 - '0' as u32) as usize,
+        _ => 36 + (c as u32 % 27) as usize,
     }
+}
+
+fn char_bit(c: char) -> u64 {
+    1 << char_slot(c)
 }
 
 /// Folds what a terminal user might type differently from how the name is
@@ -84,6 +89,10 @@ struct Slot {
     /// Bits of every character any of its readings can consume, plus
     /// [`TRANSPARENT`].
     mask: u64,
+    /// Bits of the characters a match of this slot can begin with (its own
+    /// char and the first letter of each reading), so the matcher can tell
+    /// without decoding readings that the slot cannot start at a position.
+    first: u64,
 }
 
 /// A name prepared once for repeated matching (readings precomputed), because
@@ -123,25 +132,37 @@ impl SearchKey {
                     ch: raw,
                     start,
                     mask: TRANSPARENT,
+                    first: 0,
                 });
                 continue;
             }
             let ch = normalize_char(raw);
             let mut slot_mask = char_bit(ch);
+            let mut first = char_bit(ch);
             if !ch.is_ascii() {
                 push_readings(ch, &mut arena, start as usize, &mut slot_mask);
+                let from = start as usize;
+                for reading in (Readings {
+                    rest: arena.get(from..).unwrap_or(&[]),
+                }) {
+                    if let Some(&b) = reading.first() {
+                        first |= char_bit(b as char);
+                    }
+                }
             }
             mask |= slot_mask;
             slots.push(Slot {
                 ch,
                 start,
                 mask: slot_mask,
+                first,
             });
         }
         slots.push(Slot {
             ch: '\0',
             start: u32::try_from(arena.len()).unwrap_or(u32::MAX),
             mask: TRANSPARENT,
+            first: 0,
         });
         SearchKey {
             slots: slots.into_boxed_slice(),
@@ -172,7 +193,7 @@ fn push_readings(ch: char, arena: &mut Vec<u8>, char_start: usize, mask: &mut u6
     let Some(multi) = ch.to_pinyin_multi() else {
         return;
     };
-    let mut buf = [0u8; 16];
+    let mut buf = [0u8; READING_CAP];
     for py in multi {
         // ü is typed as `v` on pinyin keyboards but as `u` by many people
         // without one; accept both. ê only appears in interjections: `e`.
@@ -231,6 +252,11 @@ impl<'a> Iterator for Readings<'a> {
     }
 }
 
+/// Longest query that fits the bit-parallel path: query positions `0..=m`
+/// must fit in a `u64`. Longer queries (pasted full-pinyin of a long name)
+/// still work, through the plain DP.
+const MAX_BIT_PARALLEL_QUERY: usize = 63;
+
 /// A query normalised once per keystroke rather than once per name.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Query {
@@ -238,6 +264,10 @@ pub struct Query {
     /// `char_bit` of each query character, parallel to `chars`.
     bits: Box<[u64]>,
     mask: u64,
+    /// For each `char_slot`, the set of query positions holding that
+    /// character: the alphabet table of a shift-and automaton, so a name is
+    /// checked with a few bit operations per reading instead of a DP.
+    positions_of: [u64; 64],
 }
 
 impl Query {
@@ -251,7 +281,28 @@ impl Query {
             .collect();
         let bits: Box<[u64]> = chars.iter().map(|&c| char_bit(c)).collect();
         let mask = bits.iter().fold(0, |acc, b| acc | b);
-        Query { chars, bits, mask }
+        let mut positions_of = [0u64; 64];
+        for (i, &c) in chars.iter().enumerate().take(MAX_BIT_PARALLEL_QUERY) {
+            positions_of[char_slot(c)] |= 1 << i;
+        }
+        Query {
+            chars,
+            bits,
+            mask,
+            positions_of,
+        }
+    }
+
+    /// Query positions holding any character in `bits`.
+    #[inline]
+    fn positions_for(&self, bits: u64) -> u64 {
+        let mut bits = bits & self.mask;
+        let mut out = 0;
+        while bits != 0 {
+            out |= self.positions_of[bits.trailing_zeros() as usize];
+            bits &= bits - 1;
+        }
+        out
     }
 
     /// An empty query matches every name; the console shows the full list
@@ -279,73 +330,55 @@ pub struct Match {
     pub positions: Vec<usize>,
 }
 
+/// One way a name character can consume a piece of the query, kept only so
+/// the winning alignment can be walked back. Scoring is a shortest path over
+/// these, which for a real hit are a handful, far fewer than
+/// (query × name) cells.
+#[derive(Debug, Clone, Copy)]
+struct Step {
+    /// Name char index.
+    col: u32,
+    /// Index of the previous step on the best alignment, or `NO_STEP`.
+    prev: u32,
+}
+
+const NO_STEP: u32 = u32::MAX;
+const UNREACHED: i64 = i64::MAX;
+
+/// Best step ending at some query row, for a set of earlier columns.
+#[derive(Debug, Clone, Copy)]
+struct Best {
+    /// For adjacent predecessors the step cost; for gapped ones the cost
+    /// minus `pos * GAP_CHAR`, so one number serves every later column.
+    value: i64,
+    step: u32,
+}
+
+const NOTHING: Best = Best {
+    value: UNREACHED,
+    step: NO_STEP,
+};
+
+/// Buffers reused across calls so matching 150,000 names allocates nothing
+/// but the positions of real hits.
+#[derive(Default)]
+struct Scratch {
+    steps: Vec<Step>,
+    /// Per query row: best step ending there from columns at least two
+    /// non-transparent chars back (reaching the current one needs a gap).
+    gapped: Vec<Best>,
+    /// Per query row: best step ending there in the previous participating
+    /// column.
+    last: Vec<Best>,
+    /// Per query row: best step ending there in the current column.
+    current: Vec<Best>,
+    /// Per name column: query rows where that char can begin a match.
+    starts: Vec<u64>,
+}
+
 thread_local! {
-    /// DP tables reused across calls so matching 150,000 names does not
-    /// allocate 150,000 tables. Thread-local so matching stays `Sync`-friendly
-    /// for callers that split the list across threads.
-    static SCRATCH: RefCell<Vec<u64>> = const { RefCell::new(Vec::new()) };
-}
-
-/// The DP tables for one (query, key) pair.
-///
-/// `adj[i][j]`: least penalty to consume `query[i..]` with name chars `j..`
-/// when char `j-1` was matched (skipping `j` opens a gap). `gap[i][j]`: the
-/// same when already inside a gap. Row `i == 0` of `adj` holds the "nothing
-/// matched yet" state, where skipping only costs the start penalty. Row
-/// `i == m` is 0: characters after the last match are free.
-struct Tables<'a> {
-    adj: &'a mut [u64],
-    gap: &'a mut [u64],
-    rows: usize,
-}
-
-impl Tables<'_> {
-    #[inline]
-    fn at(&self, i: usize, j: usize) -> usize {
-        j * self.rows + i
-    }
-}
-
-/// Least penalty for matching name char `j` at query position `i` (and then
-/// the rest from `j + 1`), and how many query chars that consumes.
-#[inline]
-fn best_here(query: &Query, key: &SearchKey, t: &Tables<'_>, i: usize, j: usize) -> (u64, usize) {
-    let slot = key.slots[j];
-    if slot.mask & query.bits[i] == 0 {
-        return (INF, 0);
-    }
-    let m = query.chars.len();
-    let q = &query.chars[i..];
-    let next = |consumed: usize| t.adj[t.at(i + consumed, j + 1)];
-    let mut best = INF;
-    let mut best_len = 0;
-    if q[0] == slot.ch {
-        best = next(1);
-        best_len = 1;
-    }
-    for reading in key.readings(j) {
-        if reading.first().map(|&b| b as char) != Some(q[0]) {
-            continue;
-        }
-        let common = reading
-            .iter()
-            .zip(q)
-            .take_while(|&(&r, &c)| r as char == c)
-            .count();
-        for used in 1..=common.min(m - i) {
-            let partial = if used < reading.len() {
-                PARTIAL_READING
-            } else {
-                0
-            };
-            let cost = next(used).saturating_add(partial);
-            if cost < best {
-                best = cost;
-                best_len = used;
-            }
-        }
-    }
-    (best, best_len)
+    /// Thread-local so callers can split the name list across threads.
+    static SCRATCH: RefCell<Scratch> = RefCell::new(Scratch::default());
 }
 
 /// Matches a prepared query against a prepared name.
@@ -353,8 +386,13 @@ fn best_here(query: &Query, key: &SearchKey, t: &Tables<'_>, i: usize, j: usize)
 /// Every name character may be matched by its full pinyin syllable, by any
 /// prefix of one of its readings (so initials), or by itself (Latin, digits,
 /// Chinese); characters may be skipped. Returns `None` when the whole query
-/// cannot be consumed. Cheap mask checks reject most names before the DP.
+/// cannot be consumed. Non-matching names are rejected by mask checks and a
+/// bit-parallel automaton; only real hits pay for scoring and positions.
 pub fn match_key(query: &Query, key: &SearchKey) -> Option<Match> {
+    match_key_with(query, key, query.chars.len() <= MAX_BIT_PARALLEL_QUERY)
+}
+
+fn match_key_with(query: &Query, key: &SearchKey, bit_parallel: bool) -> Option<Match> {
     let m = query.chars.len();
     let n = key.char_len();
     if m == 0 {
@@ -383,23 +421,16 @@ pub fn match_key(query: &Query, key: &SearchKey) -> Option<Match> {
     }
 
     SCRATCH.with(|cell| {
-        let mut buf = cell.borrow_mut();
-        let rows = m + 1;
-        let cells = rows * (n + 1);
-        if buf.len() < 2 * cells {
-            buf.resize(2 * cells, INF);
-        }
-        let (adj, rest) = buf.split_at_mut(cells);
-        let gap = &mut rest[..cells];
-        let mut t = Tables { adj, gap, rows };
-        run_dp(query, key, &mut t, n);
-        let total = t.adj[t.at(0, 0)];
-        if total == INF {
+        let mut scratch = cell.borrow_mut();
+        let scratch = &mut *scratch;
+        scratch.starts.clear();
+        scratch.starts.resize(n, u64::MAX);
+        if bit_parallel && !reachable(query, key, &mut scratch.starts) {
             return None;
         }
-        let positions = trace(query, key, &t, n);
+        let (penalty, positions) = align(query, key, scratch, bit_parallel)?;
         Some(Match {
-            score: score_of(total.saturating_add(key.len)),
+            score: score_of(penalty.saturating_add(key.len)),
             positions,
         })
     })
@@ -410,93 +441,211 @@ fn score_of(penalty: u64) -> i64 {
     i64::try_from(score).unwrap_or(0)
 }
 
-fn run_dp(query: &Query, key: &SearchKey, t: &mut Tables<'_>, n: usize) {
+/// Shift-and automaton over query positions: tracks the set of query
+/// prefixes (by length) consumable by the name so far, and records in
+/// `starts[j]` the reachable rows where char `j` can begin a match. Exact for
+/// pinyin and ASCII (non-ASCII chars are compared by hashed bit, so it can
+/// only over-approximate), hence it doubles as the precise rejection test and
+/// as the list of steps worth scoring. Needs `m <= 63`.
+fn reachable(query: &Query, key: &SearchKey, starts: &mut [u64]) -> bool {
     let m = query.chars.len();
-    // Column n: past the end of the name.
-    for i in 0..m {
-        let at = t.at(i, n);
-        t.adj[at] = INF;
-        t.gap[at] = INF;
-    }
-    let at = t.at(m, n);
-    t.adj[at] = 0;
-    t.gap[at] = 0;
-
-    for j in (0..n).rev() {
-        let transparent = key.slots[j].mask & TRANSPARENT != 0;
-        let at = t.at(m, j);
-        t.adj[at] = 0;
-        t.gap[at] = 0;
-        for i in (0..m).rev() {
-            let here = t.at(i, j);
-            let skip_adj = t.adj[t.at(i, j + 1)];
-            let skip_gap = t.gap[t.at(i, j + 1)];
-            if transparent {
-                t.adj[here] = skip_adj;
-                t.gap[here] = skip_gap;
-                continue;
-            }
-            let (matched, _) = best_here(query, key, t, i, j);
-            if i == 0 {
-                t.adj[here] = matched.min(skip_adj.saturating_add(LEAD_CHAR));
-            } else {
-                t.adj[here] = matched.min(skip_gap.saturating_add(GAP_OPEN + GAP_CHAR));
-                t.gap[here] = matched.min(skip_gap.saturating_add(GAP_CHAR));
-            }
-        }
-    }
-}
-
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum State {
-    Start,
-    Adjacent,
-    InGap,
-}
-
-/// Walks the filled tables from the start to recover one optimal alignment.
-/// On ties inside the match it prefers skipping, so the highlight lands on
-/// the later, usually word-initial, candidate (台州_司法_ rather than
-/// 台州市_法_ for `tzsf`).
-fn trace(query: &Query, key: &SearchKey, t: &Tables<'_>, n: usize) -> Vec<usize> {
-    let m = query.chars.len();
-    let mut positions = Vec::with_capacity(m.min(n));
-    let (mut i, mut j, mut state) = (0usize, 0usize, State::Start);
-    while i < m && j < n {
-        if key.slots[j].mask & TRANSPARENT != 0 {
-            j += 1;
+    let pos = &query.positions_of;
+    let mut reached: u64 = 1;
+    for (j, start) in starts.iter_mut().enumerate() {
+        let slot = key.slots[j];
+        let from = query.positions_for(slot.first) & reached;
+        *start = from;
+        if from == 0 {
             continue;
         }
-        let (matched, used) = best_here(query, key, t, i, j);
-        let (here, skip) = match state {
-            State::Start => (
-                t.adj[t.at(0, j)],
-                t.adj[t.at(0, j + 1)].saturating_add(LEAD_CHAR),
-            ),
-            State::Adjacent => (
-                t.adj[t.at(i, j)],
-                t.gap[t.at(i, j + 1)].saturating_add(GAP_OPEN + GAP_CHAR),
-            ),
-            State::InGap => (
-                t.gap[t.at(i, j)],
-                t.gap[t.at(i, j + 1)].saturating_add(GAP_CHAR),
-            ),
-        };
-        let take = if state == State::Start {
-            matched == here
-        } else {
-            matched == here && skip != here
-        };
-        if take && used > 0 {
-            positions.push(j);
-            i += used;
-            state = State::Adjacent;
-        } else if state == State::Adjacent {
-            state = State::InGap;
+        let mut next = (from & pos[char_slot(slot.ch)]) << 1;
+        for reading in key.readings(j) {
+            let mut run = from;
+            for &b in reading {
+                run = (run & pos[char_slot(b as char)]) << 1;
+                if run == 0 {
+                    break;
+                }
+                next |= run;
+            }
         }
-        j += 1;
+        reached |= next;
     }
-    positions
+    (reached >> m) & 1 != 0
+}
+
+/// Least-penalty alignment of the whole query, as (penalty without the
+/// length term, matched char indices).
+///
+/// Sweeps name columns left to right, creating a [`Step`] for every way a
+/// column can consume query chars `i..k`, priced by the best step ending at
+/// row `i` before it: the previous non-transparent column (no gap), any
+/// earlier one (gap), or none (leading skip, only for `i == 0`). Ties prefer
+/// the adjacent and then the later predecessor, so the highlight lands on
+/// 台州_司法_ rather than 台州市_法_ for `tzsf`.
+fn align(
+    query: &Query,
+    key: &SearchKey,
+    scratch: &mut Scratch,
+    bit_parallel: bool,
+) -> Option<(u64, Vec<usize>)> {
+    const GAP_OPEN_I: i64 = GAP_OPEN as i64;
+    const GAP_CHAR_I: i64 = GAP_CHAR as i64;
+    const LEAD_CHAR_I: i64 = LEAD_CHAR as i64;
+    const PARTIAL_I: i64 = PARTIAL_READING as i64;
+
+    let m = query.chars.len();
+    let n = key.char_len();
+    let Scratch {
+        steps,
+        gapped,
+        last,
+        current,
+        starts,
+    } = scratch;
+    steps.clear();
+    for rows in [&mut *gapped, &mut *last, &mut *current] {
+        rows.clear();
+        rows.resize(m + 1, NOTHING);
+    }
+    // Position among non-transparent chars, which is what gaps and the
+    // leading skip are counted in.
+    let mut pos: i64 = 0;
+    let mut last_pos: i64 = -2;
+    let mut final_step = NOTHING;
+
+    for j in 0..n {
+        let slot = key.slots[j];
+        if slot.mask & TRANSPARENT != 0 {
+            continue;
+        }
+        let here = pos;
+        pos += 1;
+        let rows = if bit_parallel { starts[j] } else { u64::MAX };
+        if rows == 0 || slot.mask & query.mask == 0 {
+            continue;
+        }
+        if last_pos + 1 < here {
+            fold_into_gapped(gapped, last, last_pos);
+            last_pos = -2;
+        }
+        let adjacent = last_pos + 1 == here;
+        let mut touched = false;
+        for i in 0..m {
+            if bit_parallel && (rows >> i) & 1 == 0 {
+                continue;
+            }
+            let first = query.chars[i];
+            if slot.first & query.bits[i] == 0 {
+                continue;
+            }
+            // Price of arriving at row i just before this column.
+            let (arrive, prev) = if i == 0 {
+                (here * LEAD_CHAR_I, NO_STEP)
+            } else {
+                let adj = if adjacent { last[i] } else { NOTHING };
+                let gap = gapped[i];
+                let via_gap = if gap.value == UNREACHED {
+                    UNREACHED
+                } else {
+                    gap.value + GAP_OPEN_I + (here - 1) * GAP_CHAR_I
+                };
+                if adj.value != UNREACHED && adj.value <= via_gap {
+                    (adj.value, adj.step)
+                } else if via_gap != UNREACHED {
+                    (via_gap, gap.step)
+                } else {
+                    continue;
+                }
+            };
+            // Cheapest way to consume each length from row i.
+            let mut partial = [u8::MAX; READING_CAP + 1];
+            if first == slot.ch {
+                partial[1] = 0;
+            }
+            let rest = &query.chars[i..];
+            for reading in key.readings(j) {
+                if reading.first().map(|&b| b as char) != Some(first) {
+                    continue;
+                }
+                let common = reading
+                    .iter()
+                    .zip(rest)
+                    .take_while(|&(&r, &c)| r as char == c)
+                    .count();
+                for used in 1..=common.min(READING_CAP) {
+                    let p = u8::from(used < reading.len());
+                    partial[used] = partial[used].min(p);
+                }
+            }
+            for (used, &p) in partial.iter().enumerate().skip(1) {
+                if p == u8::MAX {
+                    continue;
+                }
+                let to = i + used;
+                let cost = arrive + i64::from(p) * PARTIAL_I;
+                let Ok(index) = u32::try_from(steps.len()) else {
+                    return None;
+                };
+                steps.push(Step {
+                    col: j as u32,
+                    prev,
+                });
+                touched = true;
+                if to == m {
+                    if cost < final_step.value {
+                        final_step = Best {
+                            value: cost,
+                            step: index,
+                        };
+                    }
+                } else if cost < current[to].value {
+                    current[to] = Best {
+                        value: cost,
+                        step: index,
+                    };
+                }
+            }
+        }
+        if touched {
+            if adjacent {
+                fold_into_gapped(gapped, last, last_pos);
+            }
+            std::mem::swap(last, current);
+            current.fill(NOTHING);
+            last_pos = here;
+        }
+    }
+
+    if final_step.step == NO_STEP {
+        return None;
+    }
+    let mut positions = Vec::with_capacity(m.min(n));
+    let mut at = final_step.step;
+    while let Some(step) = steps.get(at as usize) {
+        positions.push(step.col as usize);
+        at = step.prev;
+    }
+    positions.reverse();
+    let penalty = u64::try_from(final_step.value).ok()?;
+    Some((penalty, positions))
+}
+
+/// Moves the previous column's steps into the "needs a gap" table once a
+/// later column makes them non-adjacent. Later columns win ties.
+fn fold_into_gapped(gapped: &mut [Best], last: &mut [Best], last_pos: i64) {
+    for (g, l) in gapped.iter_mut().zip(last.iter_mut()) {
+        if l.value != UNREACHED {
+            let value = l.value - last_pos * GAP_CHAR as i64;
+            if value <= g.value {
+                *g = Best {
+                    value,
+                    step: l.step,
+                };
+            }
+        }
+        *l = NOTHING;
+    }
 }
 
 /// Convenience for one-off matching (tests, small lists); hot paths should
@@ -531,6 +680,8 @@ pub fn highlight_ranges(name: &str, positions: &[usize]) -> Vec<Range<usize>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    const INF: u64 = u64::MAX;
 
     fn pos(query: &str, name: &str) -> Option<Vec<usize>> {
         matches(query, name).map(|m| m.positions)
@@ -662,7 +813,8 @@ mod tests {
         // Even when the contiguous hit starts later.
         assert!(score("tzsf", "浙江台州司法") > score("tzsf", "台州市司法局"));
         // One gap beats two gaps.
-        assert!(score("tzsf", "台州市区司法") > score("tzsf", "台州市司区法"));
+        assert!(score("tzsf", "台州区区司法") > score("tzsf", "台州区司区法"));
+        assert_eq!(pos("tzsf", "台州区司区法"), Some(vec![0, 1, 3, 5]));
     }
 
     #[test]
@@ -693,9 +845,12 @@ mod tests {
             .iter()
             .filter_map(|n| match_key(&query, &SearchKey::new(n)).map(|m| (m.score, *n)))
             .collect();
-        hits.sort_by(|a, b| b.0.cmp(&a.0));
+        hits.sort_by_key(|h| std::cmp::Reverse(h.0));
         let order: Vec<&str> = hits.iter().map(|h| h.1).collect();
-        assert_eq!(order, ["台州司法", "台州司法局", "浙江台州司法", "台州市司法局"]);
+        assert_eq!(
+            order,
+            ["台州司法", "台州司法局", "浙江台州司法", "台州市司法局"]
+        );
     }
 
     #[test]
@@ -734,6 +889,170 @@ mod tests {
         assert_eq!(key.char_len(), MAX_KEY_CHARS);
         assert!(match_key(&Query::new("tz"), &key).is_some());
         assert!(match_key(&Query::new("sf"), &key).is_none());
+    }
+
+    /// Brute-force memoised search over all alignments, written
+    /// independently of the table layout, to check the optimised DP.
+    fn reference_penalty(query: &Query, key: &SearchKey) -> Option<u64> {
+        use std::collections::HashMap;
+        fn go(
+            q: &[char],
+            key: &SearchKey,
+            i: usize,
+            j: usize,
+            state: u8,
+            memo: &mut HashMap<(usize, usize, u8), u64>,
+        ) -> u64 {
+            if i == q.len() {
+                return 0;
+            }
+            if j == key.char_len() {
+                return INF;
+            }
+            if let Some(&v) = memo.get(&(i, j, state)) {
+                return v;
+            }
+            let slot = key.slots[j];
+            let v = if slot.mask & TRANSPARENT != 0 {
+                go(q, key, i, j + 1, state, memo)
+            } else {
+                let mut best = match state {
+                    0 => go(q, key, i, j + 1, 0, memo).saturating_add(LEAD_CHAR),
+                    1 => go(q, key, i, j + 1, 2, memo).saturating_add(GAP_OPEN + GAP_CHAR),
+                    _ => go(q, key, i, j + 1, 2, memo).saturating_add(GAP_CHAR),
+                };
+                if q[i] == slot.ch {
+                    best = best.min(go(q, key, i + 1, j + 1, 1, memo));
+                }
+                for r in key.readings(j) {
+                    for used in 1..=r.len().min(q.len() - i) {
+                        let same = r[..used]
+                            .iter()
+                            .zip(&q[i..i + used])
+                            .all(|(&a, &b)| a as char == b);
+                        if !same {
+                            break;
+                        }
+                        let partial = if used < r.len() { PARTIAL_READING } else { 0 };
+                        let rest = go(q, key, i + used, j + 1, 1, memo);
+                        best = best.min(rest.saturating_add(partial));
+                    }
+                }
+                best
+            };
+            memo.insert((i, j, state), v);
+            v
+        }
+        let mut memo = HashMap::new();
+        let v = go(&query.chars, key, 0, 0, 0, &mut memo);
+        (v != INF).then(|| v + key.len)
+    }
+
+    /// Checks that `positions` is a real alignment: ascending, in range, and
+    /// each matched char can consume a non-empty piece of the query in order.
+    fn positions_are_consistent(query: &Query, key: &SearchKey, positions: &[usize]) -> bool {
+        if positions.windows(2).any(|w| w[0] >= w[1]) {
+            return false;
+        }
+        if positions.iter().any(|&p| p >= key.char_len()) {
+            return false;
+        }
+        // Can the query be split into len(positions) pieces, piece k consumed
+        // by char positions[k]?
+        fn split(q: &[char], key: &SearchKey, rest: &[usize]) -> bool {
+            let Some((&j, tail)) = rest.split_first() else {
+                return q.is_empty();
+            };
+            if q.is_empty() {
+                return false;
+            }
+            if q[0] == key.slots[j].ch && split(&q[1..], key, tail) {
+                return true;
+            }
+            key.readings(j).any(|r| {
+                (1..=r.len().min(q.len())).any(|used| {
+                    r[..used]
+                        .iter()
+                        .zip(&q[..used])
+                        .all(|(&a, &b)| a as char == b)
+                        && split(&q[used..], key, tail)
+                })
+            })
+        }
+        split(&query.chars, key, positions)
+    }
+
+    #[test]
+    fn optimised_paths_agree_with_brute_force() {
+        let alphabet: Vec<char> = "重庆长沙厦门乐清台州市司法局舟山医疗保障绿西安县行Ab1 \u{7}"
+            .chars()
+            .collect();
+        let mut seed: u64 = 0x2545_f491_4f6c_dd1d;
+        let mut next = |bound: usize| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            (seed % bound as u64) as usize
+        };
+        let mut hits = 0;
+        for _ in 0..3000 {
+            let name: String = (0..1 + next(9))
+                .map(|_| alphabet[next(alphabet.len())])
+                .collect();
+            let key = SearchKey::new(&name);
+            // Build queries out of the name's own readings so that many match.
+            let mut text = String::new();
+            for j in 0..key.char_len() {
+                if next(3) == 0 {
+                    continue;
+                }
+                let readings: Vec<&[u8]> = key.readings(j).collect();
+                if readings.is_empty() || next(5) == 0 {
+                    text.push(key.slots[j].ch);
+                } else {
+                    let r = readings[next(readings.len())];
+                    let take = 1 + next(r.len());
+                    text.extend(r[..take].iter().map(|&b| b as char));
+                }
+            }
+            if next(4) == 0 {
+                text.push(['a', 'z', 'q', '州'][next(4)]);
+            }
+            let query = Query::new(&text);
+            let expected = reference_penalty(&query, &key);
+            for bit_parallel in [true, false] {
+                let got = match_key_with(&query, &key, bit_parallel);
+                let expected_score = expected.map(score_of);
+                assert_eq!(
+                    got.as_ref().map(|m| m.score),
+                    expected_score,
+                    "{text:?} on {name:?}, bit_parallel={bit_parallel}"
+                );
+                if let Some(hit) = got {
+                    hits += 1;
+                    assert!(
+                        query.is_empty() || positions_are_consistent(&query, &key, &hit.positions),
+                        "{text:?} on {name:?}: {:?}",
+                        hit.positions
+                    );
+                }
+            }
+        }
+        assert!(
+            hits > 2000,
+            "generator should mostly produce hits, got {hits}"
+        );
+    }
+
+    #[test]
+    fn queries_too_long_for_the_bit_set_still_match() {
+        let name = "浙江省台州市司法局舟山医疗保障局重庆市长沙市厦门市";
+        let text = "zhejiangshengtaizhoushisifajuzhoushanyiliaobaozhangjuchongqingshichangshashi";
+        assert!(Query::new(text).chars.len() > MAX_BIT_PARALLEL_QUERY);
+        let hit = matches(text, name).map(|m| m.positions);
+        assert_eq!(hit, Some((0..22).collect::<Vec<_>>()));
+        assert_eq!(matches(&format!("{text}q"), name), None);
+        assert!(matches(&format!("{text}xiamen"), name).is_some());
     }
 
     #[test]

@@ -20,6 +20,14 @@ pub fn sanitize(text: &str) -> String {
         .collect()
 }
 
+/// [`sanitize`] each line, keeping the line breaks (for multi-line messages).
+pub fn sanitize_lines(text: &str) -> String {
+    text.split('\n')
+        .map(sanitize)
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
 fn is_unsafe(c: char) -> bool {
     c.is_control()
         || matches!(c, '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
@@ -127,7 +135,10 @@ mod tests {
 
     #[test]
     fn keys_fold_spellings() {
-        assert_eq!(normalize_key(" 监测点 前两周（无）更新 "), "监测点前两周(无)更新");
+        assert_eq!(
+            normalize_key(" 监测点 前两周（无）更新 "),
+            "监测点前两周(无)更新"
+        );
         assert_eq!(normalize_key("ＡＰＰ"), "APP");
     }
 

@@ -1,1 +1,42 @@
-//! store
+//! Where the registry lives. One interface ([`RegistrySource`]) with implementations
+//! for local files now and an HTTP client later; the edges never know which.
+
+pub mod atomic;
+pub mod demo;
+pub mod error;
+pub mod import;
+pub mod journal;
+pub mod local;
+pub mod posts;
+
+pub use error::{InputError, StoreError};
+pub use local::LocalStore;
+
+use crate::domain::event::Event;
+use crate::domain::registry::Registry;
+use crate::domain::rules::Posts;
+
+/// The registry as of a journal position.
+#[derive(Debug, Clone)]
+pub struct Snapshot {
+    pub registry: Registry,
+    /// Sequence number of the last batch applied (0 for an empty store).
+    pub seq: u64,
+}
+
+/// The one registry interface the console, the CLI and the server are written against.
+pub trait RegistrySource: Send + Sync {
+    /// Where the data comes from, for the status line (`local: /path`, `https://…`).
+    fn describe(&self) -> String;
+    /// Read everything, current as of now.
+    fn load(&self) -> Result<Snapshot, StoreError>;
+    /// An opaque number that changes whenever the data does, cheap to ask for: lets a
+    /// viewer notice another supervisor's change without reloading.
+    fn change_token(&self) -> Result<u64, StoreError>;
+    /// Append events to findings' histories. Each may name the finding version it was
+    /// based on; a different current version is a conflict and nothing is written.
+    /// Durable before it returns; returns the new sequence number.
+    fn append_events(&self, events: Vec<(Event, Option<u32>)>) -> Result<u64, StoreError>;
+    /// Post timestamps for the automatic rules.
+    fn posts(&self) -> Result<Posts, StoreError>;
+}

@@ -1,0 +1,136 @@
+//! Setting up: creating stores, importing files, the synthetic dataset, paths, and the
+//! entry to the console.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context as _, bail};
+
+use super::context::Context;
+use super::output::emit;
+use crate::domain::region::Region;
+use crate::store::demo::{create_demo_store, demo_actor};
+use crate::store::import::{ImportContext, SourceFile, import};
+use crate::store::{LocalStore, RegistrySource};
+
+fn import_ctx(ctx: &Context) -> ImportContext<'_> {
+    ImportContext {
+        catalogue: &ctx.catalogue,
+        tz: ctx.tz,
+        actor: ctx.actor.clone(),
+        now: ctx.now(),
+        reported_at: None,
+    }
+}
+
+pub fn init(ctx: &Context, demo: bool, root_name: &str, root_code: &str) -> anyhow::Result<i32> {
+    if demo {
+        let mut ictx = import_ctx(ctx);
+        ictx.actor = demo_actor(&ctx.actor);
+        let (_, report) = create_demo_store(&ctx.data, &ictx)?;
+        emit(&format!(
+            "created demo store {} (Zhejiang 2022 Q1: {} accounts, {} findings)\n",
+            ctx.data.display(),
+            report.accounts,
+            report.findings
+        ))?;
+    } else {
+        let root = Region {
+            code: root_code.to_string(),
+            name: root_name.to_string(),
+            parent: None,
+        };
+        LocalStore::create(&ctx.data, root, &ctx.actor, ctx.now())?;
+        emit(&format!(
+            "created store {} (root region {root_name} {root_code})\n",
+            ctx.data.display()
+        ))?;
+    }
+    Ok(0)
+}
+
+pub fn import_files(ctx: &Context, files: &[PathBuf]) -> anyhow::Result<i32> {
+    let store = ctx.open_store()?;
+    let mut sources = Vec::with_capacity(files.len());
+    for f in files {
+        let bytes = std::fs::read(f).with_context(|| format!("{}", f.display()))?;
+        sources.push(SourceFile {
+            path: f.clone(),
+            bytes,
+        });
+    }
+    let report = import(&store, &sources, &import_ctx(ctx))?;
+    for w in &report.warnings {
+        eprintln!("govcheck: warning: {}", crate::domain::text::sanitize(w));
+    }
+    let kinds: Vec<String> = report
+        .files
+        .iter()
+        .map(|(p, k, n)| format!("{} ({}, {n} rows)", p.display(), k.name()))
+        .collect();
+    if report.changed() {
+        emit(&format!(
+            "imported {}: {} region(s), {} account(s), {} round(s), {} inspected, {} finding(s), {} post(s) new or changed\n",
+            kinds.join(", "),
+            report.regions,
+            report.accounts,
+            report.rounds,
+            report.inspected,
+            report.findings,
+            report.posts_added
+        ))?;
+    } else {
+        emit(&format!(
+            "{}: nothing new; the store already holds all of it\n",
+            kinds.join(", ")
+        ))?;
+    }
+    Ok(0)
+}
+
+pub fn synthetic(
+    _ctx: &Context,
+    _accounts: usize,
+    _out: &Path,
+    _csv: bool,
+    _seed: u64,
+) -> anyhow::Result<i32> {
+    bail!("govcheck demo: the synthetic national dataset generator is not built yet")
+}
+
+pub fn paths(ctx: &Context) -> anyhow::Result<i32> {
+    emit(&format!(
+        "config file: {}\ndata (store): {}\ncache: {}\nlogs: {}\n",
+        ctx.config_path.display(),
+        ctx.data.display(),
+        ctx.dirs.cache.display(),
+        ctx.dirs.state.display()
+    ))?;
+    Ok(0)
+}
+
+/// The store the console opens: on first run at the default location, the demo is
+/// created there so a new supervisor sees something real.
+pub fn console_store(ctx: &Context) -> anyhow::Result<LocalStore> {
+    if ctx.data_is_default && !ctx.data.join("store.json").exists() {
+        let mut ictx = import_ctx(ctx);
+        ictx.actor = demo_actor(&ctx.actor);
+        let (store, _) = create_demo_store(&ctx.data, &ictx)
+            .with_context(|| format!("creating the demo store in {}", ctx.data.display()))?;
+        return Ok(store);
+    }
+    ctx.open_store()
+}
+
+/// `govcheck` without a command: the console. Until the full-screen console lands,
+/// print the latest round's summary.
+pub fn console(ctx: &Context) -> anyhow::Result<i32> {
+    let store = console_store(ctx)?;
+    let reg = store.load()?.registry;
+    let Some(round) = reg.latest_round().map(|r| r.id.clone()) else {
+        bail!(
+            "{}: the store has no rounds yet; import some with `govcheck import`",
+            store.describe()
+        );
+    };
+    super::report::summary(ctx, &round, None, super::output::Format::Table)
+}

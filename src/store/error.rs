@@ -1,0 +1,84 @@
+//! Store errors. Every one names where the problem is (file, line, column, field), so
+//! a supervisor can fix the input without reading code.
+
+use std::path::PathBuf;
+
+use crate::domain::registry::ApplyError;
+
+/// A problem with an input file, located as precisely as the format allows.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{}{}{}: {message}", path.display(), line.map(|l| format!(", line {l}")).unwrap_or_default(), field.as_ref().map(|f| format!(", field {f}")).unwrap_or_default())]
+pub struct InputError {
+    pub path: PathBuf,
+    pub line: Option<u64>,
+    pub field: Option<String>,
+    pub message: String,
+}
+
+impl InputError {
+    pub fn new(path: impl Into<PathBuf>, message: impl Into<String>) -> InputError {
+        InputError {
+            path: path.into(),
+            line: None,
+            field: None,
+            message: message.into(),
+        }
+    }
+    pub fn at(mut self, line: u64) -> InputError {
+        self.line = Some(line);
+        self
+    }
+    pub fn field(mut self, field: impl Into<String>) -> InputError {
+        self.field = Some(field.into());
+        self
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("{}: {source}", path.display())]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{} is not a govcheck store (no store.json); create one with `govcheck init --data {}`", .0.display(), .0.display())]
+    NotAStore(PathBuf),
+    #[error("{} exists and is not empty; refusing to create a store over it", .0.display())]
+    NotEmpty(PathBuf),
+    #[error("{}: written by a newer govcheck (store format {found}); this version reads format {supported}. Upgrade govcheck; nothing was read or changed", path.display())]
+    NewerFormat {
+        path: PathBuf,
+        found: u32,
+        supported: u32,
+    },
+    #[error("{}, line {line}: {message}", path.display())]
+    Corrupt {
+        path: PathBuf,
+        line: u64,
+        message: String,
+    },
+    #[error("{0}")]
+    Rejected(#[from] ApplyError),
+    #[error(
+        "finding {finding} changed meanwhile (you saw version {expected}, it is now at {actual}); reload and try again"
+    )]
+    Conflict {
+        finding: String,
+        expected: u32,
+        actual: u32,
+    },
+    #[error("{0}")]
+    Input(#[from] InputError),
+    #[error("{0}")]
+    Other(String),
+}
+
+impl StoreError {
+    pub fn io(path: impl Into<PathBuf>, source: std::io::Error) -> StoreError {
+        StoreError::Io {
+            path: path.into(),
+            source,
+        }
+    }
+}

@@ -1,0 +1,300 @@
+//! The local store: a directory with a manifest, the journal and the posts file.
+//!
+//! Writers take an exclusive lock on `DIR/lock`, reread the journal (another supervisor
+//! may have written since), check their batch against the latest state, append it and
+//! fsync before reporting success. Readers take no lock: they read complete lines only.
+
+use std::fs::{self, File, OpenOptions};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use chrono::{DateTime, FixedOffset};
+use serde::{Deserialize, Serialize};
+
+use super::atomic::{sync_dir, write_atomic};
+use super::error::StoreError;
+use super::journal::{self, Batch};
+use super::posts::{self, RawPosts};
+use super::{RegistrySource, Snapshot};
+use crate::domain::event::{Actor, Event};
+use crate::domain::region::Region;
+use crate::domain::registry::{Change, Registry};
+use crate::domain::rules::Posts;
+
+/// The store format this build reads and writes. Bump on any incompatible change.
+pub const FORMAT_VERSION: u32 = 1;
+const FORMAT_NAME: &str = "govcheck-store";
+const MANIFEST: &str = "store.json";
+const JOURNAL: &str = "journal.jsonl";
+const POSTS: &str = "posts.tsv";
+const LOCK: &str = "lock";
+
+#[derive(Debug, Serialize, Deserialize)]
+struct Manifest {
+    format: String,
+    version: u32,
+    created_at: DateTime<FixedOffset>,
+}
+
+/// What a commit did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Committed {
+    /// A batch was appended with this sequence number and this many changes.
+    Batch { seq: u64, changes: usize },
+    /// The batch was empty: the store already held all of it.
+    Unchanged { seq: u64 },
+}
+
+/// A store directory that has been checked to be a govcheck store of a format we read.
+#[derive(Debug, Clone)]
+pub struct LocalStore {
+    dir: PathBuf,
+}
+
+impl LocalStore {
+    /// Create a new store in `dir` (which must be absent or empty) whose region tree
+    /// starts at `root`.
+    pub fn create(
+        dir: &Path,
+        root: Region,
+        actor: &Actor,
+        now: DateTime<FixedOffset>,
+    ) -> Result<LocalStore, StoreError> {
+        if dir.exists() {
+            let mut entries = fs::read_dir(dir).map_err(|e| StoreError::io(dir, e))?;
+            if entries.next().is_some() {
+                return Err(StoreError::NotEmpty(dir.to_path_buf()));
+            }
+        }
+        fs::create_dir_all(dir).map_err(|e| StoreError::io(dir, e))?;
+        let store = LocalStore {
+            dir: dir.to_path_buf(),
+        };
+        // The journal comes first and the manifest last: a crash in between leaves a
+        // directory that is not yet a store, never a store without its root.
+        let first = Batch {
+            seq: 1,
+            at: now,
+            by: actor.clone(),
+            changes: vec![Change::Region(root)],
+        };
+        write_atomic(&store.path(JOURNAL), &journal::encode(&first)?)?;
+        File::create(store.path(LOCK)).map_err(|e| StoreError::io(store.path(LOCK), e))?;
+        let manifest = Manifest {
+            format: FORMAT_NAME.into(),
+            version: FORMAT_VERSION,
+            created_at: now,
+        };
+        let bytes =
+            serde_json::to_vec_pretty(&manifest).map_err(|e| StoreError::Other(e.to_string()))?;
+        write_atomic(&store.path(MANIFEST), &bytes)?;
+        Ok(store)
+    }
+
+    /// Open an existing store, refusing one written by a newer format.
+    pub fn open(dir: &Path) -> Result<LocalStore, StoreError> {
+        let mpath = dir.join(MANIFEST);
+        let text = match fs::read_to_string(&mpath) {
+            Ok(t) => t,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                return Err(StoreError::NotAStore(dir.to_path_buf()));
+            }
+            Err(e) => return Err(StoreError::io(&mpath, e)),
+        };
+        let m: Manifest = serde_json::from_str(&text).map_err(|e| StoreError::Corrupt {
+            path: mpath.clone(),
+            line: e.line() as u64,
+            message: e.to_string(),
+        })?;
+        if m.format != FORMAT_NAME {
+            return Err(StoreError::Corrupt {
+                path: mpath,
+                line: 1,
+                message: format!("format {:?} is not {FORMAT_NAME:?}", m.format),
+            });
+        }
+        if m.version > FORMAT_VERSION {
+            return Err(StoreError::NewerFormat {
+                path: mpath,
+                found: m.version,
+                supported: FORMAT_VERSION,
+            });
+        }
+        Ok(LocalStore {
+            dir: dir.to_path_buf(),
+        })
+    }
+
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    fn path(&self, name: &str) -> PathBuf {
+        self.dir.join(name)
+    }
+
+    fn read_journal(&self) -> Result<(journal::Scan, Vec<u8>), StoreError> {
+        let p = self.path(JOURNAL);
+        let bytes = fs::read(&p).map_err(|e| StoreError::io(&p, e))?;
+        Ok((journal::scan(&p, &bytes)?, bytes))
+    }
+
+    fn replay(&self, scan: journal::Scan) -> Result<Snapshot, StoreError> {
+        let mut registry = Registry::new();
+        let seq = scan.last_seq;
+        for (i, batch) in scan.batches.into_iter().enumerate() {
+            for change in batch.changes {
+                registry.apply(change).map_err(|e| StoreError::Corrupt {
+                    path: self.path(JOURNAL),
+                    line: i as u64 + 1,
+                    message: format!("batch {} does not apply: {e}", batch.seq),
+                })?;
+            }
+            registry.reindex();
+        }
+        Ok(Snapshot { registry, seq })
+    }
+
+    /// Take the writers' lock; released when the returned file is dropped.
+    fn lock(&self) -> Result<File, StoreError> {
+        let p = self.path(LOCK);
+        let f = OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&p)
+            .map_err(|e| StoreError::io(&p, e))?;
+        f.lock().map_err(|e| StoreError::io(&p, e))?;
+        Ok(f)
+    }
+
+    /// Under the writers' lock: read the latest state, let `build` decide the changes
+    /// against it, check them, append them as one batch, fsync. Nothing is written when
+    /// `build` or the check fails.
+    pub fn commit<F>(
+        &self,
+        actor: &Actor,
+        now: DateTime<FixedOffset>,
+        build: F,
+    ) -> Result<Committed, StoreError>
+    where
+        F: FnOnce(&Registry) -> Result<Vec<Change>, StoreError>,
+    {
+        let _lock = self.lock()?;
+        let (scan, _) = self.read_journal()?;
+        let valid_len = scan.valid_len;
+        let torn = scan.torn_tail;
+        let snap = self.replay(scan)?;
+        let changes = build(&snap.registry)?;
+        if changes.is_empty() {
+            return Ok(Committed::Unchanged { seq: snap.seq });
+        }
+        let batch = Batch {
+            seq: snap.seq + 1,
+            at: now,
+            by: actor.clone(),
+            changes,
+        };
+        let line = journal::encode(&batch)?;
+        let n = batch.changes.len();
+        let mut check = snap.registry;
+        check.apply_all(batch.changes)?;
+
+        let p = self.path(JOURNAL);
+        let mut f = OpenOptions::new()
+            .write(true)
+            .open(&p)
+            .map_err(|e| StoreError::io(&p, e))?;
+        if torn {
+            // A crashed writer left half a line: cut it off before appending.
+            f.set_len(valid_len).map_err(|e| StoreError::io(&p, e))?;
+        }
+        use std::io::Seek;
+        f.seek(std::io::SeekFrom::Start(valid_len))
+            .map_err(|e| StoreError::io(&p, e))?;
+        f.write_all(&line).map_err(|e| StoreError::io(&p, e))?;
+        f.sync_data().map_err(|e| StoreError::io(&p, e))?;
+        Ok(Committed::Batch {
+            seq: batch.seq,
+            changes: n,
+        })
+    }
+
+    /// Merge post timestamps into the posts file (atomic rewrite under the lock).
+    /// Returns how many were new.
+    pub fn add_posts(&self, new: RawPosts) -> Result<usize, StoreError> {
+        let _lock = self.lock()?;
+        let p = self.path(POSTS);
+        let mut all = posts::read_raw(&p)?;
+        let added = posts::merge(&mut all, new);
+        if added > 0 {
+            posts::write(&p, &all)?;
+        }
+        Ok(added)
+    }
+
+    /// The journal's length: grows with every commit, so a viewer can poll it cheaply.
+    pub fn journal_len(&self) -> Result<u64, StoreError> {
+        let p = self.path(JOURNAL);
+        fs::metadata(&p)
+            .map(|m| m.len())
+            .map_err(|e| StoreError::io(&p, e))
+    }
+
+    /// Make sure the directory entry of the journal is durable (after create).
+    pub fn sync(&self) -> Result<(), StoreError> {
+        sync_dir(&self.dir)
+    }
+}
+
+impl RegistrySource for LocalStore {
+    fn describe(&self) -> String {
+        format!("local: {}", self.dir.display())
+    }
+
+    fn load(&self) -> Result<Snapshot, StoreError> {
+        let (scan, _) = self.read_journal()?;
+        self.replay(scan)
+    }
+
+    fn change_token(&self) -> Result<u64, StoreError> {
+        self.journal_len()
+    }
+
+    fn append_events(&self, events: Vec<(Event, Option<u32>)>) -> Result<u64, StoreError> {
+        let now = events
+            .first()
+            .map(|(e, _)| e.at)
+            .ok_or_else(|| StoreError::Other("no events to append".into()))?;
+        let actor = events[0].0.by.clone();
+        let done = self.commit(&actor, now, |reg| {
+            let mut out = Vec::with_capacity(events.len());
+            for (e, based_on) in events {
+                let idx = reg.finding_index(&e.finding).ok_or_else(|| {
+                    StoreError::Rejected(crate::domain::registry::ApplyError::UnknownFinding(
+                        e.finding.clone(),
+                    ))
+                })?;
+                let actual = reg.state(idx).version;
+                if let Some(expected) = based_on
+                    && expected != actual
+                {
+                    return Err(StoreError::Conflict {
+                        finding: e.finding.clone(),
+                        expected,
+                        actual,
+                    });
+                }
+                out.push(Change::Event(e));
+            }
+            Ok(out)
+        })?;
+        Ok(match done {
+            Committed::Batch { seq, .. } | Committed::Unchanged { seq } => seq,
+        })
+    }
+
+    fn posts(&self) -> Result<Posts, StoreError> {
+        posts::read(&self.path(POSTS))
+    }
+}
