@@ -3,10 +3,12 @@
 //! in a module named for what it does.
 
 pub mod actions;
+pub mod console;
 pub mod context;
 pub mod output;
 pub mod report;
 pub mod setup;
+pub mod synthetic;
 
 use std::path::PathBuf;
 
@@ -182,7 +184,7 @@ pub fn run() -> i32 {
 fn dispatch(cli: Cli) -> anyhow::Result<i32> {
     let ctx = Context::new(&cli)?;
     let Some(command) = cli.command else {
-        return setup::console(&ctx);
+        return console::console(&ctx);
     };
     match command {
         Command::Init {
@@ -239,7 +241,7 @@ fn dispatch(cli: Cli) -> anyhow::Result<i32> {
             out,
             csv,
             seed,
-        } => setup::synthetic(&ctx, accounts, &out, csv, seed),
+        } => synthetic::synthetic(&ctx, accounts, &out, csv, seed),
         Command::Paths => setup::paths(&ctx),
     }
 }

@@ -1,18 +1,18 @@
 //! Setting up: creating stores, importing files, the synthetic dataset, paths, and the
 //! entry to the console.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
-use anyhow::{Context as _, bail};
+use anyhow::Context as _;
 
 use super::context::Context;
 use super::output::emit;
 use crate::domain::region::Region;
+use crate::store::LocalStore;
 use crate::store::demo::{create_demo_store, demo_actor};
 use crate::store::import::{ImportContext, SourceFile, import};
-use crate::store::{LocalStore, RegistrySource};
 
-fn import_ctx(ctx: &Context) -> ImportContext<'_> {
+pub fn import_ctx(ctx: &Context) -> ImportContext<'_> {
     ImportContext {
         catalogue: &ctx.catalogue,
         tz: ctx.tz,
@@ -87,16 +87,6 @@ pub fn import_files(ctx: &Context, files: &[PathBuf]) -> anyhow::Result<i32> {
     Ok(0)
 }
 
-pub fn synthetic(
-    _ctx: &Context,
-    _accounts: usize,
-    _out: &Path,
-    _csv: bool,
-    _seed: u64,
-) -> anyhow::Result<i32> {
-    bail!("govcheck demo: the synthetic national dataset generator is not built yet")
-}
-
 pub fn paths(ctx: &Context) -> anyhow::Result<i32> {
     emit(&format!(
         "config file: {}\ndata (store): {}\ncache: {}\nlogs: {}\n",
@@ -106,31 +96,4 @@ pub fn paths(ctx: &Context) -> anyhow::Result<i32> {
         ctx.dirs.state.display()
     ))?;
     Ok(0)
-}
-
-/// The store the console opens: on first run at the default location, the demo is
-/// created there so a new supervisor sees something real.
-pub fn console_store(ctx: &Context) -> anyhow::Result<LocalStore> {
-    if ctx.data_is_default && !ctx.data.join("store.json").exists() {
-        let mut ictx = import_ctx(ctx);
-        ictx.actor = demo_actor(&ctx.actor);
-        let (store, _) = create_demo_store(&ctx.data, &ictx)
-            .with_context(|| format!("creating the demo store in {}", ctx.data.display()))?;
-        return Ok(store);
-    }
-    ctx.open_store()
-}
-
-/// `govcheck` without a command: the console. Until the full-screen console lands,
-/// print the latest round's summary.
-pub fn console(ctx: &Context) -> anyhow::Result<i32> {
-    let store = console_store(ctx)?;
-    let reg = store.load()?.registry;
-    let Some(round) = reg.latest_round().map(|r| r.id.clone()) else {
-        bail!(
-            "{}: the store has no rounds yet; import some with `govcheck import`",
-            store.describe()
-        );
-    };
-    super::report::summary(ctx, &round, None, super::output::Format::Table)
 }

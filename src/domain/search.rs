@@ -531,10 +531,8 @@ fn align(
         }
         let adjacent = last_pos + 1 == here;
         let mut touched = false;
-        for i in 0..m {
-            if bit_parallel && (rows >> i) & 1 == 0 {
-                continue;
-            }
+        let mut rows = Rows::new(rows, m, bit_parallel);
+        while let Some(i) = rows.next_row() {
             let first = query.chars[i];
             if slot.first & query.bits[i] == 0 {
                 continue;
@@ -558,10 +556,13 @@ fn align(
                     continue;
                 }
             };
-            // Cheapest way to consume each length from row i.
-            let mut partial = [u8::MAX; READING_CAP + 1];
+            // How far this column can consume from row i, and at which
+            // lengths that consumes a whole reading (bit `len` set).
+            let mut longest = 0usize;
+            let mut whole = 0u32;
             if first == slot.ch {
-                partial[1] = 0;
+                longest = 1;
+                whole = 1 << 1;
             }
             let rest = &query.chars[i..];
             for reading in key.readings(j) {
@@ -573,17 +574,19 @@ fn align(
                     .zip(rest)
                     .take_while(|&(&r, &c)| r as char == c)
                     .count();
-                for used in 1..=common.min(READING_CAP) {
-                    let p = u8::from(used < reading.len());
-                    partial[used] = partial[used].min(p);
+                longest = longest.max(common);
+                if common == reading.len() {
+                    whole |= 1 << common;
                 }
             }
-            for (used, &p) in partial.iter().enumerate().skip(1) {
-                if p == u8::MAX {
-                    continue;
-                }
+            for used in 1..=longest {
                 let to = i + used;
-                let cost = arrive + i64::from(p) * PARTIAL_I;
+                let partial = if (whole >> used) & 1 != 0 {
+                    0
+                } else {
+                    PARTIAL_I
+                };
+                let cost = arrive + partial;
                 let Ok(index) = u32::try_from(steps.len()) else {
                     return None;
                 };
@@ -611,8 +614,10 @@ fn align(
             if adjacent {
                 fold_into_gapped(gapped, last, last_pos);
             }
+            // `last` is all NOTHING here (just folded, or folded when the
+            // previous column stopped being adjacent), so after the swap
+            // `current` starts empty without a fill.
             std::mem::swap(last, current);
-            current.fill(NOTHING);
             last_pos = here;
         }
     }
@@ -629,6 +634,43 @@ fn align(
     positions.reverse();
     let penalty = u64::try_from(final_step.value).ok()?;
     Some((penalty, positions))
+}
+
+/// Query rows to try in one column: the automaton's set bits, or every row
+/// for queries too long for it.
+struct Rows {
+    bits: u64,
+    next: usize,
+    end: usize,
+    bit_parallel: bool,
+}
+
+impl Rows {
+    fn new(bits: u64, m: usize, bit_parallel: bool) -> Rows {
+        Rows {
+            bits,
+            next: 0,
+            end: m,
+            bit_parallel,
+        }
+    }
+
+    #[inline]
+    fn next_row(&mut self) -> Option<usize> {
+        if self.bit_parallel {
+            if self.bits == 0 {
+                return None;
+            }
+            let i = self.bits.trailing_zeros() as usize;
+            self.bits &= self.bits - 1;
+            // Bit m is "whole query consumed", never a start row.
+            (i < self.end).then_some(i)
+        } else {
+            let i = self.next;
+            self.next += 1;
+            (i < self.end).then_some(i)
+        }
+    }
 }
 
 /// Moves the previous column's steps into the "needs a gap" table once a
