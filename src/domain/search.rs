@@ -41,6 +41,9 @@ const READING_CAP: usize = 16;
 /// gap between two matched characters.
 const TRANSPARENT: u64 = 1 << 63;
 
+/// Number of inline per-quarter masks in a [`SearchKey`].
+const SEGMENTS: usize = 4;
+
 /// One bit per letter/digit (and a hashed bit for any other character) so the
 /// matcher can reject most names with a couple of AND instructions before it
 /// looks at a single reading.
@@ -100,14 +103,20 @@ struct Slot {
 /// lookup per character per keystroke would not fit a 16 ms frame.
 #[derive(Debug, Clone)]
 pub struct SearchKey {
-    /// One slot per character plus a sentinel whose `start` closes the arena.
-    slots: Box<[Slot]>,
+    /// Per character, in three planes: `[mask; n]`, `[first; n]` and
+    /// `[char | reading start << 32; n + 1]` (the extra entry closes the
+    /// arena). The masks come first and contiguous because the cheap
+    /// rejection pass reads nothing else: one or two cache lines per name
+    /// instead of every slot.
+    words: Box<[u64]>,
     /// All pinyin readings, each stored as `[len, ascii bytes…]`. One flat
     /// buffer instead of a `Vec<String>` per character keeps 150,000 keys to
     /// two allocations each.
     arena: Box<[u8]>,
-    /// Union of all slot masks, for the cheapest possible rejection.
-    mask: u64,
+    /// Union of the char masks of each quarter of the name, kept inline so
+    /// most non-matching names are rejected without touching the heap (the
+    /// query's letters must be found quarter by quarter, in order).
+    segments: [u64; SEGMENTS],
     /// Full character count of the name (capped), for the length tie-break.
     len: u64,
 }
@@ -117,9 +126,25 @@ impl SearchKey {
     /// (重 zhong/chong, 厦 sha/xia, 乐 le/yue) and place names need all of them
     /// and the pinyin tables are too slow to consult per keystroke.
     pub fn new(name: &str) -> SearchKey {
-        let mut slots = Vec::with_capacity(name.len().min(MAX_KEY_CHARS) + 1);
-        let mut arena: Vec<u8> = Vec::new();
-        let mut mask = 0u64;
+        BUILD.with(|cell| {
+            let mut bufs = cell.borrow_mut();
+            let (slots, arena, words) = &mut *bufs;
+            slots.clear();
+            arena.clear();
+            words.clear();
+            SearchKey::build(name, slots, arena, words)
+        })
+    }
+
+    /// Builds into reused buffers and copies out exact-size boxes, so the
+    /// keys of a freshly loaded list sit back to back in memory and a full
+    /// scan streams through them instead of chasing scattered blocks.
+    fn build(
+        name: &str,
+        slots: &mut Vec<Slot>,
+        arena: &mut Vec<u8>,
+        words: &mut Vec<u64>,
+    ) -> SearchKey {
         let mut total_chars = 0usize;
         for raw in name.chars() {
             total_chars += 1;
@@ -140,7 +165,7 @@ impl SearchKey {
             let mut slot_mask = char_bit(ch);
             let mut first = char_bit(ch);
             if !ch.is_ascii() {
-                push_readings(ch, &mut arena, start as usize, &mut slot_mask);
+                push_readings(ch, arena, start as usize, &mut slot_mask);
                 let from = start as usize;
                 for reading in (Readings {
                     rest: arena.get(from..).unwrap_or(&[]),
@@ -150,7 +175,6 @@ impl SearchKey {
                     }
                 }
             }
-            mask |= slot_mask;
             slots.push(Slot {
                 ch,
                 start,
@@ -164,10 +188,22 @@ impl SearchKey {
             mask: TRANSPARENT,
             first: 0,
         });
+        let n = slots.len() - 1;
+        let mut segments = [0u64; SEGMENTS];
+        for (j, slot) in slots[..n].iter().enumerate() {
+            segments[j * SEGMENTS / n] |= slot.mask & !TRANSPARENT;
+        }
+        words.extend(slots[..n].iter().map(|s| s.mask));
+        words.extend(slots[..n].iter().map(|s| s.first));
+        words.extend(
+            slots
+                .iter()
+                .map(|s| u64::from(u32::from(s.ch)) | u64::from(s.start) << 32),
+        );
         SearchKey {
-            slots: slots.into_boxed_slice(),
-            arena: arena.into_boxed_slice(),
-            mask,
+            words: Box::from(&words[..]),
+            arena: Box::from(&arena[..]),
+            segments,
             len: (total_chars as u64).min(LEN_CAP),
         }
     }
@@ -175,12 +211,31 @@ impl SearchKey {
     /// Number of searchable characters, i.e. the exclusive upper bound of
     /// [`Match::positions`].
     pub fn char_len(&self) -> usize {
-        self.slots.len() - 1
+        self.words.len() / 3
+    }
+
+    /// Unpacks char `j` (or the sentinel at `j == char_len()`).
+    #[inline]
+    fn slot(&self, j: usize) -> Slot {
+        let n = self.char_len();
+        let meta = self.words[2 * n + j];
+        Slot {
+            ch: char::from_u32(meta as u32).unwrap_or('\0'),
+            start: (meta >> 32) as u32,
+            mask: self.words.get(j).copied().unwrap_or(TRANSPARENT),
+            first: self
+                .words
+                .get(n + j)
+                .copied()
+                .filter(|_| j < n)
+                .unwrap_or(0),
+        }
     }
 
     fn readings(&self, j: usize) -> Readings<'_> {
-        let from = self.slots[j].start as usize;
-        let to = self.slots[j + 1].start as usize;
+        let n = self.char_len();
+        let from = (self.words[2 * n + j] >> 32) as usize;
+        let to = (self.words[2 * n + j + 1] >> 32) as usize;
         Readings {
             rest: self.arena.get(from..to).unwrap_or(&[]),
         }
@@ -377,6 +432,10 @@ struct Scratch {
 }
 
 thread_local! {
+    /// Scratch for [`SearchKey::new`].
+    static BUILD: RefCell<(Vec<Slot>, Vec<u8>, Vec<u64>)> =
+        const { RefCell::new((Vec::new(), Vec::new(), Vec::new())) };
+
     /// Thread-local so callers can split the name list across threads.
     static SCRATCH: RefCell<Scratch> = RefCell::new(Scratch::default());
 }
@@ -401,15 +460,25 @@ fn match_key_with(query: &Query, key: &SearchKey, bit_parallel: bool) -> Option<
             positions: Vec::new(),
         });
     }
-    if query.mask & !key.mask != 0 {
+    let [a, b, c, d] = key.segments;
+    if query.mask & !(a | b | c | d) != 0 {
+        return None;
+    }
+    let mut k = 0;
+    for segment in key.segments {
+        while k < m && segment & query.bits[k] != 0 {
+            k += 1;
+        }
+    }
+    if k < m {
         return None;
     }
     // Relaxed subsequence check: each query char must be consumable by some
     // name char at or after the one that consumed its predecessor. Exact
     // matches always pass it, and it costs one AND per name character.
     let mut k = 0;
-    for slot in &key.slots[..n] {
-        while k < m && slot.mask & query.bits[k] != 0 {
+    for &char_mask in &key.words[..n] {
+        while k < m && char_mask & query.bits[k] != 0 {
             k += 1;
         }
         if k == m {
@@ -452,7 +521,7 @@ fn reachable(query: &Query, key: &SearchKey, starts: &mut [u64]) -> bool {
     let pos = &query.positions_of;
     let mut reached: u64 = 1;
     for (j, start) in starts.iter_mut().enumerate() {
-        let slot = key.slots[j];
+        let slot = key.slot(j);
         let from = query.positions_for(slot.first) & reached;
         *start = from;
         if from == 0 {
@@ -515,7 +584,7 @@ fn align(
     let mut final_step = NOTHING;
 
     for j in 0..n {
-        let slot = key.slots[j];
+        let slot = key.slot(j);
         if slot.mask & TRANSPARENT != 0 {
             continue;
         }
@@ -954,7 +1023,7 @@ mod tests {
             if let Some(&v) = memo.get(&(i, j, state)) {
                 return v;
             }
-            let slot = key.slots[j];
+            let slot = key.slot(j);
             let v = if slot.mask & TRANSPARENT != 0 {
                 go(q, key, i, j + 1, state, memo)
             } else {
@@ -1008,7 +1077,7 @@ mod tests {
             if q.is_empty() {
                 return false;
             }
-            if q[0] == key.slots[j].ch && split(&q[1..], key, tail) {
+            if q[0] == key.slot(j).ch && split(&q[1..], key, tail) {
                 return true;
             }
             key.readings(j).any(|r| {
@@ -1050,7 +1119,7 @@ mod tests {
                 }
                 let readings: Vec<&[u8]> = key.readings(j).collect();
                 if readings.is_empty() || next(5) == 0 {
-                    text.push(key.slots[j].ch);
+                    text.push(key.slot(j).ch);
                 } else {
                     let r = readings[next(readings.len())];
                     let take = 1 + next(r.len());

@@ -1,0 +1,88 @@
+//! Helpers for the tests that run the real binary.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+pub const BIN: &str = env!("CARGO_BIN_EXE_govcheck");
+
+/// A sandbox: its own config and data dirs, so no test touches the user's.
+pub struct Sandbox {
+    pub dir: tempfile::TempDir,
+}
+
+impl Sandbox {
+    pub fn new() -> Sandbox {
+        Sandbox {
+            dir: tempfile::tempdir().expect("tempdir"),
+        }
+    }
+
+    pub fn path(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+
+    pub fn store(&self) -> PathBuf {
+        self.path("store")
+    }
+
+    pub fn cmd(&self) -> Command {
+        let mut c = Command::new(BIN);
+        c.env("GOVCHECK_CONFIG_DIR", self.path("config"))
+            .env("GOVCHECK_DATA_DIR", self.path("default-store"))
+            .env("USER", "tester")
+            .env_remove("SSH_CLIENT")
+            .env_remove("SSH_CONNECTION")
+            .env("NO_COLOR", "1");
+        c
+    }
+
+    /// Run with `--data <store>` and the given args.
+    pub fn run(&self, args: &[&str]) -> Output {
+        self.cmd()
+            .arg("--data")
+            .arg(self.store())
+            .args(args)
+            .output()
+            .expect("run govcheck")
+    }
+
+    pub fn ok(&self, args: &[&str]) -> String {
+        let out = self.run(args);
+        assert!(
+            out.status.success(),
+            "govcheck {args:?} failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).expect("utf8 stdout")
+    }
+
+    pub fn fails(&self, args: &[&str]) -> String {
+        let out = self.run(args);
+        assert_eq!(
+            out.status.code(),
+            Some(1),
+            "govcheck {args:?} should fail with 1; stdout {}",
+            String::from_utf8_lossy(&out.stdout)
+        );
+        String::from_utf8(out.stderr).expect("utf8 stderr")
+    }
+
+    pub fn demo(&self) {
+        self.ok(&["init", "--demo"]);
+    }
+
+    pub fn write(&self, name: &str, text: &str) -> PathBuf {
+        let p = self.path(name);
+        std::fs::write(&p, text).expect("write");
+        p
+    }
+
+    pub fn journal(&self) -> Vec<u8> {
+        std::fs::read(self.store().join("journal.jsonl")).expect("journal")
+    }
+}
+
+pub fn exists(p: &Path) -> bool {
+    p.exists()
+}
