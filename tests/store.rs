@@ -1,0 +1,223 @@
+//! Durability of the local store: a torn last line from a crash, a damaged journal,
+//! concurrent writers from several processes, stale versions, and a writer killed at
+//! random moments.
+
+mod common;
+
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+use chrono::DateTime;
+use common::{BIN, Sandbox};
+use govcheck::domain::event::{Actor, Event, EventKind, Status};
+use govcheck::store::{LocalStore, RegistrySource, StoreError};
+
+fn findings(s: &Sandbox) -> Vec<String> {
+    s.ok(&["findings", "--round", "2022Q1", "--format", "csv"])
+        .lines()
+        .skip(1)
+        .filter_map(|l| l.split(',').next().map(String::from))
+        .collect()
+}
+
+/// Every line of the journal is complete and the sequence has no gaps.
+fn assert_journal_clean(s: &Sandbox) {
+    let j = s.journal();
+    assert_eq!(j.last(), Some(&b'\n'), "journal ends with a complete line");
+    let text = String::from_utf8(j).expect("utf8");
+    for (i, line) in text.lines().enumerate() {
+        let json = &line[9..];
+        let v: serde_json::Value = serde_json::from_str(json).expect("valid line");
+        assert_eq!(
+            v["seq"].as_u64(),
+            Some(i as u64 + 1),
+            "sequence has no gaps"
+        );
+    }
+}
+
+#[test]
+fn a_torn_last_line_is_ignored_then_cut_by_the_next_writer() {
+    let s = Sandbox::new();
+    s.demo();
+    let before = s.ok(&["summary", "--round", "2022Q1", "--format", "csv"]);
+    let jpath = s.store().join("journal.jsonl");
+    let mut j = s.journal();
+    j.extend_from_slice(b"0badc0de {\"seq\":3,\"at\":\"2026-");
+    std::fs::write(&jpath, &j).expect("write");
+    assert_eq!(
+        before,
+        s.ok(&["summary", "--round", "2022Q1", "--format", "csv"])
+    );
+    let id = &findings(&s)[0];
+    s.ok(&["verify", id, "--note", "after crash"]);
+    assert_journal_clean(&s);
+    let hist = s.ok(&["history", id, "--format", "csv"]);
+    assert!(hist.contains("after crash"), "{hist}");
+}
+
+#[test]
+fn a_damaged_line_in_the_middle_is_refused_with_its_line() {
+    let s = Sandbox::new();
+    s.demo();
+    let id = &findings(&s)[0];
+    s.ok(&["rectified", id]);
+    let jpath = s.store().join("journal.jsonl");
+    let text = String::from_utf8(s.journal()).expect("utf8");
+    let damaged = text.replacen("\"seq\":2", "\"seq\":2 ", 1);
+    assert_ne!(damaged, text);
+    std::fs::write(&jpath, damaged).expect("write");
+    let err = s.fails(&["rounds"]);
+    assert!(
+        err.contains("journal.jsonl, line 2") && err.contains("checksum"),
+        "{err}"
+    );
+    let err = s.fails(&["verify", id]);
+    assert!(err.contains("line 2"), "{err}");
+}
+
+#[test]
+fn concurrent_writers_from_many_processes_all_land_in_order() {
+    let s = Sandbox::new();
+    s.demo();
+    let ids = findings(&s);
+    assert_eq!(ids.len(), 14);
+    let children: Vec<_> = ids
+        .iter()
+        .map(|id| {
+            s.cmd()
+                .arg("--data")
+                .arg(s.store())
+                .args(["verify", id, "--note", &format!("复核 {id}")])
+                .stdout(Stdio::null())
+                .stderr(Stdio::piped())
+                .spawn()
+                .expect("spawn")
+        })
+        .collect();
+    for c in children {
+        let out = c.wait_with_output().expect("wait");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let verified = s.ok(&[
+        "findings", "--round", "2022Q1", "--status", "verified", "--format", "csv",
+    ]);
+    assert_eq!(verified.lines().count(), 15, "{verified}");
+    assert_journal_clean(&s);
+}
+
+#[test]
+fn two_supervisors_verifying_one_finding_exactly_one_wins() {
+    let s = Sandbox::new();
+    s.demo();
+    let id = findings(&s)[3].clone();
+    let spawn = || {
+        s.cmd()
+            .arg("--data")
+            .arg(s.store())
+            .args(["verify", &id])
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("spawn")
+    };
+    let (a, b) = (spawn(), spawn());
+    let ra = a.wait_with_output().expect("a");
+    let rb = b.wait_with_output().expect("b");
+    assert_eq!(
+        [ra.status.success(), rb.status.success()]
+            .iter()
+            .filter(|x| **x)
+            .count(),
+        1,
+        "a: {} b: {}",
+        String::from_utf8_lossy(&ra.stderr),
+        String::from_utf8_lossy(&rb.stderr)
+    );
+    let hist = s.ok(&["history", &id, "--format", "csv"]);
+    assert_eq!(hist.matches(",verified,").count(), 1, "{hist}");
+}
+
+fn event(finding: &str, kind: EventKind) -> Event {
+    Event {
+        finding: finding.into(),
+        kind,
+        at: DateTime::parse_from_rfc3339("2026-11-22T10:00:00+08:00").expect("t"),
+        by: Actor {
+            name: "甲".into(),
+            ..Actor::default()
+        },
+        note: None,
+    }
+}
+
+#[test]
+fn a_stale_version_is_a_conflict_and_writes_nothing() {
+    let s = Sandbox::new();
+    s.demo();
+    let store = LocalStore::open(&s.store()).expect("open");
+    let snap = store.load().expect("load");
+    let f = snap.registry.findings()[0].id.clone();
+    let idx = snap.registry.finding_index(&f).expect("idx");
+    let seen = snap.registry.state(idx).version;
+    store
+        .append_events(vec![(
+            event(&f, EventKind::RectificationReported),
+            Some(seen),
+        )])
+        .expect("first writer");
+    let before = s.journal();
+    match store.append_events(vec![(event(&f, EventKind::Verified), Some(seen))]) {
+        Err(StoreError::Conflict {
+            expected, actual, ..
+        }) => {
+            assert_eq!((expected, actual), (seen, seen + 1));
+        }
+        other => panic!("expected a conflict, got {other:?}"),
+    }
+    assert_eq!(before, s.journal());
+    let after = store.load().expect("load");
+    assert_eq!(after.registry.state(idx).status, Status::Rectified);
+    assert!(store.change_token().expect("token") > 0);
+}
+
+#[test]
+fn a_writer_killed_at_any_moment_leaves_a_readable_store() {
+    let s = Sandbox::new();
+    s.ok(&["init", "--root-name", "浙江省", "--root-code", "330000"]);
+    let mut big = String::from("id,name,platform,region,host_unit\n");
+    for i in 0..20_000 {
+        big.push_str(&format!("k-{i},账号{i},微信公众号,杭州市,杭州市某局{i}\n"));
+    }
+    let p = s.write("big.csv", &big);
+    for delay_ms in [5u64, 20, 40, 80, 160] {
+        let mut child = Command::new(BIN)
+            .env("GOVCHECK_CONFIG_DIR", s.path("config"))
+            .arg("--data")
+            .arg(s.store())
+            .arg("import")
+            .arg(&p)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("spawn");
+        std::thread::sleep(Duration::from_millis(delay_ms));
+        let _ = child.kill();
+        let _ = child.wait();
+        let n = s.ok(&["accounts", "--format", "csv"]).lines().count() - 1;
+        assert!(
+            n == 0 || n == 20_000,
+            "all or nothing, got {n} after {delay_ms} ms"
+        );
+    }
+    s.ok(&["import", p.to_str().expect("p")]);
+    assert_eq!(
+        s.ok(&["accounts", "--format", "csv"]).lines().count() - 1,
+        20_000
+    );
+    assert_journal_clean(&s);
+}
