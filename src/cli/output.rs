@@ -57,12 +57,12 @@ impl Table {
         }
         let line = |cells: &[String]| {
             let mut s = String::new();
-            for i in 0..n {
+            for (i, (&w, &right)) in widths.iter().zip(&self.right).enumerate() {
                 let c = cells.get(i).map_or("", String::as_str);
-                let cell = if self.right[i] {
-                    pad_left(c, widths[i])
+                let cell = if right {
+                    pad_left(c, w)
                 } else {
-                    pad_right(c, widths[i])
+                    pad_right(c, w)
                 };
                 if i > 0 {
                     s.push_str("  ");

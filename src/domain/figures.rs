@@ -221,7 +221,7 @@ pub fn summarize(
     };
 
     let fails = failing_accounts(reg, round_id, cat);
-    for idx in 0..reg.accounts().len() {
+    for (idx, &failed) in fails.iter().enumerate() {
         let Some(slot) = slot_for(reg.account_region(idx)) else {
             continue;
         };
@@ -230,7 +230,7 @@ pub fn summarize(
         row.total += u64::from(operating);
         if inspected {
             row.inspected += 1;
-            row.problems += u64::from(fails[idx]);
+            row.problems += u64::from(failed);
         }
     }
     for (fi, f) in reg.findings().iter().enumerate() {
