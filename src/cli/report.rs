@@ -90,12 +90,15 @@ pub fn summary(
         "待复核",
         "已复核",
         "逾期",
+        "完成率",
     ])
-    .right_align(&[1, 2, 3, 4, 5, 6, 7, 8]);
+    .right_align(&[1, 2, 3, 4, 5, 6, 7, 8, 9]);
     for r in s.rows.iter().chain(std::iter::once(&s.total)) {
         let mut c = cells(r);
         c[4] = r.pass_rate.to_string();
         c.extend([r.open, r.rectified, r.verified, r.overdue].map(|n| n.to_string()));
+        c.push(r.completion.to_string());
+        c.push(r.completion.to_string());
         table.push(c);
     }
     print(

@@ -58,7 +58,9 @@ impl fmt::Display for Rate {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self.percent() {
             Some(p) => f.write_str(&p),
-            None => f.write_str("—"),
+            // ASCII: the em dash is East-Asian-ambiguous and drawn two cells wide by
+            // many Chinese terminals, which would break column alignment.
+            None => f.write_str("-"),
         }
     }
 }
@@ -128,7 +130,7 @@ mod tests {
     #[test]
     fn zero_inspected_has_no_rate() {
         assert_eq!(Rate::pass(0, 0).percent(), None);
-        assert_eq!(Rate::pass(0, 0).to_string(), "—");
+        assert_eq!(Rate::pass(0, 0).to_string(), "-");
     }
 
     #[test]
