@@ -345,7 +345,7 @@ pub fn history(ctx: &Context, finding: &str, format: Format) -> anyhow::Result<i
             f.round,
             st.status.label_zh(),
             st.deadline
-                .map_or_else(|| "—".to_string(), |d| d.to_string()),
+                .map_or_else(|| "-".to_string(), |d| d.to_string()),
         );
         emit(&crate::domain::text::sanitize_lines(&head))?;
     }
