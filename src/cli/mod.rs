@@ -5,6 +5,7 @@
 pub mod actions;
 pub mod console;
 pub mod context;
+pub mod notice;
 pub mod output;
 pub mod report;
 pub mod setup;
@@ -164,8 +165,42 @@ pub enum Command {
         #[arg(long, default_value_t = 42)]
         seed: u64,
     },
+    /// Published notices (通报): import 附件1/附件2, reconcile, export.
+    #[command(subcommand)]
+    Notice(NoticeCommand),
     /// Print where configuration, data, cache and logs live.
     Paths,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum NoticeCommand {
+    /// Store a notice's attachments (XLSX or CSV) as the round's published record.
+    Import {
+        #[arg(long)]
+        round: String,
+        /// 附件1 (and optionally 附件2); a workbook may hold both.
+        #[arg(required = true, value_name = "FILE")]
+        files: Vec<PathBuf>,
+    },
+    /// Compare the published record with its own arithmetic and with the registry;
+    /// exits 1 when anything disagrees.
+    Check {
+        #[arg(long)]
+        round: String,
+        #[arg(long)]
+        region: Option<String>,
+    },
+    /// Write 附件1, 附件2 and a draft 总体情况 paragraph for a scope.
+    Export {
+        #[arg(long)]
+        round: String,
+        #[arg(long)]
+        region: Option<String>,
+        #[arg(long, value_enum)]
+        format: notice::ExportFormat,
+        #[arg(long)]
+        out: PathBuf,
+    },
 }
 
 /// Run the command line; returns the process exit code.
@@ -242,6 +277,16 @@ fn dispatch(cli: Cli) -> anyhow::Result<i32> {
             csv,
             seed,
         } => synthetic::synthetic(&ctx, accounts, &out, csv, seed),
+        Command::Notice(NoticeCommand::Import { round, files }) => notice::import(&ctx, &round, &files),
+        Command::Notice(NoticeCommand::Check { round, region }) => {
+            notice::check(&ctx, &round, region.as_deref())
+        }
+        Command::Notice(NoticeCommand::Export {
+            round,
+            region,
+            format,
+            out,
+        }) => notice::export(&ctx, &round, region.as_deref(), format, &out),
         Command::Paths => setup::paths(&ctx),
     }
 }

@@ -8,6 +8,7 @@ pub mod figures;
 pub mod finding;
 pub mod indicator;
 pub mod listing;
+pub mod notice;
 pub mod rate;
 pub mod region;
 pub mod registry;

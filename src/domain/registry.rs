@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 use super::account::Account;
 use super::event::{Event, EventKind, FindingState, TransitionError};
 use super::finding::Finding;
+use super::notice::PublishedNotice;
 use super::region::{Region, RegionTree};
 use super::round::{Round, chronological};
 
@@ -33,6 +34,8 @@ pub enum Change {
     Finding(Finding),
     /// Append to a finding's history.
     Event(Event),
+    /// Record (or replace) a round's published notice (附件1 and 附件2).
+    Notice(PublishedNotice),
 }
 
 /// A change that does not fit the registry as it stands.
@@ -73,6 +76,7 @@ pub struct Registry {
     events: Vec<Vec<Event>>,
     states: Vec<FindingState>,
     findings_per_round: HashMap<String, usize>,
+    notices: HashMap<String, PublishedNotice>,
 }
 
 impl Registry {
@@ -172,6 +176,12 @@ impl Registry {
                 self.events.push(Vec::new());
                 self.states.push(FindingState::new(deadline));
             }
+            Change::Notice(n) => {
+                if self.round(&n.round).is_none() {
+                    return Err(ApplyError::UnknownRound(n.round.clone()));
+                }
+                self.notices.insert(n.round.clone(), n);
+            }
             Change::Event(e) => {
                 let &i = self
                     .finding_pos
@@ -270,6 +280,10 @@ impl Registry {
         (0..self.findings.len())
             .filter(|&i| self.findings[i].account == account)
             .collect()
+    }
+    /// The published notice of a round, if one was imported.
+    pub fn notice(&self, round: &str) -> Option<&PublishedNotice> {
+        self.notices.get(round)
     }
     /// Effective deadline of a finding after extensions.
     pub fn deadline(&self, idx: usize) -> Option<NaiveDate> {

@@ -7,6 +7,7 @@ pub mod error;
 pub mod import;
 pub mod journal;
 pub mod local;
+pub mod notice;
 pub mod posts;
 
 pub use error::{InputError, StoreError};

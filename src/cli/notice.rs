@@ -1,0 +1,117 @@
+//! `govcheck notice …`: import a published notice as a round's record, reconcile it,
+//! and export the attachments for a new one.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context as _, anyhow, bail};
+
+use super::context::Context;
+use super::output::emit;
+use super::report::scope;
+use crate::domain::figures::summarize;
+use crate::domain::listing;
+use crate::domain::notice::{check_arithmetic, check_registry, overview_paragraph};
+use crate::domain::registry::Change;
+use crate::domain::round::RoundMode;
+use crate::domain::text::sanitize;
+use crate::store::notice::export::{self, Attachments};
+use crate::store::notice::read::{parse_notice, read_grids};
+use crate::store::{RegistrySource, StoreError};
+
+/// `--format` of `notice export`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ExportFormat {
+    Xlsx,
+    Csv,
+    Md,
+}
+
+pub fn import(ctx: &Context, round: &str, files: &[PathBuf]) -> anyhow::Result<i32> {
+    let store = ctx.open_store()?;
+    let mut grids = Vec::new();
+    for f in files {
+        let bytes = std::fs::read(f).with_context(|| format!("{}", f.display()))?;
+        grids.push((f.as_path(), read_grids(f, &bytes)?));
+    }
+    let notice = parse_notice(round, &grids)?;
+    let (rows, problems) = (notice.rows.len(), notice.problems.len());
+    store.commit(&ctx.actor, ctx.now(), |reg| {
+        if reg.round(round).is_none() {
+            return Err(StoreError::Other(format!("no round {round:?}; create it first (rounds.csv)")));
+        }
+        Ok(if reg.notice(round) == Some(&notice) {
+            Vec::new()
+        } else {
+            vec![Change::Notice(notice)]
+        })
+    })?;
+    emit(&format!(
+        "{round}: published record stored ({rows} region rows, {problems} problem accounts)\n"
+    ))?;
+    Ok(0)
+}
+
+pub fn check(ctx: &Context, round: &str, region: Option<&str>) -> anyhow::Result<i32> {
+    let reg = ctx.open_store()?.load()?.registry;
+    let notice = reg
+        .notice(round)
+        .ok_or_else(|| anyhow!("round {round} has no published record; import it with `govcheck notice import --round {round} 附件1 [附件2]`"))?;
+    let scope = scope(&reg, region)?;
+    let summary = summarize(&reg, &ctx.catalogue, round, scope, ctx.as_of)?;
+    let mut all = check_arithmetic(notice);
+    all.extend(check_registry(notice, &summary, &reg, &ctx.catalogue));
+    if all.is_empty() {
+        emit(&format!("{round}: the published record agrees with its arithmetic and with the registry\n"))?;
+        return Ok(0);
+    }
+    for d in &all {
+        emit(&sanitize(&d.to_string()))?;
+        emit("\n")?;
+    }
+    Ok(1)
+}
+
+/// Build the attachments for a round and scope (shared with the console's export).
+pub fn attachments(ctx: &Context, round: &str, region: Option<&str>) -> anyhow::Result<Attachments> {
+    let reg = ctx.open_store()?.load()?.registry;
+    let r = reg.round(round).ok_or_else(|| anyhow!("no round {round:?}"))?.clone();
+    let scope_idx = scope(&reg, region)?;
+    let summary = summarize(&reg, &ctx.catalogue, round, scope_idx, ctx.as_of)?;
+    let previous = reg
+        .previous_round(round)
+        .and_then(|p| summarize(&reg, &ctx.catalogue, &p.id, scope_idx, ctx.as_of).ok());
+    let tree = reg.tree();
+    let rows: Vec<_> = listing::findings(&reg, &ctx.catalogue, round, Some(scope_idx), None, ctx.as_of)
+        .into_iter()
+        .map(|f| {
+            let region_idx = tree.by_code(&f.region_code).unwrap_or(scope_idx);
+            let row = tree
+                .child_under(scope_idx, region_idx)
+                .map_or_else(|| format!("{}本级", tree.get(scope_idx).name), |c| tree.get(c).name.clone());
+            (f, row)
+        })
+        .collect();
+    let paragraph = overview_paragraph(
+        &summary,
+        previous.as_ref(),
+        (r.period_start, r.period_end),
+        r.mode == RoundMode::Full,
+    );
+    Ok(export::build(&r.title, &summary, &rows, &ctx.catalogue, paragraph))
+}
+
+pub fn export(ctx: &Context, round: &str, region: Option<&str>, format: ExportFormat, out: &Path) -> anyhow::Result<i32> {
+    let a = attachments(ctx, round, region)?;
+    match format {
+        ExportFormat::Xlsx => export::write_xlsx(&a, out)?,
+        ExportFormat::Md => export::write_md(&a, out)?,
+        ExportFormat::Csv => {
+            if out.extension().is_some() && !out.is_dir() {
+                bail!("--out {}: for csv give a directory (附件1.csv, 附件2.csv and 总体情况.txt are written into it)", out.display());
+            }
+            export::write_csv(&a, out)?;
+        }
+    }
+    emit(&format!("{round}: wrote {}\n", out.display()))?;
+    Ok(0)
+}
