@@ -175,9 +175,27 @@ pub enum Command {
 #[derive(Debug, Subcommand)]
 pub enum NoticeCommand {
     /// Store a notice's attachments (XLSX or CSV) as the round's published record.
+    #[command(group(clap::ArgGroup::new("target").required(true).args(["round", "as_round"])))]
     Import {
+        /// Attach the notice to this existing round.
         #[arg(long)]
-        round: String,
+        round: Option<String>,
+        /// Create this round from the notice alone (regions of 附件1, accounts and
+        /// findings of 附件2, synthetic filler accounts up to the published totals).
+        #[arg(long, requires = "monitoring_point")]
+        as_round: Option<String>,
+        /// With --as-round: the round's title (default: the round id).
+        #[arg(long)]
+        title: Option<String>,
+        /// With --as-round: first day of the monitoring window (default: 89 days before the point).
+        #[arg(long)]
+        period_start: Option<String>,
+        /// With --as-round: the monitoring point, also the window's last day.
+        #[arg(long)]
+        monitoring_point: Option<String>,
+        /// With --as-round: the rectification deadline, if the notice names one.
+        #[arg(long)]
+        deadline: Option<String>,
         /// 附件1 (and optionally 附件2); a workbook may hold both.
         #[arg(required = true, value_name = "FILE")]
         files: Vec<PathBuf>,
@@ -277,7 +295,27 @@ fn dispatch(cli: Cli) -> anyhow::Result<i32> {
             csv,
             seed,
         } => synthetic::synthetic(&ctx, accounts, &out, csv, seed),
-        Command::Notice(NoticeCommand::Import { round, files }) => notice::import(&ctx, &round, &files),
+        Command::Notice(NoticeCommand::Import {
+            round,
+            as_round,
+            title,
+            period_start,
+            monitoring_point,
+            deadline,
+            files,
+        }) => match (round, as_round) {
+            (Some(round), _) => notice::import(&ctx, &round, &files),
+            (None, Some(id)) => notice::import_as_round(
+                &ctx,
+                &id,
+                title,
+                period_start.as_deref(),
+                monitoring_point.as_deref(),
+                deadline.as_deref(),
+                &files,
+            ),
+            (None, None) => unreachable!("clap requires --round or --as-round"),
+        },
         Command::Notice(NoticeCommand::Check { round, region }) => {
             notice::check(&ctx, &round, region.as_deref())
         }

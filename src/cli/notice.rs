@@ -5,15 +5,18 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context as _, anyhow, bail};
 
-use super::context::Context;
+use super::context::{Context, parse_day};
 use super::output::emit;
 use super::report::scope;
 use crate::domain::figures::summarize;
 use crate::domain::listing;
-use crate::domain::notice::{check_arithmetic, check_registry, overview_paragraph};
+use crate::domain::notice::{
+    PublishedNotice, check_arithmetic, check_registry, overview_paragraph,
+};
 use crate::domain::registry::Change;
-use crate::domain::round::RoundMode;
+use crate::domain::round::{Round, RoundMode};
 use crate::domain::text::sanitize;
+use crate::store::notice::as_round;
 use crate::store::notice::export::{self, Attachments};
 use crate::store::notice::read::{parse_notice, read_grids};
 use crate::store::{RegistrySource, StoreError};
@@ -26,18 +29,24 @@ pub enum ExportFormat {
     Md,
 }
 
-pub fn import(ctx: &Context, round: &str, files: &[PathBuf]) -> anyhow::Result<i32> {
-    let store = ctx.open_store()?;
+fn read_notice(round: &str, files: &[PathBuf]) -> anyhow::Result<PublishedNotice> {
     let mut grids = Vec::new();
     for f in files {
         let bytes = std::fs::read(f).with_context(|| format!("{}", f.display()))?;
         grids.push((f.as_path(), read_grids(f, &bytes)?));
     }
-    let notice = parse_notice(round, &grids)?;
+    Ok(parse_notice(round, &grids)?)
+}
+
+pub fn import(ctx: &Context, round: &str, files: &[PathBuf]) -> anyhow::Result<i32> {
+    let store = ctx.open_store()?;
+    let notice = read_notice(round, files)?;
     let (rows, problems) = (notice.rows.len(), notice.problems.len());
     store.commit(&ctx.actor, ctx.now(), |reg| {
         if reg.round(round).is_none() {
-            return Err(StoreError::Other(format!("no round {round:?}; create it first (rounds.csv)")));
+            return Err(StoreError::Other(format!(
+                "no round {round:?}; create it first (rounds.csv)"
+            )));
         }
         Ok(if reg.notice(round) == Some(&notice) {
             Vec::new()
@@ -47,6 +56,51 @@ pub fn import(ctx: &Context, round: &str, files: &[PathBuf]) -> anyhow::Result<i
     })?;
     emit(&format!(
         "{round}: published record stored ({rows} region rows, {problems} problem accounts)\n"
+    ))?;
+    Ok(0)
+}
+
+#[allow(clippy::too_many_arguments)]
+pub fn import_as_round(
+    ctx: &Context,
+    id: &str,
+    title: Option<String>,
+    period_start: Option<&str>,
+    monitoring_point: Option<&str>,
+    deadline: Option<&str>,
+    files: &[PathBuf],
+) -> anyhow::Result<i32> {
+    let store = ctx.open_store()?;
+    let notice = read_notice(id, files)?;
+    let point = parse_day(monitoring_point.unwrap_or_default(), "--monitoring-point")?;
+    let start = match period_start {
+        Some(s) => parse_day(s, "--period-start")?,
+        None => point - chrono::Days::new(89),
+    };
+    if start > point {
+        bail!("--period-start {start} is after --monitoring-point {point}");
+    }
+    let round = Round {
+        id: id.to_string(),
+        title: title.unwrap_or_else(|| id.to_string()),
+        period_start: start,
+        period_end: point,
+        monitoring_point: point,
+        mode: RoundMode::Full,
+        deadline: deadline.map(|d| parse_day(d, "--deadline")).transpose()?,
+        note: Some(format!(
+            "created from a published notice ({}); accounts not named in it are synthetic",
+            notice.sources.join(", ")
+        )),
+    };
+    let now = ctx.now();
+    store.commit(&ctx.actor, now, |reg| {
+        as_round::changes(reg, &ctx.catalogue, &notice, round, &ctx.actor, now)
+    })?;
+    emit(&format!(
+        "{id}: round created from the notice ({} regions, {} problem accounts)\n",
+        notice.rows.len(),
+        notice.problems.len()
     ))?;
     Ok(0)
 }
@@ -61,7 +115,9 @@ pub fn check(ctx: &Context, round: &str, region: Option<&str>) -> anyhow::Result
     let mut all = check_arithmetic(notice);
     all.extend(check_registry(notice, &summary, &reg, &ctx.catalogue));
     if all.is_empty() {
-        emit(&format!("{round}: the published record agrees with its arithmetic and with the registry\n"))?;
+        emit(&format!(
+            "{round}: the published record agrees with its arithmetic and with the registry\n"
+        ))?;
         return Ok(0);
     }
     for d in &all {
@@ -72,42 +128,72 @@ pub fn check(ctx: &Context, round: &str, region: Option<&str>) -> anyhow::Result
 }
 
 /// Build the attachments for a round and scope (shared with the console's export).
-pub fn attachments(ctx: &Context, round: &str, region: Option<&str>) -> anyhow::Result<Attachments> {
+pub fn attachments(
+    ctx: &Context,
+    round: &str,
+    region: Option<&str>,
+) -> anyhow::Result<Attachments> {
     let reg = ctx.open_store()?.load()?.registry;
-    let r = reg.round(round).ok_or_else(|| anyhow!("no round {round:?}"))?.clone();
+    let r = reg
+        .round(round)
+        .ok_or_else(|| anyhow!("no round {round:?}"))?
+        .clone();
     let scope_idx = scope(&reg, region)?;
     let summary = summarize(&reg, &ctx.catalogue, round, scope_idx, ctx.as_of)?;
     let previous = reg
         .previous_round(round)
         .and_then(|p| summarize(&reg, &ctx.catalogue, &p.id, scope_idx, ctx.as_of).ok());
     let tree = reg.tree();
-    let rows: Vec<_> = listing::findings(&reg, &ctx.catalogue, round, Some(scope_idx), None, ctx.as_of)
-        .into_iter()
-        .map(|f| {
-            let region_idx = tree.by_code(&f.region_code).unwrap_or(scope_idx);
-            let row = tree
-                .child_under(scope_idx, region_idx)
-                .map_or_else(|| format!("{}本级", tree.get(scope_idx).name), |c| tree.get(c).name.clone());
-            (f, row)
-        })
-        .collect();
+    let rows: Vec<_> = listing::findings(
+        &reg,
+        &ctx.catalogue,
+        round,
+        Some(scope_idx),
+        None,
+        ctx.as_of,
+    )
+    .into_iter()
+    .map(|f| {
+        let region_idx = tree.by_code(&f.region_code).unwrap_or(scope_idx);
+        let row = tree.child_under(scope_idx, region_idx).map_or_else(
+            || format!("{}本级", tree.get(scope_idx).name),
+            |c| tree.get(c).name.clone(),
+        );
+        (f, row)
+    })
+    .collect();
     let paragraph = overview_paragraph(
         &summary,
         previous.as_ref(),
         (r.period_start, r.period_end),
         r.mode == RoundMode::Full,
     );
-    Ok(export::build(&r.title, &summary, &rows, &ctx.catalogue, paragraph))
+    Ok(export::build(
+        &r.title,
+        &summary,
+        &rows,
+        &ctx.catalogue,
+        paragraph,
+    ))
 }
 
-pub fn export(ctx: &Context, round: &str, region: Option<&str>, format: ExportFormat, out: &Path) -> anyhow::Result<i32> {
+pub fn export(
+    ctx: &Context,
+    round: &str,
+    region: Option<&str>,
+    format: ExportFormat,
+    out: &Path,
+) -> anyhow::Result<i32> {
     let a = attachments(ctx, round, region)?;
     match format {
         ExportFormat::Xlsx => export::write_xlsx(&a, out)?,
         ExportFormat::Md => export::write_md(&a, out)?,
         ExportFormat::Csv => {
             if out.extension().is_some() && !out.is_dir() {
-                bail!("--out {}: for csv give a directory (附件1.csv, 附件2.csv and 总体情况.txt are written into it)", out.display());
+                bail!(
+                    "--out {}: for csv give a directory (附件1.csv, 附件2.csv and 总体情况.txt are written into it)",
+                    out.display()
+                );
             }
             export::write_csv(&a, out)?;
         }

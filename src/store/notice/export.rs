@@ -22,7 +22,14 @@ pub const HEADER1: [&str; 6] = [
     "存在问题数（个）",
     "账号合格率",
 ];
-pub const HEADER2: [&str; 6] = ["序号", "存在突出问题", "所属地区", "新媒体类型", "政务新媒体名称", "主办单位"];
+pub const HEADER2: [&str; 6] = [
+    "序号",
+    "存在突出问题",
+    "所属地区",
+    "新媒体类型",
+    "政务新媒体名称",
+    "主办单位",
+];
 
 /// The two attachments as text cells, plus the draft paragraph.
 #[derive(Debug, Clone)]
@@ -86,14 +93,32 @@ pub fn build(
         t.problems.to_string(),
         published_rate(t.pass_rate),
     ]);
-    let ind_order = |code: &str| cat.indicators().iter().position(|i| i.code == code).unwrap_or(usize::MAX);
-    let region_order = |name: &str| summary.rows.iter().position(|r| r.region == name).unwrap_or(usize::MAX);
+    let ind_order = |code: &str| {
+        cat.indicators()
+            .iter()
+            .position(|i| i.code == code)
+            .unwrap_or(usize::MAX)
+    };
+    let region_order = |name: &str| {
+        summary
+            .rows
+            .iter()
+            .position(|r| r.region == name)
+            .unwrap_or(usize::MAX)
+    };
     let mut rows: Vec<&(FindingRow, String)> = findings
         .iter()
-        .filter(|(f, _)| cat.get(&f.indicator).is_none_or(|i| i.kind == IndicatorKind::Veto))
+        .filter(|(f, _)| {
+            cat.get(&f.indicator)
+                .is_none_or(|i| i.kind == IndicatorKind::Veto)
+        })
         .collect();
     rows.sort_by(|(a, ra), (b, rb)| {
-        (ind_order(&a.indicator), region_order(ra), &a.id).cmp(&(ind_order(&b.indicator), region_order(rb), &b.id))
+        (ind_order(&a.indicator), region_order(ra), &a.id).cmp(&(
+            ind_order(&b.indicator),
+            region_order(rb),
+            &b.id,
+        ))
     });
     let table2 = rows
         .iter()
@@ -194,13 +219,36 @@ fn xlsx_bytes(a: &Attachments) -> Result<Vec<u8>, XlsxError> {
         .set_align(FormatAlign::Center)
         .set_align(FormatAlign::VerticalCenter);
     let head = cell.clone().set_bold();
-    let title = Format::new().set_bold().set_font_size(14).set_align(FormatAlign::Center);
+    let title = Format::new()
+        .set_bold()
+        .set_font_size(14)
+        .set_align(FormatAlign::Center);
 
     let s1 = wb.add_worksheet().set_name("附件1")?;
-    sheet(s1, "附件1", &format!("{} 政务新媒体检查总体情况表", a.title), &HEADER1, &a.table1, &head, &cell, &title, &[])?;
+    sheet(
+        s1,
+        "附件1",
+        &format!("{} 政务新媒体检查总体情况表", a.title),
+        &HEADER1,
+        &a.table1,
+        &head,
+        &cell,
+        &title,
+        &[],
+    )?;
     let runs = merge_runs(&a.table2);
     let s2 = wb.add_worksheet().set_name("附件2")?;
-    sheet(s2, "附件2", "检查发现存在突出问题的政务新媒体", &HEADER2, &a.table2, &head, &cell, &title, &runs)?;
+    sheet(
+        s2,
+        "附件2",
+        "检查发现存在突出问题的政务新媒体",
+        &HEADER2,
+        &a.table2,
+        &head,
+        &cell,
+        &title,
+        &runs,
+    )?;
     let s3 = wb.add_worksheet().set_name("总体情况")?;
     s3.write_string(0, 0, &a.paragraph)?;
     s3.set_column_width(0, 120)?;
@@ -289,8 +337,23 @@ mod tests {
 
     #[test]
     fn runs_group_problem_then_region() {
-        let r = |p: &str, g: &str| [String::new(), p.into(), g.into(), String::new(), String::new(), String::new()];
-        let rows = vec![r("A", "x"), r("B", "x"), r("B", "x"), r("B", "y"), r("C", "y")];
+        let r = |p: &str, g: &str| {
+            [
+                String::new(),
+                p.into(),
+                g.into(),
+                String::new(),
+                String::new(),
+                String::new(),
+            ]
+        };
+        let rows = vec![
+            r("A", "x"),
+            r("B", "x"),
+            r("B", "x"),
+            r("B", "y"),
+            r("C", "y"),
+        ];
         assert_eq!(merge_runs(&rows), vec![(1, 1, 3), (2, 1, 2)]);
         let b = blanked(&rows);
         assert_eq!(b[2][1], "");

@@ -68,7 +68,11 @@ fn read_xlsx(path: &Path, bytes: &[u8]) -> Result<Vec<Grid>, InputError> {
         for (_, _, dim) in wb.merged_regions_by_sheet(&name) {
             let (sr, sc) = (dim.start.0 as usize, dim.start.1 as usize);
             let (er, ec) = (dim.end.0 as usize, dim.end.1 as usize);
-            let v = cells.get(sr).and_then(|r| r.get(sc)).cloned().unwrap_or_default();
+            let v = cells
+                .get(sr)
+                .and_then(|r| r.get(sc))
+                .cloned()
+                .unwrap_or_default();
             for row in cells.iter_mut().take(er + 1).skip(sr) {
                 for cell in row.iter_mut().take(ec + 1).skip(sc) {
                     *cell = v.clone();
@@ -99,9 +103,36 @@ fn cell_text(v: &Data) -> String {
 const T1: &[(&str, &[&str])] = &[
     ("seq", &["序号"]),
     ("region", &["地区", "所属地区", "单位", "地市", "设区市"]),
-    ("total", &["政务新媒体总量", "总量", "总数", "账号总数", "政务新媒体数量"]),
-    ("inspected", &["检查数量", "抽查政务新媒体数", "抽查数量", "检查数", "抽查数"]),
-    ("problems", &["存在问题数", "存在突出问题政务新媒体数", "问题数", "问题账号数", "存在问题账号数"]),
+    (
+        "total",
+        &[
+            "政务新媒体总量",
+            "总量",
+            "总数",
+            "账号总数",
+            "政务新媒体数量",
+        ],
+    ),
+    (
+        "inspected",
+        &[
+            "检查数量",
+            "抽查政务新媒体数",
+            "抽查数量",
+            "检查数",
+            "抽查数",
+        ],
+    ),
+    (
+        "problems",
+        &[
+            "存在问题数",
+            "存在突出问题政务新媒体数",
+            "问题数",
+            "问题账号数",
+            "存在问题账号数",
+        ],
+    ),
     ("rate", &["账号合格率", "合格率"]),
 ];
 
@@ -110,7 +141,10 @@ const T2: &[(&str, &[&str])] = &[
     ("seq", &["序号"]),
     ("problem", &["存在突出问题", "存在问题", "问题", "主要问题"]),
     ("region", &["所属地区", "地区"]),
-    ("platform", &["新媒体类型", "政务新媒体类型", "平台", "账号类型", "类型"]),
+    (
+        "platform",
+        &["新媒体类型", "政务新媒体类型", "平台", "账号类型", "类型"],
+    ),
     ("name", &["政务新媒体名称", "账号名称", "名称", "账号"]),
     ("host_unit", &["主办单位"]),
 ];
@@ -122,10 +156,9 @@ fn map_header(row: &[String], spec: &[(&'static str, &[&str])]) -> Vec<(&'static
         if h.is_empty() {
             continue;
         }
-        if let Some((canon, _)) = spec
-            .iter()
-            .find(|(c, aliases)| !out.iter().any(|(o, _)| o == c) && aliases.iter().any(|a| normalize_header(a) == h))
-        {
+        if let Some((canon, _)) = spec.iter().find(|(c, aliases)| {
+            !out.iter().any(|(o, _)| o == c) && aliases.iter().any(|a| normalize_header(a) == h)
+        }) {
             out.push((*canon, i));
         }
     }
@@ -151,16 +184,26 @@ struct Place<'a> {
 
 impl Place<'_> {
     fn err(&self, row: usize, col: usize, header: &str, msg: String) -> InputError {
-        let sheet = self.sheet.map(|s| format!("sheet {s}, ")).unwrap_or_default();
+        let sheet = self
+            .sheet
+            .map(|s| format!("sheet {s}, "))
+            .unwrap_or_default();
         InputError::new(
             self.path,
-            format!("{sheet}row {}, column {} ({header}): {msg}", row + 1, col_letter(col)),
+            format!(
+                "{sheet}row {}, column {} ({header}): {msg}",
+                row + 1,
+                col_letter(col)
+            ),
         )
     }
 }
 
 fn is_total(text: &str) -> bool {
-    matches!(normalize_key(text).as_str(), "总计" | "合计" | "全省" | "总体")
+    matches!(
+        normalize_key(text).as_str(),
+        "总计" | "合计" | "全省" | "总体"
+    )
 }
 
 /// The tables found in `grids`, merged into one published record for `round`.
@@ -186,10 +229,16 @@ pub fn parse_notice(
             for (hr, row) in g.cells.iter().enumerate().take(15) {
                 let m1 = map_header(row, T1);
                 let m2 = map_header(row, T2);
-                let has = |m: &[(&str, usize)], c: &str| m.iter().find(|(k, _)| *k == c).map(|(_, i)| *i);
+                let has =
+                    |m: &[(&str, usize)], c: &str| m.iter().find(|(k, _)| *k == c).map(|(_, i)| *i);
                 if has(&m1, "rate").is_some() && has(&m1, "total").is_some() {
                     if saw1 {
-                        return Err(place.err(hr, 0, "附件1", "a second 附件1 table; import one notice at a time".into()));
+                        return Err(place.err(
+                            hr,
+                            0,
+                            "附件1",
+                            "a second 附件1 table; import one notice at a time".into(),
+                        ));
                     }
                     saw1 = true;
                     found_here = true;
@@ -198,7 +247,12 @@ pub fn parse_notice(
                 }
                 if has(&m2, "name").is_some() && has(&m2, "problem").is_some() {
                     if saw2 {
-                        return Err(place.err(hr, 0, "附件2", "a second 附件2 table; import one notice at a time".into()));
+                        return Err(place.err(
+                            hr,
+                            0,
+                            "附件2",
+                            "a second 附件2 table; import one notice at a time".into(),
+                        ));
                     }
                     saw2 = true;
                     found_here = true;
@@ -257,7 +311,12 @@ fn table1(
             let t = normalize_key(&v);
             let t = t.trim_end_matches('个');
             t.parse::<u64>().map_err(|_| {
-                place.err(r, col(k).unwrap_or(0), label, format!("{v:?} is not a whole number"))
+                place.err(
+                    r,
+                    col(k).unwrap_or(0),
+                    label,
+                    format!("{v:?} is not a whole number"),
+                )
             })
         };
         let rate_text = {
@@ -319,14 +378,30 @@ fn table2(
             continue;
         }
         // Blank problem or region cells are merged cells: they repeat the value above.
-        let problem = Some(get("problem")).filter(|s| !s.is_empty()).unwrap_or_else(|| last_problem.clone());
-        let region = Some(get("region")).filter(|s| !s.is_empty()).unwrap_or_else(|| last_region.clone());
-        for (k, v, label) in [("problem", &problem, "存在突出问题"), ("region", &region, "所属地区")] {
+        let problem = Some(get("problem"))
+            .filter(|s| !s.is_empty())
+            .unwrap_or_else(|| last_problem.clone());
+        let region = Some(get("region"))
+            .filter(|s| !s.is_empty())
+            .unwrap_or_else(|| last_region.clone());
+        for (k, v, label) in [
+            ("problem", &problem, "存在突出问题"),
+            ("region", &region, "所属地区"),
+        ] {
             if v.is_empty() {
-                return Err(place.err(r, col(k).unwrap_or(0), label, "is empty and nothing above it to repeat".into()));
+                return Err(place.err(
+                    r,
+                    col(k).unwrap_or(0),
+                    label,
+                    "is empty and nothing above it to repeat".into(),
+                ));
             }
         }
-        for (k, label) in [("platform", "新媒体类型"), ("name", "政务新媒体名称"), ("host_unit", "主办单位")] {
+        for (k, label) in [
+            ("platform", "新媒体类型"),
+            ("name", "政务新媒体名称"),
+            ("host_unit", "主办单位"),
+        ] {
             if get(k).is_empty() {
                 return Err(place.err(r, col(k).unwrap_or(0), label, "is empty".into()));
             }
