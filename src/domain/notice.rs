@@ -119,8 +119,16 @@ pub fn check_arithmetic(n: &PublishedNotice) -> Vec<Discrepancy> {
         rate_check(t, "总计");
         let sums = [
             ("总量", t.total, n.rows.iter().map(|r| r.total).sum::<u64>()),
-            ("检查数量", t.inspected, n.rows.iter().map(|r| r.inspected).sum()),
-            ("存在问题数", t.problems, n.rows.iter().map(|r| r.problems).sum()),
+            (
+                "检查数量",
+                t.inspected,
+                n.rows.iter().map(|r| r.inspected).sum(),
+            ),
+            (
+                "存在问题数",
+                t.problems,
+                n.rows.iter().map(|r| r.problems).sum(),
+            ),
         ];
         for (field, printed, sum) in sums {
             if printed != sum {
@@ -195,8 +203,10 @@ pub fn check_registry(
     let tree = reg.tree();
     let scope = tree.by_code(&summary.scope).unwrap_or(tree.root());
     let row_name = |region_idx: usize| {
-        tree.child_under(scope, region_idx)
-            .map_or_else(|| format!("{}本级", tree.get(scope).name), |c| tree.get(c).name.clone())
+        tree.child_under(scope, region_idx).map_or_else(
+            || format!("{}本级", tree.get(scope).name),
+            |c| tree.get(c).name.clone(),
+        )
     };
     let canon = |p: &str| {
         cat.canonical_platform(p)
@@ -224,7 +234,9 @@ pub fn check_registry(
         let exact = registry_side
             .iter()
             .position(|(name, plat, _)| *name == p.name && *plat == platform);
-        let by_name = registry_side.iter().position(|(name, _, _)| *name == p.name);
+        let by_name = registry_side
+            .iter()
+            .position(|(name, _, _)| *name == p.name);
         match (exact, by_name) {
             (Some(i), _) => {
                 matched[i] = true;
@@ -347,7 +359,10 @@ mod tests {
     fn arithmetic_finds_the_zhejiang_total() {
         let n = PublishedNotice {
             round: "2022Q1".into(),
-            rows: vec![row("宁波市", 862, 1, "99.88%"), row("台州市", 403, 2, "99.5%")],
+            rows: vec![
+                row("宁波市", 862, 1, "99.88%"),
+                row("台州市", 403, 2, "99.5%"),
+            ],
             total: Some(row("总计", 1265, 3, "99.71%")),
             problems: vec![],
             sources: vec![],
