@@ -335,7 +335,7 @@ pub fn history(ctx: &Context, finding: &str, format: Format) -> anyhow::Result<i
         let a = reg.account(&f.account);
         let st = reg.state(idx);
         let head = format!(
-            "{} {} · {} · {} · {}\n状态 {} · 整改期限 {}\n\n",
+            "{} {} | {} | {} | {}\n状态 {} | 整改期限 {}\n\n",
             f.id,
             a.map_or("?", |a| a.name.as_str()),
             a.map_or("?", |a| a.platform.as_str()),
