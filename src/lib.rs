@@ -14,3 +14,4 @@ pub mod cli;
 pub mod domain;
 pub mod settings;
 pub mod store;
+pub mod tui;

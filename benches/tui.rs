@@ -1,0 +1,184 @@
+//! Console speed over a large store (the 150,000-account synthetic national dataset):
+//! load, first full frame, search keystroke to redrawn frame, bytes per selection move.
+//!
+//! ```sh
+//! cargo run --release -- demo --accounts 150000 --out /tmp/gc150
+//! GOVCHECK_BENCH_STORE=/tmp/gc150 cargo bench --bench tui
+//! ```
+//! Without `GOVCHECK_BENCH_STORE` it says so and exits.
+
+use std::time::Instant;
+
+use chrono::NaiveDate;
+use govcheck::domain::event::Actor;
+use govcheck::domain::indicator::Catalogue;
+use govcheck::store::{LocalStore, RegistrySource};
+use govcheck::tui::app::{App, Options};
+use govcheck::tui::i18n::Lang;
+use govcheck::tui::keymap::Keymap;
+use govcheck::tui::update::{Msg, update};
+use ratatui::Terminal;
+use ratatui::backend::CrosstermBackend;
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+#[derive(Clone, Default)]
+struct Sink(std::rc::Rc<std::cell::RefCell<Vec<u8>>>);
+impl std::io::Write for Sink {
+    fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+        self.0.borrow_mut().extend_from_slice(b);
+        Ok(b.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+fn ms(t: Instant) -> f64 {
+    t.elapsed().as_secs_f64() * 1000.0
+}
+
+fn main() {
+    let Some(dir) = std::env::var_os("GOVCHECK_BENCH_STORE") else {
+        eprintln!(
+            "tui bench: set GOVCHECK_BENCH_STORE to a store (govcheck demo --accounts 150000 --out DIR)"
+        );
+        return;
+    };
+    let store = LocalStore::open(std::path::Path::new(&dir)).expect("store");
+    let t0 = Instant::now();
+    let token = store.change_token().expect("token");
+    let snap = store.load().expect("load");
+    let t_load = ms(t0);
+    let t = Instant::now();
+    let posts = store.posts().expect("posts");
+    let t_posts = ms(t);
+    let t = Instant::now();
+    let index = govcheck::tui::task::build_index(&snap.registry);
+    let t_index = ms(t);
+    println!(
+        "load registry {t_load:.0} ms, posts {t_posts:.0} ms, search index {t_index:.0} ms ({} names)",
+        index.entries.len()
+    );
+    let data = govcheck::tui::app::Data {
+        registry: std::sync::Arc::new(snap.registry),
+        posts: std::sync::Arc::new(posts),
+        index: std::sync::Arc::new(index),
+        seq: snap.seq,
+    };
+    let opts = Options {
+        lang: Lang::Zh,
+        ascii: false,
+        color: true,
+        mouse: false,
+        due_soon_days: 3,
+        good_rate: 100.0,
+        warn_rate: 99.0,
+        warn_after_days: 10,
+    };
+    let mut app = App::new(
+        opts,
+        Keymap::defaults(),
+        Catalogue::builtin(),
+        chrono_tz::Asia::Shanghai,
+        NaiveDate::from_ymd_opt(2022, 5, 1).expect("date"),
+        Actor::default(),
+        store.describe(),
+    );
+    update(&mut app, Msg::Resize(120, 40));
+    let t = Instant::now();
+    update(&mut app, Msg::Loaded(Ok((data.clone(), token))));
+    let t_pages = ms(t);
+    let sink = Sink::default();
+    let mut term = Terminal::new(CrosstermBackend::new(sink.clone())).expect("term");
+    let t = Instant::now();
+    term.draw(|f| govcheck::tui::view::render(f, &app))
+        .expect("draw");
+    println!(
+        "derived pages (summaries, lists, warnings) {t_pages:.0} ms, first frame render {:.1} ms; \
+         first full frame after start = {:.0} ms",
+        ms(t),
+        t_load + t_posts + t_index + t_pages + ms(t)
+    );
+
+    // Selection move on the problems list.
+    update(
+        &mut app,
+        Msg::Key(KeyEvent::new(KeyCode::Char('2'), KeyModifiers::NONE)),
+    );
+    term.draw(|f| govcheck::tui::view::render(f, &app))
+        .expect("draw");
+    sink.0.borrow_mut().clear();
+    update(
+        &mut app,
+        Msg::Key(KeyEvent::new(KeyCode::Char('j'), KeyModifiers::NONE)),
+    );
+    let t = Instant::now();
+    term.draw(|f| govcheck::tui::view::render(f, &app))
+        .expect("draw");
+    println!(
+        "selection move: {} bytes written, {:.2} ms (120x40)",
+        sink.0.borrow().len(),
+        ms(t)
+    );
+
+    // Search keystrokes: match all names, then draw the result frame.
+    update(
+        &mut app,
+        Msg::Key(KeyEvent::new(KeyCode::Char('/'), KeyModifiers::NONE)),
+    );
+    let mut worst: f64 = 0.0;
+    for q in ["z", "zs", "zsy", "zsyl", "舟山", "tzsf", "gongan", "xx县"] {
+        let t = Instant::now();
+        let (hits, total) = govcheck::tui::task::search(&data.index, &data.registry, q);
+        let t_match = ms(t);
+        let generation = match &app.overlay {
+            Some(govcheck::tui::app::Overlay::Search(s)) => s.generation,
+            _ => 0,
+        };
+        update(
+            &mut app,
+            Msg::SearchDone {
+                generation,
+                hits,
+                total,
+            },
+        );
+        term.draw(|f| govcheck::tui::view::render(f, &app))
+            .expect("draw");
+        let all = ms(t);
+        worst = worst.max(all);
+        println!("search {q:>8}: {total:>6} matches, match {t_match:.1} ms, to frame {all:.1} ms");
+    }
+    println!("worst search keystroke to frame: {worst:.1} ms");
+
+    // The same names through Debian's fzf, if installed.
+    let names: Vec<String> = data
+        .index
+        .entries
+        .iter()
+        .map(|(t, _)| match *t {
+            govcheck::tui::app::Target::Account(i) => data.registry.accounts()[i].name.clone(),
+            govcheck::tui::app::Target::HostUnit(i) => {
+                data.registry.accounts()[i].host_unit.clone()
+            }
+            govcheck::tui::app::Target::Region(r) => data.registry.tree().get(r).name.clone(),
+        })
+        .collect();
+    let list = std::env::temp_dir().join("govcheck-bench-names.txt");
+    std::fs::write(&list, names.join("\n")).expect("names");
+    for q in ["z", "zs", "zsyl", "舟山", "gongan"] {
+        let t = Instant::now();
+        let out = std::process::Command::new("sh")
+            .arg("-c")
+            .arg(format!("fzf --filter '{q}' < '{}' | wc -l", list.display()))
+            .output();
+        match out {
+            Ok(o) if o.status.success() => println!(
+                "fzf --filter {q:>8}: {} matches, {:.1} ms",
+                String::from_utf8_lossy(&o.stdout).trim(),
+                ms(t)
+            ),
+            _ => println!("fzf not available"),
+        }
+    }
+}

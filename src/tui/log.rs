@@ -1,0 +1,39 @@
+//! The console's log: a file under the user's state directory, never the screen (a
+//! stray line on a full-screen UI corrupts it).
+
+use std::fs::{File, OpenOptions};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+pub struct Log {
+    file: Option<Mutex<File>>,
+    pub path: PathBuf,
+}
+
+impl Log {
+    /// Open (append) `dir/console.log`; without a writable directory, logging is off.
+    pub fn open(dir: &Path) -> Log {
+        let path = dir.join("console.log");
+        let file = std::fs::create_dir_all(dir)
+            .ok()
+            .and_then(|_| {
+                OpenOptions::new()
+                    .create(true)
+                    .append(true)
+                    .open(&path)
+                    .ok()
+            })
+            .map(Mutex::new);
+        Log { file, path }
+    }
+
+    pub fn line(&self, msg: &str) {
+        if let Some(f) = &self.file
+            && let Ok(mut f) = f.lock()
+        {
+            let now = chrono::Local::now().format("%Y-%m-%dT%H:%M:%S%.3f%z");
+            let _ = writeln!(f, "{now} {}", crate::domain::text::sanitize(msg));
+        }
+    }
+}

@@ -1,0 +1,264 @@
+//! Store I/O off the UI thread. Every read and write runs as a tokio task around the
+//! synchronous [`RegistrySource`] methods (`spawn_blocking`), and its result comes back
+//! as a [`Msg`] on the channel, so a slow disk or a big journal never freezes the
+//! screen. A new search aborts the one in flight (latest wins).
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::{DateTime, FixedOffset, Utc};
+use chrono_tz::Tz;
+use tokio::sync::mpsc::UnboundedSender;
+use tokio::task::JoinHandle;
+
+use super::app::{Data, Hit, SearchIndex, Target};
+use super::update::{Effect, Msg};
+use crate::domain::event::{Actor, Event};
+use crate::domain::registry::Registry;
+use crate::domain::search::{Query, SearchKey, match_key};
+use crate::domain::text::sanitize;
+use crate::store::{RegistrySource, StoreError};
+
+/// How many hits a search keeps (the list shows a screenful; the count shows all).
+pub const MAX_HITS: usize = 500;
+
+/// How often the change token is polled for other supervisors' writes.
+pub const POLL_EVERY: Duration = Duration::from_secs(2);
+
+pub struct Tasks {
+    tx: UnboundedSender<Msg>,
+    source: Arc<dyn RegistrySource>,
+    actor: Actor,
+    tz: Tz,
+    search: Option<JoinHandle<()>>,
+    load: Option<JoinHandle<()>>,
+    writes: Vec<JoinHandle<()>>,
+    index: Option<Arc<SearchIndex>>,
+    registry: Option<Arc<Registry>>,
+}
+
+impl Tasks {
+    pub fn new(
+        tx: UnboundedSender<Msg>,
+        source: Arc<dyn RegistrySource>,
+        actor: Actor,
+        tz: Tz,
+    ) -> Tasks {
+        Tasks {
+            tx,
+            source,
+            actor,
+            tz,
+            search: None,
+            load: None,
+            writes: Vec::new(),
+            index: None,
+            registry: None,
+        }
+    }
+
+    /// The search index of the data the UI has (set when a load is delivered).
+    pub fn set_data(&mut self, data: &Data) {
+        self.index = Some(data.index.clone());
+        self.registry = Some(data.registry.clone());
+    }
+
+    pub fn run(&mut self, effect: Effect) {
+        match effect {
+            Effect::Load => self.load(),
+            Effect::Append {
+                finding,
+                kind,
+                event,
+                note,
+                version,
+            } => {
+                let source = self.source.clone();
+                let tx = self.tx.clone();
+                let ev = Event {
+                    finding: finding.clone(),
+                    kind: event,
+                    at: now(self.tz),
+                    by: self.actor.clone(),
+                    note,
+                };
+                let h = tokio::spawn(async move {
+                    let res = tokio::task::spawn_blocking(move || {
+                        source.append_events(vec![(ev, Some(version))])
+                    })
+                    .await;
+                    let result = match res {
+                        Ok(Ok(seq)) => Ok(seq),
+                        Ok(Err(e)) => Err(describe(&e)),
+                        Err(e) => Err(e.to_string()),
+                    };
+                    let _ = tx.send(Msg::Written {
+                        finding,
+                        kind,
+                        result,
+                    });
+                });
+                self.writes.retain(|h| !h.is_finished());
+                self.writes.push(h);
+            }
+            Effect::Search { generation, query } => {
+                if let Some(h) = self.search.take() {
+                    h.abort();
+                }
+                let (Some(index), Some(reg)) = (self.index.clone(), self.registry.clone()) else {
+                    return;
+                };
+                let tx = self.tx.clone();
+                self.search = Some(tokio::spawn(async move {
+                    let hits =
+                        tokio::task::spawn_blocking(move || search(&index, &reg, &query)).await;
+                    if let Ok((hits, total)) = hits {
+                        let _ = tx.send(Msg::SearchDone {
+                            generation,
+                            hits,
+                            total,
+                        });
+                    }
+                }));
+            }
+            Effect::Copy(text) => super::terminal::copy_osc52(&text),
+        }
+    }
+
+    fn load(&mut self) {
+        if let Some(h) = self.load.take() {
+            h.abort();
+        }
+        let source = self.source.clone();
+        let tx = self.tx.clone();
+        self.load = Some(tokio::spawn(async move {
+            let res = tokio::task::spawn_blocking(move || load(source.as_ref())).await;
+            let msg = match res {
+                Ok(r) => Msg::Loaded(r),
+                Err(e) => Msg::Loaded(Err(e.to_string())),
+            };
+            let _ = tx.send(msg);
+        }));
+    }
+
+    /// Poll the change token in the background; the UI reloads when it changes.
+    pub fn start_polling(&self, every: Duration) -> JoinHandle<()> {
+        let source = self.source.clone();
+        let tx = self.tx.clone();
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(every);
+            tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            tick.tick().await;
+            loop {
+                tick.tick().await;
+                let s = source.clone();
+                if let Ok(Ok(t)) = tokio::task::spawn_blocking(move || s.change_token()).await
+                    && tx.send(Msg::Token(t)).is_err()
+                {
+                    break;
+                }
+            }
+        })
+    }
+
+    /// Wait for writes under way to finish: a quit or a dropped link must not cut a
+    /// write in half (the store's append is atomic, but the user's last action should
+    /// still land).
+    pub async fn finish_writes(&mut self) {
+        for h in self.writes.drain(..) {
+            let _ = h.await;
+        }
+    }
+}
+
+fn now(tz: Tz) -> DateTime<FixedOffset> {
+    Utc::now().with_timezone(&tz).fixed_offset()
+}
+
+fn describe(e: &StoreError) -> String {
+    sanitize(&e.to_string())
+}
+
+/// Read everything the console needs: the registry, the posts (for warnings) and the
+/// search index. The change token is read first so a write that lands during the load
+/// is noticed by the next poll.
+pub fn load(source: &dyn RegistrySource) -> Result<(Data, u64), String> {
+    let token = source.change_token().map_err(|e| describe(&e))?;
+    let snap = source.load().map_err(|e| describe(&e))?;
+    let posts = source.posts().map_err(|e| describe(&e))?;
+    let index = build_index(&snap.registry);
+    Ok((
+        Data {
+            registry: Arc::new(snap.registry),
+            posts: Arc::new(posts),
+            index: Arc::new(index),
+            seq: snap.seq,
+        },
+        token,
+    ))
+}
+
+/// Account names, host units (each distinct unit once) and region names.
+pub fn build_index(reg: &Registry) -> SearchIndex {
+    let mut entries = Vec::with_capacity(reg.accounts().len() * 2 + reg.tree().len());
+    let mut units = std::collections::HashSet::new();
+    for (i, a) in reg.accounts().iter().enumerate() {
+        entries.push((Target::Account(i), SearchKey::new(&a.name)));
+        if !a.host_unit.is_empty() && units.insert(a.host_unit.as_str()) {
+            entries.push((Target::HostUnit(i), SearchKey::new(&a.host_unit)));
+        }
+    }
+    for (i, r) in reg.tree().regions().iter().enumerate() {
+        entries.push((Target::Region(i), SearchKey::new(&r.name)));
+    }
+    SearchIndex { entries }
+}
+
+/// The best hits for a query, best first, and how many names matched in all.
+pub fn search(index: &SearchIndex, _reg: &Registry, query: &str) -> (Vec<Hit>, usize) {
+    let q = Query::new(query);
+    if q.is_empty() {
+        return (Vec::new(), 0);
+    }
+    let scan = |part: &[(Target, SearchKey)]| -> Vec<Hit> {
+        part.iter()
+            .filter_map(|(t, key)| {
+                match_key(&q, key).map(|m| Hit {
+                    target: *t,
+                    score: m.score,
+                    positions: m.positions,
+                })
+            })
+            .collect()
+    };
+    // Split the names across cores: a one-letter query matches most of 150,000 names,
+    // and one core alone would miss the 16 ms frame.
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(8);
+    let mut hits: Vec<Hit> = if threads > 1 && index.entries.len() > 20_000 {
+        let chunk = index.entries.len().div_ceil(threads);
+        let scan = &scan;
+        std::thread::scope(|sc| {
+            let handles: Vec<_> = index
+                .entries
+                .chunks(chunk)
+                .map(|part| sc.spawn(move || scan(part)))
+                .collect();
+            handles
+                .into_iter()
+                .flat_map(|h| h.join().unwrap_or_default())
+                .collect()
+        })
+    } else {
+        scan(&index.entries)
+    };
+    let total = hits.len();
+    let best_first = |a: &Hit, b: &Hit| b.score.cmp(&a.score);
+    if hits.len() > MAX_HITS {
+        hits.select_nth_unstable_by(MAX_HITS, best_first);
+        hits.truncate(MAX_HITS);
+    }
+    hits.sort_by(best_first);
+    (hits, total)
+}

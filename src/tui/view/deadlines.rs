@@ -1,0 +1,91 @@
+//! 整改跟踪: findings grouped by `domain::listing::DeadlineGroup` (overdue, due soon,
+//! this week, later, awaiting review, closed), each group with its count per region,
+//! so the week's chasing list fits one screen.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+
+use super::table::{header, page_offset, row, widths};
+use crate::domain::listing::DeadlineGroup;
+use crate::domain::text::{sanitize, truncate};
+use crate::tui::app::{App, DeadlineLine, DeadlinesPage};
+use crate::tui::theme::Theme;
+
+pub fn group_label(app: &App, g: DeadlineGroup) -> String {
+    match g {
+        DeadlineGroup::Overdue => app.t("group.overdue").to_string(),
+        DeadlineGroup::DueSoon => app
+            .t("group.due_soon")
+            .replace("{n}", &app.opts.due_soon_days.to_string()),
+        DeadlineGroup::ThisWeek => app.t("group.this_week").to_string(),
+        DeadlineGroup::Later => app.t("group.later").to_string(),
+        DeadlineGroup::AwaitingReview => app.t("group.awaiting_review").to_string(),
+        DeadlineGroup::Closed => app.t("group.closed").to_string(),
+    }
+}
+
+pub fn render(f: &mut Frame, app: &App, p: &DeadlinesPage, area: Rect, th: &Theme) {
+    let cols = super::problems::columns(app);
+    let w = widths(&cols, usize::from(area.width));
+    let mut lines: Vec<Line> = vec![header(&cols, &w, th.heading())];
+    let h = usize::from(area.height).saturating_sub(1).max(1);
+    // Position of the selected finding among all lines, for paging.
+    let mut sel_line = 0;
+    let mut k = 0;
+    for (li, l) in p.lines.iter().enumerate() {
+        if let DeadlineLine::Row(_) = l {
+            if k == p.cursor {
+                sel_line = li;
+            }
+            k += 1;
+        }
+    }
+    let off = page_offset(sel_line, h);
+    let mut k = p.lines[..off.min(p.lines.len())]
+        .iter()
+        .filter(|l| matches!(l, DeadlineLine::Row(_)))
+        .count();
+    for l in p.lines.iter().skip(off).take(h) {
+        match l {
+            DeadlineLine::Heading {
+                group,
+                count,
+                regions,
+            } => {
+                let per: Vec<String> = regions
+                    .iter()
+                    .map(|(n, c)| format!("{} {c}", sanitize(n)))
+                    .collect();
+                let text = format!("{} ({count})  {}", group_label(app, *group), per.join(", "));
+                let style = if *group == DeadlineGroup::Overdue {
+                    th.bad()
+                } else {
+                    th.heading()
+                };
+                lines.push(Line::from(Span::styled(
+                    truncate(&text, usize::from(area.width)),
+                    style,
+                )));
+            }
+            DeadlineLine::Row(i) => {
+                let r = &p.rows[*i];
+                let sel = k == p.cursor;
+                k += 1;
+                lines.push(row(
+                    &cols,
+                    &w,
+                    super::problems::finding_cells(app, r, th),
+                    &super::problems::marker(sel, r),
+                    super::row_style(sel, th),
+                    th.matched(),
+                ));
+            }
+        }
+    }
+    if p.lines.is_empty() {
+        lines.push(Line::from(format!("  {}", app.t("msg.no_findings"))));
+    }
+    f.render_widget(Paragraph::new(lines), area);
+}

@@ -1,0 +1,378 @@
+//! Rendering: a pure function of [`App`]. Nothing here reads files, the clock or the
+//! terminal, so every screen is tested on ratatui's `TestBackend`. The frame is: a title
+//! line (round, window, mode, as-of day), the view tabs, the breadcrumb, the page, and a
+//! status line.
+
+pub mod deadlines;
+pub mod detail;
+pub mod dialog;
+pub mod help;
+pub mod overview;
+pub mod problems;
+pub mod search;
+pub mod table;
+pub mod warnings;
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Clear, Paragraph};
+
+use super::app::{App, Overlay, Page, Tone, View};
+use super::theme::Theme;
+use crate::domain::event::Status;
+use crate::domain::text::{sanitize, truncate, width};
+
+/// Smallest usable terminal; below it a message says so instead of a broken layout.
+pub const MIN_WIDTH: u16 = 60;
+pub const MIN_HEIGHT: u16 = 12;
+
+pub fn theme(app: &App) -> Theme {
+    Theme {
+        color: app.opts.color,
+        ascii: app.opts.ascii,
+    }
+}
+
+pub fn render(f: &mut Frame, app: &App) {
+    let area = f.area();
+    let th = theme(app);
+    if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
+        let msg = format!(
+            "{} ({}x{} < {}x{})",
+            app.t("msg.too_small"),
+            area.width,
+            area.height,
+            MIN_WIDTH,
+            MIN_HEIGHT
+        );
+        let lines: Vec<Line> = textwrap_cells(&msg, usize::from(area.width.max(1)))
+            .into_iter()
+            .map(Line::from)
+            .collect();
+        f.render_widget(Paragraph::new(lines).style(th.bad()), area);
+        return;
+    }
+    let [title, tabs, crumb, body, status] = Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Length(1),
+        Constraint::Length(1),
+        Constraint::Min(3),
+        Constraint::Length(1),
+    ])
+    .areas(area);
+    f.render_widget(Paragraph::new(title_line(app, &th, title.width)), title);
+    f.render_widget(Paragraph::new(tabs_line(app, &th)), tabs);
+    f.render_widget(Paragraph::new(crumb_line(app, &th, crumb.width)), crumb);
+
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_set(th.border())
+        .border_style(th.dim())
+        .title(Span::styled(
+            format!(
+                " {} ",
+                truncate(&page_title(app), usize::from(body.width.saturating_sub(4)))
+            ),
+            th.heading(),
+        ));
+    let inner = block.inner(body);
+    f.render_widget(block, body);
+
+    if let Some(Overlay::Search(s)) = &app.overlay {
+        search::render(f, app, s, inner, &th);
+    } else if app.data.is_none() {
+        let key = if app.loading {
+            "msg.loading"
+        } else {
+            "msg.no_data"
+        };
+        f.render_widget(Paragraph::new(app.t(key)), inner);
+    } else {
+        match app.page() {
+            Some(Page::Overview(p)) => overview::render(f, app, p, inner, &th),
+            Some(Page::Problems(p)) => problems::render(f, app, p, inner, &th),
+            Some(Page::Deadlines(p)) => deadlines::render(f, app, p, inner, &th),
+            Some(Page::Warnings(p)) => warnings::render(f, app, p, inner, &th),
+            Some(Page::Detail(p)) => detail::render(f, app, p, inner, &th),
+            None => f.render_widget(Paragraph::new(app.t("msg.no_rounds")), inner),
+        }
+    }
+
+    match &app.overlay {
+        Some(Overlay::Help) => help::render(f, app, area, &th),
+        Some(Overlay::Dialog(d)) => dialog::render(f, app, d, area, &th),
+        Some(Overlay::Filter(field)) => dialog::render_filter(f, app, *field, area, &th),
+        _ => {}
+    }
+    status_line(f, app, status, &th);
+}
+
+/// Split text into lines of at most `cols` cells (for short messages).
+fn textwrap_cells(text: &str, cols: usize) -> Vec<String> {
+    let mut out = vec![String::new()];
+    for ch in text.chars() {
+        let cur = out.last_mut().map_or(0, |l| width(l));
+        if cur + width(ch.encode_utf8(&mut [0; 4])) > cols {
+            out.push(String::new());
+        }
+        if let Some(l) = out.last_mut() {
+            l.push(ch);
+        }
+    }
+    out
+}
+
+fn title_line(app: &App, th: &Theme, cols: u16) -> Line<'static> {
+    let mut text = String::from(" govcheck ");
+    if let (Some(reg), Some(id)) = (app.registry(), app.round.as_deref())
+        && let Some(r) = reg.round(id)
+    {
+        let mode = match r.mode {
+            crate::domain::round::RoundMode::Full => app.t("round.full"),
+            crate::domain::round::RoundMode::Sample => app.t("round.sample"),
+        };
+        // The facts first (id, window, mode): the long official title is cut at 80.
+        text.push_str(&format!(
+            "[{}] {} {}~{} {}  {}",
+            r.id,
+            app.t("round.window"),
+            r.period_start,
+            r.period_end,
+            mode,
+            sanitize(&r.title),
+        ));
+    }
+    let right = format!("  {} {} ", app.t("round.as_of"), app.as_of);
+    let avail = usize::from(cols).saturating_sub(width(&right));
+    let left = truncate(&text, avail);
+    let pad = avail.saturating_sub(width(&left));
+    Line::from(vec![
+        Span::styled(left, th.title()),
+        Span::raw(" ".repeat(pad)),
+        Span::styled(right, th.heading()),
+    ])
+}
+
+fn tabs_line(app: &App, th: &Theme) -> Line<'static> {
+    let mut spans = vec![Span::raw(" ")];
+    for (i, v) in View::ALL.iter().enumerate() {
+        let label = format!("{} {}", i + 1, app.t(v.key()));
+        if *v == app.view {
+            spans.push(Span::styled(format!("[{label}]"), th.selected()));
+        } else {
+            spans.push(Span::styled(format!(" {label} "), th.plain()));
+        }
+        spans.push(Span::raw(" "));
+    }
+    spans.push(Span::styled(
+        format!(
+            " {}",
+            if app.problems_only {
+                app.t("flag.problems_only")
+            } else {
+                ""
+            }
+        ),
+        th.warn(),
+    ));
+    Line::from(spans)
+}
+
+/// `浙江省 › 舟山市 › 舟山医疗保障`: where the user is in the page stack.
+pub fn crumbs(app: &App) -> Vec<String> {
+    let Some(reg) = app.registry() else {
+        return Vec::new();
+    };
+    let tree = reg.tree();
+    let mut out: Vec<String> = Vec::new();
+    let chain_of = |idx: usize| -> Vec<String> {
+        tree.chain(idx)
+            .into_iter()
+            .map(|i| tree.get(i).name.clone())
+            .collect()
+    };
+    for p in app.stack() {
+        match p {
+            Page::Overview(o) => out = chain_of(o.scope),
+            Page::Problems(q) => {
+                out = q.scope.map_or_else(|| chain_of(tree.root()), chain_of);
+                out.push(app.t("view.problems").to_string());
+            }
+            Page::Deadlines(q) => {
+                out = q.scope.map_or_else(|| chain_of(tree.root()), chain_of);
+                out.push(app.t("view.deadlines").to_string());
+            }
+            Page::Warnings(q) => {
+                out = q.scope.map_or_else(|| chain_of(tree.root()), chain_of);
+                out.push(app.t("view.warnings").to_string());
+            }
+            Page::Detail(d) => out.push(
+                reg.account(&d.account)
+                    .map_or(d.account.clone(), |a| a.name.clone()),
+            ),
+        }
+    }
+    out
+}
+
+fn crumb_line(app: &App, th: &Theme, cols: u16) -> Line<'static> {
+    let text = format!(" {}", sanitize(&crumbs(app).join(th.crumb_sep())));
+    Line::from(Span::styled(
+        truncate(&text, usize::from(cols)),
+        th.heading(),
+    ))
+}
+
+fn page_title(app: &App) -> String {
+    match app.page() {
+        Some(Page::Overview(p)) => {
+            let sort = app.t(p.sort.key());
+            format!(
+                "{}  ({} {})",
+                app.t("view.overview"),
+                app.t("label.sort"),
+                sort
+            )
+        }
+        Some(Page::Problems(p)) => {
+            let mut t = format!(
+                "{} {}  ({} {})",
+                app.t("view.problems"),
+                p.visible.len(),
+                app.t("label.sort"),
+                app.t(p.sort.key())
+            );
+            if p.filter != Default::default() {
+                t.push_str(&format!("  [{}]", app.t("label.filtered")));
+            }
+            t
+        }
+        Some(Page::Deadlines(_)) => app.t("view.deadlines").to_string(),
+        Some(Page::Warnings(p)) => format!("{} {}", app.t("view.warnings"), p.items.len()),
+        Some(Page::Detail(_)) => app.t("view.detail").to_string(),
+        None => String::new(),
+    }
+}
+
+fn status_line(f: &mut Frame, app: &App, area: Rect, th: &Theme) {
+    if let Some(Overlay::Command(c)) = &app.overlay {
+        let text = format!(":{}", sanitize(c));
+        let w = width(&text) as u16;
+        f.render_widget(Paragraph::new(text), area);
+        f.set_cursor_position((area.x + w.min(area.width.saturating_sub(1)), area.y));
+        return;
+    }
+    let right = format!(
+        " {} | {} ",
+        sanitize(&app.actor.name),
+        sanitize(&app.source)
+    );
+    let (text, style) = match &app.status {
+        Some(s) => (
+            s.text.clone(),
+            match s.tone {
+                Tone::Info => th.plain(),
+                Tone::Done => th.done(),
+                Tone::Error => th.bad(),
+            },
+        ),
+        None => (hints(app), th.dim()),
+    };
+    let cols = usize::from(area.width);
+    let right = if width(&right) * 3 > cols {
+        String::new()
+    } else {
+        right
+    };
+    let avail = cols.saturating_sub(width(&right));
+    let left = truncate(&format!(" {text}"), avail);
+    let pad = avail.saturating_sub(width(&left));
+    let line = Line::from(vec![
+        Span::styled(left, style),
+        Span::raw(" ".repeat(pad)),
+        Span::styled(right, th.dim()),
+    ]);
+    f.render_widget(Paragraph::new(line), area);
+}
+
+/// The most useful keys for the page, from the key map in force.
+fn hints(app: &App) -> String {
+    use super::action::Action as A;
+    let km = &app.keymap;
+    let pick: &[A] = match app.page() {
+        Some(Page::Overview(_)) => &[
+            A::Open,
+            A::Back,
+            A::Sort,
+            A::ProblemsOnly,
+            A::Search,
+            A::Help,
+            A::Quit,
+        ],
+        Some(Page::Detail(_)) => &[
+            A::Verify,
+            A::Reject,
+            A::Rectified,
+            A::Extend,
+            A::Back,
+            A::Help,
+        ],
+        _ => &[
+            A::Open,
+            A::Verify,
+            A::Filter,
+            A::Sort,
+            A::Search,
+            A::Help,
+            A::Quit,
+        ],
+    };
+    pick.iter()
+        .filter(|a| !km.keys(**a).is_empty())
+        .map(|a| format!("{} {}", km.label(*a), app.t(&format!("hint.{}", a.name()))))
+        .collect::<Vec<_>>()
+        .join("  ")
+}
+
+/// Status words in the interface language.
+pub fn status_label(app: &App, s: Status) -> &str {
+    app.t(match s {
+        Status::Open => "st.open",
+        Status::Rectified => "st.rectified",
+        Status::Verified => "st.verified",
+        Status::Waived => "st.waived",
+    })
+}
+
+/// A centred rectangle for popups, clamped to the screen.
+pub fn centered(area: Rect, w: u16, h: u16) -> Rect {
+    let w = w.min(area.width);
+    let h = h.min(area.height);
+    Rect {
+        x: area.x + (area.width - w) / 2,
+        y: area.y + (area.height - h) / 2,
+        width: w,
+        height: h,
+    }
+}
+
+/// A bordered popup with the screen under it cleared.
+pub fn popup<'a>(f: &mut Frame, area: Rect, title: &str, th: &Theme) -> (Rect, Block<'a>) {
+    f.render_widget(Clear, area);
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_set(th.border())
+        .title(Span::styled(format!(" {title} "), th.heading()));
+    (block.inner(area), block)
+}
+
+/// Style for the selection marker and row.
+pub fn row_style(selected: bool, th: &Theme) -> Style {
+    if selected {
+        th.selected()
+    } else {
+        Style::new()
+    }
+}

@@ -1,0 +1,69 @@
+//! 预警: accounts drifting towards the two-week line (`domain::rules::early_warnings`),
+//! so they can be chased before the monitoring point.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::Line;
+use ratatui::widgets::Paragraph;
+
+use super::table::{Cell, Col, header, page_offset, row, widths};
+use crate::tui::app::{App, WarningsPage};
+use crate::tui::theme::Theme;
+
+pub fn render(f: &mut Frame, app: &App, p: &WarningsPage, area: Rect, th: &Theme) {
+    let Some(reg) = app.registry() else { return };
+    let cols = vec![
+        Col::new(app.t("col.account"), 12).flex(),
+        Col::new(app.t("col.region"), 6).drop(3),
+        Col::new(app.t("col.host_unit"), 10).flex().drop(4),
+        Col::new(app.t("col.last_post"), 10),
+        Col::new(app.t("col.silent_days"), 6).right(),
+        Col::new(app.t("col.fails_on"), 10),
+    ];
+    let w = widths(&cols, usize::from(area.width));
+    let mut lines: Vec<Line> = vec![header(&cols, &w, th.heading())];
+    let h = usize::from(area.height).saturating_sub(1).max(1);
+    let off = page_offset(p.cursor, h);
+    for (pos, wn) in p.items.iter().enumerate().skip(off).take(h) {
+        let sel = pos == p.cursor;
+        let a = &reg.accounts()[wn.account_idx];
+        let region = reg.tree().get(reg.account_region(wn.account_idx));
+        let never = app.t("label.never");
+        let cells = vec![
+            Cell::new(&a.name),
+            Cell::new(&region.name),
+            Cell::new(&a.host_unit),
+            Cell::new(
+                wn.last_post
+                    .map_or_else(|| never.to_string(), |d| d.to_string()),
+            ),
+            Cell::new(wn.silent_days.map_or_else(|| "-".into(), |d| d.to_string())),
+            Cell::styled(
+                wn.fails_on
+                    .map_or_else(|| never.to_string(), |d| d.to_string()),
+                if wn.fails_at_point {
+                    th.bad()
+                } else {
+                    th.warn()
+                },
+            ),
+        ];
+        let marker = format!(
+            "{}{}",
+            if sel { ">" } else { " " },
+            if wn.fails_at_point { "!" } else { " " }
+        );
+        lines.push(row(
+            &cols,
+            &w,
+            cells,
+            &marker,
+            super::row_style(sel, th),
+            th.matched(),
+        ));
+    }
+    if p.items.is_empty() {
+        lines.push(Line::from(format!("  {}", app.t("msg.no_warnings"))));
+    }
+    f.render_widget(Paragraph::new(lines), area);
+}

@@ -1,0 +1,270 @@
+//! End-to-end tests of the console: the real binary in a pseudo-terminal (tmux) on a
+//! demo store. Needs tmux (Debian package `tmux`); without it the tests are skipped
+//! locally with a message, and fail when `CI` is set so CI cannot pass silently.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::time::{Duration, Instant};
+
+const BIN: &str = env!("CARGO_BIN_EXE_govcheck");
+
+fn tmux_present() -> bool {
+    let ok = Command::new("tmux")
+        .arg("-V")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !ok {
+        if std::env::var_os("CI").is_some() {
+            panic!("tmux is required for the console end-to-end tests (apt-get install tmux)");
+        }
+        eprintln!("SKIPPED: tmux not found; install it (apt-get install tmux) to run this test");
+    }
+    ok
+}
+
+/// One private tmux server (its own socket) running the console.
+struct Session {
+    socket: String,
+    dir: tempfile::TempDir,
+}
+
+impl Session {
+    fn store(&self) -> PathBuf {
+        self.dir.path().join("store")
+    }
+
+    fn env(&self) -> Vec<(String, String)> {
+        let d = self.dir.path();
+        vec![
+            ("LANG".into(), "C.UTF-8".into()),
+            ("TERM".into(), "xterm-256color".into()),
+            ("USER".into(), "e2e-tester".into()),
+            ("HOME".into(), d.join("home").display().to_string()),
+            (
+                "XDG_STATE_HOME".into(),
+                d.join("state").display().to_string(),
+            ),
+            (
+                "GOVCHECK_CONFIG_DIR".into(),
+                d.join("config").display().to_string(),
+            ),
+        ]
+    }
+
+    fn start(name: &str) -> Session {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let s = Session {
+            socket: format!("govcheck-e2e-{}-{name}", std::process::id()),
+            dir,
+        };
+        std::fs::create_dir_all(s.dir.path().join("config")).expect("config dir");
+        let out = s.cli(&["init", "--demo"]);
+        assert!(out.status.success(), "{out:?}");
+        let env: Vec<String> = s
+            .env()
+            .into_iter()
+            .map(|(k, v)| format!("{k}='{v}'"))
+            .collect();
+        // `exec` so the pane's process is govcheck itself (signals go to it).
+        let cmd = format!(
+            "exec env {} '{BIN}' --data '{}' --as-of 2022-05-01",
+            env.join(" "),
+            s.store().display()
+        );
+        s.tmux(&[
+            "-u",
+            "new-session",
+            "-d",
+            "-s",
+            "main",
+            "-x",
+            "100",
+            "-y",
+            "30",
+            &cmd,
+        ]);
+        s.tmux(&["set-option", "-t", "main", "remain-on-exit", "on"]);
+        s
+    }
+
+    fn cli(&self, args: &[&str]) -> Output {
+        let mut c = Command::new(BIN);
+        c.arg("--data").arg(self.store());
+        c.args(args);
+        for (k, v) in self.env() {
+            c.env(k, v);
+        }
+        c.output().expect("run govcheck")
+    }
+
+    fn tmux(&self, args: &[&str]) -> String {
+        let out = Command::new("tmux")
+            .arg("-L")
+            .arg(&self.socket)
+            .args(args)
+            .output()
+            .expect("run tmux");
+        String::from_utf8_lossy(&out.stdout).to_string()
+    }
+
+    fn keys(&self, keys: &[&str]) {
+        for k in keys {
+            self.tmux(&["send-keys", "-t", "main", k]);
+        }
+    }
+
+    fn text(&self, text: &str) {
+        self.tmux(&["send-keys", "-t", "main", "-l", text]);
+    }
+
+    fn screen(&self) -> String {
+        self.tmux(&["capture-pane", "-p", "-t", "main"])
+    }
+
+    fn var(&self, name: &str) -> String {
+        self.tmux(&[
+            "display-message",
+            "-p",
+            "-t",
+            "main",
+            &format!("#{{{name}}}"),
+        ])
+        .trim()
+        .to_string()
+    }
+
+    fn wait_for(&self, what: &str) -> String {
+        let start = Instant::now();
+        loop {
+            let s = self.screen();
+            if s.contains(what) {
+                return s;
+            }
+            if start.elapsed() > Duration::from_secs(20) {
+                panic!("timed out waiting for {what:?}; screen:\n{s}");
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    /// Wait until the console has exited; returns its exit status.
+    fn wait_exit(&self) -> String {
+        let start = Instant::now();
+        while self.var("pane_dead") != "1" {
+            if start.elapsed() > Duration::from_secs(20) {
+                panic!("console did not exit; screen:\n{}", self.screen());
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        // tmux fills in the status just after it marks the pane dead.
+        for _ in 0..50 {
+            let status = self.var("pane_dead_status");
+            if !status.is_empty() {
+                return status;
+            }
+            let signal = self.var("pane_dead_signal");
+            if !signal.is_empty() {
+                return format!("signal {signal}");
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        String::new()
+    }
+}
+
+impl Drop for Session {
+    fn drop(&mut self) {
+        let _ = Command::new("tmux")
+            .arg("-L")
+            .arg(&self.socket)
+            .arg("kill-server")
+            .output();
+    }
+}
+
+fn open_zhoushan_medical(s: &Session) {
+    s.wait_for("总体情况");
+    s.wait_for("舟山市");
+    // 舟山市 is the tenth row of the province's table.
+    for _ in 0..9 {
+        s.keys(&["j"]);
+    }
+    s.keys(&["Enter"]);
+    s.wait_for("舟山医疗保障");
+    // Sorted by deadline, then id: 2022Q1-0008 舟山医疗保障 is first.
+    s.keys(&["Enter"]);
+    s.wait_for("整改记录");
+}
+
+#[test]
+fn drill_down_verify_with_note_and_quit() {
+    if !tmux_present() {
+        return;
+    }
+    let s = Session::start("verify");
+    open_zhoushan_medical(&s);
+    s.keys(&["v"]);
+    s.wait_for("备注");
+    s.text("已恢复更新，复核通过 e2e");
+    s.wait_for("复核通过 e2e");
+    s.keys(&["Enter"]);
+    s.wait_for("已保存");
+    // The history and the status follow at once (reloaded from the store).
+    s.wait_for("已复核");
+    s.keys(&["q"]);
+    assert_eq!(s.wait_exit(), "0");
+    assert_eq!(s.var("alternate_on"), "0", "alternate screen left on quit");
+
+    let out = s.cli(&["history", "2022Q1-0008", "--format", "json"]);
+    assert!(out.status.success(), "{out:?}");
+    let json = String::from_utf8_lossy(&out.stdout);
+    assert!(json.contains("\"kind\": \"verified\""), "{json}");
+    assert!(json.contains("已恢复更新，复核通过 e2e"), "{json}");
+    assert!(json.contains("e2e-tester"), "{json}");
+    let out = s.cli(&["findings", "--round", "2022Q1", "--status", "verified"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("2022Q1-0008"), "{text}");
+}
+
+fn signal_test(name: &str, signal: &str, code: &str) {
+    if !tmux_present() {
+        return;
+    }
+    let s = Session::start(name);
+    open_zhoushan_medical(&s);
+    s.keys(&["v"]);
+    s.wait_for("备注");
+    s.text("半截");
+    s.wait_for("半截");
+    let pid = s.var("pane_pid");
+    let st = Command::new("kill")
+        .arg(format!("-{signal}"))
+        .arg(&pid)
+        .status()
+        .expect("kill");
+    assert!(st.success());
+    assert_eq!(s.wait_exit(), code, "exit status after SIG{signal}");
+    assert_eq!(
+        s.var("alternate_on"),
+        "0",
+        "terminal restored after SIG{signal}"
+    );
+    // The store is intact and nothing unconfirmed was written.
+    let out = s.cli(&["history", "2022Q1-0008", "--format", "json"]);
+    assert!(out.status.success(), "{out:?}");
+    let json = String::from_utf8_lossy(&out.stdout);
+    assert!(!json.contains("verified"), "{json}");
+    assert!(!json.contains("半截"), "{json}");
+    let log = s.dir.path().join("state/govcheck/console.log");
+    let _ = Path::new(&log);
+}
+
+#[test]
+fn sighup_restores_the_terminal_and_writes_nothing_half() {
+    signal_test("hup", "HUP", "129");
+}
+
+#[test]
+fn sigterm_restores_the_terminal() {
+    signal_test("term", "TERM", "143");
+}

@@ -1,0 +1,598 @@
+//! Rendering tests of every console screen and dialog on ratatui's TestBackend, at
+//! 80×24 and 120×40, on the embedded Zhejiang 2022 Q1 demo: CJK alignment by display
+//! width, NO_COLOR, ASCII mode, the too-small message, and that data text is shown as
+//! text (no escape sequence reaches the terminal).
+
+use chrono::{DateTime, NaiveDate};
+use govcheck::domain::event::{Actor, Event, EventKind};
+use govcheck::domain::indicator::Catalogue;
+use govcheck::domain::text::width;
+use govcheck::store::demo::create_demo_store;
+use govcheck::store::import::ImportContext;
+use govcheck::store::{LocalStore, RegistrySource};
+use govcheck::tui::app::{App, Options, Overlay, Page, View};
+use govcheck::tui::i18n::Lang;
+use govcheck::tui::keymap::Keymap;
+use govcheck::tui::update::{Effect, Msg, update};
+use ratatui::Terminal;
+use ratatui::backend::{CrosstermBackend, TestBackend};
+use ratatui::buffer::Buffer;
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui::style::{Color, Modifier};
+
+struct Fixture {
+    _dir: tempfile::TempDir,
+    store: LocalStore,
+    app: App,
+}
+
+fn opts(lang: Lang, color: bool, ascii: bool) -> Options {
+    Options {
+        lang,
+        ascii,
+        color,
+        mouse: false,
+        due_soon_days: 3,
+        good_rate: 100.0,
+        warn_rate: 99.0,
+        warn_after_days: 10,
+    }
+}
+
+fn fixture_with(o: Options, keymap: Keymap) -> Fixture {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let cat = Catalogue::builtin();
+    let ictx = ImportContext {
+        catalogue: &cat,
+        tz: chrono_tz::Asia::Shanghai,
+        actor: Actor {
+            name: "演示".into(),
+            ..Actor::default()
+        },
+        now: DateTime::parse_from_rfc3339("2022-03-27T09:00:00+08:00").expect("time"),
+        reported_at: None,
+    };
+    let (store, _) = create_demo_store(&dir.path().join("s"), &ictx).expect("demo store");
+    let mut app = App::new(
+        o,
+        keymap,
+        cat,
+        chrono_tz::Asia::Shanghai,
+        NaiveDate::from_ymd_opt(2022, 5, 1).expect("date"),
+        Actor {
+            name: "测试员".into(),
+            ..Actor::default()
+        },
+        store.describe(),
+    );
+    let loaded = govcheck::tui::task::load(&store).expect("load");
+    update(&mut app, Msg::Loaded(Ok(loaded)));
+    Fixture {
+        _dir: dir,
+        store,
+        app,
+    }
+}
+
+fn fixture() -> Fixture {
+    fixture_with(opts(Lang::Zh, true, false), Keymap::defaults())
+}
+
+fn key(app: &mut App, code: KeyCode) -> govcheck::tui::update::Outcome {
+    update(app, Msg::Key(KeyEvent::new(code, KeyModifiers::NONE)))
+}
+
+fn keys(app: &mut App, text: &str) {
+    for c in text.chars() {
+        key(app, KeyCode::Char(c));
+    }
+}
+
+fn draw(app: &mut App, w: u16, h: u16) -> Buffer {
+    update(app, Msg::Resize(w, h));
+    let mut t = Terminal::new(TestBackend::new(w, h)).expect("terminal");
+    t.draw(|f| govcheck::tui::view::render(f, app))
+        .expect("draw");
+    t.backend().buffer().clone()
+}
+
+/// The screen as text, one string per row, wide characters once (their trailing cell
+/// skipped), so each row's display width is the terminal width.
+fn lines(buf: &Buffer) -> Vec<String> {
+    let w = usize::from(buf.area.width);
+    buf.content()
+        .chunks(w)
+        .map(|row| {
+            let mut s = String::new();
+            let mut skip = 0;
+            for c in row {
+                if skip > 0 {
+                    skip -= 1;
+                    continue;
+                }
+                s.push_str(c.symbol());
+                skip = width(c.symbol()).saturating_sub(1);
+            }
+            s
+        })
+        .collect()
+}
+
+fn screen(buf: &Buffer) -> String {
+    lines(buf).join("\n")
+}
+
+fn assert_rows_fit(buf: &Buffer) {
+    for (i, l) in lines(buf).iter().enumerate() {
+        assert_eq!(
+            width(l),
+            usize::from(buf.area.width),
+            "row {i} is not {} cells wide: {l:?}",
+            buf.area.width
+        );
+    }
+}
+
+/// A writer whose bytes the test can read while the backend owns it.
+#[derive(Clone, Default)]
+struct Sink(std::rc::Rc<std::cell::RefCell<Vec<u8>>>);
+
+impl std::io::Write for Sink {
+    fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+        self.0.borrow_mut().extend_from_slice(b);
+        Ok(b.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl Sink {
+    fn len(&self) -> usize {
+        self.0.borrow().len()
+    }
+    fn take(&self) -> Vec<u8> {
+        std::mem::take(&mut *self.0.borrow_mut())
+    }
+}
+
+const SIZES: [(u16, u16); 2] = [(80, 24), (120, 40)];
+
+#[test]
+fn overview_shows_round_scope_and_figures() {
+    for (w, h) in SIZES {
+        let mut fx = fixture();
+        let buf = draw(&mut fx.app, w, h);
+        let s = screen(&buf);
+        assert!(s.contains("总体情况"), "{s}");
+        assert!(s.contains("2022Q1"), "{s}");
+        assert!(s.contains("浙江省"), "{s}");
+        assert!(s.contains("舟山市"), "{s}");
+        assert!(s.contains("97.69%"), "{s}");
+        assert!(s.contains("99.73%"), "total row: {s}");
+        assert!(
+            s.contains("合格率") && s.contains("待整改") && s.contains("逾期"),
+            "{s}"
+        );
+        assert_rows_fit(&buf);
+        // Right-aligned rates end in the same column on every row (CJK region names
+        // before them are measured by display width).
+        let ends: Vec<usize> = lines(&buf)
+            .iter()
+            .filter_map(|l| l.find('%').map(|b| width(&l[..b])))
+            .collect();
+        assert!(ends.len() >= 13, "{ends:?}");
+        assert!(ends.windows(2).all(|p| p[0] == p[1]), "{ends:?}\n{s}");
+    }
+}
+
+#[test]
+fn overview_capture_for_docs() {
+    let mut fx = fixture();
+    let buf = draw(&mut fx.app, 80, 24);
+    let text = screen(&buf);
+    // Refresh docs/console.md's capture with GOVCHECK_WRITE_CAPTURE=1.
+    if std::env::var_os("GOVCHECK_WRITE_CAPTURE").is_some() {
+        std::fs::write("target/overview-80x24.txt", format!("{text}\n")).expect("write");
+    }
+    assert!(text.lines().count() == 24);
+}
+
+#[test]
+fn drill_into_leaf_region_lists_its_problem_accounts() {
+    for (w, h) in SIZES {
+        let mut fx = fixture();
+        keys(&mut fx.app, "jjjjjjjjj");
+        key(&mut fx.app, KeyCode::Enter);
+        let buf = draw(&mut fx.app, w, h);
+        let s = screen(&buf);
+        assert!(matches!(fx.app.page(), Some(Page::Problems(_))), "{s}");
+        assert!(s.contains("舟山医疗保障"), "{s}");
+        assert!(s.contains("舟山市"), "breadcrumb: {s}");
+        assert!(s.contains("-4"), "days left negative: {s}");
+        assert!(s.contains("逾期"), "{s}");
+        assert!(!s.contains("金华"), "scope is 舟山市 only: {s}");
+        assert_rows_fit(&buf);
+        // The selected row carries a marker and reverse video, not only colour.
+        let row = lines(&buf)
+            .into_iter()
+            .position(|l| l.contains("舟山医疗保障"))
+            .expect("row");
+        let first = buf.cell((1, row as u16)).expect("cell");
+        assert_eq!(first.symbol(), ">");
+        assert!(first.modifier.contains(Modifier::REVERSED));
+        // Esc goes back up with the cursor where it was.
+        key(&mut fx.app, KeyCode::Esc);
+        match fx.app.page() {
+            Some(Page::Overview(p)) => assert_eq!(p.cursor, 9),
+            other => panic!("{other:?}"),
+        }
+    }
+}
+
+#[test]
+fn problems_and_deadlines_views() {
+    for (w, h) in SIZES {
+        let mut fx = fixture();
+        key(&mut fx.app, KeyCode::Char('2'));
+        assert_eq!(fx.app.view, View::Problems);
+        let buf = draw(&mut fx.app, w, h);
+        let s = screen(&buf);
+        assert!(s.contains("问题账号 14"), "{s}");
+        assert!(s.contains("台州司法"), "{s}");
+        assert_rows_fit(&buf);
+
+        key(&mut fx.app, KeyCode::Char('3'));
+        let buf = draw(&mut fx.app, w, h);
+        let s = screen(&buf);
+        assert!(s.contains("逾期 (14)"), "{s}");
+        assert!(s.contains("舟山市 5"), "counts per region: {s}");
+        assert_rows_fit(&buf);
+
+        key(&mut fx.app, KeyCode::Char('4'));
+        let buf = draw(&mut fx.app, w, h);
+        assert!(screen(&buf).contains("预警"));
+        assert_rows_fit(&buf);
+    }
+}
+
+#[test]
+fn detail_shows_registry_finding_and_history() {
+    for (w, h) in SIZES {
+        let mut fx = fixture();
+        keys(&mut fx.app, "jjjjjjjjj");
+        key(&mut fx.app, KeyCode::Enter);
+        key(&mut fx.app, KeyCode::Enter);
+        let buf = draw(&mut fx.app, w, h);
+        let s = screen(&buf);
+        assert!(matches!(fx.app.page(), Some(Page::Detail(_))), "{s}");
+        assert!(s.contains("舟山医疗保障"), "{s}");
+        assert!(s.contains("2022Q1-0008"), "{s}");
+        assert!(s.contains("整改记录"), "{s}");
+        assert!(s.contains("通报"), "{s}");
+        assert!(s.contains("微信公众号"), "{s}");
+        assert_rows_fit(&buf);
+    }
+}
+
+#[test]
+fn help_is_generated_from_the_keymap() {
+    let text = "[keys]\ndown = [\"n\"]\n";
+    let table: toml::Table = toml::from_str(text).expect("toml");
+    let keys_t = table["keys"].as_table().expect("keys").clone();
+    let km = Keymap::with_overrides(std::path::Path::new("c.toml"), text, &keys_t).expect("km");
+    let mut fx = fixture_with(opts(Lang::Zh, true, false), km);
+    key(&mut fx.app, KeyCode::Char('?'));
+    assert!(matches!(fx.app.overlay, Some(Overlay::Help)));
+    for (w, h) in SIZES {
+        let buf = draw(&mut fx.app, w, h);
+        let s = screen(&buf);
+        assert!(s.contains("Up/k"), "{s}");
+        assert!(s.contains("下移"), "{s}");
+        let down = lines(&buf)
+            .into_iter()
+            .find(|l| l.contains("下移"))
+            .expect("down line");
+        assert!(down.contains(" n ") && !down.contains("j"), "{down}");
+        assert_rows_fit(&buf);
+    }
+}
+
+#[test]
+fn verify_dialog_and_its_states() {
+    for (w, h) in SIZES {
+        let mut fx = fixture();
+        keys(&mut fx.app, "jjjjjjjjj");
+        key(&mut fx.app, KeyCode::Enter);
+        key(&mut fx.app, KeyCode::Char('v'));
+        // The note field has the focus: `q` and `j` are text, not quit or move.
+        keys(&mut fx.app, "已恢复更新 qj");
+        let buf = draw(&mut fx.app, w, h);
+        let s = screen(&buf);
+        assert!(s.contains("复核通过"), "{s}");
+        assert!(s.contains("舟山医疗保障"), "{s}");
+        assert!(s.contains("监测点前两周未更新"), "{s}");
+        assert!(s.contains("已恢复更新 qj"), "{s}");
+        assert!(!fx.app.quit);
+        assert_rows_fit(&buf);
+        let out = key(&mut fx.app, KeyCode::Enter);
+        assert!(matches!(
+            out.effects.as_slice(),
+            [Effect::Append { finding, version: 1, .. }] if finding == "2022Q1-0008"
+        ));
+        let s = screen(&draw(&mut fx.app, w, h));
+        assert!(
+            s.contains("正在保存"),
+            "not done before the store says so: {s}"
+        );
+        assert!(!s.contains("已保存"), "{s}");
+        // A conflict is shown and the note kept.
+        update(
+            &mut fx.app,
+            Msg::Written {
+                finding: "2022Q1-0008".into(),
+                kind: govcheck::tui::app::DialogKind::Verify,
+                result: Err("finding 2022Q1-0008 changed meanwhile".into()),
+            },
+        );
+        let s = screen(&draw(&mut fx.app, w, h));
+        assert!(
+            s.contains("未保存") && s.contains("changed meanwhile"),
+            "{s}"
+        );
+        assert!(s.contains("已恢复更新 qj"), "{s}");
+    }
+}
+
+#[test]
+fn reject_requires_a_reason() {
+    let mut fx = fixture();
+    // Record a reported rectification first so rejecting is allowed.
+    let ev = Event {
+        finding: "2022Q1-0008".into(),
+        kind: EventKind::RectificationReported,
+        at: DateTime::parse_from_rfc3339("2022-04-20T10:00:00+08:00").expect("t"),
+        by: Actor::default(),
+        note: None,
+    };
+    fx.store.append_events(vec![(ev, None)]).expect("append");
+    let loaded = govcheck::tui::task::load(&fx.store).expect("load");
+    update(&mut fx.app, Msg::Loaded(Ok(loaded)));
+    keys(&mut fx.app, "jjjjjjjjj");
+    key(&mut fx.app, KeyCode::Enter);
+    key(&mut fx.app, KeyCode::Char('x'));
+    let out = key(&mut fx.app, KeyCode::Enter);
+    assert!(out.effects.is_empty());
+    let s = screen(&draw(&mut fx.app, 80, 24));
+    assert!(s.contains("理由"), "{s}");
+    assert!(s.contains("reason"), "{s}");
+}
+
+#[test]
+fn no_color_uses_reverse_and_markers_only() {
+    let mut fx = fixture_with(opts(Lang::Zh, false, false), Keymap::defaults());
+    keys(&mut fx.app, "jjjjjjjjj");
+    for (w, h) in SIZES {
+        let buf = draw(&mut fx.app, w, h);
+        for c in buf.content() {
+            assert!(
+                c.fg == Color::Reset && c.bg == Color::Reset,
+                "colour used under NO_COLOR: {c:?}"
+            );
+        }
+        let s = screen(&buf);
+        let sel = lines(&buf)
+            .into_iter()
+            .find(|l| l.contains("舟山市") && l.contains('>'))
+            .expect("selected row marked");
+        assert!(sel.contains(">!"), "overdue marker: {sel}\n{s}");
+    }
+}
+
+#[test]
+fn ascii_mode_draws_no_ambiguous_glyphs() {
+    let mut fx = fixture_with(opts(Lang::Zh, true, true), Keymap::defaults());
+    for setup in ["", "jjjjjjjjj\n", "jjjjjjjjj\n\n", "?"] {
+        let mut app = fx.app.clone();
+        for c in setup.chars() {
+            if c == '\n' {
+                key(&mut app, KeyCode::Enter);
+            } else {
+                key(&mut app, KeyCode::Char(c));
+            }
+        }
+        for (w, h) in SIZES {
+            let buf = draw(&mut app, w, h);
+            for c in buf.content() {
+                for ch in c.symbol().chars() {
+                    assert!(
+                        ch.is_ascii() || width(c.symbol()) == 2 || ch == '…',
+                        "non-ASCII narrow glyph {ch:?} in ASCII mode\n{}",
+                        screen(&buf)
+                    );
+                }
+            }
+        }
+    }
+    let _ = &mut fx;
+}
+
+#[test]
+fn too_small_is_a_message_not_a_panic() {
+    let mut fx = fixture();
+    for (w, h) in [(40, 10), (59, 24), (80, 11), (1, 1), (10, 3)] {
+        let buf = draw(&mut fx.app, w, h);
+        let s = screen(&buf);
+        if w >= 20 {
+            assert!(s.contains("太小"), "{w}x{h}: {s}");
+        }
+    }
+}
+
+#[test]
+fn english_option() {
+    let mut fx = fixture_with(opts(Lang::En, true, false), Keymap::defaults());
+    let s = screen(&draw(&mut fx.app, 120, 40));
+    assert!(s.contains("Overview") && s.contains("Pass"), "{s}");
+    assert!(s.contains("舟山市"), "data stays as it is: {s}");
+}
+
+#[test]
+fn notes_with_escape_sequences_are_shown_as_text() {
+    let mut fx = fixture();
+    let ev = Event {
+        finding: "2022Q1-0008".into(),
+        kind: EventKind::RectificationReported,
+        at: DateTime::parse_from_rfc3339("2022-04-20T10:00:00+08:00").expect("t"),
+        by: Actor {
+            name: "他人\x1b[31m".into(),
+            ..Actor::default()
+        },
+        note: Some("\x1b]0;pwned\x07已整改\x1b[2J".into()),
+    };
+    fx.store.append_events(vec![(ev, None)]).expect("append");
+    let loaded = govcheck::tui::task::load(&fx.store).expect("load");
+    update(&mut fx.app, Msg::Loaded(Ok(loaded)));
+    keys(&mut fx.app, "jjjjjjjjj");
+    key(&mut fx.app, KeyCode::Enter);
+    key(&mut fx.app, KeyCode::Enter);
+    let buf = draw(&mut fx.app, 120, 40);
+    let s = screen(&buf);
+    assert!(s.contains("已整改"), "{s}");
+    assert!(!s.contains('\x1b') && !s.contains('\x07'), "{s:?}");
+    // Through a real backend too: the bytes sent hold no ESC from data.
+    let sink = Sink::default();
+    let mut t = Terminal::new(CrosstermBackend::new(sink.clone())).expect("t");
+    t.draw(|f| govcheck::tui::view::render(f, &fx.app))
+        .expect("draw");
+    let out = String::from_utf8_lossy(&sink.take()).to_string();
+    assert!(
+        !out.contains("\x1b]0;pwned"),
+        "OSC from data reached the terminal"
+    );
+    assert!(!out.contains("\x1b[2J"));
+}
+
+#[test]
+fn search_results_are_highlighted() {
+    let mut fx = fixture();
+    key(&mut fx.app, KeyCode::Char('/'));
+    let out = {
+        keys(&mut fx.app, "zsy");
+        key(&mut fx.app, KeyCode::Char('l'))
+    };
+    let (generation, query) = match out.effects.as_slice() {
+        [Effect::Search { generation, query }] => (*generation, query.clone()),
+        other => panic!("{other:?}"),
+    };
+    assert_eq!(query, "zsyl");
+    let data = fx.app.data.clone().expect("data");
+    let (hits, total) = govcheck::tui::task::search(&data.index, &data.registry, &query);
+    // An older generation's answer is dropped (latest wins).
+    update(
+        &mut fx.app,
+        Msg::SearchDone {
+            generation: generation - 1,
+            hits: Vec::new(),
+            total: 0,
+        },
+    );
+    update(
+        &mut fx.app,
+        Msg::SearchDone {
+            generation,
+            hits,
+            total,
+        },
+    );
+    for (w, h) in SIZES {
+        let buf = draw(&mut fx.app, w, h);
+        let s = screen(&buf);
+        assert!(s.contains("舟山医疗保障"), "{s}");
+        let row = lines(&buf)
+            .into_iter()
+            .position(|l| l.contains("舟山医疗保障"))
+            .expect("hit row");
+        let underlined = buf
+            .content()
+            .chunks(usize::from(w))
+            .nth(row)
+            .expect("row")
+            .iter()
+            .filter(|c| c.modifier.contains(Modifier::UNDERLINED))
+            .count();
+        assert!(underlined >= 4, "matched chars highlighted: {underlined}");
+        assert_rows_fit(&buf);
+    }
+    key(&mut fx.app, KeyCode::Enter);
+    assert!(matches!(fx.app.page(), Some(Page::Detail(_))));
+}
+
+#[test]
+fn selection_move_writes_little_and_idle_writes_nothing() {
+    let mut fx = fixture();
+    keys(&mut fx.app, "2");
+    update(&mut fx.app, Msg::Resize(120, 40));
+    let sink = Sink::default();
+    let mut t = Terminal::new(CrosstermBackend::new(sink.clone())).expect("t");
+    t.draw(|f| govcheck::tui::view::render(f, &fx.app))
+        .expect("draw");
+    let first = sink.take().len();
+    t.draw(|f| govcheck::tui::view::render(f, &fx.app))
+        .expect("draw");
+    let again = sink.take();
+    assert!(
+        again.len() < 32,
+        "an unchanged frame sends (almost) nothing: {:?}",
+        String::from_utf8_lossy(&again)
+    );
+    let out = key(&mut fx.app, KeyCode::Char('j'));
+    assert!(out.redraw);
+    t.draw(|f| govcheck::tui::view::render(f, &fx.app))
+        .expect("draw");
+    let moved = sink.len();
+    eprintln!("first frame {first} bytes, selection move {moved} bytes at 120x40");
+    assert!(moved < 2048, "{moved} bytes");
+    // A poll that sees the same change token changes nothing and draws nothing.
+    let token = fx.app.token.expect("token");
+    let out = update(&mut fx.app, Msg::Token(token));
+    assert!(!out.redraw && out.effects.is_empty());
+    let out = update(&mut fx.app, Msg::Token(token + 1));
+    assert_eq!(out.effects, vec![Effect::Load]);
+}
+
+#[test]
+fn refresh_keeps_the_cursor_on_the_same_finding() {
+    let mut fx = fixture();
+    key(&mut fx.app, KeyCode::Char('2'));
+    keys(&mut fx.app, "jjj");
+    let before = govcheck::tui::update::selected(&fx.app).expect("sel");
+    // Another supervisor verifies the finding above; the list re-sorts (closed last).
+    let other = match fx.app.page() {
+        Some(Page::Problems(p)) => p.rows[p.visible[0]].id.clone(),
+        _ => panic!(),
+    };
+    let ev = Event {
+        finding: other,
+        kind: EventKind::Verified,
+        at: DateTime::parse_from_rfc3339("2022-04-20T10:00:00+08:00").expect("t"),
+        by: Actor::default(),
+        note: None,
+    };
+    fx.store.append_events(vec![(ev, None)]).expect("append");
+    let loaded = govcheck::tui::task::load(&fx.store).expect("load");
+    update(&mut fx.app, Msg::Loaded(Ok(loaded)));
+    assert_eq!(govcheck::tui::update::selected(&fx.app), Some(before));
+}
+
+#[test]
+fn command_line_switches_region() {
+    let mut fx = fixture();
+    key(&mut fx.app, KeyCode::Char(':'));
+    keys(&mut fx.app, "region 舟山市");
+    let s = screen(&draw(&mut fx.app, 80, 24));
+    assert!(s.contains(":region 舟山市"), "{s}");
+    key(&mut fx.app, KeyCode::Enter);
+    let s = screen(&draw(&mut fx.app, 80, 24));
+    assert!(s.contains("舟山医疗保障"), "{s}");
+}
