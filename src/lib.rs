@@ -12,6 +12,7 @@
 
 pub mod cli;
 pub mod domain;
+pub mod server;
 pub mod settings;
 pub mod store;
 pub mod tui;

@@ -39,7 +39,7 @@ impl Act {
 }
 
 pub fn record(ctx: &Context, finding: &str, act: Act, note: Option<String>) -> anyhow::Result<i32> {
-    let store = ctx.open_store()?;
+    let store = ctx.source()?;
     let event = Event {
         finding: finding.to_string(),
         kind: act.kind(),
@@ -56,7 +56,7 @@ pub fn record(ctx: &Context, finding: &str, act: Act, note: Option<String>) -> a
     let f = &reg.findings()[idx];
     let name = reg.account(&f.account).map_or("?", |a| a.name.as_str());
     emit(&sanitize(&format!(
-        "{finding} {name}: {label} — now {} (recorded, journal batch {seq})",
+        "{finding} {name}: {label}, now {} (recorded, journal batch {seq})",
         reg.state(idx).status.label_zh()
     )))?;
     emit("\n")?;

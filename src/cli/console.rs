@@ -22,6 +22,9 @@ pub fn console_store(ctx: &Context) -> anyhow::Result<LocalStore> {
 
 /// `govcheck` without a command: the full-screen console (see [`crate::tui`]).
 pub fn console(ctx: &Context) -> anyhow::Result<i32> {
+    if ctx.registry.is_some() {
+        return crate::tui::run(ctx, ctx.source()?);
+    }
     let store = console_store(ctx)?;
     crate::tui::run(ctx, std::sync::Arc::new(store))
 }

@@ -11,10 +11,16 @@ use super::Cli;
 use crate::domain::event::Actor;
 use crate::domain::indicator::Catalogue;
 use crate::settings::{Dirs, Settings};
-use crate::store::LocalStore;
+use std::sync::Arc;
+
+use crate::store::remote::RemoteStore;
+use crate::store::{LocalStore, RegistrySource};
 use crate::store::import::values::parse_date;
 
 pub struct Context {
+    /// Registry server URL, when working against one (`--registry` or config `source`).
+    pub registry: Option<String>,
+    pub ca_file: Option<PathBuf>,
     pub settings: Settings,
     pub dirs: Dirs,
     /// Store directory in use.
@@ -53,15 +59,17 @@ impl Context {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Catalogue::builtin(),
             Err(e) => return Err(e).with_context(|| format!("{}", catalogue_path.display())),
         };
-        let (data, data_is_default) = match (&cli.data, settings.source.trim()) {
+        let source = settings.source.trim();
+        let is_url = |s: &str| s.starts_with("http://") || s.starts_with("https://");
+        let registry = match (&cli.registry, &cli.data) {
+            (Some(u), _) => Some(u.clone()),
+            (None, None) if is_url(source) => Some(source.to_string()),
+            _ => None,
+        };
+        let (data, data_is_default) = match (&cli.data, source) {
             (Some(d), _) => (d.clone(), false),
             (None, "") => (dirs.data.clone(), true),
-            (None, s) if s.starts_with("http://") || s.starts_with("https://") => {
-                bail!(
-                    "{}: source {s:?}: registry servers are not supported yet; use a local store directory",
-                    config_path.display()
-                )
-            }
+            (None, s) if is_url(s) => (dirs.data.clone(), false),
             (None, s) => (PathBuf::from(s), false),
         };
         let today = Utc::now().with_timezone(&tz).date_naive();
@@ -70,6 +78,8 @@ impl Context {
             None => today,
         };
         Ok(Context {
+            registry,
+            ca_file: cli.ca_file.clone(),
             actor: actor_from_env(&settings),
             settings,
             dirs,
@@ -84,12 +94,72 @@ impl Context {
 
     /// The current moment in the office's time zone, for event records.
     pub fn now(&self) -> DateTime<FixedOffset> {
-        Utc::now().with_timezone(&self.tz).fixed_offset()
+        use chrono::SubsecRound;
+        Utc::now().with_timezone(&self.tz).fixed_offset().trunc_subsecs(0)
     }
 
+    /// The local store, for the commands that only run where the data is (import,
+    /// check, notice import, serve).
     pub fn open_store(&self) -> anyhow::Result<LocalStore> {
+        if let Some(url) = &self.registry {
+            bail!("this command works on a local store (--data DIR) on the registry's host, not over {url}");
+        }
         Ok(LocalStore::open(&self.data)?)
     }
+
+    /// The registry this context reads and writes: the server when one is configured,
+    /// else the local store.
+    pub fn source(&self) -> anyhow::Result<Arc<dyn RegistrySource>> {
+        match &self.registry {
+            Some(url) => Ok(Arc::new(self.remote(url)?)),
+            None => Ok(Arc::new(LocalStore::open(&self.data)?)),
+        }
+    }
+
+    /// A client for the registry server at `url`.
+    pub fn remote(&self, url: &str) -> anyhow::Result<RemoteStore> {
+        let token = registry_token(&self.dirs.config)?;
+        let ca = self.ca_file.clone().or_else(|| {
+            let p = self.dirs.config.join("ca.pem");
+            p.exists().then_some(p)
+        });
+        Ok(RemoteStore::new(url, &token, ca.as_deref(), &self.dirs.cache)?)
+    }
+}
+
+/// The registry token: `GOVCHECK_TOKEN`, else the `token` file in the config dir, which
+/// is refused when other users can read it.
+pub fn registry_token(config_dir: &std::path::Path) -> anyhow::Result<String> {
+    if let Ok(t) = std::env::var("GOVCHECK_TOKEN")
+        && !t.trim().is_empty()
+    {
+        return Ok(t.trim().to_string());
+    }
+    let p = config_dir.join("token");
+    let text = match std::fs::read_to_string(&p) {
+        Ok(t) => t,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            bail!("no registry token: set GOVCHECK_TOKEN or put it in {} (mode 600)", p.display())
+        }
+        Err(e) => return Err(e).with_context(|| format!("{}", p.display())),
+    };
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&p)
+            .with_context(|| format!("{}", p.display()))?
+            .permissions()
+            .mode();
+        if mode & 0o077 != 0 {
+            bail!(
+                "{}: readable by other users (mode {:o}); refusing to use it. Run: chmod 600 {}",
+                p.display(),
+                mode & 0o777,
+                p.display()
+            );
+        }
+    }
+    Ok(text.trim().to_string())
 }
 
 /// Who is acting: the configured name (else the OS user), the OS user, and the SSH

@@ -8,6 +8,7 @@ pub mod context;
 pub mod notice;
 pub mod output;
 pub mod report;
+pub mod serve;
 pub mod setup;
 pub mod synthetic;
 
@@ -36,6 +37,13 @@ pub struct Cli {
     /// Configuration file (default: config.toml in the user's config dir).
     #[arg(long, global = true, value_name = "FILE")]
     pub config: Option<PathBuf>,
+    /// Work against a registry server instead of a local store (token from
+    /// GOVCHECK_TOKEN or the `token` file in the config dir).
+    #[arg(long, global = true, value_name = "URL")]
+    pub registry: Option<String>,
+    /// Extra CA certificate (PEM) for an intranet registry's HTTPS.
+    #[arg(long, global = true, value_name = "FILE")]
+    pub ca_file: Option<PathBuf>,
     #[command(subcommand)]
     pub command: Option<Command>,
 }
@@ -168,8 +176,54 @@ pub enum Command {
     /// Published notices (通报): import 附件1/附件2, reconcile, export.
     #[command(subcommand)]
     Notice(NoticeCommand),
+    /// Serve the store over HTTP/JSON (/api/v1) to consoles and scripts.
+    Serve {
+        /// Address to listen on.
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        listen: String,
+        /// The tokens file (see `govcheck token create`).
+        #[arg(long)]
+        tokens: PathBuf,
+        /// TLS certificate chain (PEM); with --tls-key.
+        #[arg(long, requires = "tls_key")]
+        tls_cert: Option<PathBuf>,
+        /// TLS private key (PEM); with --tls-cert.
+        #[arg(long, requires = "tls_cert")]
+        tls_key: Option<PathBuf>,
+    },
+    /// Access tokens of the registry server.
+    #[command(subcommand)]
+    Token(TokenCommand),
     /// Print where configuration, data, cache and logs live.
     Paths,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TokenCommand {
+    /// Create a token; it is printed once and only its hash is stored.
+    Create {
+        #[arg(long)]
+        tokens: PathBuf,
+        /// Display name, recorded in histories and the access log.
+        #[arg(long)]
+        name: String,
+        #[arg(long, value_enum)]
+        role: crate::server::auth::Role,
+        /// Region the token may act in (code, path or unique name); default everywhere.
+        #[arg(long)]
+        scope: Option<String>,
+    },
+    /// List tokens (never the tokens themselves).
+    List {
+        #[arg(long)]
+        tokens: PathBuf,
+    },
+    /// Revoke a token by id or name.
+    Revoke {
+        #[arg(long)]
+        tokens: PathBuf,
+        which: String,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -325,6 +379,20 @@ fn dispatch(cli: Cli) -> anyhow::Result<i32> {
             format,
             out,
         }) => notice::export(&ctx, &round, region.as_deref(), format, &out),
+        Command::Serve {
+            listen,
+            tokens,
+            tls_cert,
+            tls_key,
+        } => serve::run_server(&ctx, &listen, &tokens, tls_cert.zip(tls_key)),
+        Command::Token(TokenCommand::Create {
+            tokens,
+            name,
+            role,
+            scope,
+        }) => serve::create(&ctx, &tokens, &name, role, scope),
+        Command::Token(TokenCommand::List { tokens }) => serve::list(&tokens),
+        Command::Token(TokenCommand::Revoke { tokens, which }) => serve::revoke(&ctx, &tokens, &which),
         Command::Paths => setup::paths(&ctx),
     }
 }

@@ -10,10 +10,16 @@ use crate::domain::listing;
 use crate::domain::registry::Registry;
 use crate::domain::rules::early_warnings;
 use crate::domain::search::{Query, SearchKey, match_key};
-use crate::store::RegistrySource;
 
 fn load(ctx: &Context) -> anyhow::Result<Registry> {
-    Ok(ctx.open_store()?.load()?.registry)
+    let snap = ctx.source()?.load()?;
+    if let Some(at) = snap.stale_since {
+        eprintln!(
+            "govcheck: warning: registry unreachable; showing the copy cached at {}",
+            at.format("%Y-%m-%d %H:%M:%S %:z")
+        );
+    }
+    Ok(snap.registry)
 }
 
 /// Resolve `--region` (a code, a path or a unique name) to a tree index; the root
@@ -364,7 +370,7 @@ pub fn warnings(
     days: Option<i64>,
     format: Format,
 ) -> anyhow::Result<i32> {
-    let store = ctx.open_store()?;
+    let store = ctx.source()?;
     let reg = store.load()?.registry;
     let r = need_round(&reg, round)?.clone();
     let posts = store.posts().context("reading posts")?;

@@ -72,6 +72,20 @@ pub enum StoreError {
     Input(#[from] InputError),
     #[error("{0}")]
     Other(String),
+    /// The registry server could not be reached.
+    #[error("registry {url} unreachable: {message}")]
+    Unreachable { url: String, message: String },
+    /// The registry server could not be reached; the action was saved in the outbox
+    /// and will be sent when the link returns.
+    #[error("registry unreachable: the action is saved in the outbox ({}) and will be sent when the link returns", path.display())]
+    Queued { path: PathBuf },
+    /// The registry server refused the request.
+    #[error("registry refused ({status} {code}): {message}")]
+    Refused {
+        status: u16,
+        code: String,
+        message: String,
+    },
 }
 
 impl StoreError {

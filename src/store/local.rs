@@ -152,7 +152,11 @@ impl LocalStore {
             }
             registry.reindex();
         }
-        Ok(Snapshot { registry, seq })
+        Ok(Snapshot {
+            registry,
+            seq,
+            stale_since: None,
+        })
     }
 
     /// Take the writers' lock; released when the returned file is dropped.
@@ -231,6 +235,25 @@ impl LocalStore {
             posts::write(&p, &all)?;
         }
         Ok(added)
+    }
+
+    /// Committed batches after `since`, for the server's change feed and remote
+    /// clients (which replay them into the same registry). Returns the last sequence
+    /// number too.
+    pub fn batches_since(&self, since: u64) -> Result<(u64, Vec<Batch>), StoreError> {
+        let (scan, _) = self.read_journal()?;
+        let last = scan.last_seq;
+        Ok((last, scan.batches.into_iter().filter(|b| b.seq > since).collect()))
+    }
+
+    /// Raw posts file bytes (the documented `posts.tsv` format), empty when none.
+    pub fn posts_bytes(&self) -> Result<Vec<u8>, StoreError> {
+        let p = self.path(POSTS);
+        match fs::read(&p) {
+            Ok(b) => Ok(b),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Vec::new()),
+            Err(e) => Err(StoreError::io(&p, e)),
+        }
     }
 
     /// The journal's length: grows with every commit, so a viewer can poll it cheaply.

@@ -9,6 +9,7 @@ pub mod journal;
 pub mod local;
 pub mod notice;
 pub mod posts;
+pub mod remote;
 
 pub use error::{InputError, StoreError};
 pub use local::LocalStore;
@@ -23,6 +24,9 @@ pub struct Snapshot {
     pub registry: Registry,
     /// Sequence number of the last batch applied (0 for an empty store).
     pub seq: u64,
+    /// Set when the registry could not be reached and this came from the local cache:
+    /// when the cached copy was fetched. Screens show it as stale with its age.
+    pub stale_since: Option<chrono::DateTime<chrono::FixedOffset>>,
 }
 
 /// The one registry interface the console, the CLI and the server are written against.

@@ -40,12 +40,28 @@ pub fn read(path: &Path) -> Result<Posts, StoreError> {
     Ok(posts)
 }
 
-fn parse(path: &Path, mut each: impl FnMut(&str, Vec<Stamp>)) -> Result<(), StoreError> {
+fn parse(path: &Path, each: impl FnMut(&str, Vec<Stamp>)) -> Result<(), StoreError> {
     let text = match std::fs::read_to_string(path) {
         Ok(t) => t,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
         Err(e) => return Err(StoreError::io(path, e)),
     };
+    parse_text(path, &text, each)
+}
+
+/// Parse posts in the file format (as the registry server sends them); `path` names
+/// the source in messages.
+pub fn parse_posts(path: &Path, text: &str) -> Result<Posts, StoreError> {
+    let mut posts = Posts::default();
+    parse_text(path, text, |id, stamps| {
+        posts
+            .by_account
+            .insert(id.to_string(), stamps.into_iter().map(|(t, _)| t).collect());
+    })?;
+    Ok(posts)
+}
+
+fn parse_text(path: &Path, text: &str, mut each: impl FnMut(&str, Vec<Stamp>)) -> Result<(), StoreError> {
     let corrupt = |line: usize, message: &str| StoreError::Corrupt {
         path: path.to_path_buf(),
         line: line as u64,

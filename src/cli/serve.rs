@@ -1,0 +1,89 @@
+//! `govcheck serve` and `govcheck token …`: the registry server and its access tokens.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context as _, bail};
+
+use super::context::Context;
+use super::output::{Table, emit};
+use crate::server::auth::{Role, Tokens};
+use crate::server::{AppState, ServeOptions, serve};
+
+pub fn run_server(
+    ctx: &Context,
+    listen: &str,
+    tokens: &Path,
+    tls: Option<(PathBuf, PathBuf)>,
+) -> anyhow::Result<i32> {
+    let addr: SocketAddr = listen
+        .parse()
+        .with_context(|| format!("--listen {listen:?}: expected an address such as 127.0.0.1:8080"))?;
+    let tokens = Tokens::load(tokens)?;
+    if tokens.entries().iter().all(|t| t.revoked_at.is_some()) {
+        eprintln!(
+            "govcheck serve: warning: {} holds no live token; every request will get 401 (create one with `govcheck token create`)",
+            tokens_path_display(tokens.entries().len())
+        );
+    }
+    let store = ctx.open_store()?;
+    let snap = crate::store::RegistrySource::load(&store)?;
+    for t in tokens.entries().iter().filter(|t| t.revoked_at.is_none()) {
+        if let Some(scope) = &t.scope
+            && let Err(e) = snap.registry.tree().resolve(scope)
+        {
+            bail!("token {} ({}): scope {scope:?}: {e}", t.id, t.name);
+        }
+    }
+    let state = AppState::new(store, ctx.catalogue.clone(), ctx.tz, tokens)?;
+    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    rt.block_on(serve(state, ServeOptions { listen: addr, tls }))?;
+    Ok(0)
+}
+
+fn tokens_path_display(n: usize) -> String {
+    if n == 0 {
+        "the tokens file".into()
+    } else {
+        format!("the tokens file ({n} revoked)")
+    }
+}
+
+pub fn create(ctx: &Context, tokens: &Path, name: &str, role: Role, scope: Option<String>) -> anyhow::Result<i32> {
+    if name.trim().is_empty() {
+        bail!("--name must not be empty");
+    }
+    let mut t = Tokens::load(tokens)?;
+    let token = t.create(name.trim(), role, scope, ctx.now())?;
+    eprintln!(
+        "created a {} token for {name}; it is shown once, store it now (only its hash is kept in {})",
+        role.as_str(),
+        tokens.display()
+    );
+    emit(&format!("{token}\n"))?;
+    Ok(0)
+}
+
+pub fn list(tokens: &Path) -> anyhow::Result<i32> {
+    let t = Tokens::load(tokens)?;
+    let mut table = Table::new(&["id", "name", "role", "scope", "created", "revoked"]);
+    for e in t.entries() {
+        table.push(vec![
+            e.id.clone(),
+            e.name.clone(),
+            e.role.as_str().into(),
+            e.scope.clone().unwrap_or_else(|| "*".into()),
+            e.created_at.format("%Y-%m-%d %H:%M").to_string(),
+            e.revoked_at.map(|r| r.format("%Y-%m-%d %H:%M").to_string()).unwrap_or_default(),
+        ]);
+    }
+    emit(&table.render())?;
+    Ok(0)
+}
+
+pub fn revoke(ctx: &Context, tokens: &Path, which: &str) -> anyhow::Result<i32> {
+    let mut t = Tokens::load(tokens)?;
+    let n = t.revoke(which, ctx.now())?;
+    emit(&format!("revoked {n} token(s)\n"))?;
+    Ok(0)
+}

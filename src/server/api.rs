@@ -1,0 +1,398 @@
+//! The `/api/v1` handlers. Reads come from the shared snapshot; the one write (append an
+//! event) goes through the store, which checks the version the client saw.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::extract::rejection::{JsonRejection, QueryRejection};
+use axum::extract::{ConnectInfo, FromRequestParts, Path, Query, State};
+use axum::http::request::Parts;
+use axum::http::{StatusCode, header};
+use axum::response::IntoResponse;
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use chrono::NaiveDate;
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use super::auth::{Role, TokenEntry};
+use super::error::ApiError;
+use super::{AppState, MAX_PAGE, MAX_WAIT};
+use crate::domain::event::{Actor, Event, EventKind, Status};
+use crate::domain::figures::summarize;
+use crate::domain::listing;
+use crate::domain::registry::Registry;
+use crate::store::RegistrySource;
+
+type St = State<Arc<AppState>>;
+
+/// Every route of the API: the OpenAPI description in docs/openapi.json is tested
+/// against this list.
+pub const ROUTES: &[(&str, &str)] = &[
+    ("get", "/api/v1/health"),
+    ("get", "/api/v1/me"),
+    ("get", "/api/v1/regions"),
+    ("get", "/api/v1/accounts"),
+    ("get", "/api/v1/rounds"),
+    ("get", "/api/v1/rounds/{id}/summary"),
+    ("get", "/api/v1/findings"),
+    ("get", "/api/v1/findings/{id}"),
+    ("post", "/api/v1/findings/{id}/events"),
+    ("get", "/api/v1/changes"),
+    ("get", "/api/v1/posts"),
+];
+
+pub fn routes() -> Router<Arc<AppState>> {
+    Router::new()
+        .route("/api/v1/health", get(health))
+        .route("/api/v1/me", get(me))
+        .route("/api/v1/regions", get(regions))
+        .route("/api/v1/accounts", get(accounts))
+        .route("/api/v1/rounds", get(rounds))
+        .route("/api/v1/rounds/{id}/summary", get(summary))
+        .route("/api/v1/findings", get(findings))
+        .route("/api/v1/findings/{id}", get(finding))
+        .route("/api/v1/findings/{id}/events", post(append_event))
+        .route("/api/v1/changes", get(changes))
+        .route("/api/v1/posts", get(posts))
+        .fallback(|| async { ApiError::not_found("no such endpoint (see docs/api.md)") })
+}
+
+/// The caller, from `Authorization: Bearer <token>`.
+pub struct Caller(pub TokenEntry);
+
+impl FromRequestParts<Arc<AppState>> for Caller {
+    type Rejection = ApiError;
+    async fn from_request_parts(parts: &mut Parts, state: &Arc<AppState>) -> Result<Self, ApiError> {
+        let token = parts
+            .headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .ok_or_else(ApiError::unauthorized)?;
+        state
+            .tokens
+            .verify(token)
+            .cloned()
+            .map(Caller)
+            .ok_or_else(ApiError::unauthorized)
+    }
+}
+
+fn query<T>(q: Result<Query<T>, QueryRejection>) -> Result<T, ApiError> {
+    q.map(|Query(t)| t)
+        .map_err(|e| ApiError::bad_request(format!("query: {}", e.body_text())))
+}
+
+fn body<T>(b: Result<Json<T>, JsonRejection>) -> Result<T, ApiError> {
+    b.map(|Json(t)| t).map_err(|e| {
+        let status = e.status();
+        let code = if status == StatusCode::PAYLOAD_TOO_LARGE {
+            "payload_too_large"
+        } else {
+            "bad_request"
+        };
+        ApiError::new(
+            if status.is_client_error() { status } else { StatusCode::BAD_REQUEST },
+            code,
+            format!("body: {}", e.body_text()),
+        )
+    })
+}
+
+fn resolve_region(reg: &Registry, region: Option<&str>) -> Result<Option<usize>, ApiError> {
+    region
+        .map(|r| {
+            reg.tree()
+                .resolve(r)
+                .map_err(|e| ApiError::bad_request(format!("region: {e}")))
+        })
+        .transpose()
+}
+
+fn page_bounds(page: Option<usize>, per_page: Option<usize>, len: usize) -> Result<(usize, usize, std::ops::Range<usize>), ApiError> {
+    let per = per_page.unwrap_or(100);
+    if per == 0 || per > MAX_PAGE {
+        return Err(ApiError::bad_request(format!("per_page must be 1..={MAX_PAGE}")));
+    }
+    let page = page.unwrap_or(1).max(1);
+    let start = (page - 1).saturating_mul(per).min(len);
+    let end = start.saturating_add(per).min(len);
+    Ok((page, per, start..end))
+}
+
+async fn health(State(state): St) -> Result<Json<Value>, ApiError> {
+    let snap = state.current().await?;
+    Ok(Json(json!({"status": "ok", "seq": snap.seq, "format": crate::store::local::FORMAT_VERSION})))
+}
+
+async fn me(Caller(c): Caller) -> Json<Value> {
+    Json(json!({"name": c.name, "role": c.role, "scope": c.scope}))
+}
+
+async fn regions(State(state): St, _c: Caller) -> Result<Json<Value>, ApiError> {
+    let snap = state.current().await?;
+    Ok(Json(json!(snap.registry.regions())))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AccountsQuery {
+    region: Option<String>,
+    platform: Option<String>,
+    search: Option<String>,
+    page: Option<usize>,
+    per_page: Option<usize>,
+}
+
+async fn accounts(State(state): St, _c: Caller, q: Result<Query<AccountsQuery>, QueryRejection>) -> Result<Json<Value>, ApiError> {
+    let q = query(q)?;
+    let snap = state.current().await?;
+    let reg = &snap.registry;
+    let scope = resolve_region(reg, q.region.as_deref())?;
+    let search = q.search.as_deref().map(crate::domain::search::Query::new);
+    let hits: Vec<usize> = (0..reg.accounts().len())
+        .filter(|&i| scope.is_none_or(|s| reg.tree().is_within(reg.account_region(i), s)))
+        .filter(|&i| q.platform.as_ref().is_none_or(|p| &reg.accounts()[i].platform == p))
+        .filter(|&i| {
+            search.as_ref().is_none_or(|sq| {
+                let a = &reg.accounts()[i];
+                [&a.name, &a.host_unit].iter().any(|t| {
+                    crate::domain::search::match_key(sq, &crate::domain::search::SearchKey::new(t)).is_some()
+                })
+            })
+        })
+        .collect();
+    let (page, per, range) = page_bounds(q.page, q.per_page, hits.len())?;
+    let items: Vec<_> = hits[range].iter().map(|&i| &reg.accounts()[i]).collect();
+    Ok(Json(json!({"items": items, "page": page, "per_page": per, "total": hits.len()})))
+}
+
+async fn rounds(State(state): St, _c: Caller) -> Result<Json<Value>, ApiError> {
+    let snap = state.current().await?;
+    Ok(Json(json!(snap.registry.rounds())))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SummaryQuery {
+    region: Option<String>,
+    as_of: Option<NaiveDate>,
+}
+
+fn today(state: &AppState) -> NaiveDate {
+    chrono::Utc::now().with_timezone(&state.tz).date_naive()
+}
+
+async fn summary(
+    State(state): St,
+    _c: Caller,
+    Path(id): Path<String>,
+    q: Result<Query<SummaryQuery>, QueryRejection>,
+) -> Result<Json<Value>, ApiError> {
+    let q = query(q)?;
+    let snap = state.current().await?;
+    let reg = &snap.registry;
+    if reg.round(&id).is_none() {
+        return Err(ApiError::not_found(format!("no round {id:?}")));
+    }
+    let scope = resolve_region(reg, q.region.as_deref())?.unwrap_or(reg.tree().root());
+    let s = summarize(reg, &state.catalogue, &id, scope, q.as_of.unwrap_or_else(|| today(&state)))
+        .map_err(|e| ApiError::bad_request(e.to_string()))?;
+    Ok(Json(json!(s)))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FindingsQuery {
+    round: String,
+    region: Option<String>,
+    status: Option<String>,
+    indicator: Option<String>,
+    as_of: Option<NaiveDate>,
+    page: Option<usize>,
+    per_page: Option<usize>,
+}
+
+async fn findings(State(state): St, _c: Caller, q: Result<Query<FindingsQuery>, QueryRejection>) -> Result<Json<Value>, ApiError> {
+    let q = query(q)?;
+    let snap = state.current().await?;
+    let reg = &snap.registry;
+    if reg.round(&q.round).is_none() {
+        return Err(ApiError::not_found(format!("no round {:?}", q.round)));
+    }
+    let scope = resolve_region(reg, q.region.as_deref())?;
+    let status = q
+        .status
+        .as_deref()
+        .map(|s| Status::parse(s).ok_or_else(|| ApiError::bad_request(format!("status {s:?} is not open, rectified, verified or waived"))))
+        .transpose()?;
+    let rows: Vec<_> = listing::findings(reg, &state.catalogue, &q.round, scope, status, q.as_of.unwrap_or_else(|| today(&state)))
+        .into_iter()
+        .filter(|r| q.indicator.as_ref().is_none_or(|i| &r.indicator == i))
+        .collect();
+    let (page, per, range) = page_bounds(q.page, q.per_page, rows.len())?;
+    Ok(Json(json!({"items": &rows[range], "page": page, "per_page": per, "total": rows.len()})))
+}
+
+fn finding_json(state: &AppState, reg: &Registry, idx: usize) -> Value {
+    let f = &reg.findings()[idx];
+    let st = reg.state(idx);
+    json!({
+        "finding": f,
+        "account": reg.account(&f.account),
+        "status": st.status,
+        "deadline": st.deadline,
+        "version": st.version,
+        "overdue": st.is_overdue(today(state)),
+        "events": reg.history(idx),
+    })
+}
+
+async fn finding(State(state): St, _c: Caller, Path(id): Path<String>) -> Result<Json<Value>, ApiError> {
+    let snap = state.current().await?;
+    let reg = &snap.registry;
+    let idx = reg
+        .finding_index(&id)
+        .ok_or_else(|| ApiError::not_found(format!("no finding {id:?}")))?;
+    Ok(Json(finding_json(&state, reg, idx)))
+}
+
+/// Body of `POST /findings/{id}/events`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EventRequest {
+    /// rectification_reported, verified, rejected, reopened, deadline_extended, waived.
+    pub kind: String,
+    #[serde(default)]
+    pub note: Option<String>,
+    /// New deadline, for deadline_extended.
+    #[serde(default)]
+    pub to: Option<NaiveDate>,
+    /// The finding version the client saw; a different current version is a conflict.
+    pub based_on: u32,
+    /// The client's OS user and SSH client address, recorded beside the token's name.
+    #[serde(default)]
+    pub os_user: Option<String>,
+    #[serde(default)]
+    pub ssh_client: Option<String>,
+}
+
+fn event_kind(kind: &str, to: Option<NaiveDate>) -> Result<EventKind, ApiError> {
+    Ok(match kind {
+        "rectification_reported" => EventKind::RectificationReported,
+        "verified" => EventKind::Verified,
+        "rejected" => EventKind::Rejected,
+        "reopened" => EventKind::Reopened,
+        "waived" => EventKind::Waived,
+        "deadline_extended" => EventKind::DeadlineExtended {
+            to: to.ok_or_else(|| ApiError::bad_request("deadline_extended needs \"to\""))?,
+        },
+        other => {
+            return Err(ApiError::bad_request(format!(
+                "kind {other:?} is not rectification_reported, verified, rejected, reopened, deadline_extended or waived"
+            )));
+        }
+    })
+}
+
+async fn append_event(
+    State(state): St,
+    Caller(c): Caller,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    Path(id): Path<String>,
+    b: Result<Json<EventRequest>, JsonRejection>,
+) -> Result<impl IntoResponse, ApiError> {
+    let req = body(b)?;
+    if c.role < Role::Supervisor {
+        return Err(ApiError::forbidden(format!("{} is a viewer: read only", c.name)));
+    }
+    let kind = event_kind(&req.kind, req.to)?;
+    let snap = state.current().await?;
+    let reg = &snap.registry;
+    let idx = reg
+        .finding_index(&id)
+        .ok_or_else(|| ApiError::not_found(format!("no finding {id:?}")))?;
+    if let Some(scope) = &c.scope {
+        let s = reg
+            .tree()
+            .resolve(scope)
+            .map_err(|e| ApiError::forbidden(format!("token scope {scope:?}: {e}")))?;
+        let a = reg
+            .account_index(&reg.findings()[idx].account)
+            .ok_or_else(|| ApiError::internal("finding without account"))?;
+        if !reg.tree().is_within(reg.account_region(a), s) {
+            return Err(ApiError::forbidden(format!(
+                "{} may act only on findings in {} and below",
+                c.name,
+                reg.tree().path(s)
+            )));
+        }
+    }
+    let clean = |s: Option<String>| s.map(|v| crate::domain::text::sanitize(&v)).filter(|v| !v.is_empty());
+    let event = Event {
+        finding: id.clone(),
+        kind,
+        at: chrono::SubsecRound::trunc_subsecs(chrono::Utc::now().with_timezone(&state.tz).fixed_offset(), 0),
+        by: Actor {
+            name: c.name.clone(),
+            os_user: clean(req.os_user),
+            ssh_client: clean(req.ssh_client).or_else(|| Some(peer.ip().to_string())),
+        },
+        note: req.note.filter(|n| !n.trim().is_empty()),
+    };
+    let store = state.store.clone();
+    let based_on = req.based_on;
+    let result = tokio::task::spawn_blocking(move || store.append_events(vec![(event, Some(based_on))]))
+        .await
+        .map_err(|e| ApiError::internal(e.to_string()))?;
+    let fresh = state.current().await?;
+    let idx_now = fresh.registry.finding_index(&id).unwrap_or(idx);
+    match result {
+        Ok(seq) => Ok((
+            StatusCode::CREATED,
+            Json(json!({"seq": seq, "finding": finding_json(&state, &fresh.registry, idx_now)})),
+        )),
+        Err(e) => {
+            let mut err = ApiError::from(e);
+            err.detail = Some(finding_json(&state, &fresh.registry, idx_now));
+            Err(err)
+        }
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ChangesQuery {
+    #[serde(default)]
+    since: u64,
+    /// Seconds to wait for news when there is none yet (long poll), at most 25.
+    #[serde(default)]
+    wait: u64,
+}
+
+async fn changes(State(state): St, _c: Caller, q: Result<Query<ChangesQuery>, QueryRejection>) -> Result<Json<Value>, ApiError> {
+    let q = query(q)?;
+    let snap = state.current().await?;
+    if snap.seq <= q.since && q.wait > 0 {
+        let mut rx = state.subscribe();
+        let wait = Duration::from_secs(q.wait).min(MAX_WAIT);
+        let since = q.since;
+        let _ = tokio::time::timeout(wait, rx.wait_for(|&s| s > since)).await;
+    }
+    let store = state.store.clone();
+    let since = q.since;
+    let (seq, batches) = tokio::task::spawn_blocking(move || store.batches_since(since))
+        .await
+        .map_err(|e| ApiError::internal(e.to_string()))??;
+    Ok(Json(json!({"seq": seq, "batches": batches})))
+}
+
+async fn posts(State(state): St, _c: Caller) -> Result<impl IntoResponse, ApiError> {
+    let store = state.store.clone();
+    let bytes = tokio::task::spawn_blocking(move || store.posts_bytes())
+        .await
+        .map_err(|e| ApiError::internal(e.to_string()))??;
+    Ok(([(header::CONTENT_TYPE, "text/tab-separated-values; charset=utf-8")], bytes))
+}

@@ -1,0 +1,184 @@
+//! The registry server: one local store shared over HTTP/JSON (`/api/v1`, documented in
+//! docs/api.md and docs/openapi.json) with bearer tokens, roles and region scopes.
+//! Storage stays behind the store's interface; handlers never touch files.
+
+pub mod api;
+pub mod auth;
+pub mod error;
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::{DefaultBodyLimit, Request, State};
+use axum::middleware::Next;
+use axum::response::Response;
+use chrono_tz::Tz;
+use tokio::sync::{Mutex, RwLock, watch};
+
+use crate::domain::indicator::Catalogue;
+use crate::store::{LocalStore, RegistrySource, Snapshot, StoreError};
+use auth::Tokens;
+
+/// Largest request body accepted (an event with its note is far smaller).
+pub const BODY_LIMIT: usize = 64 * 1024;
+/// Longest a request may take, body included (slow clients get 408).
+pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+/// Longest a change-feed request may wait for news.
+pub const MAX_WAIT: Duration = Duration::from_secs(25);
+/// Largest page of a paged list.
+pub const MAX_PAGE: usize = 1000;
+
+/// What the handlers share.
+pub struct AppState {
+    pub store: LocalStore,
+    pub catalogue: Catalogue,
+    pub tz: Tz,
+    pub tokens: Tokens,
+    snapshot: RwLock<Arc<Snapshot>>,
+    token: AtomicU64,
+    reload: Mutex<()>,
+    seq_tx: watch::Sender<u64>,
+}
+
+impl AppState {
+    pub fn new(store: LocalStore, catalogue: Catalogue, tz: Tz, tokens: Tokens) -> Result<Arc<AppState>, StoreError> {
+        let token = store.change_token()?;
+        let snap = store.load()?;
+        let (seq_tx, _) = watch::channel(snap.seq);
+        Ok(Arc::new(AppState {
+            store,
+            catalogue,
+            tz,
+            tokens,
+            snapshot: RwLock::new(Arc::new(snap)),
+            token: AtomicU64::new(token),
+            reload: Mutex::new(()),
+            seq_tx,
+        }))
+    }
+
+    /// The registry as of now: reloaded when the journal changed (our own writes, or
+    /// the CLI writing to the same store directly).
+    pub async fn current(self: &Arc<Self>) -> Result<Arc<Snapshot>, StoreError> {
+        let store = self.store.clone();
+        let token = tokio::task::spawn_blocking(move || store.change_token())
+            .await
+            .map_err(|e| StoreError::Other(e.to_string()))??;
+        if token != self.token.load(Ordering::Acquire) {
+            let _guard = self.reload.lock().await;
+            if token != self.token.load(Ordering::Acquire) {
+                let store = self.store.clone();
+                let snap = tokio::task::spawn_blocking(move || store.load())
+                    .await
+                    .map_err(|e| StoreError::Other(e.to_string()))??;
+                let seq = snap.seq;
+                *self.snapshot.write().await = Arc::new(snap);
+                self.token.store(token, Ordering::Release);
+                self.seq_tx.send_replace(seq);
+            }
+        }
+        Ok(self.snapshot.read().await.clone())
+    }
+
+    pub fn subscribe(&self) -> watch::Receiver<u64> {
+        self.seq_tx.subscribe()
+    }
+}
+
+/// Options of `govcheck serve`.
+pub struct ServeOptions {
+    pub listen: SocketAddr,
+    pub tls: Option<(PathBuf, PathBuf)>,
+}
+
+/// The router with its layers: body limit, timeout, access log.
+pub fn router(state: Arc<AppState>) -> Router {
+    api::routes()
+        .layer(axum::middleware::from_fn_with_state(state.clone(), access_log))
+        .layer(tower_http::timeout::TimeoutLayer::with_status_code(
+            axum::http::StatusCode::REQUEST_TIMEOUT,
+            REQUEST_TIMEOUT,
+        ))
+        .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        .with_state(state)
+}
+
+/// One line per request on stderr: method, path, status, the token's name (never the
+/// token), duration.
+async fn access_log(State(state): State<Arc<AppState>>, req: Request, next: Next) -> Response {
+    let started = std::time::Instant::now();
+    let method = req.method().clone();
+    let path = req.uri().path().to_string();
+    let who = req
+        .headers()
+        .get(axum::http::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .and_then(|t| state.tokens.verify(t))
+        .map_or_else(|| "-".to_string(), |e| e.name.clone());
+    let resp = next.run(req).await;
+    eprintln!(
+        "{} {method} {} {} {} {}ms",
+        chrono::Utc::now().with_timezone(&state.tz).format("%Y-%m-%dT%H:%M:%S%:z"),
+        crate::domain::text::sanitize(&path),
+        resp.status().as_u16(),
+        crate::domain::text::sanitize(&who),
+        started.elapsed().as_millis()
+    );
+    resp
+}
+
+/// Watch the store for writes made outside the server (e.g. `govcheck verify` on the
+/// same host) so change-feed clients hear of them too.
+fn spawn_watcher(state: Arc<AppState>) {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_secs(1));
+        loop {
+            tick.tick().await;
+            let _ = state.current().await;
+        }
+    });
+}
+
+/// Run the server until SIGTERM or Ctrl-C; requests under way (writes included) finish.
+pub async fn serve(state: Arc<AppState>, opts: ServeOptions) -> anyhow::Result<()> {
+    if opts.tls.is_some() {
+        anyhow::bail!(
+            "--tls-cert/--tls-key: direct TLS is not built into this version; run behind the host's reverse proxy (docs/api.md)"
+        );
+    }
+    spawn_watcher(state.clone());
+    let app = router(state);
+    let listener = tokio::net::TcpListener::bind(opts.listen).await?;
+    eprintln!("govcheck serve: listening on http://{}", listener.local_addr()?);
+    axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
+        .with_graceful_shutdown(shutdown_signal())
+        .await?;
+    eprintln!("govcheck serve: stopped");
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = term => {},
+    }
+}

@@ -1,0 +1,368 @@
+//! The registry server as a [`RegistrySource`]: the console and the CLI pointed at a URL
+//! see the same registry (the server's journal, replayed by the same domain code), so
+//! figures are identical to a local store's.
+//!
+//! When the link is down, `load` falls back to the last copy cached under the cache dir
+//! (marked stale with its age), and events go to a durable outbox that
+//! [`RemoteStore::flush_outbox`] sends when the link returns, conflicts one by one.
+
+use std::fs::OpenOptions;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use chrono::{DateTime, FixedOffset};
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+
+use super::atomic::write_atomic;
+use super::error::StoreError;
+use super::journal::{self, Batch};
+use super::{RegistrySource, Snapshot};
+use crate::domain::event::{Event, EventKind};
+use crate::domain::registry::Registry;
+use crate::domain::rules::Posts;
+
+/// Who the server says we are (`GET /api/v1/me`).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+pub struct Identity {
+    pub name: String,
+    pub role: String,
+    pub scope: Option<String>,
+}
+
+/// An event waiting in the outbox.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Pending {
+    pub event: Event,
+    pub based_on: Option<u32>,
+}
+
+/// What a flush of the outbox did.
+#[derive(Debug, Default)]
+pub struct FlushReport {
+    pub sent: usize,
+    /// Events the server refused (conflict or not allowed), with its message; they are
+    /// dropped from the outbox and must be looked at by the supervisor.
+    pub refused: Vec<(Pending, String)>,
+    /// Still waiting (the link dropped again).
+    pub waiting: usize,
+}
+
+pub struct RemoteStore {
+    base: String,
+    token: String,
+    client: reqwest::blocking::Client,
+    cache: PathBuf,
+}
+
+fn slug(url: &str) -> String {
+    url.trim_start_matches("https://")
+        .trim_start_matches("http://")
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
+        .collect()
+}
+
+impl RemoteStore {
+    /// A client for `url` (the server root, e.g. `https://gov.example:8443`), caching
+    /// under `cache_root`. `ca_file` adds an intranet CA (PEM).
+    pub fn new(url: &str, token: &str, ca_file: Option<&Path>, cache_root: &Path) -> Result<RemoteStore, StoreError> {
+        let base = url.trim_end_matches('/').to_string();
+        if !(base.starts_with("http://") || base.starts_with("https://")) {
+            return Err(StoreError::Other(format!("registry URL {url:?} must start with http:// or https://")));
+        }
+        let mut builder = reqwest::blocking::Client::builder()
+            .timeout(Duration::from_secs(40))
+            .connect_timeout(Duration::from_secs(5));
+        if let Some(ca) = ca_file {
+            let pem = std::fs::read(ca).map_err(|e| StoreError::io(ca, e))?;
+            let cert = reqwest::Certificate::from_pem(&pem)
+                .map_err(|e| StoreError::Other(format!("{}: not a PEM certificate: {e}", ca.display())))?;
+            builder = builder.add_root_certificate(cert);
+        }
+        let client = builder
+            .build()
+            .map_err(|e| StoreError::Other(format!("cannot build an HTTPS client: {e}")))?;
+        let cache = cache_root.join("registry").join(slug(&base));
+        Ok(RemoteStore {
+            base,
+            token: token.to_string(),
+            client,
+            cache,
+        })
+    }
+
+    pub fn url(&self) -> &str {
+        &self.base
+    }
+
+    fn unreachable(&self, e: impl std::fmt::Display) -> StoreError {
+        StoreError::Unreachable {
+            url: self.base.clone(),
+            message: e.to_string(),
+        }
+    }
+
+    fn send(&self, req: reqwest::blocking::RequestBuilder) -> Result<reqwest::blocking::Response, StoreError> {
+        let resp = req
+            .bearer_auth(&self.token)
+            .send()
+            .map_err(|e| self.unreachable(e))?;
+        if resp.status().is_success() {
+            return Ok(resp);
+        }
+        let status = resp.status().as_u16();
+        let body: Value = resp.json().unwrap_or(Value::Null);
+        Err(refused(status, &body))
+    }
+
+    fn get_json(&self, path: &str) -> Result<Value, StoreError> {
+        self.send(self.client.get(format!("{}{path}", self.base)))?
+            .json()
+            .map_err(|e| self.unreachable(e))
+    }
+
+    /// Who the server says we are.
+    pub fn identity(&self) -> Result<Identity, StoreError> {
+        serde_json::from_value(self.get_json("/api/v1/me")?).map_err(|e| StoreError::Other(e.to_string()))
+    }
+
+    fn cache_file(&self) -> PathBuf {
+        self.cache.join("journal.jsonl")
+    }
+
+    fn outbox_file(&self) -> PathBuf {
+        self.cache.join("outbox.jsonl")
+    }
+
+    fn save_cache(&self, batches: &[Batch], fetched: DateTime<FixedOffset>) -> Result<(), StoreError> {
+        std::fs::create_dir_all(&self.cache).map_err(|e| StoreError::io(&self.cache, e))?;
+        let mut bytes = Vec::new();
+        for b in batches {
+            bytes.extend(journal::encode(b)?);
+        }
+        write_atomic(&self.cache_file(), &bytes)?;
+        write_atomic(&self.cache.join("fetched_at"), fetched.to_rfc3339().as_bytes())
+    }
+
+    fn load_cache(&self) -> Result<Snapshot, StoreError> {
+        let p = self.cache_file();
+        let bytes = std::fs::read(&p).map_err(|e| StoreError::io(&p, e))?;
+        let scan = journal::scan(&p, &bytes)?;
+        let fetched = std::fs::read_to_string(self.cache.join("fetched_at"))
+            .ok()
+            .and_then(|t| DateTime::parse_from_rfc3339(t.trim()).ok());
+        let seq = scan.last_seq;
+        let registry = replay(&p, scan.batches)?;
+        Ok(Snapshot {
+            registry,
+            seq,
+            stale_since: fetched.or_else(|| Some(chrono::Utc::now().fixed_offset())),
+        })
+    }
+
+    fn fetch(&self) -> Result<Snapshot, StoreError> {
+        let v = self.get_json("/api/v1/changes?since=0")?;
+        let seq = v["seq"].as_u64().unwrap_or(0);
+        let batches: Vec<Batch> = serde_json::from_value(v["batches"].clone())
+            .map_err(|e| StoreError::Other(format!("registry sent a malformed change feed: {e}")))?;
+        let _ = self.save_cache(&batches, chrono::Utc::now().fixed_offset());
+        let registry = replay(Path::new(&self.base), batches)?;
+        Ok(Snapshot {
+            registry,
+            seq,
+            stale_since: None,
+        })
+    }
+
+    /// Events waiting to be sent.
+    pub fn pending(&self) -> Result<Vec<Pending>, StoreError> {
+        let p = self.outbox_file();
+        let text = match std::fs::read_to_string(&p) {
+            Ok(t) => t,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+            Err(e) => return Err(StoreError::io(&p, e)),
+        };
+        // A torn last line (crash mid-append) is dropped, as in the journal.
+        Ok(text
+            .lines()
+            .filter_map(|l| serde_json::from_str::<Pending>(l).ok())
+            .collect())
+    }
+
+    fn queue(&self, items: &[Pending]) -> Result<(), StoreError> {
+        std::fs::create_dir_all(&self.cache).map_err(|e| StoreError::io(&self.cache, e))?;
+        let p = self.outbox_file();
+        let mut f = OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&p)
+            .map_err(|e| StoreError::io(&p, e))?;
+        let mut bytes = Vec::new();
+        for it in items {
+            bytes.extend(serde_json::to_vec(it).map_err(|e| StoreError::Other(e.to_string()))?);
+            bytes.push(b'\n');
+        }
+        f.write_all(&bytes).map_err(|e| StoreError::io(&p, e))?;
+        f.sync_data().map_err(|e| StoreError::io(&p, e))
+    }
+
+    fn post_event(&self, p: &Pending) -> Result<u64, StoreError> {
+        let based_on = match p.based_on {
+            Some(v) => v,
+            None => {
+                let f = self.get_json(&format!("/api/v1/findings/{}", urlencode(&p.event.finding)))?;
+                f["version"].as_u64().unwrap_or(0) as u32
+            }
+        };
+        let (kind, to) = match &p.event.kind {
+            EventKind::DeadlineExtended { to } => ("deadline_extended", Some(*to)),
+            k => (k.label(), None),
+        };
+        let body = json!({
+            "kind": kind,
+            "note": p.event.note,
+            "to": to,
+            "based_on": based_on,
+            "os_user": p.event.by.os_user,
+            "ssh_client": p.event.by.ssh_client,
+        });
+        let url = format!("{}/api/v1/findings/{}/events", self.base, urlencode(&p.event.finding));
+        let resp = self.send(self.client.post(url).json(&body)).map_err(|e| match e {
+            StoreError::Refused { status: 409, message, .. } => StoreError::Conflict {
+                finding: p.event.finding.clone(),
+                expected: based_on,
+                actual: conflict_version(&message).unwrap_or(based_on + 1),
+            },
+            other => other,
+        })?;
+        let v: Value = resp.json().map_err(|e| self.unreachable(e))?;
+        Ok(v["seq"].as_u64().unwrap_or(0))
+    }
+
+    /// Send what waits in the outbox, oldest first. Stops at the first network error
+    /// (the rest keep waiting); a refusal is reported and dropped.
+    pub fn flush_outbox(&self) -> Result<FlushReport, StoreError> {
+        let items = self.pending()?;
+        let mut report = FlushReport::default();
+        let mut rest = Vec::new();
+        for (i, it) in items.iter().enumerate() {
+            match self.post_event(it) {
+                Ok(_) => report.sent += 1,
+                Err(StoreError::Unreachable { .. }) => {
+                    rest.extend_from_slice(&items[i..]);
+                    break;
+                }
+                Err(e) => report.refused.push((it.clone(), e.to_string())),
+            }
+        }
+        report.waiting = rest.len();
+        let mut bytes = Vec::new();
+        for it in &rest {
+            bytes.extend(serde_json::to_vec(it).map_err(|e| StoreError::Other(e.to_string()))?);
+            bytes.push(b'\n');
+        }
+        if !items.is_empty() {
+            write_atomic(&self.outbox_file(), &bytes)?;
+        }
+        Ok(report)
+    }
+}
+
+fn urlencode(s: &str) -> String {
+    s.bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
+}
+
+fn conflict_version(message: &str) -> Option<u32> {
+    message
+        .split("now at ")
+        .nth(1)
+        .and_then(|r| r.split(|c: char| !c.is_ascii_digit()).next())
+        .and_then(|n| n.parse().ok())
+}
+
+fn refused(status: u16, body: &Value) -> StoreError {
+    StoreError::Refused {
+        status,
+        code: body["error"]["code"].as_str().unwrap_or("unknown").to_string(),
+        message: body["error"]["message"].as_str().unwrap_or("(no message)").to_string(),
+    }
+}
+
+fn replay(source: &Path, batches: Vec<Batch>) -> Result<Registry, StoreError> {
+    let mut reg = Registry::new();
+    for b in batches {
+        let seq = b.seq;
+        for c in b.changes {
+            reg.apply(c).map_err(|e| StoreError::Corrupt {
+                path: source.to_path_buf(),
+                line: seq,
+                message: format!("batch {seq} does not apply: {e}"),
+            })?;
+        }
+        reg.reindex();
+    }
+    Ok(reg)
+}
+
+impl RegistrySource for RemoteStore {
+    fn describe(&self) -> String {
+        self.base.clone()
+    }
+
+    fn load(&self) -> Result<Snapshot, StoreError> {
+        match self.fetch() {
+            Ok(s) => {
+                // The link is up: send what waited offline before anyone reads stale data.
+                if self.outbox_file().exists() {
+                    let _ = self.flush_outbox();
+                    return self.fetch();
+                }
+                Ok(s)
+            }
+            Err(e @ StoreError::Unreachable { .. }) => self.load_cache().map_err(|_| e),
+            Err(e) => Err(e),
+        }
+    }
+
+    fn change_token(&self) -> Result<u64, StoreError> {
+        let v = self.get_json("/api/v1/health")?;
+        Ok(v["seq"].as_u64().unwrap_or(0))
+    }
+
+    fn append_events(&self, events: Vec<(Event, Option<u32>)>) -> Result<u64, StoreError> {
+        let items: Vec<Pending> = events
+            .into_iter()
+            .map(|(event, based_on)| Pending { event, based_on })
+            .collect();
+        let mut seq = 0;
+        for (i, it) in items.iter().enumerate() {
+            match self.post_event(it) {
+                Ok(s) => seq = s,
+                Err(StoreError::Unreachable { .. }) => {
+                    self.queue(&items[i..])?;
+                    return Err(StoreError::Queued {
+                        path: self.outbox_file(),
+                    });
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(seq)
+    }
+
+    fn posts(&self) -> Result<Posts, StoreError> {
+        let resp = self.send(self.client.get(format!("{}/api/v1/posts", self.base)))?;
+        let text = resp.text().map_err(|e| self.unreachable(e))?;
+        super::posts::parse_posts(Path::new(&self.base), &text)
+    }
+}
