@@ -9,7 +9,6 @@ use crate::domain::figures::{RegionFigures, summarize};
 use crate::domain::listing;
 use crate::domain::registry::Registry;
 use crate::domain::rules::early_warnings;
-use crate::domain::search::{Query, SearchKey, match_key};
 
 fn load(ctx: &Context) -> anyhow::Result<Registry> {
     let snap = ctx.source()?.load()?;
@@ -125,33 +124,11 @@ pub fn accounts(
     let reg = load(ctx)?;
     let scope = scope(&reg, region)?;
     let tree = reg.tree();
-    let query = search.map(Query::new).filter(|q| !q.is_empty());
-    let mut hits: Vec<(i64, usize)> = Vec::new();
-    for (i, a) in reg.accounts().iter().enumerate() {
-        if !tree.is_within(reg.account_region(i), scope) {
-            continue;
-        }
-        match &query {
-            None => hits.push((0, i)),
-            Some(q) => {
-                let best = [&a.name, &a.host_unit]
-                    .iter()
-                    .filter_map(|t| match_key(q, &SearchKey::new(t)))
-                    .map(|m| m.score)
-                    .max();
-                if let Some(score) = best {
-                    hits.push((score, i));
-                }
-            }
-        }
-    }
-    if query.is_some() {
-        hits.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
-    }
+    let hits = listing::search_accounts(&reg, Some(scope), search);
     let headers = ["id", "name", "platform", "region", "host_unit", "status"];
     let rows: Vec<Vec<String>> = hits
         .iter()
-        .map(|&(_, i)| {
+        .map(|&i| {
             let a = &reg.accounts()[i];
             vec![
                 a.id.clone(),
@@ -167,8 +144,7 @@ pub fn accounts(
     for r in &rows {
         table.push(r.clone());
     }
-    let json: Vec<&crate::domain::Account> =
-        hits.iter().map(|&(_, i)| &reg.accounts()[i]).collect();
+    let json: Vec<&crate::domain::Account> = hits.iter().map(|&i| &reg.accounts()[i]).collect();
     print(
         format,
         table,

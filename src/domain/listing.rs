@@ -8,6 +8,7 @@ use serde::Serialize;
 use super::event::Status;
 use super::indicator::Catalogue;
 use super::registry::Registry;
+use super::search::{Query, SearchKey, match_key};
 
 /// A finding with everything a list shows.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -117,4 +118,31 @@ impl DeadlineGroup {
             },
         }
     }
+}
+
+/// Accounts within a scope (tree index) matching a search typed as Chinese, pinyin or
+/// initials against the name or the host unit, best first (ties in registry order);
+/// all accounts in registry order without a query.
+pub fn search_accounts(reg: &Registry, scope: Option<usize>, query: Option<&str>) -> Vec<usize> {
+    let tree = reg.tree();
+    let query = query.map(Query::new).filter(|q| !q.is_empty());
+    let mut hits: Vec<(i64, usize)> = reg
+        .accounts()
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| scope.is_none_or(|s| tree.is_within(reg.account_region(*i), s)))
+        .filter_map(|(i, a)| match &query {
+            None => Some((0, i)),
+            Some(q) => [&a.name, &a.host_unit]
+                .iter()
+                .filter_map(|t| match_key(q, &SearchKey::new(t)))
+                .map(|m| m.score)
+                .max()
+                .map(|score| (score, i)),
+        })
+        .collect();
+    if query.is_some() {
+        hits.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+    }
+    hits.into_iter().map(|(_, i)| i).collect()
 }

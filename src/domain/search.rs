@@ -3,9 +3,11 @@
 //! Supervisors type `tzsf`, `zhoushanyl` or `12345` and expect to find
 //! 台州司法, 舟山医疗保障 or 12345热线 among ~150,000 account, unit and region
 //! names, re-ranked on every keystroke. Everything here is pure: readings are
-//! computed once per name ([`SearchKey`]) so that the per-keystroke work in
-//! [`match_key`] is a small dynamic programme over (query position, name
-//! character) with no pinyin lookups and, for rejected names, no allocation.
+//! computed once per name ([`SearchKey`]), so the per-keystroke work in
+//! [`match_key`] does no pinyin lookups. It is layered by cost because most
+//! names do not match: inline bit masks reject most of them without touching
+//! the heap, a bit-parallel automaton rejects the rest exactly, and only real
+//! hits run the scoring DP and allocate their highlight positions.
 
 use std::cell::RefCell;
 use std::ops::Range;
@@ -61,27 +63,16 @@ const SEGMENTS: usize = 8;
 /// The `a`..`z` bits of a char mask.
 const LETTERS: u64 = (1 << 26) - 1;
 
-/// One bit per letter/digit (and a hashed bit for any other character) so the
-/// matcher can reject most names with a couple of AND instructions before it
-/// looks at a single reading.
-fn char_slot(c: char) -> usize {
-    code_slot(u32::from(c))
-}
-
-/// First `char_slot` shared by several characters (by hash).
-const HASHED_SLOTS: usize = 36;
-
-#[inline]
-fn code_slot(c: u32) -> usize {
-    match c {
-        0x61..=0x7a => (c - 0x61) as usize,
-        0x30..=0x39 => 26 + (c - 0x30) as usize,
-        _ => HASHED_SLOTS + (c % 27) as usize,
-    }
-}
-
+/// One bit per letter and digit (and a hashed bit for any other character)
+/// so the matcher can reject most names with a couple of AND instructions
+/// before it looks at a single reading.
 fn char_bit(c: char) -> u64 {
-    1 << char_slot(c)
+    let slot = match c {
+        'a'..='z' => c as u32 - 'a' as u32,
+        '0'..='9' => 26 + c as u32 - '0' as u32,
+        _ => 36 + c as u32 % 27,
+    };
+    1 << slot
 }
 
 /// Folds what a terminal user might type differently from how the name is
@@ -106,7 +97,7 @@ fn is_transparent(c: char) -> bool {
     c.is_whitespace() || c.is_control()
 }
 
-/// Per-character data, kept together so the hot loops touch one cache line.
+/// Per-character data while a [`SearchKey`] is built, before it is packed.
 #[derive(Debug, Clone, Copy)]
 struct Slot {
     /// The normalised character itself, which a query may type literally.
@@ -117,9 +108,8 @@ struct Slot {
     /// Bits of every character any of its readings can consume, plus
     /// [`TRANSPARENT`].
     mask: u64,
-    /// Bits of the characters a match of this slot can begin with (its own
-    /// char and the first letter of each reading), so the matcher can tell
-    /// without decoding readings that the slot cannot start at a position.
+    /// Bits of the characters a match of this slot can begin with: its own
+    /// char and the first letter of each reading.
     first: u64,
 }
 
@@ -234,7 +224,7 @@ impl SearchKey {
                 u32::from(s.ch)
             };
             u64::from(ch)
-                | u64::from(s.start) << META_START_SHIFT
+                | u64::from(s.start & 0xffff) << META_START_SHIFT
                 | (s.first & LETTERS) << META_FIRST_SHIFT
         }));
         SearchKey {
@@ -253,7 +243,7 @@ impl SearchKey {
         self.words.len() - 1
     }
 
-    /// Splits the packed planes for a sweep over the characters.
+    /// Accessors for the paths that look at chars one at a time.
     #[inline]
     fn planes(&self) -> Planes<'_> {
         Planes {
@@ -269,7 +259,7 @@ fn meta_start(meta: u64) -> usize {
     usize::from((meta >> META_START_SHIFT) as u16)
 }
 
-/// A key's planes, borrowed and split once per match.
+/// A key's packed words and readings.
 struct Planes<'a> {
     metas: &'a [u64],
     arena: &'a [u8],
@@ -365,8 +355,8 @@ impl<'a> Iterator for Readings<'a> {
 }
 
 /// Longest query that fits the bit-parallel path: query positions `0..=m`
-/// must fit in a `u64`. Longer queries (pasted full-pinyin of a long name)
-/// still work, through the plain DP.
+/// must fit in a `u64`. Longer queries (full pinyin of a long name) still
+/// work, through a slower row-by-row path.
 const MAX_BIT_PARALLEL_QUERY: usize = 63;
 
 /// A query normalised once per keystroke rather than once per name.
@@ -473,10 +463,8 @@ pub struct Match {
     pub positions: Vec<usize>,
 }
 
-/// One way a name character can consume a piece of the query, kept only so
-/// the winning alignment can be walked back. Scoring is a shortest path over
-/// these, which for a real hit are a handful, far fewer than
-/// (query × name) cells.
+/// A priced move of the [`Dp`], kept only so the winning alignment can be
+/// walked back for highlighting.
 #[derive(Debug, Clone, Copy)]
 struct Step {
     /// Name char index.
@@ -664,14 +652,14 @@ struct Move {
 /// Each move is priced by the best step ending at its row before its
 /// column: in the previous non-transparent column (no gap), in any earlier
 /// one (gap), or nothing yet (leading skip, only for row 0). Ties prefer the
-/// adjacent and then the later predecessor, so the highlight lands on
-/// 台州_司法_ rather than 台州市_法_ for `tzsf`.
+/// adjacent and then the later predecessor, so `tzsf` on 台州市司法局
+/// highlights 台州 and 司法 rather than 台州市 and 法.
 struct Dp<'s> {
     m: usize,
     steps: &'s mut Vec<Step>,
-    gapped: &'s mut Vec<Best>,
-    last: &'s mut Vec<Best>,
-    current: &'s mut Vec<Best>,
+    gapped: &'s mut [Best],
+    last: &'s mut [Best],
+    current: &'s mut [Best],
     last_rows: &'s mut Vec<usize>,
     current_rows: &'s mut Vec<usize>,
     /// `here` of the column `last` belongs to, or -2.
@@ -707,18 +695,20 @@ impl<'s> Dp<'s> {
         steps.clear();
         last_rows.clear();
         current_rows.clear();
-        for rows in [&mut *gapped, &mut *last, &mut *current] {
+        let table = |rows: &'s mut Vec<Best>| -> &'s mut [Best] {
             if rows.len() <= m {
                 rows.resize(m + 1, NOTHING);
             }
-            rows[..=m].fill(NOTHING);
-        }
+            let rows = &mut rows[..=m];
+            rows.fill(NOTHING);
+            rows
+        };
         Dp {
             m,
             steps,
-            gapped,
-            last,
-            current,
+            gapped: table(gapped),
+            last: table(last),
+            current: table(current),
             last_rows,
             current_rows,
             last_pos: -2,
@@ -829,8 +819,8 @@ impl<'s> Dp<'s> {
         // `last` is all NOTHING here (just folded, or folded when the
         // previous column stopped being adjacent), so after the swap
         // `current` starts empty without a fill.
-        std::mem::swap(self.last, self.current);
-        std::mem::swap(self.last_rows, self.current_rows);
+        std::mem::swap(&mut self.last, &mut self.current);
+        std::mem::swap(&mut self.last_rows, &mut self.current_rows);
         self.last_pos = here;
         self.min_last = self.min_current;
         self.min_current = UNREACHED;
@@ -866,8 +856,6 @@ fn scan(query: &Query, key: &SearchKey, scratch: &mut Scratch) -> Option<(u64, V
     let mut dp = Dp::new(m, scratch);
     let mut reached: u64 = 1;
     let mut here = -1i64;
-    // Kept lean: this loop runs for every name that passes the inline
-    // filters, mostly to skip characters that cannot start anything.
     for (j, pair) in key.words.windows(2).enumerate() {
         let (meta, next_meta) = (pair[0], pair[1]);
         let ch = (meta & ((1 << META_CHAR_BITS) - 1)) as u32;
@@ -928,6 +916,8 @@ fn reachable(query: &Query, key: &SearchKey) -> bool {
     let query_letters = query.mask & LETTERS;
     let arena: &[u8] = &key.arena;
     let mut reached: u64 = 1;
+    // Kept lean: this loop runs for every name that passes the inline
+    // filters, mostly to skip characters that cannot start anything.
     for pair in key.words.windows(2) {
         let (meta, next_meta) = (pair[0], pair[1]);
         let ch = (meta & ((1 << META_CHAR_BITS) - 1)) as u32;

@@ -64,7 +64,10 @@ pub struct Caller(pub TokenEntry);
 
 impl FromRequestParts<Arc<AppState>> for Caller {
     type Rejection = ApiError;
-    async fn from_request_parts(parts: &mut Parts, state: &Arc<AppState>) -> Result<Self, ApiError> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &Arc<AppState>,
+    ) -> Result<Self, ApiError> {
         let token = parts
             .headers
             .get(header::AUTHORIZATION)
@@ -88,16 +91,17 @@ fn query<T>(q: Result<Query<T>, QueryRejection>) -> Result<T, ApiError> {
 fn body<T>(b: Result<Json<T>, JsonRejection>) -> Result<T, ApiError> {
     b.map(|Json(t)| t).map_err(|e| {
         let status = e.status();
-        let code = if status == StatusCode::PAYLOAD_TOO_LARGE {
-            "payload_too_large"
+        // Unknown fields and wrong types (axum: 422) are bad requests like malformed
+        // JSON; 422 is kept for events that do not fit the finding's state.
+        if status == StatusCode::PAYLOAD_TOO_LARGE {
+            ApiError::new(
+                status,
+                "payload_too_large",
+                format!("body: {}", e.body_text()),
+            )
         } else {
-            "bad_request"
-        };
-        ApiError::new(
-            if status.is_client_error() { status } else { StatusCode::BAD_REQUEST },
-            code,
-            format!("body: {}", e.body_text()),
-        )
+            ApiError::bad_request(format!("body: {}", e.body_text()))
+        }
     })
 }
 
@@ -111,10 +115,16 @@ fn resolve_region(reg: &Registry, region: Option<&str>) -> Result<Option<usize>,
         .transpose()
 }
 
-fn page_bounds(page: Option<usize>, per_page: Option<usize>, len: usize) -> Result<(usize, usize, std::ops::Range<usize>), ApiError> {
+fn page_bounds(
+    page: Option<usize>,
+    per_page: Option<usize>,
+    len: usize,
+) -> Result<(usize, usize, std::ops::Range<usize>), ApiError> {
     let per = per_page.unwrap_or(100);
     if per == 0 || per > MAX_PAGE {
-        return Err(ApiError::bad_request(format!("per_page must be 1..={MAX_PAGE}")));
+        return Err(ApiError::bad_request(format!(
+            "per_page must be 1..={MAX_PAGE}"
+        )));
     }
     let page = page.unwrap_or(1).max(1);
     let start = (page - 1).saturating_mul(per).min(len);
@@ -124,7 +134,9 @@ fn page_bounds(page: Option<usize>, per_page: Option<usize>, len: usize) -> Resu
 
 async fn health(State(state): St) -> Result<Json<Value>, ApiError> {
     let snap = state.current().await?;
-    Ok(Json(json!({"status": "ok", "seq": snap.seq, "format": crate::store::local::FORMAT_VERSION})))
+    Ok(Json(
+        json!({"status": "ok", "seq": snap.seq, "format": crate::store::local::FORMAT_VERSION}),
+    ))
 }
 
 async fn me(Caller(c): Caller) -> Json<Value> {
@@ -146,27 +158,28 @@ struct AccountsQuery {
     per_page: Option<usize>,
 }
 
-async fn accounts(State(state): St, _c: Caller, q: Result<Query<AccountsQuery>, QueryRejection>) -> Result<Json<Value>, ApiError> {
+async fn accounts(
+    State(state): St,
+    _c: Caller,
+    q: Result<Query<AccountsQuery>, QueryRejection>,
+) -> Result<Json<Value>, ApiError> {
     let q = query(q)?;
     let snap = state.current().await?;
     let reg = &snap.registry;
     let scope = resolve_region(reg, q.region.as_deref())?;
-    let search = q.search.as_deref().map(crate::domain::search::Query::new);
-    let hits: Vec<usize> = (0..reg.accounts().len())
-        .filter(|&i| scope.is_none_or(|s| reg.tree().is_within(reg.account_region(i), s)))
-        .filter(|&i| q.platform.as_ref().is_none_or(|p| &reg.accounts()[i].platform == p))
+    let hits: Vec<usize> = listing::search_accounts(reg, scope, q.search.as_deref())
+        .into_iter()
         .filter(|&i| {
-            search.as_ref().is_none_or(|sq| {
-                let a = &reg.accounts()[i];
-                [&a.name, &a.host_unit].iter().any(|t| {
-                    crate::domain::search::match_key(sq, &crate::domain::search::SearchKey::new(t)).is_some()
-                })
-            })
+            q.platform
+                .as_ref()
+                .is_none_or(|p| &reg.accounts()[i].platform == p)
         })
         .collect();
     let (page, per, range) = page_bounds(q.page, q.per_page, hits.len())?;
     let items: Vec<_> = hits[range].iter().map(|&i| &reg.accounts()[i]).collect();
-    Ok(Json(json!({"items": items, "page": page, "per_page": per, "total": hits.len()})))
+    Ok(Json(
+        json!({"items": items, "page": page, "per_page": per, "total": hits.len()}),
+    ))
 }
 
 async fn rounds(State(state): St, _c: Caller) -> Result<Json<Value>, ApiError> {
@@ -198,8 +211,14 @@ async fn summary(
         return Err(ApiError::not_found(format!("no round {id:?}")));
     }
     let scope = resolve_region(reg, q.region.as_deref())?.unwrap_or(reg.tree().root());
-    let s = summarize(reg, &state.catalogue, &id, scope, q.as_of.unwrap_or_else(|| today(&state)))
-        .map_err(|e| ApiError::bad_request(e.to_string()))?;
+    let s = summarize(
+        reg,
+        &state.catalogue,
+        &id,
+        scope,
+        q.as_of.unwrap_or_else(|| today(&state)),
+    )
+    .map_err(|e| ApiError::bad_request(e.to_string()))?;
     Ok(Json(json!(s)))
 }
 
@@ -215,7 +234,11 @@ struct FindingsQuery {
     per_page: Option<usize>,
 }
 
-async fn findings(State(state): St, _c: Caller, q: Result<Query<FindingsQuery>, QueryRejection>) -> Result<Json<Value>, ApiError> {
+async fn findings(
+    State(state): St,
+    _c: Caller,
+    q: Result<Query<FindingsQuery>, QueryRejection>,
+) -> Result<Json<Value>, ApiError> {
     let q = query(q)?;
     let snap = state.current().await?;
     let reg = &snap.registry;
@@ -226,14 +249,29 @@ async fn findings(State(state): St, _c: Caller, q: Result<Query<FindingsQuery>, 
     let status = q
         .status
         .as_deref()
-        .map(|s| Status::parse(s).ok_or_else(|| ApiError::bad_request(format!("status {s:?} is not open, rectified, verified or waived"))))
+        .map(|s| {
+            Status::parse(s).ok_or_else(|| {
+                ApiError::bad_request(format!(
+                    "status {s:?} is not open, rectified, verified or waived"
+                ))
+            })
+        })
         .transpose()?;
-    let rows: Vec<_> = listing::findings(reg, &state.catalogue, &q.round, scope, status, q.as_of.unwrap_or_else(|| today(&state)))
-        .into_iter()
-        .filter(|r| q.indicator.as_ref().is_none_or(|i| &r.indicator == i))
-        .collect();
+    let rows: Vec<_> = listing::findings(
+        reg,
+        &state.catalogue,
+        &q.round,
+        scope,
+        status,
+        q.as_of.unwrap_or_else(|| today(&state)),
+    )
+    .into_iter()
+    .filter(|r| q.indicator.as_ref().is_none_or(|i| &r.indicator == i))
+    .collect();
     let (page, per, range) = page_bounds(q.page, q.per_page, rows.len())?;
-    Ok(Json(json!({"items": &rows[range], "page": page, "per_page": per, "total": rows.len()})))
+    Ok(Json(
+        json!({"items": &rows[range], "page": page, "per_page": per, "total": rows.len()}),
+    ))
 }
 
 fn finding_json(state: &AppState, reg: &Registry, idx: usize) -> Value {
@@ -250,7 +288,11 @@ fn finding_json(state: &AppState, reg: &Registry, idx: usize) -> Value {
     })
 }
 
-async fn finding(State(state): St, _c: Caller, Path(id): Path<String>) -> Result<Json<Value>, ApiError> {
+async fn finding(
+    State(state): St,
+    _c: Caller,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, ApiError> {
     let snap = state.current().await?;
     let reg = &snap.registry;
     let idx = reg
@@ -306,7 +348,10 @@ async fn append_event(
 ) -> Result<impl IntoResponse, ApiError> {
     let req = body(b)?;
     if c.role < Role::Supervisor {
-        return Err(ApiError::forbidden(format!("{} is a viewer: read only", c.name)));
+        return Err(ApiError::forbidden(format!(
+            "{} is a viewer: read only",
+            c.name
+        )));
     }
     let kind = event_kind(&req.kind, req.to)?;
     let snap = state.current().await?;
@@ -330,11 +375,17 @@ async fn append_event(
             )));
         }
     }
-    let clean = |s: Option<String>| s.map(|v| crate::domain::text::sanitize(&v)).filter(|v| !v.is_empty());
+    let clean = |s: Option<String>| {
+        s.map(|v| crate::domain::text::sanitize(&v))
+            .filter(|v| !v.is_empty())
+    };
     let event = Event {
         finding: id.clone(),
         kind,
-        at: chrono::SubsecRound::trunc_subsecs(chrono::Utc::now().with_timezone(&state.tz).fixed_offset(), 0),
+        at: chrono::SubsecRound::trunc_subsecs(
+            chrono::Utc::now().with_timezone(&state.tz).fixed_offset(),
+            0,
+        ),
         by: Actor {
             name: c.name.clone(),
             os_user: clean(req.os_user),
@@ -344,9 +395,10 @@ async fn append_event(
     };
     let store = state.store.clone();
     let based_on = req.based_on;
-    let result = tokio::task::spawn_blocking(move || store.append_events(vec![(event, Some(based_on))]))
-        .await
-        .map_err(|e| ApiError::internal(e.to_string()))?;
+    let result =
+        tokio::task::spawn_blocking(move || store.append_events(vec![(event, Some(based_on))]))
+            .await
+            .map_err(|e| ApiError::internal(e.to_string()))?;
     let fresh = state.current().await?;
     let idx_now = fresh.registry.finding_index(&id).unwrap_or(idx);
     match result {
@@ -372,7 +424,11 @@ struct ChangesQuery {
     wait: u64,
 }
 
-async fn changes(State(state): St, _c: Caller, q: Result<Query<ChangesQuery>, QueryRejection>) -> Result<Json<Value>, ApiError> {
+async fn changes(
+    State(state): St,
+    _c: Caller,
+    q: Result<Query<ChangesQuery>, QueryRejection>,
+) -> Result<Json<Value>, ApiError> {
     let q = query(q)?;
     let snap = state.current().await?;
     if snap.seq <= q.since && q.wait > 0 {
@@ -394,5 +450,11 @@ async fn posts(State(state): St, _c: Caller) -> Result<impl IntoResponse, ApiErr
     let bytes = tokio::task::spawn_blocking(move || store.posts_bytes())
         .await
         .map_err(|e| ApiError::internal(e.to_string()))??;
-    Ok(([(header::CONTENT_TYPE, "text/tab-separated-values; charset=utf-8")], bytes))
+    Ok((
+        [(
+            header::CONTENT_TYPE,
+            "text/tab-separated-values; charset=utf-8",
+        )],
+        bytes,
+    ))
 }

@@ -10,7 +10,9 @@ use sha2::{Digest, Sha256};
 use crate::store::atomic::write_atomic;
 
 /// What a token may do. Each role includes the ones before it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, clap::ValueEnum)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, clap::ValueEnum,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Role {
     /// Read everything.
@@ -96,7 +98,11 @@ pub fn hash_token(token: &str) -> String {
 
 /// Compare without leaking where the first difference is.
 fn same(a: &str, b: &str) -> bool {
-    a.len() == b.len() && a.bytes().zip(b.bytes()).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+    a.len() == b.len()
+        && a.bytes()
+            .zip(b.bytes())
+            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
+            == 0
 }
 
 impl Tokens {
@@ -129,7 +135,10 @@ impl Tokens {
             return Err(TokenError::Invalid {
                 path: path.to_path_buf(),
                 line: 1,
-                message: format!("tokens file version {} is not supported (1 is)", file.version),
+                message: format!(
+                    "tokens file version {} is not supported (1 is)",
+                    file.version
+                ),
             });
         }
         Ok(Tokens {
@@ -209,12 +218,12 @@ impl Tokens {
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;
-            std::fs::set_permissions(&self.path, std::fs::Permissions::from_mode(0o600)).map_err(|e| {
-                TokenError::Io {
+            std::fs::set_permissions(&self.path, std::fs::Permissions::from_mode(0o600)).map_err(
+                |e| TokenError::Io {
                     path: self.path.clone(),
                     source: e,
-                }
-            })?;
+                },
+            )?;
         }
         Ok(())
     }
@@ -233,7 +242,9 @@ mod tests {
         let dir = tempfile::tempdir().expect("dir");
         let p = dir.path().join("tokens.json");
         let mut t = Tokens::load(&p).expect("empty");
-        let tok = t.create("张三", Role::Supervisor, Some("330900".into()), now()).expect("create");
+        let tok = t
+            .create("张三", Role::Supervisor, Some("330900".into()), now())
+            .expect("create");
         assert!(tok.starts_with("gct_") && tok.len() == 52);
         let text = std::fs::read_to_string(&p).expect("file");
         assert!(!text.contains(&tok), "only the hash is stored");
@@ -243,7 +254,10 @@ mod tests {
         let mut t = t;
         assert_eq!(t.revoke("张三", now()).expect("revoke"), 1);
         assert!(Tokens::load(&p).expect("load").verify(&tok).is_none());
-        assert!(matches!(t.revoke("nobody", now()), Err(TokenError::NotFound(_))));
+        assert!(matches!(
+            t.revoke("nobody", now()),
+            Err(TokenError::NotFound(_))
+        ));
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;

@@ -32,7 +32,11 @@ impl ApiError {
         ApiError::new(StatusCode::NOT_FOUND, "not_found", message)
     }
     pub fn unauthorized() -> ApiError {
-        ApiError::new(StatusCode::UNAUTHORIZED, "unauthorized", "a valid bearer token is required")
+        ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            "unauthorized",
+            "a valid bearer token is required",
+        )
     }
     pub fn forbidden(message: impl Into<String>) -> ApiError {
         ApiError::new(StatusCode::FORBIDDEN, "forbidden", message)
@@ -55,11 +59,17 @@ impl IntoResponse for ApiError {
 impl From<StoreError> for ApiError {
     fn from(e: StoreError) -> ApiError {
         match &e {
-            StoreError::Conflict { .. } => ApiError::new(StatusCode::CONFLICT, "conflict", e.to_string()),
+            StoreError::Conflict { .. } => {
+                ApiError::new(StatusCode::CONFLICT, "conflict", e.to_string())
+            }
             StoreError::Rejected(crate::domain::registry::ApplyError::UnknownFinding(_)) => {
                 ApiError::not_found(e.to_string())
             }
-            StoreError::Rejected(_) => ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "not_allowed", e.to_string()),
+            StoreError::Rejected(_) => ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "not_allowed",
+                e.to_string(),
+            ),
             _ => ApiError::internal(e.to_string()),
         }
     }

@@ -45,7 +45,12 @@ pub struct AppState {
 }
 
 impl AppState {
-    pub fn new(store: LocalStore, catalogue: Catalogue, tz: Tz, tokens: Tokens) -> Result<Arc<AppState>, StoreError> {
+    pub fn new(
+        store: LocalStore,
+        catalogue: Catalogue,
+        tz: Tz,
+        tokens: Tokens,
+    ) -> Result<Arc<AppState>, StoreError> {
         let token = store.change_token()?;
         let snap = store.load()?;
         let (seq_tx, _) = watch::channel(snap.seq);
@@ -98,7 +103,10 @@ pub struct ServeOptions {
 /// The router with its layers: body limit, timeout, access log.
 pub fn router(state: Arc<AppState>) -> Router {
     api::routes()
-        .layer(axum::middleware::from_fn_with_state(state.clone(), access_log))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            access_log,
+        ))
         .layer(tower_http::timeout::TimeoutLayer::with_status_code(
             axum::http::StatusCode::REQUEST_TIMEOUT,
             REQUEST_TIMEOUT,
@@ -123,7 +131,9 @@ async fn access_log(State(state): State<Arc<AppState>>, req: Request, next: Next
     let resp = next.run(req).await;
     eprintln!(
         "{} {method} {} {} {} {}ms",
-        chrono::Utc::now().with_timezone(&state.tz).format("%Y-%m-%dT%H:%M:%S%:z"),
+        chrono::Utc::now()
+            .with_timezone(&state.tz)
+            .format("%Y-%m-%dT%H:%M:%S%:z"),
         crate::domain::text::sanitize(&path),
         resp.status().as_u16(),
         crate::domain::text::sanitize(&who),
@@ -154,10 +164,16 @@ pub async fn serve(state: Arc<AppState>, opts: ServeOptions) -> anyhow::Result<(
     spawn_watcher(state.clone());
     let app = router(state);
     let listener = tokio::net::TcpListener::bind(opts.listen).await?;
-    eprintln!("govcheck serve: listening on http://{}", listener.local_addr()?);
-    axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
-        .with_graceful_shutdown(shutdown_signal())
-        .await?;
+    eprintln!(
+        "govcheck serve: listening on http://{}",
+        listener.local_addr()?
+    );
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown_signal())
+    .await?;
     eprintln!("govcheck serve: stopped");
     Ok(())
 }

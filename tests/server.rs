@@ -1,0 +1,572 @@
+//! The registry server and its client, end to end on loopback: the same figures as a
+//! local store, live change feed, conflicts, access control, bad requests, a killed
+//! server, and working offline from the cache with the outbox flushed on return.
+
+mod common;
+
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use common::{BIN, Sandbox};
+use serde_json::{Value, json};
+
+struct Server {
+    child: Child,
+    url: String,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn start(s: &Sandbox, listen: &str) -> Server {
+    let mut child = Command::new(BIN)
+        .env("GOVCHECK_CONFIG_DIR", s.path("config"))
+        .arg("--data")
+        .arg(s.store())
+        .args(["serve", "--listen", listen, "--tokens"])
+        .arg(s.path("tokens.json"))
+        .stderr(Stdio::piped())
+        .stdout(Stdio::null())
+        .spawn()
+        .expect("spawn server");
+    let stderr = child.stderr.take().expect("stderr");
+    let mut lines = BufReader::new(stderr).lines();
+    let url = loop {
+        let line = lines.next().expect("server said something").expect("line");
+        if let Some(rest) = line.split("listening on ").nth(1) {
+            break rest.trim().to_string();
+        }
+    };
+    // Keep draining the access log so the server never blocks on a full pipe.
+    std::thread::spawn(move || for _ in lines {});
+    Server { child, url }
+}
+
+fn token(s: &Sandbox, name: &str, role: &str, scope: Option<&str>) -> String {
+    let mut args = vec!["token", "create", "--tokens"];
+    let p = s.path("tokens.json");
+    args.push(p.to_str().expect("p"));
+    args.extend(["--name", name, "--role", role]);
+    if let Some(sc) = scope {
+        args.extend(["--scope", sc]);
+    }
+    s.ok(&args).trim().to_string()
+}
+
+fn http() -> reqwest::blocking::Client {
+    reqwest::blocking::Client::builder()
+        .timeout(Duration::from_secs(30))
+        .build()
+        .expect("client")
+}
+
+/// Run the CLI against the server with a token.
+fn remote(s: &Sandbox, url: &str, tok: &str, args: &[&str]) -> std::process::Output {
+    s.cmd()
+        .env("GOVCHECK_TOKEN", tok)
+        .arg("--registry")
+        .arg(url)
+        .args(args)
+        .output()
+        .expect("run")
+}
+
+fn zhoushan_finding(s: &Sandbox) -> String {
+    s.ok(&[
+        "findings",
+        "--round",
+        "2022Q1",
+        "--region",
+        "舟山市",
+        "--format",
+        "csv",
+    ])
+    .lines()
+    .nth(1)
+    .and_then(|l| l.split(',').next())
+    .expect("a 舟山 finding")
+    .to_string()
+}
+
+fn get(url: &str, tok: &str) -> (u16, Value) {
+    let r = http().get(url).bearer_auth(tok).send().expect("get");
+    let status = r.status().as_u16();
+    (status, r.json().unwrap_or(Value::Null))
+}
+
+fn post(url: &str, tok: &str, body: &str) -> (u16, Value) {
+    let r = http()
+        .post(url)
+        .bearer_auth(tok)
+        .header("content-type", "application/json")
+        .body(body.to_string())
+        .send()
+        .expect("post");
+    let status = r.status().as_u16();
+    (status, r.json().unwrap_or(Value::Null))
+}
+
+fn setup() -> (Sandbox, String, String, String) {
+    let s = Sandbox::new();
+    s.demo();
+    let sup = token(&s, "张三", "supervisor", Some("舟山市"));
+    let viewer = token(&s, "李四", "viewer", None);
+    let admin = token(&s, "省办", "admin", None);
+    (s, sup, viewer, admin)
+}
+
+#[test]
+fn the_same_figures_as_the_local_store() {
+    let (s, _sup, viewer, _) = setup();
+    let srv = start(&s, "127.0.0.1:0");
+    let local = s.ok(&["summary", "--round", "2022Q1", "--format", "csv"]);
+    let out = remote(
+        &s,
+        &srv.url,
+        &viewer,
+        &["summary", "--round", "2022Q1", "--format", "csv"],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(String::from_utf8_lossy(&out.stdout), local);
+    let f_local = s.ok(&[
+        "findings",
+        "--round",
+        "2022Q1",
+        "--region",
+        "舟山市",
+        "--format",
+        "csv",
+        "--as-of",
+        "2022-05-01",
+    ]);
+    let out = remote(
+        &s,
+        &srv.url,
+        &viewer,
+        &[
+            "findings",
+            "--round",
+            "2022Q1",
+            "--region",
+            "舟山市",
+            "--format",
+            "csv",
+            "--as-of",
+            "2022-05-01",
+        ],
+    );
+    assert_eq!(String::from_utf8_lossy(&out.stdout), f_local);
+    let (st, v) = get(
+        &format!("{}/api/v1/rounds/2022Q1/summary", srv.url),
+        &viewer,
+    );
+    assert_eq!(st, 200);
+    assert_eq!(v["total"]["pass_rate"], "99.73%");
+    let (st, v) = get(
+        &format!("{}/api/v1/accounts?search=zsyl&per_page=5", srv.url),
+        &viewer,
+    );
+    assert_eq!(st, 200);
+    assert_eq!(v["items"][0]["name"], "舟山医疗保障", "{v}");
+}
+
+#[test]
+fn a_verify_reaches_another_clients_change_feed() {
+    let (s, sup, viewer, _) = setup();
+    let srv = start(&s, "127.0.0.1:0");
+    let id = zhoushan_finding(&s);
+    let (_, h) = get(&format!("{}/api/v1/health", srv.url), "");
+    let seq = h["seq"].as_u64().expect("seq");
+    let url = format!("{}/api/v1/changes?since={seq}&wait=20", srv.url);
+    let watcher = std::thread::spawn(move || get(&url, &viewer));
+    std::thread::sleep(Duration::from_millis(300));
+    let out = remote(&s, &srv.url, &sup, &["verify", &id, "--note", "远程复核"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let (st, feed) = watcher.join().expect("watcher");
+    assert_eq!(st, 200);
+    let change = &feed["batches"][0]["changes"][0];
+    assert_eq!(change["finding"], id.as_str(), "{feed}");
+    assert_eq!(change["kind"], "verified");
+    assert_eq!(change["by"]["name"], "张三");
+    assert_eq!(change["note"], "远程复核");
+    // The local store holds it too, with who and the note.
+    let hist = s.ok(&["history", &id, "--format", "csv"]);
+    assert!(
+        hist.lines()
+            .last()
+            .is_some_and(|l| l.contains(",verified,张三,") && l.ends_with(",远程复核")),
+        "{hist}"
+    );
+}
+
+#[test]
+fn concurrent_verifies_exactly_one_wins() {
+    let (s, sup, _, _) = setup();
+    let srv = start(&s, "127.0.0.1:0");
+    let id = zhoushan_finding(&s);
+    let url = format!("{}/api/v1/findings/{id}/events", srv.url);
+    let body = json!({"kind": "verified", "based_on": 1}).to_string();
+    let threads: Vec<_> = (0..2)
+        .map(|_| {
+            let (u, t, b) = (url.clone(), sup.clone(), body.clone());
+            std::thread::spawn(move || post(&u, &t, &b))
+        })
+        .collect();
+    let mut codes: Vec<u16> = threads
+        .into_iter()
+        .map(|t| t.join().expect("t").0)
+        .collect();
+    codes.sort_unstable();
+    assert_eq!(codes, vec![201, 409]);
+    // The loser is told the current state.
+    let (st, v) = post(&url, &sup, &body);
+    assert_eq!(st, 409);
+    assert_eq!(v["error"]["code"], "conflict");
+    assert_eq!(v["error"]["detail"]["status"], "verified");
+    assert_eq!(v["error"]["detail"]["version"], 2);
+}
+
+#[test]
+fn tokens_roles_and_scopes() {
+    let (s, sup, viewer, admin) = setup();
+    let srv = start(&s, "127.0.0.1:0");
+    let zs = zhoushan_finding(&s);
+    let other = s
+        .ok(&[
+            "findings",
+            "--round",
+            "2022Q1",
+            "--region",
+            "金华市",
+            "--format",
+            "csv",
+        ])
+        .lines()
+        .nth(1)
+        .and_then(|l| l.split(',').next().map(String::from))
+        .expect("金华 finding");
+    let ev = |id: &str| {
+        (
+            format!("{}/api/v1/findings/{id}/events", srv.url),
+            json!({"kind": "rectification_reported", "based_on": 1}).to_string(),
+        )
+    };
+    assert_eq!(get(&format!("{}/api/v1/regions", srv.url), "").0, 401);
+    assert_eq!(
+        get(&format!("{}/api/v1/regions", srv.url), "gct_forged").0,
+        401
+    );
+    assert_eq!(get(&format!("{}/api/v1/regions", srv.url), &viewer).0, 200);
+    let (u, b) = ev(&zs);
+    let (st, v) = post(&u, &viewer, &b);
+    assert_eq!((st, v["error"]["code"].as_str()), (403, Some("forbidden")));
+    let (u, b) = ev(&other);
+    let (st, v) = post(&u, &sup, &b);
+    assert_eq!(st, 403, "{v}");
+    assert!(
+        v["error"]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("舟山市")),
+        "{v}"
+    );
+    assert_eq!(
+        get(&format!("{}/api/v1/findings/{other}", srv.url), &sup).0,
+        200,
+        "reads are not scoped"
+    );
+    let (u, b) = ev(&zs);
+    assert_eq!(post(&u, &sup, &b).0, 201);
+    let (u, b) = ev(&other);
+    assert_eq!(post(&u, &admin, &b).0, 201);
+    let (st, me) = get(&format!("{}/api/v1/me", srv.url), &sup);
+    assert_eq!(
+        (st, me["role"].as_str(), me["scope"].as_str()),
+        (200, Some("supervisor"), Some("舟山市"))
+    );
+    // Revoked tokens stop working at the next start.
+    s.ok(&[
+        "token",
+        "revoke",
+        "--tokens",
+        s.path("tokens.json").to_str().expect("p"),
+        "李四",
+    ]);
+    drop(srv);
+    let srv = start(&s, "127.0.0.1:0");
+    assert_eq!(get(&format!("{}/api/v1/regions", srv.url), &viewer).0, 401);
+}
+
+#[test]
+fn bad_requests_get_clear_4xx_and_change_nothing() {
+    let (s, sup, viewer, _) = setup();
+    let srv = start(&s, "127.0.0.1:0");
+    let id = zhoushan_finding(&s);
+    let before = s.journal();
+    let url = format!("{}/api/v1/findings/{id}/events", srv.url);
+    let cases: Vec<(&str, String, u16, &str)> = vec![
+        ("malformed", "{\"kind\": ".into(), 400, "bad_request"),
+        (
+            "unknown field",
+            json!({"kind": "verified", "based_on": 1, "colour": "red"}).to_string(),
+            400,
+            "bad_request",
+        ),
+        (
+            "missing version",
+            json!({"kind": "verified"}).to_string(),
+            400,
+            "bad_request",
+        ),
+        (
+            "unknown kind",
+            json!({"kind": "approved", "based_on": 1}).to_string(),
+            400,
+            "bad_request",
+        ),
+        (
+            "reported is not appendable",
+            json!({"kind": "reported", "based_on": 1}).to_string(),
+            400,
+            "bad_request",
+        ),
+        (
+            "reject without reason",
+            json!({"kind": "rejected", "based_on": 1}).to_string(),
+            422,
+            "not_allowed",
+        ),
+        (
+            "oversized",
+            json!({"kind": "verified", "based_on": 1, "note": "长".repeat(40_000)}).to_string(),
+            413,
+            "payload_too_large",
+        ),
+    ];
+    for (what, body, status, code) in cases {
+        let (st, v) = post(&url, &sup, &body);
+        assert_eq!(st, status, "{what}: {v}");
+        assert_eq!(v["error"]["code"], code, "{what}: {v}");
+        assert!(
+            v["error"]["message"]
+                .as_str()
+                .is_some_and(|m| !m.is_empty()),
+            "{what}"
+        );
+    }
+    let (st, v) = post(
+        &format!("{}/api/v1/findings/2022Q1-9999/events", srv.url),
+        &sup,
+        &json!({"kind": "verified", "based_on": 0}).to_string(),
+    );
+    assert_eq!((st, v["error"]["code"].as_str()), (404, Some("not_found")));
+    for (path, status) in [
+        ("/api/v1/findings?round=2022Q1&per_page=1000000", 400),
+        ("/api/v1/findings?round=2022Q1&per_page=0", 400),
+        ("/api/v1/findings?round=2022Q1&status=done", 400),
+        ("/api/v1/findings?round=2022Q1&bogus=1", 400),
+        ("/api/v1/findings", 400),
+        ("/api/v1/findings?round=2099Q9", 404),
+        ("/api/v1/rounds/2099Q9/summary", 404),
+        ("/api/v1/findings/nope", 404),
+        ("/api/v1/accounts?region=火星市", 400),
+        ("/api/v1/nothing-here", 404),
+    ] {
+        let (st, v) = get(&format!("{}{path}", srv.url), &viewer);
+        assert_eq!(st, status, "{path}: {v}");
+        assert!(v["error"]["code"].is_string(), "{path}: {v}");
+    }
+    let (st, v) = get(
+        &format!("{}/api/v1/findings?round=2022Q1&per_page=2&page=3", srv.url),
+        &viewer,
+    );
+    assert_eq!(
+        (st, v["items"].as_array().map(Vec::len), v["total"].as_u64()),
+        (200, Some(2), Some(14))
+    );
+    assert_eq!(before, s.journal(), "no bad request wrote anything");
+}
+
+#[test]
+fn a_killed_server_loses_nothing_it_acknowledged() {
+    let (s, sup, _, _) = setup();
+    let mut srv = start(&s, "127.0.0.1:0");
+    let ids: Vec<String> = s
+        .ok(&[
+            "findings",
+            "--round",
+            "2022Q1",
+            "--region",
+            "舟山市",
+            "--format",
+            "csv",
+        ])
+        .lines()
+        .skip(1)
+        .filter_map(|l| l.split(',').next().map(String::from))
+        .collect();
+    let mut acknowledged = Vec::new();
+    for id in &ids {
+        let (st, _) = post(
+            &format!("{}/api/v1/findings/{id}/events", srv.url),
+            &sup,
+            &json!({"kind": "rectification_reported", "based_on": 1}).to_string(),
+        );
+        assert_eq!(st, 201);
+        acknowledged.push(id.clone());
+    }
+    // SIGKILL: no graceful shutdown.
+    let _ = srv.child.kill();
+    let _ = srv.child.wait();
+    let srv = start(&s, "127.0.0.1:0");
+    let (_, v) = get(
+        &format!("{}/api/v1/findings?round=2022Q1&status=rectified", srv.url),
+        &sup,
+    );
+    let got: Vec<String> = v["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .filter_map(|i| i["id"].as_str().map(String::from))
+        .collect();
+    assert_eq!(got, acknowledged);
+}
+
+#[test]
+fn offline_from_the_cache_and_the_outbox_flushed_on_return() {
+    let (s, sup, _, _) = setup();
+    let listen = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").expect("port");
+        l.local_addr().expect("addr").to_string()
+    };
+    let srv = start(&s, &listen);
+    let url = srv.url.clone();
+    let online = remote(
+        &s,
+        &url,
+        &sup,
+        &["summary", "--round", "2022Q1", "--format", "csv"],
+    );
+    assert!(online.status.success());
+    drop(srv);
+    // Server down: the cached copy, marked stale.
+    let out = remote(
+        &s,
+        &url,
+        &sup,
+        &["summary", "--round", "2022Q1", "--format", "csv"],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(out.stdout, online.stdout);
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("cached at"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // An action offline is kept in the outbox, not lost and not reported as done.
+    let id = zhoushan_finding(&s);
+    let out = remote(&s, &url, &sup, &["verify", &id, "--note", "离线复核"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("outbox"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        !s.ok(&["history", &id, "--format", "csv"])
+            .contains("离线复核")
+    );
+    // Back online: the next load sends it.
+    let _srv = start(&s, &listen);
+    let out = remote(
+        &s,
+        &url,
+        &sup,
+        &[
+            "findings", "--round", "2022Q1", "--status", "verified", "--format", "csv",
+        ],
+    );
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains(&id),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    let hist = s.ok(&["history", &id, "--format", "csv"]);
+    assert!(
+        hist.contains(",verified,张三,") && hist.contains("离线复核"),
+        "{hist}"
+    );
+}
+
+#[test]
+fn the_openapi_description_matches_the_routes() {
+    let spec: Value = serde_json::from_str(
+        &std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/openapi.json"))
+            .expect("spec"),
+    )
+    .expect("json");
+    let mut documented: Vec<(String, String)> = spec["paths"]
+        .as_object()
+        .expect("paths")
+        .iter()
+        .flat_map(|(p, ops)| {
+            ops.as_object()
+                .expect("ops")
+                .keys()
+                .map(move |m| (m.clone(), p.clone()))
+        })
+        .collect();
+    documented.sort();
+    let mut served: Vec<(String, String)> = govcheck::server::api::ROUTES
+        .iter()
+        .map(|(m, p)| (m.to_string(), p.to_string()))
+        .collect();
+    served.sort();
+    assert_eq!(documented, served);
+    // And every listed route really is served (not the JSON 404 of the fallback).
+    let (s, _, _, admin) = setup();
+    let srv = start(&s, "127.0.0.1:0");
+    for (m, p) in govcheck::server::api::ROUTES {
+        let path = p
+            .replace("{id}", "2022Q1-0001")
+            .replace("/rounds/2022Q1-0001", "/rounds/2022Q1");
+        let url = format!("{}{path}", srv.url);
+        let r = match *m {
+            "get" => http().get(&url),
+            _ => http()
+                .post(&url)
+                .header("content-type", "application/json")
+                .body("{}"),
+        }
+        .bearer_auth(&admin)
+        .send()
+        .expect("send");
+        let status = r.status().as_u16();
+        let v: Value = r.json().unwrap_or(Value::Null);
+        assert!(
+            !(status == 404
+                && v["error"]["message"]
+                    .as_str()
+                    .is_some_and(|m| m.contains("no such endpoint"))),
+            "{m} {path}"
+        );
+        assert_ne!(status, 405, "{m} {path}");
+    }
+}
