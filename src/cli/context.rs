@@ -13,9 +13,9 @@ use crate::domain::indicator::Catalogue;
 use crate::settings::{Dirs, Settings};
 use std::sync::Arc;
 
+use crate::store::import::values::parse_date;
 use crate::store::remote::RemoteStore;
 use crate::store::{LocalStore, RegistrySource};
-use crate::store::import::values::parse_date;
 
 pub struct Context {
     /// Registry server URL, when working against one (`--registry` or config `source`).
@@ -95,14 +95,19 @@ impl Context {
     /// The current moment in the office's time zone, for event records.
     pub fn now(&self) -> DateTime<FixedOffset> {
         use chrono::SubsecRound;
-        Utc::now().with_timezone(&self.tz).fixed_offset().trunc_subsecs(0)
+        Utc::now()
+            .with_timezone(&self.tz)
+            .fixed_offset()
+            .trunc_subsecs(0)
     }
 
     /// The local store, for the commands that only run where the data is (import,
     /// check, notice import, serve).
     pub fn open_store(&self) -> anyhow::Result<LocalStore> {
         if let Some(url) = &self.registry {
-            bail!("this command works on a local store (--data DIR) on the registry's host, not over {url}");
+            bail!(
+                "this command works on a local store (--data DIR) on the registry's host, not over {url}"
+            );
         }
         Ok(LocalStore::open(&self.data)?)
     }
@@ -123,7 +128,12 @@ impl Context {
             let p = self.dirs.config.join("ca.pem");
             p.exists().then_some(p)
         });
-        Ok(RemoteStore::new(url, &token, ca.as_deref(), &self.dirs.cache)?)
+        Ok(RemoteStore::new(
+            url,
+            &token,
+            ca.as_deref(),
+            &self.dirs.cache,
+        )?)
     }
 }
 
@@ -139,7 +149,10 @@ pub fn registry_token(config_dir: &std::path::Path) -> anyhow::Result<String> {
     let text = match std::fs::read_to_string(&p) {
         Ok(t) => t,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            bail!("no registry token: set GOVCHECK_TOKEN or put it in {} (mode 600)", p.display())
+            bail!(
+                "no registry token: set GOVCHECK_TOKEN or put it in {} (mode 600)",
+                p.display()
+            )
         }
         Err(e) => return Err(e).with_context(|| format!("{}", p.display())),
     };

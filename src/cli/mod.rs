@@ -392,7 +392,9 @@ fn dispatch(cli: Cli) -> anyhow::Result<i32> {
             scope,
         }) => serve::create(&ctx, &tokens, &name, role, scope),
         Command::Token(TokenCommand::List { tokens }) => serve::list(&tokens),
-        Command::Token(TokenCommand::Revoke { tokens, which }) => serve::revoke(&ctx, &tokens, &which),
+        Command::Token(TokenCommand::Revoke { tokens, which }) => {
+            serve::revoke(&ctx, &tokens, &which)
+        }
         Command::Paths => setup::paths(&ctx),
     }
 }

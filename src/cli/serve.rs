@@ -16,9 +16,9 @@ pub fn run_server(
     tokens: &Path,
     tls: Option<(PathBuf, PathBuf)>,
 ) -> anyhow::Result<i32> {
-    let addr: SocketAddr = listen
-        .parse()
-        .with_context(|| format!("--listen {listen:?}: expected an address such as 127.0.0.1:8080"))?;
+    let addr: SocketAddr = listen.parse().with_context(|| {
+        format!("--listen {listen:?}: expected an address such as 127.0.0.1:8080")
+    })?;
     let tokens = Tokens::load(tokens)?;
     if tokens.entries().iter().all(|t| t.revoked_at.is_some()) {
         eprintln!(
@@ -36,7 +36,9 @@ pub fn run_server(
         }
     }
     let state = AppState::new(store, ctx.catalogue.clone(), ctx.tz, tokens)?;
-    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
     rt.block_on(serve(state, ServeOptions { listen: addr, tls }))?;
     Ok(0)
 }
@@ -49,7 +51,13 @@ fn tokens_path_display(n: usize) -> String {
     }
 }
 
-pub fn create(ctx: &Context, tokens: &Path, name: &str, role: Role, scope: Option<String>) -> anyhow::Result<i32> {
+pub fn create(
+    ctx: &Context,
+    tokens: &Path,
+    name: &str,
+    role: Role,
+    scope: Option<String>,
+) -> anyhow::Result<i32> {
     if name.trim().is_empty() {
         bail!("--name must not be empty");
     }
@@ -74,7 +82,9 @@ pub fn list(tokens: &Path) -> anyhow::Result<i32> {
             e.role.as_str().into(),
             e.scope.clone().unwrap_or_else(|| "*".into()),
             e.created_at.format("%Y-%m-%d %H:%M").to_string(),
-            e.revoked_at.map(|r| r.format("%Y-%m-%d %H:%M").to_string()).unwrap_or_default(),
+            e.revoked_at
+                .map(|r| r.format("%Y-%m-%d %H:%M").to_string())
+                .unwrap_or_default(),
         ]);
     }
     emit(&table.render())?;

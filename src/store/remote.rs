@@ -67,18 +67,26 @@ fn slug(url: &str) -> String {
 impl RemoteStore {
     /// A client for `url` (the server root, e.g. `https://gov.example:8443`), caching
     /// under `cache_root`. `ca_file` adds an intranet CA (PEM).
-    pub fn new(url: &str, token: &str, ca_file: Option<&Path>, cache_root: &Path) -> Result<RemoteStore, StoreError> {
+    pub fn new(
+        url: &str,
+        token: &str,
+        ca_file: Option<&Path>,
+        cache_root: &Path,
+    ) -> Result<RemoteStore, StoreError> {
         let base = url.trim_end_matches('/').to_string();
         if !(base.starts_with("http://") || base.starts_with("https://")) {
-            return Err(StoreError::Other(format!("registry URL {url:?} must start with http:// or https://")));
+            return Err(StoreError::Other(format!(
+                "registry URL {url:?} must start with http:// or https://"
+            )));
         }
         let mut builder = reqwest::blocking::Client::builder()
             .timeout(Duration::from_secs(40))
             .connect_timeout(Duration::from_secs(5));
         if let Some(ca) = ca_file {
             let pem = std::fs::read(ca).map_err(|e| StoreError::io(ca, e))?;
-            let cert = reqwest::Certificate::from_pem(&pem)
-                .map_err(|e| StoreError::Other(format!("{}: not a PEM certificate: {e}", ca.display())))?;
+            let cert = reqwest::Certificate::from_pem(&pem).map_err(|e| {
+                StoreError::Other(format!("{}: not a PEM certificate: {e}", ca.display()))
+            })?;
             builder = builder.add_root_certificate(cert);
         }
         let client = builder
@@ -104,7 +112,10 @@ impl RemoteStore {
         }
     }
 
-    fn send(&self, req: reqwest::blocking::RequestBuilder) -> Result<reqwest::blocking::Response, StoreError> {
+    fn send(
+        &self,
+        req: reqwest::blocking::RequestBuilder,
+    ) -> Result<reqwest::blocking::Response, StoreError> {
         let resp = req
             .bearer_auth(&self.token)
             .send()
@@ -125,7 +136,8 @@ impl RemoteStore {
 
     /// Who the server says we are.
     pub fn identity(&self) -> Result<Identity, StoreError> {
-        serde_json::from_value(self.get_json("/api/v1/me")?).map_err(|e| StoreError::Other(e.to_string()))
+        serde_json::from_value(self.get_json("/api/v1/me")?)
+            .map_err(|e| StoreError::Other(e.to_string()))
     }
 
     fn cache_file(&self) -> PathBuf {
@@ -136,14 +148,21 @@ impl RemoteStore {
         self.cache.join("outbox.jsonl")
     }
 
-    fn save_cache(&self, batches: &[Batch], fetched: DateTime<FixedOffset>) -> Result<(), StoreError> {
+    fn save_cache(
+        &self,
+        batches: &[Batch],
+        fetched: DateTime<FixedOffset>,
+    ) -> Result<(), StoreError> {
         std::fs::create_dir_all(&self.cache).map_err(|e| StoreError::io(&self.cache, e))?;
         let mut bytes = Vec::new();
         for b in batches {
             bytes.extend(journal::encode(b)?);
         }
         write_atomic(&self.cache_file(), &bytes)?;
-        write_atomic(&self.cache.join("fetched_at"), fetched.to_rfc3339().as_bytes())
+        write_atomic(
+            &self.cache.join("fetched_at"),
+            fetched.to_rfc3339().as_bytes(),
+        )
     }
 
     fn load_cache(&self) -> Result<Snapshot, StoreError> {
@@ -165,8 +184,9 @@ impl RemoteStore {
     fn fetch(&self) -> Result<Snapshot, StoreError> {
         let v = self.get_json("/api/v1/changes?since=0")?;
         let seq = v["seq"].as_u64().unwrap_or(0);
-        let batches: Vec<Batch> = serde_json::from_value(v["batches"].clone())
-            .map_err(|e| StoreError::Other(format!("registry sent a malformed change feed: {e}")))?;
+        let batches: Vec<Batch> = serde_json::from_value(v["batches"].clone()).map_err(|e| {
+            StoreError::Other(format!("registry sent a malformed change feed: {e}"))
+        })?;
         let _ = self.save_cache(&batches, chrono::Utc::now().fixed_offset());
         let registry = replay(Path::new(&self.base), batches)?;
         Ok(Snapshot {
@@ -212,7 +232,8 @@ impl RemoteStore {
         let based_on = match p.based_on {
             Some(v) => v,
             None => {
-                let f = self.get_json(&format!("/api/v1/findings/{}", urlencode(&p.event.finding)))?;
+                let f =
+                    self.get_json(&format!("/api/v1/findings/{}", urlencode(&p.event.finding)))?;
                 f["version"].as_u64().unwrap_or(0) as u32
             }
         };
@@ -228,15 +249,25 @@ impl RemoteStore {
             "os_user": p.event.by.os_user,
             "ssh_client": p.event.by.ssh_client,
         });
-        let url = format!("{}/api/v1/findings/{}/events", self.base, urlencode(&p.event.finding));
-        let resp = self.send(self.client.post(url).json(&body)).map_err(|e| match e {
-            StoreError::Refused { status: 409, message, .. } => StoreError::Conflict {
-                finding: p.event.finding.clone(),
-                expected: based_on,
-                actual: conflict_version(&message).unwrap_or(based_on + 1),
-            },
-            other => other,
-        })?;
+        let url = format!(
+            "{}/api/v1/findings/{}/events",
+            self.base,
+            urlencode(&p.event.finding)
+        );
+        let resp = self
+            .send(self.client.post(url).json(&body))
+            .map_err(|e| match e {
+                StoreError::Refused {
+                    status: 409,
+                    message,
+                    ..
+                } => StoreError::Conflict {
+                    finding: p.event.finding.clone(),
+                    expected: based_on,
+                    actual: conflict_version(&message).unwrap_or(based_on + 1),
+                },
+                other => other,
+            })?;
         let v: Value = resp.json().map_err(|e| self.unreachable(e))?;
         Ok(v["seq"].as_u64().unwrap_or(0))
     }
@@ -293,8 +324,14 @@ fn conflict_version(message: &str) -> Option<u32> {
 fn refused(status: u16, body: &Value) -> StoreError {
     StoreError::Refused {
         status,
-        code: body["error"]["code"].as_str().unwrap_or("unknown").to_string(),
-        message: body["error"]["message"].as_str().unwrap_or("(no message)").to_string(),
+        code: body["error"]["code"]
+            .as_str()
+            .unwrap_or("unknown")
+            .to_string(),
+        message: body["error"]["message"]
+            .as_str()
+            .unwrap_or("(no message)")
+            .to_string(),
     }
 }
 
