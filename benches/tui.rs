@@ -64,6 +64,8 @@ fn main() {
         posts: std::sync::Arc::new(posts),
         index: std::sync::Arc::new(index),
         seq: snap.seq,
+        stale_since: None,
+        identity: None,
     };
     let opts = Options {
         lang: Lang::Zh,

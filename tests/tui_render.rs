@@ -596,3 +596,29 @@ fn command_line_switches_region() {
     let s = screen(&draw(&mut fx.app, 80, 24));
     assert!(s.contains("舟山医疗保障"), "{s}");
 }
+
+#[test]
+fn a_stale_cached_registry_says_so_with_its_age_and_identity() {
+    let mut f = fixture();
+    if let Some(d) = f.app.data.as_mut() {
+        d.stale_since = Some(DateTime::parse_from_rfc3339("2022-04-30T17:05:00+08:00").expect("t"));
+        d.identity = Some("张三 (supervisor, 舟山市)".into());
+    }
+    let buf = draw(&mut f.app, 120, 40);
+    let last = lines(&buf).last().cloned().unwrap_or_default();
+    assert!(last.contains("[离线，缓存于 04-30 17:05]"), "{last}");
+    assert_rows_fit(&buf);
+    // With a short source the identity shows too.
+    f.app.source = "http://reg:8080".into();
+    let buf = draw(&mut f.app, 120, 40);
+    let last = lines(&buf).last().cloned().unwrap_or_default();
+    assert!(
+        last.contains("张三 (supervisor, 舟山市) | http://reg:8080"),
+        "{last}"
+    );
+    assert!(last.contains("[离线，缓存于 04-30 17:05]"), "{last}");
+    // At 80 columns the offline marker still shows.
+    let buf = draw(&mut f.app, 80, 24);
+    let last = lines(&buf).last().cloned().unwrap_or_default();
+    assert!(last.contains("离线"), "{last}");
+}

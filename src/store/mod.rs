@@ -44,4 +44,9 @@ pub trait RegistrySource: Send + Sync {
     fn append_events(&self, events: Vec<(Event, Option<u32>)>) -> Result<u64, StoreError>;
     /// Post timestamps for the automatic rules.
     fn posts(&self) -> Result<Posts, StoreError>;
+    /// Who the source says we are (a registry's token holder), for the status line;
+    /// `None` for a local store, where the configured name is what is recorded.
+    fn identity(&self) -> Option<String> {
+        None
+    }
 }

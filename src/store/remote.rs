@@ -135,7 +135,7 @@ impl RemoteStore {
     }
 
     /// Who the server says we are.
-    pub fn identity(&self) -> Result<Identity, StoreError> {
+    pub fn whoami(&self) -> Result<Identity, StoreError> {
         serde_json::from_value(self.get_json("/api/v1/me")?)
             .map_err(|e| StoreError::Other(e.to_string()))
     }
@@ -395,6 +395,13 @@ impl RegistrySource for RemoteStore {
             }
         }
         Ok(seq)
+    }
+
+    fn identity(&self) -> Option<String> {
+        self.whoami().ok().map(|i| match i.scope {
+            Some(sc) => format!("{} ({}, {sc})", i.name, i.role),
+            None => format!("{} ({})", i.name, i.role),
+        })
     }
 
     fn posts(&self) -> Result<Posts, StoreError> {

@@ -70,6 +70,10 @@ pub struct Data {
     pub posts: Arc<Posts>,
     pub index: Arc<SearchIndex>,
     pub seq: u64,
+    /// The registry was unreachable and this is the cached copy fetched then.
+    pub stale_since: Option<chrono::DateTime<chrono::FixedOffset>>,
+    /// Who the registry says we are (remote sources only).
+    pub identity: Option<String>,
 }
 
 /// Sort orders of the overview table, by column.

@@ -15,6 +15,7 @@ use super::app::{Data, Hit, SearchIndex, Target};
 use super::update::{Effect, Msg};
 use crate::domain::event::{Actor, Event};
 use crate::domain::registry::Registry;
+use crate::domain::rules::Posts;
 use crate::domain::search::{Query, SearchKey, match_key};
 use crate::domain::text::sanitize;
 use crate::store::{RegistrySource, StoreError};
@@ -182,10 +183,26 @@ fn describe(e: &StoreError) -> String {
 /// Read everything the console needs: the registry, the posts (for warnings) and the
 /// search index. The change token is read first so a write that lands during the load
 /// is noticed by the next poll.
+///
+/// A registry that cannot be reached still gives its cached copy (marked stale, token 0
+/// so the next successful poll reloads); posts are then empty.
 pub fn load(source: &dyn RegistrySource) -> Result<(Data, u64), String> {
-    let token = source.change_token().map_err(|e| describe(&e))?;
+    let token = match source.change_token() {
+        Ok(t) => t,
+        Err(StoreError::Unreachable { .. }) => 0,
+        Err(e) => return Err(describe(&e)),
+    };
     let snap = source.load().map_err(|e| describe(&e))?;
-    let posts = source.posts().map_err(|e| describe(&e))?;
+    let posts = if snap.stale_since.is_some() {
+        Posts::default()
+    } else {
+        source.posts().map_err(|e| describe(&e))?
+    };
+    let identity = if snap.stale_since.is_some() {
+        None
+    } else {
+        source.identity()
+    };
     let index = build_index(&snap.registry);
     Ok((
         Data {
@@ -193,6 +210,8 @@ pub fn load(source: &dyn RegistrySource) -> Result<(Data, u64), String> {
             posts: Arc::new(posts),
             index: Arc::new(index),
             seq: snap.seq,
+            stale_since: snap.stale_since,
+            identity,
         },
         token,
     ))

@@ -264,11 +264,22 @@ fn status_line(f: &mut Frame, app: &App, area: Rect, th: &Theme) {
         f.set_cursor_position((area.x + w.min(area.width.saturating_sub(1)), area.y));
         return;
     }
-    let right = format!(
-        " {} | {} ",
-        sanitize(&app.actor.name),
-        sanitize(&app.source)
-    );
+    let data = app.data.as_ref();
+    let who = data
+        .and_then(|d| d.identity.clone())
+        .unwrap_or_else(|| app.actor.name.clone());
+    // Offline is never hidden: it decides whether what the screen shows is current.
+    let stale = data
+        .and_then(|d| d.stale_since)
+        .map(|at| {
+            format!(
+                " [{} {}] ",
+                app.t("status.offline_cached"),
+                at.format("%m-%d %H:%M")
+            )
+        })
+        .unwrap_or_default();
+    let source = format!(" {} | {} ", sanitize(&who), sanitize(&app.source));
     let (text, style) = match &app.status {
         Some(s) => (
             s.text.clone(),
@@ -281,10 +292,10 @@ fn status_line(f: &mut Frame, app: &App, area: Rect, th: &Theme) {
         None => (hints(app), th.dim()),
     };
     let cols = usize::from(area.width);
-    let right = if width(&right) * 3 > cols {
-        String::new()
+    let right = if (width(&source) + width(&stale)) * 3 > cols * 2 {
+        stale.clone()
     } else {
-        right
+        format!("{source}{stale}")
     };
     let avail = cols.saturating_sub(width(&right));
     let left = truncate(&format!(" {text}"), avail);
@@ -292,7 +303,7 @@ fn status_line(f: &mut Frame, app: &App, area: Rect, th: &Theme) {
     let line = Line::from(vec![
         Span::styled(left, style),
         Span::raw(" ".repeat(pad)),
-        Span::styled(right, th.dim()),
+        Span::styled(right, if stale.is_empty() { th.dim() } else { th.bad() }),
     ]);
     f.render_widget(Paragraph::new(line), area);
 }
