@@ -5,7 +5,7 @@
 use std::collections::{HashMap, HashSet};
 
 use chrono::NaiveDate;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 use super::account::Account;
 use super::event::{Event, EventKind, FindingState, TransitionError};
@@ -14,9 +14,13 @@ use super::notice::PublishedNotice;
 use super::region::{Region, RegionTree};
 use super::round::{Round, chronological};
 
+mod change_de;
+
 /// One recorded change. A store's journal is a sequence of batches of these; replaying
-/// them in order gives the registry.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// them in order gives the registry. Serialised as a map tagged by `op`; decoded by a
+/// hand-written decoder (`registry/change_de.rs`: same format, without serde's
+/// buffering of every change).
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(tag = "op", rename_all = "snake_case")]
 pub enum Change {
     /// Create or replace a region (by code).

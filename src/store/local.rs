@@ -243,7 +243,10 @@ impl LocalStore {
     pub fn batches_since(&self, since: u64) -> Result<(u64, Vec<Batch>), StoreError> {
         let (scan, _) = self.read_journal()?;
         let last = scan.last_seq;
-        Ok((last, scan.batches.into_iter().filter(|b| b.seq > since).collect()))
+        Ok((
+            last,
+            scan.batches.into_iter().filter(|b| b.seq > since).collect(),
+        ))
     }
 
     /// Raw posts file bytes (the documented `posts.tsv` format), empty when none.

@@ -10,6 +10,7 @@ pub mod local;
 pub mod notice;
 pub mod posts;
 pub mod remote;
+pub mod synthetic;
 
 pub use error::{InputError, StoreError};
 pub use local::LocalStore;

@@ -61,7 +61,11 @@ pub fn parse_posts(path: &Path, text: &str) -> Result<Posts, StoreError> {
     Ok(posts)
 }
 
-fn parse_text(path: &Path, text: &str, mut each: impl FnMut(&str, Vec<Stamp>)) -> Result<(), StoreError> {
+fn parse_text(
+    path: &Path,
+    text: &str,
+    mut each: impl FnMut(&str, Vec<Stamp>),
+) -> Result<(), StoreError> {
     let corrupt = |line: usize, message: &str| StoreError::Corrupt {
         path: path.to_path_buf(),
         line: line as u64,

@@ -569,7 +569,9 @@ impl<'a> Builder<'a> {
     }
 
     fn inspected(&mut self, t: &Table) -> Result<(), StoreError> {
-        let mut per_round: HashMap<String, Vec<String>> = HashMap::new();
+        // Per round: the list in file order, and a set to drop repeats in constant time
+        // (a national sample list has tens of thousands of accounts).
+        let mut per_round: HashMap<String, (Vec<String>, HashSet<String>)> = HashMap::new();
         for row in rows(t) {
             let round = row.ident("round")?;
             let r = self
@@ -591,13 +593,14 @@ impl<'a> Builder<'a> {
                 .reg
                 .inspected_list(round)
                 .is_some_and(|l| l.contains(account));
-            let list = per_round.entry(round.to_string()).or_default();
-            if !already && !list.iter().any(|a| a == account) {
+            let (list, seen) = per_round.entry(round.to_string()).or_default();
+            if !already && seen.insert(account.to_string()) {
                 list.push(account.to_string());
             }
         }
         let mut rounds: Vec<_> = per_round
             .into_iter()
+            .map(|(round, (list, _))| (round, list))
             .filter(|(_, l)| !l.is_empty())
             .collect();
         rounds.sort();
