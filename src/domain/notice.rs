@@ -76,7 +76,8 @@ impl fmt::Display for Discrepancy {
 }
 
 /// Does a printed rate agree with `num/den` at the precision it was printed with?
-/// `99.5%` agrees with 99.50%, `100%` with 100.00%, but `99.71%` not with 99.73%.
+/// `99.5%` agrees with 99.50%, `100%` with 100.00%, but `99.71%` not with 99.73%, and
+/// `100%` never with a rate below it (it would hide a failing account).
 pub fn rate_agrees(printed: &str, computed: Rate) -> Option<bool> {
     let bp = super::rate::parse_percent(printed)?;
     let decimals = printed
@@ -85,6 +86,10 @@ pub fn rate_agrees(printed: &str, computed: Rate) -> Option<bool> {
         .split_once('.')
         .map_or(0, |(_, f)| f.len());
     let computed_bp = computed.basis_points()?;
+    // 100% claims that nothing failed: a rate that merely rounds to it does not agree.
+    if bp == 10_000 && computed_bp != 10_000 {
+        return Some(false);
+    }
     Some(match decimals {
         0 => round_to(computed_bp, 100) == bp,
         1 => round_to(computed_bp, 10) == bp,
