@@ -65,11 +65,13 @@ impl Session {
             .into_iter()
             .map(|(k, v)| format!("{k}='{v}'"))
             .collect();
-        // `exec` so the pane's process is govcheck itself (signals go to it).
+        // The shell records govcheck's exit status in a file: tmux 3.3 does not always
+        // fill in #{pane_dead_status} when a full-screen program exits.
         let cmd = format!(
-            "exec env {} '{BIN}' --data '{}' --as-of 2022-05-01",
+            "env {} '{BIN}' --data '{}' --as-of 2022-05-01; echo $? > '{}'",
             env.join(" "),
-            s.store().display()
+            s.store().display(),
+            s.exit_file().display()
         );
         s.tmux(&[
             "-u",
@@ -150,25 +152,40 @@ impl Session {
     /// Wait until the console has exited; returns its exit status.
     fn wait_exit(&self) -> String {
         let start = Instant::now();
-        while self.var("pane_dead") != "1" {
+        loop {
+            let status = std::fs::read_to_string(self.exit_file()).unwrap_or_default();
+            if status.ends_with('\n') {
+                return status.trim().to_string();
+            }
             if start.elapsed() > Duration::from_secs(20) {
                 panic!("console did not exit; screen:\n{}", self.screen());
             }
             std::thread::sleep(Duration::from_millis(100));
         }
-        // tmux fills in the status just after it marks the pane dead.
-        for _ in 0..50 {
-            let status = self.var("pane_dead_status");
-            if !status.is_empty() {
-                return status;
+    }
+
+    fn exit_file(&self) -> PathBuf {
+        self.dir.path().join("exit-status")
+    }
+
+    /// The console's pid: the child of the pane's shell.
+    fn console_pid(&self) -> String {
+        let shell = self.var("pane_pid");
+        let start = Instant::now();
+        loop {
+            let out = Command::new("pgrep")
+                .args(["-P", &shell])
+                .output()
+                .expect("pgrep");
+            let pid = String::from_utf8_lossy(&out.stdout).trim().to_string();
+            if !pid.is_empty() {
+                return pid;
             }
-            let signal = self.var("pane_dead_signal");
-            if !signal.is_empty() {
-                return format!("signal {signal}");
+            if start.elapsed() > Duration::from_secs(10) {
+                panic!("no console process under the pane's shell {shell}");
             }
             std::thread::sleep(Duration::from_millis(100));
         }
-        String::new()
     }
 }
 
@@ -236,7 +253,7 @@ fn signal_test(name: &str, signal: &str, code: &str) {
     s.wait_for("备注");
     s.text("半截");
     s.wait_for("半截");
-    let pid = s.var("pane_pid");
+    let pid = s.console_pid();
     let st = Command::new("kill")
         .arg(format!("-{signal}"))
         .arg(&pid)
