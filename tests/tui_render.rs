@@ -622,3 +622,70 @@ fn a_stale_cached_registry_says_so_with_its_age_and_identity() {
     let last = lines(&buf).last().cloned().unwrap_or_default();
     assert!(last.contains("离线"), "{last}");
 }
+
+#[test]
+fn overview_shows_the_notice_check_and_e_exports_its_attachments() {
+    let mut f = fixture();
+    let text = |name: &str| {
+        std::fs::read(
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("data/demo/zhejiang-2022q1")
+                .join(name),
+        )
+        .expect("fixture")
+    };
+    let grids = vec![
+        (
+            std::path::Path::new("a1.csv"),
+            govcheck::store::notice::read::read_grids(
+                std::path::Path::new("a1.csv"),
+                &text("attachment1.csv"),
+            )
+            .expect("a1"),
+        ),
+        (
+            std::path::Path::new("a2.csv"),
+            govcheck::store::notice::read::read_grids(
+                std::path::Path::new("a2.csv"),
+                &text("attachment2.csv"),
+            )
+            .expect("a2"),
+        ),
+    ];
+    let notice = govcheck::store::notice::read::parse_notice("2022Q1", &grids).expect("notice");
+    f.store
+        .commit(
+            &Actor::default(),
+            DateTime::parse_from_rfc3339("2022-04-01T09:00:00+08:00").expect("t"),
+            |_| Ok(vec![govcheck::domain::registry::Change::Notice(notice)]),
+        )
+        .expect("store the notice");
+    let loaded = govcheck::tui::task::load(&f.store).expect("load");
+    update(&mut f.app, Msg::Loaded(Ok(loaded)));
+    for (w, h) in [(80, 24), (120, 40)] {
+        let buf = draw(&mut f.app, w, h);
+        let s = screen(&buf);
+        assert!(
+            s.contains("! 通报核对: arithmetic 总计: 合格率 published 99.71%"),
+            "{s}"
+        );
+        assert_rows_fit(&buf);
+    }
+    let out = key(&mut f.app, KeyCode::Char('e'));
+    let Some(Effect::Export {
+        file_name,
+        attachments,
+    }) = out.effects.first()
+    else {
+        panic!("no export effect: {:?}", out.effects);
+    };
+    assert_eq!(file_name, "2022Q1-浙江省-通报附件.xlsx");
+    assert_eq!(
+        attachments.table1.last().map(|r| r[5].as_str()),
+        Some("99.73%")
+    );
+    assert_eq!(attachments.table2.len(), 14);
+    // Anywhere but the overview, `e` says where to use it and exports nothing.
+    key(&mut f.app, KeyCode::Char('2'));
+    assert!(key(&mut f.app, KeyCode::Char('e')).effects.is_empty());
+}

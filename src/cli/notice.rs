@@ -9,10 +9,7 @@ use super::context::{Context, parse_day};
 use super::output::emit;
 use super::report::scope;
 use crate::domain::figures::summarize;
-use crate::domain::listing;
-use crate::domain::notice::{
-    PublishedNotice, check_arithmetic, check_registry, overview_paragraph,
-};
+use crate::domain::notice::{PublishedNotice, check_arithmetic, check_registry};
 use crate::domain::registry::Change;
 use crate::domain::round::{Round, RoundMode};
 use crate::domain::text::sanitize;
@@ -127,54 +124,21 @@ pub fn check(ctx: &Context, round: &str, region: Option<&str>) -> anyhow::Result
     Ok(1)
 }
 
-/// Build the attachments for a round and scope (shared with the console's export).
+/// Build the attachments for a round and scope.
 pub fn attachments(
     ctx: &Context,
     round: &str,
     region: Option<&str>,
 ) -> anyhow::Result<Attachments> {
     let reg = ctx.open_store()?.load()?.registry;
-    let r = reg
-        .round(round)
-        .ok_or_else(|| anyhow!("no round {round:?}"))?
-        .clone();
     let scope_idx = scope(&reg, region)?;
-    let summary = summarize(&reg, &ctx.catalogue, round, scope_idx, ctx.as_of)?;
-    let previous = reg
-        .previous_round(round)
-        .and_then(|p| summarize(&reg, &ctx.catalogue, &p.id, scope_idx, ctx.as_of).ok());
-    let tree = reg.tree();
-    let rows: Vec<_> = listing::findings(
+    Ok(export::from_registry(
         &reg,
         &ctx.catalogue,
         round,
-        Some(scope_idx),
-        None,
+        scope_idx,
         ctx.as_of,
-    )
-    .into_iter()
-    .map(|f| {
-        let region_idx = tree.by_code(&f.region_code).unwrap_or(scope_idx);
-        let row = tree.child_under(scope_idx, region_idx).map_or_else(
-            || format!("{}本级", tree.get(scope_idx).name),
-            |c| tree.get(c).name.clone(),
-        );
-        (f, row)
-    })
-    .collect();
-    let paragraph = overview_paragraph(
-        &summary,
-        previous.as_ref(),
-        (r.period_start, r.period_end),
-        r.mode == RoundMode::Full,
-    );
-    Ok(export::build(
-        &r.title,
-        &summary,
-        &rows,
-        &ctx.catalogue,
-        paragraph,
-    ))
+    )?)
 }
 
 pub fn export(

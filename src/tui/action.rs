@@ -33,13 +33,15 @@ pub enum Action {
     Help,
     Command,
     Copy,
+    /// Write the notice attachments (附件1, 附件2) of the overview's scope.
+    Export,
     Reload,
     Quit,
 }
 
 impl Action {
     /// All actions, in the order the help overlay lists them.
-    pub const ALL: [Action; 29] = [
+    pub const ALL: [Action; 30] = [
         Action::Up,
         Action::Down,
         Action::PageUp,
@@ -67,6 +69,7 @@ impl Action {
         Action::Help,
         Action::Command,
         Action::Copy,
+        Action::Export,
         Action::Reload,
         Action::Quit,
     ];
@@ -101,6 +104,7 @@ impl Action {
             Action::Help => "help",
             Action::Command => "command",
             Action::Copy => "copy",
+            Action::Export => "export",
             Action::Reload => "reload",
             Action::Quit => "quit",
         }

@@ -14,6 +14,7 @@ use crate::domain::event::{Actor, Status};
 use crate::domain::figures::{Summary, summarize};
 use crate::domain::indicator::Catalogue;
 use crate::domain::listing::{DeadlineGroup, FindingRow, findings};
+use crate::domain::notice::{Discrepancy, check_arithmetic, check_registry};
 use crate::domain::registry::Registry;
 use crate::domain::rules::{Posts, Warning, early_warnings};
 use crate::domain::search::SearchKey;
@@ -165,6 +166,9 @@ pub struct OverviewPage {
     pub previous: Option<Summary>,
     /// Rows shown, in order: indexes into `summary.rows`.
     pub visible: Vec<usize>,
+    /// Where the round's published notice disagrees with its arithmetic or with the
+    /// registry (root scope only: a notice's table is the province's).
+    pub discrepancies: Vec<Discrepancy>,
 }
 
 /// A list of findings in a scope (the problems view, or a leaf region's accounts).
@@ -465,6 +469,7 @@ impl App {
             summary: None,
             previous: None,
             visible: Vec::new(),
+            discrepancies: Vec::new(),
         };
         self.fill_overview(&mut p);
         Page::Overview(Box::new(p))
@@ -515,6 +520,14 @@ impl App {
         let Some(s) = &p.summary else {
             p.visible.clear();
             return;
+        };
+        p.discrepancies = match reg.notice(round) {
+            Some(n) if p.scope == reg.tree().root() => {
+                let mut d = check_arithmetic(n);
+                d.extend(check_registry(n, s, reg, &self.catalogue));
+                d
+            }
+            _ => Vec::new(),
         };
         let mut vis: Vec<usize> = (0..s.rows.len())
             .filter(|&i| !self.problems_only || s.rows[i].has_open_work())

@@ -123,6 +123,24 @@ impl Tasks {
                 }));
             }
             Effect::Copy(text) => super::terminal::copy_osc52(&text),
+            Effect::Export {
+                file_name,
+                attachments,
+            } => {
+                let tx = self.tx.clone();
+                tokio::spawn(async move {
+                    let res = tokio::task::spawn_blocking(move || {
+                        let path = std::env::current_dir()
+                            .map_err(|e| e.to_string())?
+                            .join(file_name);
+                        crate::store::notice::export::write_xlsx(&attachments, &path)
+                            .map(|()| path.display().to_string())
+                            .map_err(|e| describe(&e))
+                    })
+                    .await;
+                    let _ = tx.send(Msg::Exported(res.unwrap_or_else(|e| Err(e.to_string()))));
+                });
+            }
         }
     }
 

@@ -40,6 +40,8 @@ pub enum Msg {
     },
     /// The terminal input ended (the link dropped).
     InputClosed,
+    /// An export finished: the path written, or the error.
+    Exported(Result<String, String>),
 }
 
 /// I/O for the task runner to start.
@@ -59,6 +61,11 @@ pub enum Effect {
         query: String,
     },
     Copy(String),
+    /// Write the notice attachments as XLSX into the working directory.
+    Export {
+        file_name: String,
+        attachments: Box<crate::store::notice::export::Attachments>,
+    },
 }
 
 /// The result of one update: whether the screen must be redrawn, and what to start.
@@ -177,6 +184,45 @@ pub fn update(app: &mut App, msg: Msg) -> Outcome {
         Msg::InputClosed => {
             app.quit = true;
             Outcome::default()
+        }
+        Msg::Exported(Ok(path)) => {
+            let text = format!("{}: {path}", app.t("status.exported"));
+            set_status(app, Tone::Done, text);
+            Outcome::redraw()
+        }
+        Msg::Exported(Err(e)) => {
+            set_status(app, Tone::Error, e);
+            Outcome::redraw()
+        }
+    }
+}
+
+/// `e` on the overview: the attachments of its scope, built from the registry in hand;
+/// the file is written by a task.
+fn export(app: &mut App) -> Outcome {
+    let scope = match app.page() {
+        Some(Page::Overview(p)) => p.scope,
+        _ => {
+            let text = app.t("status.export_overview_only").to_string();
+            set_status(app, Tone::Info, text);
+            return Outcome::redraw();
+        }
+    };
+    let (Some(reg), Some(round)) = (app.registry(), app.round.clone()) else {
+        return Outcome::default();
+    };
+    match crate::store::notice::export::from_registry(reg, &app.catalogue, &round, scope, app.as_of)
+    {
+        Ok(a) => {
+            let file_name = format!("{round}-{}-通报附件.xlsx", reg.tree().get(scope).name);
+            Outcome::with(Effect::Export {
+                file_name,
+                attachments: Box::new(a),
+            })
+        }
+        Err(e) => {
+            set_status(app, Tone::Error, e.to_string());
+            Outcome::redraw()
         }
     }
 }
@@ -837,6 +883,7 @@ pub fn apply(app: &mut App, action: Action) -> Outcome {
             set_status(app, Tone::Info, msg);
             Outcome::with(Effect::Copy(text))
         }
+        Action::Export => export(app),
         Action::Reload => {
             app.loading = true;
             Outcome::with(Effect::Load)

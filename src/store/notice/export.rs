@@ -6,10 +6,16 @@ use std::path::Path;
 
 use rust_xlsxwriter::{Format, FormatAlign, FormatBorder, Workbook, Worksheet, XlsxError};
 
-use crate::domain::figures::Summary;
+use chrono::NaiveDate;
+
+use crate::domain::figures::{Summary, summarize};
 use crate::domain::indicator::{Catalogue, IndicatorKind};
+use crate::domain::listing;
 use crate::domain::listing::FindingRow;
+use crate::domain::notice::overview_paragraph;
 use crate::domain::rate::Rate;
+use crate::domain::registry::Registry;
+use crate::domain::round::RoundMode;
 use crate::domain::text::width;
 use crate::store::atomic::write_atomic;
 use crate::store::error::StoreError;
@@ -32,7 +38,7 @@ pub const HEADER2: [&str; 6] = [
 ];
 
 /// The two attachments as text cells, plus the draft paragraph.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Attachments {
     pub title: String,
     /// 附件1 data rows (序号 filled), then the total row.
@@ -40,6 +46,44 @@ pub struct Attachments {
     /// 附件2 rows, sorted so that a problem and a region form runs.
     pub table2: Vec<[String; 6]>,
     pub paragraph: String,
+}
+
+/// The attachments of `round` for the scope at tree index `scope`, as of a day, from
+/// the registry: what `govcheck notice export` and the console's `e` write.
+pub fn from_registry(
+    reg: &Registry,
+    cat: &Catalogue,
+    round: &str,
+    scope: usize,
+    as_of: NaiveDate,
+) -> Result<Attachments, StoreError> {
+    let r = reg
+        .round(round)
+        .ok_or_else(|| StoreError::Other(format!("no round {round:?}")))?;
+    let summary =
+        summarize(reg, cat, round, scope, as_of).map_err(|e| StoreError::Other(e.to_string()))?;
+    let previous = reg
+        .previous_round(round)
+        .and_then(|p| summarize(reg, cat, &p.id, scope, as_of).ok());
+    let tree = reg.tree();
+    let rows: Vec<_> = listing::findings(reg, cat, round, Some(scope), None, as_of)
+        .into_iter()
+        .map(|f| {
+            let region_idx = tree.by_code(&f.region_code).unwrap_or(scope);
+            let row = tree.child_under(scope, region_idx).map_or_else(
+                || format!("{}本级", tree.get(scope).name),
+                |c| tree.get(c).name.clone(),
+            );
+            (f, row)
+        })
+        .collect();
+    let paragraph = overview_paragraph(
+        &summary,
+        previous.as_ref(),
+        (r.period_start, r.period_end),
+        r.mode == RoundMode::Full,
+    );
+    Ok(build(&r.title, &summary, &rows, cat, paragraph))
 }
 
 /// A rate the way notices print it: two decimals with trailing zeros dropped

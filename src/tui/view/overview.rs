@@ -9,6 +9,7 @@ use ratatui::widgets::Paragraph;
 
 use super::table::{Cell, Col, MARKER, header, page_offset, row, widths};
 use crate::domain::figures::{RegionFigures, Summary};
+use crate::domain::text::{sanitize, truncate};
 use crate::tui::app::{App, OverviewPage};
 use crate::tui::theme::Theme;
 
@@ -107,8 +108,10 @@ pub fn render(f: &mut Frame, app: &App, p: &OverviewPage, area: Rect, th: &Theme
     let cols = columns(app);
     let w = widths(&cols, usize::from(area.width));
     let mut lines: Vec<Line> = vec![header(&cols, &w, th.heading())];
-    // Header and total row take two lines.
-    let h = usize::from(area.height).saturating_sub(2).max(1);
+    // Header and total row take two lines, the notice check one more when it found
+    // something.
+    let extra = usize::from(!p.discrepancies.is_empty());
+    let h = usize::from(area.height).saturating_sub(2 + extra).max(1);
     let off = page_offset(p.cursor, h);
     for (pos, &i) in p.visible.iter().enumerate().skip(off).take(h) {
         let r = &s.rows[i];
@@ -134,8 +137,24 @@ pub fn render(f: &mut Frame, app: &App, p: &OverviewPage, area: Rect, th: &Theme
             app.t("msg.nothing_open")
         )));
     }
-    while lines.len() < usize::from(area.height).saturating_sub(1) {
+    while lines.len() < usize::from(area.height).saturating_sub(1 + extra) {
         lines.push(Line::default());
+    }
+    if let Some(first) = p.discrepancies.first() {
+        let more = p.discrepancies.len() - 1;
+        let text = if more > 0 {
+            format!(
+                " ! {}: {first} ({} {more})",
+                app.t("status.notice_check"),
+                app.t("status.more")
+            )
+        } else {
+            format!(" ! {}: {first}", app.t("status.notice_check"))
+        };
+        lines.push(Line::styled(
+            truncate(&sanitize(&text), usize::from(area.width)),
+            th.bad(),
+        ));
     }
     let mut total = s.total.clone();
     total.region = app.t("label.total").to_string();
