@@ -5,7 +5,7 @@
 //! Kaifeng), so a region is identified by its code; a name is accepted only where it is
 //! unique, and a path (`浙江省/舟山市/普陀区`) always works.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 
 use serde::{Deserialize, Serialize};
 
@@ -46,8 +46,8 @@ impl RegionTree {
     /// Build the index. Regions whose parent is unknown are attached to the root so a
     /// damaged import can never make accounts disappear from the totals.
     pub fn new(regions: Vec<Region>) -> RegionTree {
-        let mut by_code = HashMap::with_capacity(regions.len());
-        let mut by_name: HashMap<String, Vec<usize>> = HashMap::new();
+        let mut by_code = HashMap::with_capacity_and_hasher(regions.len(), Default::default());
+        let mut by_name: HashMap<String, Vec<usize>> = HashMap::default();
         for (i, r) in regions.iter().enumerate() {
             by_code.insert(r.code.clone(), i);
             by_name.entry(r.name.clone()).or_default().push(i);

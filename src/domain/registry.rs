@@ -2,7 +2,7 @@
 //! order. Every edge (CLI, console, server) reads the same `Registry`, so every figure
 //! comes from the same code.
 
-use std::collections::{HashMap, HashSet};
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 use chrono::NaiveDate;
 use serde::Serialize;
