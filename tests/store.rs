@@ -221,3 +221,116 @@ fn a_writer_killed_at_any_moment_leaves_a_readable_store() {
     );
     assert_journal_clean(&s);
 }
+
+/// Everything the registry holds, as text: regions, accounts, rounds with their sample
+/// lists and summaries, findings with their derived state and full history.
+fn everything(s: &Sandbox) -> String {
+    let store = LocalStore::open(&s.store()).expect("open");
+    let snap = store.load().expect("load");
+    let reg = &snap.registry;
+    let cat = govcheck::domain::indicator::Catalogue::builtin();
+    let as_of = chrono::NaiveDate::from_ymd_opt(2026, 1, 1).expect("date");
+    let mut out = format!("seq {}\n", snap.seq);
+    out.push_str(&serde_json::to_string(reg.regions()).expect("json"));
+    out.push_str(&serde_json::to_string(reg.accounts()).expect("json"));
+    for r in reg.rounds() {
+        out.push_str(&serde_json::to_string(r).expect("json"));
+        let mut list: Vec<&String> = reg
+            .inspected_list(&r.id)
+            .map(|l| l.iter().collect())
+            .unwrap_or_default();
+        list.sort();
+        out.push_str(&format!("{list:?}"));
+        let sum = govcheck::domain::figures::summarize(reg, &cat, &r.id, reg.tree().root(), as_of)
+            .expect("summary");
+        out.push_str(&serde_json::to_string(&sum).expect("json"));
+    }
+    for (i, f) in reg.findings().iter().enumerate() {
+        out.push_str(&serde_json::to_string(f).expect("json"));
+        out.push_str(&format!("{:?}", reg.state(i)));
+        out.push_str(&serde_json::to_string(reg.history(i)).expect("json"));
+    }
+    out
+}
+
+/// Equal, or a short excerpt around the first difference (the texts are megabytes).
+fn same(a: &str, b: &str, what: &str) {
+    if a != b {
+        let at = a
+            .bytes()
+            .zip(b.bytes())
+            .position(|(x, y)| x != y)
+            .unwrap_or(a.len().min(b.len()));
+        let lo = a.floor_char_boundary(at.saturating_sub(200));
+        let hi_a = a.ceil_char_boundary((at + 200).min(a.len()));
+        let hi_b = b.ceil_char_boundary((at + 200).min(b.len()));
+        panic!(
+            "{what}: differ at byte {at}:\n{}\n---\n{}",
+            &a[lo..hi_a],
+            &b[lo.min(b.len())..hi_b]
+        );
+    }
+}
+
+#[test]
+fn a_checkpoint_gives_exactly_what_a_full_replay_gives() {
+    let s = Sandbox::new();
+    s.ok(&[
+        "demo",
+        "--accounts",
+        "20000",
+        "--out",
+        s.store().to_str().expect("p"),
+    ]);
+    let ck = s.store().join("checkpoint.bin");
+    let journal_len = s.journal().len();
+    assert!(
+        journal_len > 4 * 1024 * 1024,
+        "the dataset must be big enough to checkpoint: {journal_len}"
+    );
+    let first = everything(&s);
+    assert!(ck.exists(), "a load of a large journal writes a checkpoint");
+    same(&first, &everything(&s), "loaded through the checkpoint");
+    std::fs::remove_file(&ck).expect("rm");
+    same(&first, &everything(&s), "full replay");
+
+    // New events after the checkpoint are replayed on top of it.
+    let id = s
+        .ok(&[
+            "findings", "--round", "2026Q1", "--status", "open", "--format", "csv",
+        ])
+        .lines()
+        .nth(1)
+        .and_then(|l| l.split(',').next().map(String::from))
+        .expect("an open finding");
+    assert!(ck.exists());
+    s.ok(&["verify", &id, "--note", "after the checkpoint"]);
+    let with_tail = everything(&s);
+    assert!(with_tail.contains("after the checkpoint"));
+    std::fs::remove_file(&ck).expect("rm");
+    same(&with_tail, &everything(&s), "tail after the checkpoint");
+
+    // A damaged checkpoint is ignored, not trusted.
+    let mut bytes = std::fs::read(&ck).expect("rewritten");
+    let mid = bytes.len() / 2;
+    bytes[mid] ^= 0xff;
+    bytes.truncate(bytes.len() - 3);
+    std::fs::write(&ck, &bytes).expect("w");
+    same(&with_tail, &everything(&s), "damaged checkpoint");
+    // A checkpoint no longer matching the journal (here: the journal lost its last
+    // line, which the checkpoint covered) is ignored too.
+    assert!(ck.exists());
+    let jpath = s.store().join("journal.jsonl");
+    let mut j = s.journal();
+    let last_nl = j[..j.len() - 1]
+        .iter()
+        .rposition(|&b| b == b'\n')
+        .expect("lines");
+    j.truncate(last_nl + 1);
+    std::fs::write(&jpath, &j).expect("w");
+    let state = everything(&s);
+    assert!(
+        !state.contains("after the checkpoint"),
+        "the journal's state, not the checkpoint's"
+    );
+}

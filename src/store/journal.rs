@@ -50,9 +50,25 @@ pub struct Scan {
 /// Read and check every line. A damaged line that is not the last one means the file
 /// was altered, which is refused rather than guessed around.
 pub fn scan(path: &Path, bytes: &[u8]) -> Result<Scan, StoreError> {
-    let mut scan = Scan::default();
-    let mut pos = 0usize;
-    let mut line_no = 0u64;
+    scan_from(path, bytes, 0, 0, 0)
+}
+
+/// [`scan`] from byte offset `start`, which ends line `lines_before`, after batch
+/// `prev_seq`: reading only what follows a checkpoint.
+pub fn scan_from(
+    path: &Path,
+    bytes: &[u8],
+    start: usize,
+    prev_seq: u64,
+    lines_before: u64,
+) -> Result<Scan, StoreError> {
+    let mut scan = Scan {
+        valid_len: start as u64,
+        last_seq: prev_seq,
+        ..Scan::default()
+    };
+    let mut pos = start;
+    let mut line_no = lines_before;
     while pos < bytes.len() {
         line_no += 1;
         let Some(nl) = bytes[pos..].iter().position(|&b| b == b'\n') else {

@@ -12,6 +12,7 @@ use chrono::{DateTime, FixedOffset};
 use serde::{Deserialize, Serialize};
 
 use super::atomic::{sync_dir, write_atomic};
+use super::checkpoint;
 use super::error::StoreError;
 use super::journal::{self, Batch};
 use super::posts::{self, RawPosts};
@@ -28,6 +29,9 @@ const MANIFEST: &str = "store.json";
 const JOURNAL: &str = "journal.jsonl";
 const POSTS: &str = "posts.tsv";
 const LOCK: &str = "lock";
+/// Journals shorter than this replay fast enough without a checkpoint; one is written
+/// (or refreshed) when the journal has grown by half of this since the last.
+const CHECKPOINT_MIN: u64 = 4 * 1024 * 1024;
 
 #[derive(Debug, Serialize, Deserialize)]
 struct Manifest {
@@ -140,13 +144,22 @@ impl LocalStore {
     }
 
     fn replay(&self, scan: journal::Scan) -> Result<Snapshot, StoreError> {
-        let mut registry = Registry::new();
+        self.replay_onto(Registry::new(), scan, 0)
+    }
+
+    /// Apply the batches of `scan` (whose first line is line `lines_before + 1`).
+    fn replay_onto(
+        &self,
+        mut registry: Registry,
+        scan: journal::Scan,
+        lines_before: u64,
+    ) -> Result<Snapshot, StoreError> {
         let seq = scan.last_seq;
         for (i, batch) in scan.batches.into_iter().enumerate() {
             for change in batch.changes {
                 registry.apply(change).map_err(|e| StoreError::Corrupt {
                     path: self.path(JOURNAL),
-                    line: i as u64 + 1,
+                    line: lines_before + i as u64 + 1,
                     message: format!("batch {} does not apply: {e}", batch.seq),
                 })?;
             }
@@ -157,6 +170,59 @@ impl LocalStore {
             seq,
             stale_since: None,
         })
+    }
+
+    /// The registry as of the journal's end, through the checkpoint when it still
+    /// matches the journal (else a full replay), refreshing the checkpoint when the
+    /// journal has grown past it. Also returns the journal's valid length and whether
+    /// it ends in a torn line, for writers.
+    fn load_state(&self) -> Result<(Snapshot, u64, bool), StoreError> {
+        let jpath = self.path(JOURNAL);
+        let bytes = fs::read(&jpath).map_err(|e| StoreError::io(&jpath, e))?;
+        let cpath = self.path(checkpoint::FILE);
+        let from_checkpoint = if bytes.len() as u64 >= CHECKPOINT_MIN {
+            checkpoint::read(&cpath).filter(|(pos, _)| pos.matches(&bytes))
+        } else {
+            None
+        };
+        let (snap, scan_len, torn, covered) = match from_checkpoint {
+            Some((pos, changes)) => {
+                let mut reg = Registry::new();
+                let built = reg.apply_all(changes);
+                let start = usize::try_from(pos.journal_len).unwrap_or(usize::MAX);
+                match built {
+                    Ok(()) => {
+                        let scan = journal::scan_from(&jpath, &bytes, start, pos.seq, pos.lines)?;
+                        let (valid, torn) = (scan.valid_len, scan.torn_tail);
+                        (
+                            self.replay_onto(reg, scan, pos.lines)?,
+                            valid,
+                            torn,
+                            pos.journal_len,
+                        )
+                    }
+                    // A checkpoint that does not apply is ignored: replay everything.
+                    Err(_) => {
+                        let scan = journal::scan(&jpath, &bytes)?;
+                        let (valid, torn) = (scan.valid_len, scan.torn_tail);
+                        (self.replay(scan)?, valid, torn, 0)
+                    }
+                }
+            }
+            None => {
+                let scan = journal::scan(&jpath, &bytes)?;
+                let (valid, torn) = (scan.valid_len, scan.torn_tail);
+                (self.replay(scan)?, valid, torn, 0)
+            }
+        };
+        if scan_len >= CHECKPOINT_MIN
+            && scan_len - covered >= CHECKPOINT_MIN / 2
+            && let Some(pos) = checkpoint::Position::of(&bytes, scan_len, snap.seq)
+        {
+            // A cache: a read-only store directory simply goes without.
+            let _ = checkpoint::write(&cpath, &snap.registry, &pos);
+        }
+        Ok((snap, scan_len, torn))
     }
 
     /// Take the writers' lock; released when the returned file is dropped.
@@ -185,10 +251,7 @@ impl LocalStore {
         F: FnOnce(&Registry) -> Result<Vec<Change>, StoreError>,
     {
         let _lock = self.lock()?;
-        let (scan, _) = self.read_journal()?;
-        let valid_len = scan.valid_len;
-        let torn = scan.torn_tail;
-        let snap = self.replay(scan)?;
+        let (snap, valid_len, torn) = self.load_state()?;
         let changes = build(&snap.registry)?;
         if changes.is_empty() {
             return Ok(Committed::Unchanged { seq: snap.seq });
@@ -279,8 +342,7 @@ impl RegistrySource for LocalStore {
     }
 
     fn load(&self) -> Result<Snapshot, StoreError> {
-        let (scan, _) = self.read_journal()?;
-        self.replay(scan)
+        Ok(self.load_state()?.0)
     }
 
     fn change_token(&self) -> Result<u64, StoreError> {

@@ -2,6 +2,7 @@
 //! for local files now and an HTTP client later; the edges never know which.
 
 pub mod atomic;
+pub mod checkpoint;
 pub mod demo;
 pub mod error;
 pub mod import;
