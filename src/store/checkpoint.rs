@@ -39,40 +39,55 @@ pub struct Position {
 }
 
 impl Position {
-    /// The position at the end of the valid part of `journal` (`valid_len` bytes).
-    pub fn of(journal: &[u8], valid_len: u64, seq: u64) -> Option<Position> {
-        let end = usize::try_from(valid_len).ok()?;
-        let body = journal.get(..end)?;
+    /// The position at absolute offset `valid_len` of the journal, where `buf` holds the
+    /// journal from absolute offset `base` on and `lines` lines end at or before
+    /// `valid_len`. `None` when the last line does not start inside `buf`.
+    pub fn at(buf: &[u8], base: u64, valid_len: u64, seq: u64, lines: u64) -> Option<Position> {
+        let end = usize::try_from(valid_len.checked_sub(base)?).ok()?;
+        let body = buf.get(..end)?;
         if end == 0 || body.last() != Some(&b'\n') {
             return None;
         }
-        let start = body[..end - 1]
-            .iter()
-            .rposition(|&b| b == b'\n')
-            .map_or(0, |p| p + 1);
+        let start = match body[..end - 1].iter().rposition(|&b| b == b'\n') {
+            Some(p) => p + 1,
+            None if base == 0 => 0,
+            None => return None,
+        };
         Some(Position {
             journal_len: valid_len,
             seq,
-            lines: body.iter().filter(|&&b| b == b'\n').count() as u64,
+            lines,
             last_line_len: (end - start) as u64,
             last_line_crc: crc32fast::hash(&body[start..end]),
         })
     }
 
-    /// Does `journal` still begin with what this position covered?
-    pub fn matches(&self, journal: &[u8]) -> bool {
+    /// Where to start reading the journal to check this position and replay what
+    /// follows: the newline before the last covered line.
+    pub fn window_start(&self) -> u64 {
+        self.journal_len
+            .saturating_sub(self.last_line_len)
+            .saturating_sub(1)
+    }
+
+    /// Does the journal (of which `buf` holds the bytes from `base` on) still contain,
+    /// at this position, the line that was checkpointed?
+    pub fn matches_in(&self, buf: &[u8], base: u64) -> bool {
+        let Some(rel_end) = self.journal_len.checked_sub(base) else {
+            return false;
+        };
         let (Ok(end), Ok(len)) = (
-            usize::try_from(self.journal_len),
+            usize::try_from(rel_end),
             usize::try_from(self.last_line_len),
         ) else {
             return false;
         };
-        if end > journal.len() || len > end || len == 0 {
+        if len == 0 || len > end || end > buf.len() {
             return false;
         }
-        let line = &journal[end - len..end];
-        (end == len || journal[end - len - 1] == b'\n')
-            && crc32fast::hash(line) == self.last_line_crc
+        let starts_file = base == 0 && end == len;
+        (starts_file || (end > len && buf[end - len - 1] == b'\n'))
+            && crc32fast::hash(&buf[end - len..end]) == self.last_line_crc
     }
 }
 

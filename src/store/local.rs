@@ -178,51 +178,56 @@ impl LocalStore {
     /// it ends in a torn line, for writers.
     fn load_state(&self) -> Result<(Snapshot, u64, bool), StoreError> {
         let jpath = self.path(JOURNAL);
-        let bytes = fs::read(&jpath).map_err(|e| StoreError::io(&jpath, e))?;
         let cpath = self.path(checkpoint::FILE);
-        let from_checkpoint = if bytes.len() as u64 >= CHECKPOINT_MIN {
-            checkpoint::read(&cpath).filter(|(pos, _)| pos.matches(&bytes))
-        } else {
-            None
-        };
-        let (snap, scan_len, torn, covered) = match from_checkpoint {
-            Some((pos, changes)) => {
-                let mut reg = Registry::new();
-                let built = reg.apply_all(changes);
-                let start = usize::try_from(pos.journal_len).unwrap_or(usize::MAX);
-                match built {
-                    Ok(()) => {
-                        let scan = journal::scan_from(&jpath, &bytes, start, pos.seq, pos.lines)?;
-                        let (valid, torn) = (scan.valid_len, scan.torn_tail);
-                        (
-                            self.replay_onto(reg, scan, pos.lines)?,
-                            valid,
-                            torn,
-                            pos.journal_len,
-                        )
-                    }
-                    // A checkpoint that does not apply is ignored: replay everything.
-                    Err(_) => {
-                        let scan = journal::scan(&jpath, &bytes)?;
-                        let (valid, torn) = (scan.valid_len, scan.torn_tail);
-                        (self.replay(scan)?, valid, torn, 0)
-                    }
-                }
+        let file_len = fs::metadata(&jpath)
+            .map_err(|e| StoreError::io(&jpath, e))?
+            .len();
+        if file_len >= CHECKPOINT_MIN
+            && let Some((pos, changes)) = checkpoint::read(&cpath)
+            && pos.journal_len <= file_len
+        {
+            // Read only from the checkpoint's last line on: that line proves the journal
+            // still starts with what was checkpointed, and what follows is the tail.
+            let base = pos.window_start();
+            let buf = read_from(&jpath, base)?;
+            let mut reg = Registry::new();
+            if pos.matches_in(&buf, base) && reg.apply_all(changes).is_ok() {
+                let start = usize::try_from(pos.journal_len - base).unwrap_or(usize::MAX);
+                let scan = journal::scan_from(&jpath, &buf, start, pos.seq, pos.lines)?;
+                let valid_rel = usize::try_from(scan.valid_len).unwrap_or(buf.len());
+                let (valid, torn) = (base + scan.valid_len, scan.torn_tail);
+                let lines = pos.lines + newlines(&buf[start.min(valid_rel)..valid_rel]);
+                let snap = self.replay_onto(reg, scan, pos.lines)?;
+                self.refresh_checkpoint(&buf, base, valid, pos.journal_len, lines, &snap);
+                return Ok((snap, valid, torn));
             }
-            None => {
-                let scan = journal::scan(&jpath, &bytes)?;
-                let (valid, torn) = (scan.valid_len, scan.torn_tail);
-                (self.replay(scan)?, valid, torn, 0)
-            }
-        };
-        if scan_len >= CHECKPOINT_MIN
-            && scan_len - covered >= CHECKPOINT_MIN / 2
-            && let Some(pos) = checkpoint::Position::of(&bytes, scan_len, snap.seq)
+        }
+        let bytes = fs::read(&jpath).map_err(|e| StoreError::io(&jpath, e))?;
+        let scan = journal::scan(&jpath, &bytes)?;
+        let (valid, torn) = (scan.valid_len, scan.torn_tail);
+        let lines = newlines(&bytes[..usize::try_from(valid).unwrap_or(bytes.len())]);
+        let snap = self.replay(scan)?;
+        self.refresh_checkpoint(&bytes, 0, valid, 0, lines, &snap);
+        Ok((snap, valid, torn))
+    }
+
+    /// Write a checkpoint when the journal is large and has grown since the last one.
+    fn refresh_checkpoint(
+        &self,
+        buf: &[u8],
+        base: u64,
+        valid: u64,
+        covered: u64,
+        lines: u64,
+        snap: &Snapshot,
+    ) {
+        if valid >= CHECKPOINT_MIN
+            && valid - covered >= CHECKPOINT_MIN / 2
+            && let Some(pos) = checkpoint::Position::at(buf, base, valid, snap.seq, lines)
         {
             // A cache: a read-only store directory simply goes without.
-            let _ = checkpoint::write(&cpath, &snap.registry, &pos);
+            let _ = checkpoint::write(&self.path(checkpoint::FILE), &snap.registry, &pos);
         }
-        Ok((snap, scan_len, torn))
     }
 
     /// Take the writers' lock; released when the returned file is dropped.
@@ -334,6 +339,22 @@ impl LocalStore {
     pub fn sync(&self) -> Result<(), StoreError> {
         sync_dir(&self.dir)
     }
+}
+
+/// The file's bytes from `offset` on.
+fn read_from(path: &Path, offset: u64) -> Result<Vec<u8>, StoreError> {
+    use std::io::{Read, Seek, SeekFrom};
+    let mut f = File::open(path).map_err(|e| StoreError::io(path, e))?;
+    f.seek(SeekFrom::Start(offset))
+        .map_err(|e| StoreError::io(path, e))?;
+    let mut buf = Vec::new();
+    f.read_to_end(&mut buf)
+        .map_err(|e| StoreError::io(path, e))?;
+    Ok(buf)
+}
+
+fn newlines(bytes: &[u8]) -> u64 {
+    bytes.iter().filter(|&&b| b == b'\n').count() as u64
 }
 
 impl RegistrySource for LocalStore {
