@@ -75,6 +75,9 @@ pub struct Data {
     pub stale_since: Option<chrono::DateTime<chrono::FixedOffset>>,
     /// Who the registry says we are (remote sources only).
     pub identity: Option<String>,
+    /// False for the first delivery of a load (registry only, so the first frame comes
+    /// early); posts, the search index and the identity follow in a second one.
+    pub complete: bool,
 }
 
 /// Sort orders of the overview table, by column.

@@ -151,9 +151,25 @@ impl Tasks {
         let source = self.source.clone();
         let tx = self.tx.clone();
         self.load = Some(tokio::spawn(async move {
-            let res = tokio::task::spawn_blocking(move || load(source.as_ref())).await;
-            let msg = match res {
-                Ok(r) => Msg::Loaded(r),
+            let s1 = source.clone();
+            let first = match tokio::task::spawn_blocking(move || load_registry(s1.as_ref())).await
+            {
+                Ok(r) => r,
+                Err(e) => Err(e.to_string()),
+            };
+            let (data, token) = match first {
+                Ok(ok) => ok,
+                Err(e) => {
+                    let _ = tx.send(Msg::Loaded(Err(e)));
+                    return;
+                }
+            };
+            // The first frame needs only the registry; the rest follows.
+            let _ = tx.send(Msg::Loaded(Ok((data.clone(), token))));
+            let rest = tokio::task::spawn_blocking(move || complete(source.as_ref(), data)).await;
+            let msg = match rest {
+                Ok(Ok(full)) => Msg::Loaded(Ok((full, token))),
+                Ok(Err(e)) => Msg::Loaded(Err(e)),
                 Err(e) => Msg::Loaded(Err(e.to_string())),
             };
             let _ = tx.send(msg);
@@ -199,40 +215,47 @@ fn describe(e: &StoreError) -> String {
 }
 
 /// Read everything the console needs: the registry, the posts (for warnings) and the
-/// search index. The change token is read first so a write that lands during the load
-/// is noticed by the next poll.
+/// search index, in one go (tests and benchmarks; the console uses the two phases).
+pub fn load(source: &dyn RegistrySource) -> Result<(Data, u64), String> {
+    let (data, token) = load_registry(source)?;
+    Ok((complete(source, data)?, token))
+}
+
+/// Phase one: the registry alone, enough for the first full frame. The change token is
+/// read first so a write that lands during the load is noticed by the next poll.
 ///
 /// A registry that cannot be reached still gives its cached copy (marked stale, token 0
-/// so the next successful poll reloads); posts are then empty.
-pub fn load(source: &dyn RegistrySource) -> Result<(Data, u64), String> {
+/// so the next successful poll reloads).
+pub fn load_registry(source: &dyn RegistrySource) -> Result<(Data, u64), String> {
     let token = match source.change_token() {
         Ok(t) => t,
         Err(StoreError::Unreachable { .. }) => 0,
         Err(e) => return Err(describe(&e)),
     };
     let snap = source.load().map_err(|e| describe(&e))?;
-    let posts = if snap.stale_since.is_some() {
-        Posts::default()
-    } else {
-        source.posts().map_err(|e| describe(&e))?
-    };
-    let identity = if snap.stale_since.is_some() {
-        None
-    } else {
-        source.identity()
-    };
-    let index = build_index(&snap.registry);
     Ok((
         Data {
             registry: Arc::new(snap.registry),
-            posts: Arc::new(posts),
-            index: Arc::new(index),
+            posts: Arc::new(Posts::default()),
+            index: Arc::new(SearchIndex::default()),
             seq: snap.seq,
             stale_since: snap.stale_since,
-            identity,
+            identity: None,
+            complete: false,
         },
         token,
     ))
+}
+
+/// Phase two: posts (empty when offline), the search index and the identity.
+pub fn complete(source: &dyn RegistrySource, mut data: Data) -> Result<Data, String> {
+    if data.stale_since.is_none() {
+        data.posts = Arc::new(source.posts().map_err(|e| describe(&e))?);
+        data.identity = source.identity();
+    }
+    data.index = Arc::new(build_index(&data.registry));
+    data.complete = true;
+    Ok(data)
 }
 
 /// Account names, host units (each distinct unit once) and region names.

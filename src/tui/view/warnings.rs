@@ -63,7 +63,14 @@ pub fn render(f: &mut Frame, app: &App, p: &WarningsPage, area: Rect, th: &Theme
         ));
     }
     if p.items.is_empty() {
-        lines.push(Line::from(format!("  {}", app.t("msg.no_warnings"))));
+        // Posts arrive after the first frame; until then "no warnings" would be wrong.
+        let complete = app.data.as_ref().is_some_and(|d| d.complete);
+        let msg = if complete {
+            "msg.no_warnings"
+        } else {
+            "msg.loading"
+        };
+        lines.push(Line::from(format!("  {}", app.t(msg))));
     }
     f.render_widget(Paragraph::new(lines), area);
 }
