@@ -20,6 +20,10 @@
 //! Environment: `GOVCHECK_BENCH_ACCOUNTS` (default 150000), `GOVCHECK_BENCH_SEED` (42),
 //! `GOVCHECK_BENCH_RUNS` (7), `GOVCHECK_BENCH_FRESH=1` to regenerate the cached data.
 
+/// The allocator of the `govcheck` binary, so the figures are the product's.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};

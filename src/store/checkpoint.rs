@@ -341,36 +341,45 @@ impl<'a> R<'a> {
     }
 }
 
-/// Read a checkpoint: its position and the changes that rebuild the registry. `None`
-/// when the file is missing, from another format, or damaged in any way.
-pub fn read(path: &Path) -> Option<(Position, Vec<Change>)> {
-    let bytes = std::fs::read(path).ok()?;
-    decode(&bytes)
-}
-
-fn decode(bytes: &[u8]) -> Option<(Position, Vec<Change>)> {
+/// The position a checkpoint file was taken at, without decoding the rest.
+pub fn position(bytes: &[u8]) -> Option<Position> {
     let mut r = R { b: bytes, pos: 0 };
     if r.take(8)? != MAGIC {
         return None;
     }
-    let pos = Position {
+    Some(Position {
         journal_len: r.u64()?,
         seq: r.u64()?,
         lines: r.u64()?,
         last_line_len: r.u64()?,
         last_line_crc: r.u32()?,
+    })
+}
+
+/// Rebuild the registry from checkpoint bytes into `reg`, applying each change as it is
+/// decoded (no intermediate copy of 150,000 accounts). `None` when the bytes are
+/// damaged or do not apply; `reg` is then partly built and must be discarded.
+pub fn load_into(bytes: &[u8], reg: &mut Registry) -> Option<Position> {
+    let pos = position(bytes)?;
+    let mut r = R {
+        b: bytes,
+        pos: 8 + 8 * 4 + 4,
     };
-    let mut out = Vec::new();
+    decode(&mut r, &mut |c| reg.apply(c).is_ok())?;
+    reg.reindex();
+    (r.pos == bytes.len()).then_some(pos)
+}
+
+fn decode(r: &mut R<'_>, emit: &mut dyn FnMut(Change) -> bool) -> Option<()> {
+    let mut out = Sink(emit);
     for _ in 0..r.len()? {
         out.push(Change::Region(Region {
             code: r.str()?,
             name: r.str()?,
             parent: r.opt_str()?,
-        }));
+        }))?;
     }
-    let n = r.len()?;
-    out.reserve(n);
-    for _ in 0..n {
+    for _ in 0..r.len()? {
         out.push(Change::Account(Account {
             id: r.str()?,
             name: r.str()?,
@@ -387,7 +396,7 @@ fn decode(bytes: &[u8]) -> Option<(Position, Vec<Change>)> {
             opened_on: r.opt_date()?,
             closed_on: r.opt_date()?,
             synthetic: r.u8()? == 1,
-        }));
+        }))?;
     }
     for _ in 0..r.len()? {
         out.push(Change::Round(Round {
@@ -403,7 +412,7 @@ fn decode(bytes: &[u8]) -> Option<(Position, Vec<Change>)> {
             },
             deadline: r.opt_date()?,
             note: r.opt_str()?,
-        }));
+        }))?;
     }
     for _ in 0..r.len()? {
         let round = r.str()?;
@@ -412,7 +421,7 @@ fn decode(bytes: &[u8]) -> Option<(Position, Vec<Change>)> {
         for _ in 0..n {
             accounts.push(r.str()?);
         }
-        out.push(Change::Inspected { round, accounts });
+        out.push(Change::Inspected { round, accounts })?;
     }
     for _ in 0..r.len()? {
         out.push(Change::Finding(Finding {
@@ -434,7 +443,7 @@ fn decode(bytes: &[u8]) -> Option<(Position, Vec<Change>)> {
                 1 => Some(r.u32()?),
                 _ => return None,
             },
-        }));
+        }))?;
     }
     for _ in 0..r.len()? {
         let finding = r.str()?;
@@ -458,10 +467,19 @@ fn decode(bytes: &[u8]) -> Option<(Position, Vec<Change>)> {
                 ssh_client: r.opt_str()?,
             },
             note: r.opt_str()?,
-        }));
+        }))?;
     }
     for _ in 0..r.len()? {
-        out.push(Change::Notice(serde_json::from_str(&r.str()?).ok()?));
+        out.push(Change::Notice(serde_json::from_str(&r.str()?).ok()?))?;
     }
-    (r.pos == bytes.len()).then_some((pos, out))
+    Some(())
+}
+
+/// Passes decoded changes on, remembering whether one was refused.
+struct Sink<'a>(&'a mut dyn FnMut(Change) -> bool);
+
+impl Sink<'_> {
+    fn push(&mut self, c: Change) -> Option<()> {
+        (self.0)(c).then_some(())
+    }
 }

@@ -182,8 +182,13 @@ impl LocalStore {
         let file_len = fs::metadata(&jpath)
             .map_err(|e| StoreError::io(&jpath, e))?
             .len();
-        if file_len >= CHECKPOINT_MIN
-            && let Some((pos, changes)) = checkpoint::read(&cpath)
+        let ckpt = if file_len >= CHECKPOINT_MIN {
+            fs::read(&cpath).ok()
+        } else {
+            None
+        };
+        if let Some(ck) = ckpt
+            && let Some(pos) = checkpoint::position(&ck)
             && pos.journal_len <= file_len
         {
             // Read only from the checkpoint's last line on: that line proves the journal
@@ -191,7 +196,8 @@ impl LocalStore {
             let base = pos.window_start();
             let buf = read_from(&jpath, base)?;
             let mut reg = Registry::new();
-            if pos.matches_in(&buf, base) && reg.apply_all(changes).is_ok() {
+            if pos.matches_in(&buf, base) && checkpoint::load_into(&ck, &mut reg) == Some(pos) {
+                drop(ck);
                 let start = usize::try_from(pos.journal_len - base).unwrap_or(usize::MAX);
                 let scan = journal::scan_from(&jpath, &buf, start, pos.seq, pos.lines)?;
                 let valid_rel = usize::try_from(scan.valid_len).unwrap_or(buf.len());

@@ -662,7 +662,12 @@ impl App {
             return;
         };
         let reg = d.registry.as_ref();
-        let Some(r) = reg.round(round) else {
+        // Without the posts (first delivery of a load, or offline) every account would
+        // look silent: no warnings rather than false ones.
+        let Some(r) = reg
+            .round(round)
+            .filter(|_| d.complete && d.stale_since.is_none())
+        else {
             p.items.clear();
             return;
         };

@@ -254,6 +254,8 @@ pub fn complete(source: &dyn RegistrySource, mut data: Data) -> Result<Data, Str
         data.identity = source.identity();
     }
     data.index = Arc::new(build_index(&data.registry));
+    // Warm the search pool and its per-thread scratch space now, not on the first key.
+    let _ = search(&data.index, &data.registry, "a");
     data.complete = true;
     Ok(data)
 }
@@ -292,24 +294,22 @@ pub fn search(index: &SearchIndex, _reg: &Registry, query: &str) -> (Vec<Hit>, u
             .collect()
     };
     // Split the names across cores: a one-letter query matches most of 150,000 names,
-    // and one core alone would miss the 16 ms frame.
-    let threads = std::thread::available_parallelism()
-        .map_or(1, |n| n.get())
-        .min(8);
-    let mut hits: Vec<Hit> = if threads > 1 && index.entries.len() > 20_000 {
-        let chunk = index.entries.len().div_ceil(threads);
-        let scan = &scan;
-        std::thread::scope(|sc| {
-            let handles: Vec<_> = index
-                .entries
-                .chunks(chunk)
-                .map(|part| sc.spawn(move || scan(part)))
-                .collect();
-            handles
-                .into_iter()
-                .flat_map(|h| h.join().unwrap_or_default())
-                .collect()
-        })
+    // and one core alone would miss the 16 ms frame. A persistent pool (rayon): a fresh
+    // thread per keystroke would pay for its own setup and scratch space every time.
+    let mut hits: Vec<Hit> = if index.entries.len() > 20_000 {
+        use rayon::prelude::*;
+        let chunk = index
+            .entries
+            .len()
+            .div_ceil(rayon::current_num_threads().max(1) * 4);
+        index
+            .entries
+            .par_chunks(chunk)
+            .map(scan)
+            .reduce(Vec::new, |mut a, mut b| {
+                a.append(&mut b);
+                a
+            })
     } else {
         scan(&index.entries)
     };
