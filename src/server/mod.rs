@@ -42,6 +42,19 @@ pub struct AppState {
     token: AtomicU64,
     reload: Mutex<()>,
     seq_tx: watch::Sender<u64>,
+    /// Summaries already computed for the current journal position: every console of
+    /// a province asks for the same few tables.
+    pub summaries: std::sync::Mutex<SummaryCache>,
+    /// The checkpoint bytes of the current journal position, for starting consoles.
+    pub checkpoint: std::sync::Mutex<Option<(u64, axum::body::Bytes)>>,
+}
+
+/// Per-region tables by (round, scope, as-of day), valid for one journal position.
+#[derive(Default)]
+pub struct SummaryCache {
+    pub seq: u64,
+    pub tables:
+        std::collections::HashMap<(String, usize, chrono::NaiveDate), Arc<serde_json::Value>>,
 }
 
 impl AppState {
@@ -63,6 +76,8 @@ impl AppState {
             token: AtomicU64::new(token),
             reload: Mutex::new(()),
             seq_tx,
+            summaries: std::sync::Mutex::new(SummaryCache::default()),
+            checkpoint: std::sync::Mutex::new(None),
         }))
     }
 

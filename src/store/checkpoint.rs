@@ -145,6 +145,12 @@ impl W {
 
 /// Write a checkpoint of `reg` at `pos`, atomically.
 pub fn write(path: &Path, reg: &Registry, pos: &Position) -> Result<(), StoreError> {
+    write_atomic(path, &encode(reg, pos))
+}
+
+/// A checkpoint of `reg` at `pos` as bytes (also what the registry server sends a
+/// console that starts, instead of the whole journal).
+pub fn encode(reg: &Registry, pos: &Position) -> Vec<u8> {
     let mut w = W(Vec::with_capacity(reg.accounts().len() * 160 + 4096));
     w.0.extend_from_slice(MAGIC);
     w.u64(pos.journal_len);
@@ -280,7 +286,7 @@ pub fn write(path: &Path, reg: &Registry, pos: &Position) -> Result<(), StoreErr
     for n in notices {
         w.str(&n);
     }
-    write_atomic(path, &w.0)
+    w.0
 }
 
 // ------------------------------------------------------------------ decoding

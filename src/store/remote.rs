@@ -16,8 +16,9 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 use super::atomic::write_atomic;
+use super::checkpoint;
 use super::error::StoreError;
-use super::journal::{self, Batch};
+use super::journal::Batch;
 use super::{RegistrySource, Snapshot};
 use crate::domain::event::{Event, EventKind};
 use crate::domain::registry::Registry;
@@ -141,24 +142,29 @@ impl RemoteStore {
     }
 
     fn cache_file(&self) -> PathBuf {
-        self.cache.join("journal.jsonl")
+        self.cache.join("registry.ckpt")
     }
 
     fn outbox_file(&self) -> PathBuf {
         self.cache.join("outbox.jsonl")
     }
 
+    /// Keep the registry as last fetched, in the checkpoint format, for offline starts.
     fn save_cache(
         &self,
-        batches: &[Batch],
+        reg: &Registry,
+        seq: u64,
         fetched: DateTime<FixedOffset>,
     ) -> Result<(), StoreError> {
         std::fs::create_dir_all(&self.cache).map_err(|e| StoreError::io(&self.cache, e))?;
-        let mut bytes = Vec::new();
-        for b in batches {
-            bytes.extend(journal::encode(b)?);
-        }
-        write_atomic(&self.cache_file(), &bytes)?;
+        let pos = checkpoint::Position {
+            journal_len: 0,
+            seq,
+            lines: 0,
+            last_line_len: 0,
+            last_line_crc: 0,
+        };
+        write_atomic(&self.cache_file(), &checkpoint::encode(reg, &pos))?;
         write_atomic(
             &self.cache.join("fetched_at"),
             fetched.to_rfc3339().as_bytes(),
@@ -168,27 +174,37 @@ impl RemoteStore {
     fn load_cache(&self) -> Result<Snapshot, StoreError> {
         let p = self.cache_file();
         let bytes = std::fs::read(&p).map_err(|e| StoreError::io(&p, e))?;
-        let scan = journal::scan(&p, &bytes)?;
+        let mut registry = Registry::new();
+        let pos =
+            checkpoint::load_into(&bytes, &mut registry).ok_or_else(|| StoreError::Corrupt {
+                path: p.clone(),
+                line: 0,
+                message: "damaged cache; it is refetched when the registry is reachable".into(),
+            })?;
         let fetched = std::fs::read_to_string(self.cache.join("fetched_at"))
             .ok()
             .and_then(|t| DateTime::parse_from_rfc3339(t.trim()).ok());
-        let seq = scan.last_seq;
-        let registry = replay(&p, scan.batches)?;
         Ok(Snapshot {
             registry,
-            seq,
+            seq: pos.seq,
             stale_since: fetched.or_else(|| Some(chrono::Utc::now().fixed_offset())),
         })
     }
 
+    /// The registry from the server's checkpoint, then the batches committed since.
     fn fetch(&self) -> Result<Snapshot, StoreError> {
-        let v = self.get_json("/api/v1/changes?since=0")?;
-        let seq = v["seq"].as_u64().unwrap_or(0);
+        let resp = self.send(self.client.get(format!("{}/api/v1/checkpoint", self.base)))?;
+        let bytes = resp.bytes().map_err(|e| self.unreachable(e))?;
+        let mut registry = Registry::new();
+        let pos = checkpoint::load_into(&bytes, &mut registry)
+            .ok_or_else(|| StoreError::Other("registry sent a damaged checkpoint".into()))?;
+        let v = self.get_json(&format!("/api/v1/changes?since={}", pos.seq))?;
+        let seq = v["seq"].as_u64().unwrap_or(pos.seq);
         let batches: Vec<Batch> = serde_json::from_value(v["batches"].clone()).map_err(|e| {
             StoreError::Other(format!("registry sent a malformed change feed: {e}"))
         })?;
-        let _ = self.save_cache(&batches, chrono::Utc::now().fixed_offset());
-        let registry = replay(Path::new(&self.base), batches)?;
+        let registry = replay_onto(registry, Path::new(&self.base), batches)?;
+        let _ = self.save_cache(&registry, seq, chrono::Utc::now().fixed_offset());
         Ok(Snapshot {
             registry,
             seq,
@@ -335,8 +351,11 @@ fn refused(status: u16, body: &Value) -> StoreError {
     }
 }
 
-fn replay(source: &Path, batches: Vec<Batch>) -> Result<Registry, StoreError> {
-    let mut reg = Registry::new();
+fn replay_onto(
+    mut reg: Registry,
+    source: &Path,
+    batches: Vec<Batch>,
+) -> Result<Registry, StoreError> {
     for b in batches {
         let seq = b.seq;
         for c in b.changes {
