@@ -221,6 +221,15 @@ async fn summary(
     {
         return Ok(Json(v.as_ref().clone()));
     }
+    // One computation per table: concurrent misses wait for the first instead of all
+    // computing the same figures at once.
+    let _one = state.summary_compute.lock().await;
+    if let Ok(cache) = state.summaries.lock()
+        && cache.seq == snap.seq
+        && let Some(v) = cache.tables.get(&key)
+    {
+        return Ok(Json(v.as_ref().clone()));
+    }
     let s = summarize(reg, &state.catalogue, &id, scope, as_of)
         .map_err(|e| ApiError::bad_request(e.to_string()))?;
     let v = Arc::new(json!(s));

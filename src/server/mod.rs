@@ -45,6 +45,8 @@ pub struct AppState {
     /// Summaries already computed for the current journal position: every console of
     /// a province asks for the same few tables.
     pub summaries: std::sync::Mutex<SummaryCache>,
+    /// Held while a summary is computed (see the summary handler).
+    pub summary_compute: Mutex<()>,
     /// The checkpoint bytes of the current journal position, for starting consoles.
     pub checkpoint: std::sync::Mutex<Option<(u64, axum::body::Bytes)>>,
 }
@@ -77,6 +79,7 @@ impl AppState {
             reload: Mutex::new(()),
             seq_tx,
             summaries: std::sync::Mutex::new(SummaryCache::default()),
+            summary_compute: Mutex::new(()),
             checkpoint: std::sync::Mutex::new(None),
         }))
     }
@@ -102,6 +105,28 @@ impl AppState {
             }
         }
         Ok(self.snapshot.read().await.clone())
+    }
+
+    /// Compute the latest round's province table now, so the first burst of consoles
+    /// finds it ready instead of waiting behind its computation.
+    pub async fn prewarm(self: &Arc<Self>) {
+        let Ok(snap) = self.current().await else {
+            return;
+        };
+        let reg = &snap.registry;
+        let Some(round) = reg.latest_round().map(|r| r.id.clone()) else {
+            return;
+        };
+        let root = reg.tree().root();
+        let as_of = chrono::Utc::now().with_timezone(&self.tz).date_naive();
+        if let Ok(s) = crate::domain::figures::summarize(reg, &self.catalogue, &round, root, as_of)
+            && let Ok(mut cache) = self.summaries.lock()
+        {
+            cache.seq = snap.seq;
+            cache
+                .tables
+                .insert((round, root, as_of), Arc::new(serde_json::json!(s)));
+        }
     }
 
     pub fn subscribe(&self) -> watch::Receiver<u64> {
@@ -177,6 +202,7 @@ pub async fn serve(state: Arc<AppState>, opts: ServeOptions) -> anyhow::Result<(
         );
     }
     spawn_watcher(state.clone());
+    state.prewarm().await;
     let app = router(state);
     let listener = tokio::net::TcpListener::bind(opts.listen).await?;
     eprintln!(

@@ -7,6 +7,7 @@
 use std::fs::{self, File, OpenOptions};
 use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, FixedOffset};
 use serde::{Deserialize, Serialize};
@@ -53,6 +54,16 @@ pub enum Committed {
 #[derive(Debug, Clone)]
 pub struct LocalStore {
     dir: PathBuf,
+    /// The registry as this process last read or wrote it, with the journal length it
+    /// matches: a process that writes many events (the registry server) reuses it
+    /// instead of re-reading the journal while nobody else has appended.
+    cache: Arc<Mutex<Option<Cached>>>,
+}
+
+#[derive(Debug)]
+struct Cached {
+    journal_len: u64,
+    snap: Snapshot,
 }
 
 impl LocalStore {
@@ -73,6 +84,7 @@ impl LocalStore {
         fs::create_dir_all(dir).map_err(|e| StoreError::io(dir, e))?;
         let store = LocalStore {
             dir: dir.to_path_buf(),
+            cache: Arc::default(),
         };
         // The journal comes first and the manifest last: a crash in between leaves a
         // directory that is not yet a store, never a store without its root.
@@ -126,6 +138,7 @@ impl LocalStore {
         }
         Ok(LocalStore {
             dir: dir.to_path_buf(),
+            cache: Arc::default(),
         })
     }
 
@@ -262,10 +275,21 @@ impl LocalStore {
         F: FnOnce(&Registry) -> Result<Vec<Change>, StoreError>,
     {
         let _lock = self.lock()?;
-        let (snap, valid_len, torn) = self.load_state()?;
-        let changes = build(&snap.registry)?;
+        let (snap, valid_len, torn) = match self.take_cached()? {
+            Some(c) => (c.snap, c.journal_len, false),
+            None => self.load_state()?,
+        };
+        let changes = match build(&snap.registry) {
+            Ok(c) => c,
+            Err(e) => {
+                self.keep(valid_len, snap);
+                return Err(e);
+            }
+        };
         if changes.is_empty() {
-            return Ok(Committed::Unchanged { seq: snap.seq });
+            let seq = snap.seq;
+            self.keep(valid_len, snap);
+            return Ok(Committed::Unchanged { seq });
         }
         let batch = Batch {
             seq: snap.seq + 1,
@@ -292,10 +316,37 @@ impl LocalStore {
             .map_err(|e| StoreError::io(&p, e))?;
         f.write_all(&line).map_err(|e| StoreError::io(&p, e))?;
         f.sync_data().map_err(|e| StoreError::io(&p, e))?;
+        self.keep(
+            valid_len + line.len() as u64,
+            Snapshot {
+                registry: check,
+                seq: batch.seq,
+                stale_since: None,
+            },
+        );
         Ok(Committed::Batch {
             seq: batch.seq,
             changes: n,
         })
+    }
+
+    /// The cached registry if the journal is still exactly as long as when it was
+    /// cached (nobody else appended, no torn tail since); taken out, so a failed write
+    /// never leaves a half-applied registry behind.
+    fn take_cached(&self) -> Result<Option<Cached>, StoreError> {
+        let p = self.path(JOURNAL);
+        let len = fs::metadata(&p).map_err(|e| StoreError::io(&p, e))?.len();
+        let mut guard = self
+            .cache
+            .lock()
+            .map_err(|_| StoreError::Other("store cache poisoned".into()))?;
+        Ok(guard.take().filter(|c| c.journal_len == len))
+    }
+
+    fn keep(&self, journal_len: u64, snap: Snapshot) {
+        if let Ok(mut guard) = self.cache.lock() {
+            *guard = Some(Cached { journal_len, snap });
+        }
     }
 
     /// Merge post timestamps into the posts file (atomic rewrite under the lock).
@@ -369,6 +420,14 @@ impl RegistrySource for LocalStore {
     }
 
     fn load(&self) -> Result<Snapshot, StoreError> {
+        let p = self.path(JOURNAL);
+        let len = fs::metadata(&p).map_err(|e| StoreError::io(&p, e))?.len();
+        if let Ok(guard) = self.cache.lock()
+            && let Some(c) = guard.as_ref()
+            && c.journal_len == len
+        {
+            return Ok(c.snap.clone());
+        }
         Ok(self.load_state()?.0)
     }
 
