@@ -198,6 +198,23 @@ impl Registry {
         Ok(())
     }
 
+    /// Make room for `n` more accounts at once: a checkpoint says how many it holds, and
+    /// growing 150,000 entries step by step would copy them over and over.
+    pub fn reserve_accounts(&mut self, n: usize) {
+        self.accounts.reserve(n);
+        self.account_region.reserve(n);
+        self.account_pos.reserve(n);
+    }
+
+    /// Make room for `n` more findings (see [`Registry::reserve_accounts`]).
+    pub fn reserve_findings(&mut self, n: usize) {
+        self.findings.reserve(n);
+        self.events.reserve(n);
+        self.states.reserve(n);
+        self.finding_pos.reserve(n);
+        self.finding_keys.reserve(n);
+    }
+
     /// Rebuild the region index after region changes.
     pub fn reindex(&mut self) {
         if !self.tree_dirty {

@@ -371,12 +371,24 @@ pub fn load_into(bytes: &[u8], reg: &mut Registry) -> Option<Position> {
         b: bytes,
         pos: 8 + 8 * 4 + 4,
     };
-    decode(&mut r, &mut |c| reg.apply(c).is_ok())?;
-    reg.reindex();
+    let reg = std::cell::RefCell::new(reg);
+    decode(
+        &mut r,
+        &mut |c| reg.borrow_mut().apply(c).is_ok(),
+        &mut |section, n| match section {
+            Section::Accounts => reg.borrow_mut().reserve_accounts(n.min(1 << 24)),
+            Section::Findings => reg.borrow_mut().reserve_findings(n.min(1 << 24)),
+        },
+    )?;
+    reg.borrow_mut().reindex();
     (r.pos == bytes.len()).then_some(pos)
 }
 
-fn decode(r: &mut R<'_>, emit: &mut dyn FnMut(Change) -> bool) -> Option<()> {
+fn decode(
+    r: &mut R<'_>,
+    emit: &mut dyn FnMut(Change) -> bool,
+    reserve: &mut dyn FnMut(Section, usize),
+) -> Option<()> {
     let mut out = Sink(emit);
     for _ in 0..r.len()? {
         out.push(Change::Region(Region {
@@ -385,7 +397,9 @@ fn decode(r: &mut R<'_>, emit: &mut dyn FnMut(Change) -> bool) -> Option<()> {
             parent: r.opt_str()?,
         }))?;
     }
-    for _ in 0..r.len()? {
+    let n = r.len()?;
+    reserve(Section::Accounts, n);
+    for _ in 0..n {
         out.push(Change::Account(Account {
             id: r.str()?,
             name: r.str()?,
@@ -429,7 +443,9 @@ fn decode(r: &mut R<'_>, emit: &mut dyn FnMut(Change) -> bool) -> Option<()> {
         }
         out.push(Change::Inspected { round, accounts })?;
     }
-    for _ in 0..r.len()? {
+    let n = r.len()?;
+    reserve(Section::Findings, n);
+    for _ in 0..n {
         out.push(Change::Finding(Finding {
             id: r.str()?,
             round: r.str()?,
@@ -479,6 +495,12 @@ fn decode(r: &mut R<'_>, emit: &mut dyn FnMut(Change) -> bool) -> Option<()> {
         out.push(Change::Notice(serde_json::from_str(&r.str()?).ok()?))?;
     }
     Some(())
+}
+
+/// Sections whose size is worth reserving before they are applied.
+enum Section {
+    Accounts,
+    Findings,
 }
 
 /// Passes decoded changes on, remembering whether one was refused.
