@@ -347,3 +347,29 @@ fn check_creates_findings_from_posts_once() {
     assert!(out.contains("nothing changed"), "{out}");
     assert_eq!(before, s.journal());
 }
+
+#[test]
+fn check_gives_a_silent_website_the_website_indicator() {
+    let s = Sandbox::new();
+    empty_store(&s);
+    let a = s.write(
+        "a.csv",
+        "id,name,platform,region,host_unit\nw-1,舟山市人民政府网站,政府网站,舟山市,舟山市政府办公室\nm-1,舟山发布,微信,舟山市,舟山市委宣传部\n",
+    );
+    let r = s.write(
+        "r.csv",
+        "round,title,period_start,period_end,monitoring_point,mode,deadline\nR1,t,2025-07-01,2025-09-15,2025-09-15,full,2025-10-15\n",
+    );
+    s.ok(&["import", a.to_str().expect("p"), r.to_str().expect("p")]);
+    let out = s.ok(&["check", "--round", "R1"]);
+    assert!(out.contains("2 new finding(s)"), "{out}");
+    let f = s.ok(&["findings", "--round", "R1", "--format", "csv"]);
+    assert!(
+        f.contains(",w-1,舟山市人民政府网站,舟山市政府办公室,首页栏目信息超过2周未更新,"),
+        "{f}"
+    );
+    assert!(
+        f.contains(",m-1,舟山发布,舟山市委宣传部,监测点前两周未更新,"),
+        "{f}"
+    );
+}

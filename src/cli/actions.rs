@@ -1,7 +1,7 @@
 //! Commands that change data: remediation events and the automatic rules. Each is one
 //! durable batch in the store before it reports success.
 
-use anyhow::{Context as _, anyhow};
+use anyhow::{Context as _, anyhow, bail};
 use chrono::NaiveDate;
 
 use super::context::Context;
@@ -68,13 +68,12 @@ pub fn record(ctx: &Context, finding: &str, act: Act, note: Option<String>) -> a
 pub fn check(ctx: &Context, round: &str) -> anyhow::Result<i32> {
     let store = ctx.open_store()?;
     let posts = store.posts().context("reading posts")?;
-    let ind = ctx
-        .catalogue
-        .for_rule(AutoRule::TwoWeekSilence)
-        .ok_or_else(|| anyhow!("the catalogue has no indicator with rule = \"two_week_silence\""))?
-        .clone();
+    if ctx.catalogue.for_rule(AutoRule::TwoWeekSilence).is_none() {
+        bail!("the catalogue has no indicator with rule = \"two_week_silence\"");
+    }
     let mut found = 0usize;
     let mut known = 0usize;
+    let mut new = 0usize;
     let now = ctx.now();
     let done = store.commit(&ctx.actor, now, |reg| {
         let r = reg
@@ -87,11 +86,20 @@ pub fn check(ctx: &Context, round: &str) -> anyhow::Result<i32> {
         let mut n = reg.finding_count(round);
         for idx in silent {
             let account = reg.accounts()[idx].id.clone();
+            // Websites and new media fail different indicators for the same silence;
+            // a kind the catalogue has no rule for is left alone.
+            let Some(ind) = ctx
+                .catalogue
+                .for_rule_on(AutoRule::TwoWeekSilence, &reg.accounts()[idx].platform)
+            else {
+                continue;
+            };
             if reg.finding_by_key(round, &account, &ind.code).is_some() {
                 known += 1;
                 continue;
             }
             n += 1;
+            new += 1;
             let id = finding_id(round, n);
             changes.push(Change::Finding(Finding {
                 id: id.clone(),
@@ -117,7 +125,6 @@ pub fn check(ctx: &Context, round: &str) -> anyhow::Result<i32> {
         }
         Ok(changes)
     })?;
-    let new = found - known;
     match done {
         Committed::Batch { seq, .. } => emit(&format!(
             "{round}: {found} account(s) with no post in the two weeks up to the monitoring point; {new} new finding(s) recorded (journal batch {seq}), {known} already recorded\n"

@@ -213,9 +213,23 @@ impl Catalogue {
             .is_some_and(|p| p.kind == PlatformKind::Website)
     }
 
-    /// The indicator an automatic rule produces.
+    /// The indicator an automatic rule produces (the first one that has it).
     pub fn for_rule(&self, rule: AutoRule) -> Option<&Indicator> {
         self.indicators.iter().find(|i| i.rule == Some(rule))
+    }
+
+    /// The indicator an automatic rule produces for an account on `platform`: a silent
+    /// website fails 首页栏目信息超过2周未更新, a silent WeChat account 监测点前两周未更新.
+    pub fn for_rule_on(&self, rule: AutoRule, platform: &str) -> Option<&Indicator> {
+        let website = self.is_website(platform);
+        self.indicators.iter().find(|i| {
+            i.rule == Some(rule)
+                && match i.applies_to {
+                    AppliesTo::Both => true,
+                    AppliesTo::Website => website,
+                    AppliesTo::NewMedia => !website,
+                }
+        })
     }
 }
 
@@ -250,6 +264,18 @@ mod tests {
             Some(IndicatorKind::Veto)
         );
         assert!(c.match_problem("天气不好").is_none());
+    }
+
+    #[test]
+    fn the_two_week_rule_names_the_indicator_of_the_account_kind() {
+        let c = Catalogue::builtin();
+        let on = |p: &str| {
+            c.for_rule_on(AutoRule::TwoWeekSilence, p)
+                .map(|i| i.code.as_str())
+        };
+        assert_eq!(on("微信公众号"), Some("nm.no-update-2w"));
+        assert_eq!(on("抖音"), Some("nm.no-update-2w"));
+        assert_eq!(on("政府网站"), Some("ws.no-update-2w"));
     }
 
     #[test]
