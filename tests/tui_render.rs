@@ -689,3 +689,30 @@ fn overview_shows_the_notice_check_and_e_exports_its_attachments() {
     key(&mut f.app, KeyCode::Char('2'));
     assert!(key(&mut f.app, KeyCode::Char('e')).effects.is_empty());
 }
+
+#[test]
+fn one_letter_answers_and_prefiltering_give_the_same_hits_as_a_full_scan() {
+    let f = fixture();
+    let data = f.app.data.as_ref().expect("loaded");
+    assert_eq!(data.index.by_letter.len(), 26, "computed after load");
+    let plain = govcheck::tui::task::build_index(&data.registry);
+    for q in [
+        "z", "Z", "zs", "zsyl", "tzsf", "zhoushan", "舟山", "s", " j", "jh", "12", "app", "q",
+    ] {
+        let fast = govcheck::tui::task::search(&data.index, &data.registry, q);
+        let full = govcheck::tui::task::search(&plain, &data.registry, q);
+        assert_eq!(fast.1, full.1, "total for {q:?}");
+        let key = |h: &govcheck::tui::app::Hit| {
+            (
+                std::cmp::Reverse(h.score),
+                format!("{:?}", h.target),
+                h.positions.clone(),
+            )
+        };
+        let mut a: Vec<_> = fast.0.iter().map(key).collect();
+        let mut b: Vec<_> = full.0.iter().map(key).collect();
+        a.sort();
+        b.sort();
+        assert_eq!(a, b, "hits for {q:?}");
+    }
+}

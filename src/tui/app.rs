@@ -62,6 +62,20 @@ pub enum Target {
 #[derive(Debug, Default)]
 pub struct SearchIndex {
     pub entries: Vec<(Target, SearchKey)>,
+    /// Answers for the 26 one-letter queries, computed after load: the first keystroke
+    /// matches most names and is the slowest search; longer queries starting with that
+    /// letter only scan the names it matched.
+    pub by_letter: Vec<Option<LetterHits>>,
+}
+
+/// Everything a one-letter query matched.
+#[derive(Debug, Default)]
+pub struct LetterHits {
+    /// The best hits, best first (at most the console's display limit).
+    pub hits: Vec<Hit>,
+    pub total: usize,
+    /// Indexes into `entries` of every match, in entry order.
+    pub all: Vec<u32>,
 }
 
 /// A loaded registry with what goes with it.

@@ -11,7 +11,7 @@ use chrono_tz::Tz;
 use tokio::sync::mpsc::UnboundedSender;
 use tokio::task::JoinHandle;
 
-use super::app::{Data, Hit, SearchIndex, Target};
+use super::app::{Data, Hit, LetterHits, SearchIndex, Target};
 use super::update::{Effect, Msg};
 use crate::domain::event::{Actor, Event};
 use crate::domain::registry::Registry;
@@ -253,9 +253,17 @@ pub fn complete(source: &dyn RegistrySource, mut data: Data) -> Result<Data, Str
         data.posts = Arc::new(source.posts().map_err(|e| describe(&e))?);
         data.identity = source.identity();
     }
-    data.index = Arc::new(build_index(&data.registry));
-    // Warm the search pool and its per-thread scratch space now, not on the first key.
-    let _ = search(&data.index, &data.registry, "a");
+    let mut index = build_index(&data.registry);
+    // The one-letter answers (this also warms the search pool before the first key).
+    index.by_letter = ('a'..='z')
+        .map(|c| {
+            let (mut hits, all) = scan_all(&index, &Query::new(&c.to_string()), None);
+            let total = all.len();
+            best(&mut hits);
+            Some(LetterHits { hits, total, all })
+        })
+        .collect();
+    data.index = Arc::new(index);
     data.complete = true;
     Ok(data)
 }
@@ -273,7 +281,10 @@ pub fn build_index(reg: &Registry) -> SearchIndex {
     for (i, r) in reg.tree().regions().iter().enumerate() {
         entries.push((Target::Region(i), SearchKey::new(&r.name)));
     }
-    SearchIndex { entries }
+    SearchIndex {
+        entries,
+        by_letter: Vec::new(),
+    }
 }
 
 /// The best hits for a query, best first, and how many names matched in all.
@@ -282,43 +293,73 @@ pub fn search(index: &SearchIndex, _reg: &Registry, query: &str) -> (Vec<Hit>, u
     if q.is_empty() {
         return (Vec::new(), 0);
     }
-    let scan = |part: &[(Target, SearchKey)]| -> Vec<Hit> {
-        part.iter()
-            .filter_map(|(t, key)| {
-                match_key(&q, key).map(|m| Hit {
-                    target: *t,
-                    score: m.score,
-                    positions: m.positions,
-                })
-            })
-            .collect()
-    };
-    // Split the names across cores: a one-letter query matches most of 150,000 names,
-    // and one core alone would miss the 16 ms frame. A persistent pool (rayon): a fresh
-    // thread per keystroke would pay for its own setup and scratch space every time.
-    let mut hits: Vec<Hit> = if index.entries.len() > 20_000 {
-        use rayon::prelude::*;
-        let chunk = index
-            .entries
-            .len()
-            .div_ceil(rayon::current_num_threads().max(1) * 4);
+    // A query starting with a letter can only match names that letter matched.
+    let first = query
+        .chars()
+        .find(|c| !c.is_whitespace())
+        .map(|c| c.to_ascii_lowercase())
+        .filter(char::is_ascii_lowercase);
+    let letter = first.and_then(|c| {
         index
-            .entries
-            .par_chunks(chunk)
-            .map(scan)
-            .reduce(Vec::new, |mut a, mut b| {
-                a.append(&mut b);
-                a
-            })
-    } else {
-        scan(&index.entries)
-    };
-    let total = hits.len();
+            .by_letter
+            .get(usize::from(c as u8 - b'a'))
+            .and_then(Option::as_ref)
+            .map(|lh| (c, lh))
+    });
+    let only = letter.filter(|(c, _)| q.refines(&Query::new(&c.to_string())));
+    if let Some((_, lh)) = only
+        && query.chars().filter(|c| !c.is_whitespace()).count() == 1
+    {
+        return (lh.hits.clone(), lh.total);
+    }
+    let (mut hits, all) = scan_all(index, &q, only.map(|(_, lh)| lh.all.as_slice()));
+    let total = all.len();
+    best(&mut hits);
+    (hits, total)
+}
+
+/// Keep the best `MAX_HITS`, best first.
+fn best(hits: &mut Vec<Hit>) {
     let best_first = |a: &Hit, b: &Hit| b.score.cmp(&a.score);
     if hits.len() > MAX_HITS {
         hits.select_nth_unstable_by(MAX_HITS, best_first);
         hits.truncate(MAX_HITS);
     }
     hits.sort_by(best_first);
-    (hits, total)
+}
+
+/// Match `q` against every entry (or only `among`, indexes into the entries), split
+/// across a persistent pool: a fresh thread per keystroke would pay for its own setup
+/// and scratch space every time. Returns the hits and the indexes of all matches.
+fn scan_all(index: &SearchIndex, q: &Query, among: Option<&[u32]>) -> (Vec<Hit>, Vec<u32>) {
+    use rayon::prelude::*;
+    let one = |i: u32| -> Option<(Hit, u32)> {
+        let (t, key) = index.entries.get(i as usize)?;
+        match_key(q, key).map(|m| {
+            (
+                Hit {
+                    target: *t,
+                    score: m.score,
+                    positions: m.positions,
+                },
+                i,
+            )
+        })
+    };
+    let n = u32::try_from(index.entries.len()).unwrap_or(u32::MAX);
+    let found: Vec<(Hit, u32)> = match among {
+        Some(ids) if ids.len() > 20_000 => ids
+            .par_iter()
+            .with_min_len(4096)
+            .filter_map(|&i| one(i))
+            .collect(),
+        Some(ids) => ids.iter().filter_map(|&i| one(i)).collect(),
+        None if n > 20_000 => (0..n)
+            .into_par_iter()
+            .with_min_len(4096)
+            .filter_map(one)
+            .collect(),
+        None => (0..n).filter_map(one).collect(),
+    };
+    found.into_iter().unzip()
 }
