@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 
 use super::error::StoreError;
 use crate::domain::event::Actor;
-use crate::domain::registry::Change;
+use crate::domain::registry::{Change, Registry};
 
 /// One committed batch: who made it, when, and what changed.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -121,4 +121,26 @@ fn decode(line: &[u8]) -> Result<Batch, String> {
         return Err("checksum mismatch".into());
     }
     serde_json::from_slice(json).map_err(|e| format!("column {}: {e}", e.column() + 9))
+}
+
+/// Apply batches in order to `reg`. `lines_before` is the journal line before the first
+/// batch, so a batch that does not apply is reported with its line in `path`.
+pub fn replay_into(
+    reg: &mut Registry,
+    batches: Vec<Batch>,
+    path: &Path,
+    lines_before: u64,
+) -> Result<(), StoreError> {
+    for (i, batch) in batches.into_iter().enumerate() {
+        let seq = batch.seq;
+        for change in batch.changes {
+            reg.apply(change).map_err(|e| StoreError::Corrupt {
+                path: path.to_path_buf(),
+                line: lines_before + i as u64 + 1,
+                message: format!("batch {seq} does not apply: {e}"),
+            })?;
+        }
+        reg.reindex();
+    }
+    Ok(())
 }

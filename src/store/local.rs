@@ -168,16 +168,12 @@ impl LocalStore {
         lines_before: u64,
     ) -> Result<Snapshot, StoreError> {
         let seq = scan.last_seq;
-        for (i, batch) in scan.batches.into_iter().enumerate() {
-            for change in batch.changes {
-                registry.apply(change).map_err(|e| StoreError::Corrupt {
-                    path: self.path(JOURNAL),
-                    line: lines_before + i as u64 + 1,
-                    message: format!("batch {} does not apply: {e}", batch.seq),
-                })?;
-            }
-            registry.reindex();
-        }
+        journal::replay_into(
+            &mut registry,
+            scan.batches,
+            &self.path(JOURNAL),
+            lines_before,
+        )?;
         Ok(Snapshot {
             registry,
             seq,

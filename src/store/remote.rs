@@ -18,7 +18,7 @@ use serde_json::{Value, json};
 use super::atomic::write_atomic;
 use super::checkpoint;
 use super::error::StoreError;
-use super::journal::Batch;
+use super::journal::{self, Batch};
 use super::{RegistrySource, Snapshot};
 use crate::domain::event::{Event, EventKind};
 use crate::domain::registry::Registry;
@@ -203,7 +203,7 @@ impl RemoteStore {
         let batches: Vec<Batch> = serde_json::from_value(v["batches"].clone()).map_err(|e| {
             StoreError::Other(format!("registry sent a malformed change feed: {e}"))
         })?;
-        let registry = replay_onto(registry, Path::new(&self.base), batches)?;
+        journal::replay_into(&mut registry, batches, Path::new(&self.base), 0)?;
         let _ = self.save_cache(&registry, seq, chrono::Utc::now().fixed_offset());
         Ok(Snapshot {
             registry,
@@ -349,25 +349,6 @@ fn refused(status: u16, body: &Value) -> StoreError {
             .unwrap_or("(no message)")
             .to_string(),
     }
-}
-
-fn replay_onto(
-    mut reg: Registry,
-    source: &Path,
-    batches: Vec<Batch>,
-) -> Result<Registry, StoreError> {
-    for b in batches {
-        let seq = b.seq;
-        for c in b.changes {
-            reg.apply(c).map_err(|e| StoreError::Corrupt {
-                path: source.to_path_buf(),
-                line: seq,
-                message: format!("batch {seq} does not apply: {e}"),
-            })?;
-        }
-        reg.reindex();
-    }
-    Ok(reg)
 }
 
 impl RegistrySource for RemoteStore {

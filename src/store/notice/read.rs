@@ -229,36 +229,34 @@ pub fn parse_notice(
             for (hr, row) in g.cells.iter().enumerate().take(15) {
                 let m1 = map_header(row, T1);
                 let m2 = map_header(row, T2);
-                let has =
-                    |m: &[(&str, usize)], c: &str| m.iter().find(|(k, _)| *k == c).map(|(_, i)| *i);
-                if has(&m1, "rate").is_some() && has(&m1, "total").is_some() {
-                    if saw1 {
-                        return Err(place.err(
-                            hr,
-                            0,
-                            "附件1",
-                            "a second 附件1 table; import one notice at a time".into(),
-                        ));
-                    }
-                    saw1 = true;
-                    found_here = true;
-                    table1(&place, &g.cells, hr, &m1, &mut notice)?;
-                    break;
+                let has = |m: &[(&str, usize)], c: &str| m.iter().any(|(k, _)| *k == c);
+                let which = if has(&m1, "rate") && has(&m1, "total") {
+                    Some((1, m1))
+                } else if has(&m2, "name") && has(&m2, "problem") {
+                    Some((2, m2))
+                } else {
+                    None
+                };
+                let Some((n, cols)) = which else {
+                    continue;
+                };
+                let saw = if n == 1 { &mut saw1 } else { &mut saw2 };
+                if *saw {
+                    return Err(place.err(
+                        hr,
+                        0,
+                        &format!("附件{n}"),
+                        format!("a second 附件{n} table; import one notice at a time"),
+                    ));
                 }
-                if has(&m2, "name").is_some() && has(&m2, "problem").is_some() {
-                    if saw2 {
-                        return Err(place.err(
-                            hr,
-                            0,
-                            "附件2",
-                            "a second 附件2 table; import one notice at a time".into(),
-                        ));
-                    }
-                    saw2 = true;
-                    found_here = true;
-                    table2(&place, &g.cells, hr, &m2, &mut notice)?;
-                    break;
+                *saw = true;
+                found_here = true;
+                if n == 1 {
+                    table1(&place, &g.cells, hr, &cols, &mut notice)?;
+                } else {
+                    table2(&place, &g.cells, hr, &cols, &mut notice)?;
                 }
+                break;
             }
         }
         if !found_here {
