@@ -5,7 +5,7 @@
 //! - [`domain`]: pure types and rules (regions, accounts, rounds, findings, events,
 //!   figures, deadlines). No I/O, no UI.
 //! - [`store`]: the one registry interface and its implementations (local files).
-//! - [`cli`] (and later `tui`, `server`): the edges that people and scripts use.
+//! - [`cli`], [`tui`], [`server`]: the edges that people, scripts and other hosts use.
 //!
 //! [`settings`] reads the user's configuration; it sits beside `store` and is used by
 //! the edges only.
