@@ -4,7 +4,8 @@
 //! Layers point inward only:
 //! - [`domain`]: pure types and rules (regions, accounts, rounds, findings, events,
 //!   figures, deadlines). No I/O, no UI.
-//! - [`store`]: the one registry interface and its implementations (local files).
+//! - [`store`]: the one registry interface and its implementations (local files with a
+//!   checkpoint cache, the registry server as a client), import, notices, the demo.
 //! - [`cli`], [`tui`], [`server`]: the edges that people, scripts and other hosts use.
 //!
 //! [`settings`] reads the user's configuration; it sits beside `store` and is used by
