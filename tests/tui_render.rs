@@ -716,3 +716,25 @@ fn one_letter_answers_and_prefiltering_give_the_same_hits_as_a_full_scan() {
         assert_eq!(a, b, "hits for {q:?}");
     }
 }
+
+#[test]
+fn the_mouse_wheel_moves_the_selection_but_not_inside_a_dialog() {
+    let mut f = fixture();
+    let cursor = |app: &App| match app.page() {
+        Some(Page::Overview(p)) => p.cursor,
+        _ => usize::MAX,
+    };
+    assert_eq!(cursor(&f.app), 0);
+    update(&mut f.app, Msg::Scroll(1));
+    update(&mut f.app, Msg::Scroll(1));
+    assert_eq!(cursor(&f.app), 2);
+    update(&mut f.app, Msg::Scroll(-1));
+    assert_eq!(cursor(&f.app), 1);
+    key(&mut f.app, KeyCode::Char('?'));
+    update(&mut f.app, Msg::Scroll(1));
+    assert!(
+        matches!(f.app.overlay, Some(Overlay::Help)),
+        "the wheel leaves overlays alone"
+    );
+    assert_eq!(cursor(&f.app), 1);
+}

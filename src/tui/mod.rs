@@ -78,6 +78,11 @@ fn spawn_input(tx: mpsc::UnboundedSender<Msg>) {
             let msg = match event::read() {
                 Ok(Event::Key(k)) => Msg::Key(k),
                 Ok(Event::Resize(w, h)) => Msg::Resize(w, h),
+                Ok(Event::Mouse(m)) => match m.kind {
+                    event::MouseEventKind::ScrollDown => Msg::Scroll(1),
+                    event::MouseEventKind::ScrollUp => Msg::Scroll(-1),
+                    _ => continue,
+                },
                 Ok(_) => continue,
                 Err(_) => Msg::InputClosed,
             };

@@ -38,6 +38,9 @@ pub enum Msg {
         hits: Vec<Hit>,
         total: usize,
     },
+    /// The mouse wheel turned (only when the mouse is enabled in config): positive is
+    /// down. It moves the selection like the up/down actions, outside overlays.
+    Scroll(i8),
     /// The terminal input ended (the link dropped).
     InputClosed,
     /// An export finished: the path written, or the error.
@@ -94,6 +97,10 @@ pub fn update(app: &mut App, msg: Msg) -> Outcome {
     match msg {
         Msg::Key(k) if k.kind == KeyEventKind::Release => Outcome::default(),
         Msg::Key(k) => on_key(app, k),
+        Msg::Scroll(d) if app.overlay.is_none() => {
+            apply(app, if d > 0 { Action::Down } else { Action::Up })
+        }
+        Msg::Scroll(_) => Outcome::default(),
         Msg::Resize(w, h) => {
             app.width = w;
             app.height = h;
