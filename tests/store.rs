@@ -235,11 +235,7 @@ fn everything(s: &Sandbox) -> String {
     out.push_str(&serde_json::to_string(reg.accounts()).expect("json"));
     for r in reg.rounds() {
         out.push_str(&serde_json::to_string(r).expect("json"));
-        let mut list: Vec<&String> = reg
-            .inspected_list(&r.id)
-            .map(|l| l.iter().collect())
-            .unwrap_or_default();
-        list.sort();
+        let list = reg.inspected_ids(&r.id);
         out.push_str(&format!("{list:?}"));
         let sum = govcheck::domain::figures::summarize(reg, &cat, &r.id, reg.tree().root(), as_of)
             .expect("summary");

@@ -168,9 +168,7 @@ pub fn counted(reg: &Registry, round: &Round, idx: usize) -> (bool, bool) {
     let operating = a.operating_during(round.period_start, round.period_end);
     let inspected = match round.mode {
         RoundMode::Full => operating,
-        RoundMode::Sample => reg
-            .inspected_list(&round.id)
-            .is_some_and(|l| l.contains(&a.id)),
+        RoundMode::Sample => reg.is_inspected(&round.id, idx),
     };
     (operating, inspected)
 }

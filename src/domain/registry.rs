@@ -73,7 +73,8 @@ pub struct Registry {
     /// Region index (into the tree) of each account; valid when the tree is clean.
     account_region: Vec<usize>,
     rounds: Vec<Round>,
-    inspected: HashMap<String, HashSet<String>>,
+    /// Sample lists by round, as account indexes (no copy of 150,000 id strings).
+    inspected: HashMap<String, HashSet<usize>>,
     findings: Vec<Finding>,
     finding_pos: HashMap<String, usize>,
     finding_keys: HashMap<(String, String, String), usize>,
@@ -152,10 +153,14 @@ impl Registry {
                 if r.mode != super::round::RoundMode::Sample {
                     return Err(ApplyError::NotSample { round });
                 }
-                if let Some(a) = accounts.iter().find(|a| !self.account_pos.contains_key(*a)) {
-                    return Err(ApplyError::UnknownAccount(a.clone()));
+                let mut idx = Vec::with_capacity(accounts.len());
+                for a in &accounts {
+                    match self.account_pos.get(a) {
+                        Some(&i) => idx.push(i),
+                        None => return Err(ApplyError::UnknownAccount(a.clone())),
+                    }
                 }
-                self.inspected.entry(round).or_default().extend(accounts);
+                self.inspected.entry(round).or_default().extend(idx);
             }
             Change::Finding(f) => {
                 let round = self
@@ -263,9 +268,20 @@ impl Registry {
     pub fn latest_round(&self) -> Option<&Round> {
         self.rounds.last()
     }
-    /// The sample list of a round (empty for full rounds).
-    pub fn inspected_list(&self, round: &str) -> Option<&HashSet<String>> {
-        self.inspected.get(round)
+    /// Is the account at index `idx` on the sample list of `round`?
+    pub fn is_inspected(&self, round: &str, idx: usize) -> bool {
+        self.inspected.get(round).is_some_and(|l| l.contains(&idx))
+    }
+
+    /// The ids on a round's sample list, sorted (empty for full rounds).
+    pub fn inspected_ids(&self, round: &str) -> Vec<&str> {
+        let mut ids: Vec<&str> = self
+            .inspected
+            .get(round)
+            .map(|l| l.iter().map(|&i| self.accounts[i].id.as_str()).collect())
+            .unwrap_or_default();
+        ids.sort_unstable();
+        ids
     }
     pub fn findings(&self) -> &[Finding] {
         &self.findings

@@ -209,16 +209,11 @@ pub fn encode(reg: &Registry, pos: &Position) -> Vec<u8> {
         w.opt_date(r.deadline);
         w.opt_str(r.note.as_deref());
     }
-    let lists: Vec<(&str, Vec<&String>)> = reg
+    let lists: Vec<(&str, Vec<&str>)> = reg
         .rounds()
         .iter()
-        .filter_map(|r| {
-            reg.inspected_list(&r.id).map(|l| {
-                let mut v: Vec<&String> = l.iter().collect();
-                v.sort();
-                (r.id.as_str(), v)
-            })
-        })
+        .map(|r| (r.id.as_str(), reg.inspected_ids(&r.id)))
+        .filter(|(_, ids)| !ids.is_empty())
         .collect();
     w.len(lists.len());
     for (round, ids) in lists {

@@ -591,8 +591,8 @@ impl<'a> Builder<'a> {
             }
             let already = self
                 .reg
-                .inspected_list(round)
-                .is_some_and(|l| l.contains(account));
+                .account_index(account)
+                .is_some_and(|i| self.reg.is_inspected(round, i));
             let (list, seen) = per_round.entry(round.to_string()).or_default();
             if !already && seen.insert(account.to_string()) {
                 list.push(account.to_string());
