@@ -11,7 +11,10 @@ use chrono::{DateTime, Days, NaiveDate};
 use super::error::StoreError;
 use super::import::{ImportContext, ImportReport, SourceFile, import};
 use super::local::LocalStore;
+use super::notice::read::{parse_notice, read_grids};
+use super::rng::Rng;
 use crate::domain::event::Actor;
+use crate::domain::notice::{PublishedNotice, PublishedProblem};
 use crate::domain::region::Region;
 
 /// 附件1 as published (including its wrong total row, which the import ignores).
@@ -97,90 +100,24 @@ const PLATFORMS: &[&str] = &[
     "知乎号",
 ];
 
-/// One row of 附件1.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PublishedRow {
-    pub region: String,
-    pub total: u64,
-    pub inspected: u64,
-    pub problems: u64,
-    pub rate: String,
-}
-
-/// One row of 附件2 after merged cells are filled down.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ProblemAccount {
-    pub problem: String,
-    pub region: String,
-    pub platform: String,
-    pub name: String,
-    pub host_unit: String,
-}
-
-fn csv_rows(text: &str) -> Vec<Vec<String>> {
-    csv::ReaderBuilder::new()
-        .has_headers(true)
-        .from_reader(text.as_bytes())
-        .records()
-        .filter_map(Result::ok)
-        .map(|r| r.iter().map(|c| c.trim().to_string()).collect())
-        .collect()
-}
-
-/// The region rows of 附件1 (the total row excluded).
-pub fn published_table() -> Vec<PublishedRow> {
-    csv_rows(ATTACHMENT1)
-        .into_iter()
-        .filter(|r| r.len() >= 6 && !r[0].starts_with("总") && !r[1].is_empty())
-        .map(|r| PublishedRow {
-            region: r[1].clone(),
-            total: r[2].parse().unwrap_or(0),
-            inspected: r[3].parse().unwrap_or(0),
-            problems: r[4].parse().unwrap_or(0),
-            rate: r[5].clone(),
+/// The published notice (附件1 and 附件2, merged cells filled) as the notice reader
+/// reads it; the embedded files are tested, so a failure here is a build defect.
+pub fn published_notice() -> PublishedNotice {
+    let files = [
+        ("attachment1.csv", ATTACHMENT1),
+        ("attachment2.csv", ATTACHMENT2),
+    ];
+    let grids: Vec<_> = files
+        .iter()
+        .map(|(name, text)| {
+            let path = Path::new(name);
+            (
+                path,
+                read_grids(path, text.as_bytes()).expect("embedded demo notice reads"),
+            )
         })
-        .collect()
-}
-
-/// The 14 problem accounts of 附件2, blanks filled from the row above.
-pub fn problem_accounts() -> Vec<ProblemAccount> {
-    let mut out: Vec<ProblemAccount> = Vec::new();
-    for r in csv_rows(ATTACHMENT2) {
-        if r.len() < 6 {
-            continue;
-        }
-        let prev = out.last();
-        let fill = |v: &str, up: Option<&str>| {
-            if v.is_empty() {
-                up.unwrap_or_default().to_string()
-            } else {
-                v.to_string()
-            }
-        };
-        out.push(ProblemAccount {
-            problem: fill(&r[1], prev.map(|p| p.problem.as_str())),
-            region: fill(&r[2], prev.map(|p| p.region.as_str())),
-            platform: r[3].clone(),
-            name: r[4].clone(),
-            host_unit: r[5].clone(),
-        });
-    }
-    out
-}
-
-/// Deterministic pseudo-random numbers (SplitMix64): the demo is the same everywhere.
-struct Rng(u64);
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n.max(1)
-    }
+        .collect();
+    parse_notice(ROUND_ID, &grids).expect("embedded demo notice parses")
 }
 
 fn date(y: i32, m: u32, d: u32) -> NaiveDate {
@@ -189,8 +126,8 @@ fn date(y: i32, m: u32, d: u32) -> NaiveDate {
 
 /// The demo as CSV import files (regions, accounts, rounds, findings, posts).
 pub fn demo_files() -> Vec<SourceFile> {
-    let table = published_table();
-    let problems = problem_accounts();
+    let notice = published_notice();
+    let (table, problems) = (notice.rows, notice.problems);
     let mut rng = Rng(20220327);
     let code_of = |name: &str| {
         CITY_CODES
@@ -224,7 +161,7 @@ pub fn demo_files() -> Vec<SourceFile> {
         } else {
             short
         };
-        let real: Vec<&ProblemAccount> =
+        let real: Vec<&PublishedProblem> =
             problems.iter().filter(|p| p.region == row.region).collect();
         let mut n = 0usize;
         for p in &real {

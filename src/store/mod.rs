@@ -11,6 +11,7 @@ pub mod local;
 pub mod notice;
 pub mod posts;
 pub mod remote;
+mod rng;
 pub mod synthetic;
 
 pub use error::{InputError, StoreError};
