@@ -226,7 +226,11 @@ fn a_writer_killed_at_any_moment_leaves_a_readable_store() {
 /// lists and summaries, findings with their derived state and full history.
 fn everything(s: &Sandbox) -> String {
     let store = LocalStore::open(&s.store()).expect("open");
-    let snap = store.load().expect("load");
+    describe(&store.load().expect("load"))
+}
+
+/// Everything a snapshot holds, as text to compare.
+fn describe(snap: &govcheck::store::Snapshot) -> String {
     let reg = &snap.registry;
     let cat = govcheck::domain::indicator::Catalogue::builtin();
     let as_of = chrono::NaiveDate::from_ymd_opt(2026, 1, 1).expect("date");
@@ -329,4 +333,70 @@ fn a_checkpoint_gives_exactly_what_a_full_replay_gives() {
         !state.contains("after the checkpoint"),
         "the journal's state, not the checkpoint's"
     );
+}
+
+/// A long-running reader (the server, a console) keeps its registry in memory and
+/// catches up by reading only what others appended. It must see exactly what a fresh
+/// reader sees: other handles' writes, a torn tail left by a crash, and a journal
+/// replaced under it (a restore), which is read afresh rather than extended.
+#[test]
+fn a_cached_reader_catches_up_with_other_writers_torn_tails_and_restores() {
+    let s = Sandbox::new();
+    s.demo();
+    let reader = LocalStore::open(&s.store()).expect("open");
+    let other = LocalStore::open(&s.store()).expect("open");
+    let snap = reader.load().expect("load");
+    let ids: Vec<String> = snap.registry.findings()[..3]
+        .iter()
+        .map(|f| f.id.clone())
+        .collect();
+    let backup = s.journal();
+
+    // Another handle (as another process would) records two events.
+    for id in &ids[..2] {
+        other
+            .append_events(vec![(event(id, EventKind::RectificationReported), None)])
+            .expect("other writer");
+    }
+    let caught = reader.load().expect("catch up");
+    assert_eq!(caught.seq, snap.seq + 2);
+    same(
+        &describe(&caught),
+        &everything(&s),
+        "caught up with another writer",
+    );
+    let idx = caught.registry.finding_index(&ids[1]).expect("idx");
+    assert_eq!(caught.registry.state(idx).status, Status::Rectified);
+
+    // The cached reader's own write is checked against the other handle's: stale
+    // versions conflict.
+    let seen = snap.registry.state(idx).version;
+    match reader.append_events(vec![(event(&ids[1], EventKind::Verified), Some(seen))]) {
+        Err(StoreError::Conflict { actual, .. }) => assert_eq!(actual, seen + 1),
+        other => panic!("expected a conflict, got {other:?}"),
+    }
+
+    // A crash left half a line: the reader ignores it, and its next write cuts it off.
+    let jpath = s.store().join("journal.jsonl");
+    let mut torn = s.journal();
+    torn.extend_from_slice(b"0badc0de {\"seq\":99,\"at\":");
+    std::fs::write(&jpath, &torn).expect("write");
+    assert_eq!(reader.load().expect("load").seq, snap.seq + 2);
+    reader
+        .append_events(vec![(event(&ids[2], EventKind::Verified), None)])
+        .expect("write after crash");
+    assert_journal_clean(&s);
+    let mine = reader.load().expect("load");
+    assert_eq!(mine.seq, snap.seq + 3);
+    same(&describe(&mine), &everything(&s), "after the torn tail");
+
+    // Restore the backup by renaming a copy over the journal: a new file, shorter.
+    let tmp = s.store().join("journal.restore");
+    std::fs::write(&tmp, &backup).expect("write");
+    std::fs::rename(&tmp, &jpath).expect("rename");
+    let restored = reader.load().expect("load");
+    assert_eq!(restored.seq, snap.seq);
+    same(&describe(&restored), &everything(&s), "after the restore");
+    let idx = restored.registry.finding_index(&ids[2]).expect("idx");
+    assert_eq!(restored.registry.state(idx).status, Status::Open);
 }

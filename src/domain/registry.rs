@@ -2,6 +2,8 @@
 //! order. Every edge (CLI, console, server) reads the same `Registry`, so every figure
 //! comes from the same code.
 
+use std::sync::Arc;
+
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 use chrono::NaiveDate;
@@ -62,26 +64,38 @@ pub enum ApplyError {
 }
 
 /// Everything known, with indexes for the questions the screens ask.
+///
+/// Cloning is cheap on purpose: the server hands a snapshot to every request and
+/// takes a fresh one after each write, so everything but the findings' histories and
+/// states sits behind an [`Arc`] and is copied only when a change touches it
+/// (copy-on-write). Recording one event on a 150,000-account registry copies the
+/// event histories, not the accounts.
 #[derive(Debug, Clone, Default)]
 pub struct Registry {
-    regions: Vec<Region>,
-    region_pos: HashMap<String, usize>,
-    tree: RegionTree,
+    regions: Arc<Vec<Region>>,
+    region_pos: Arc<HashMap<String, usize>>,
+    tree: Arc<RegionTree>,
     tree_dirty: bool,
-    accounts: Vec<Account>,
-    account_pos: HashMap<String, usize>,
+    accounts: Arc<Vec<Account>>,
+    account_pos: Arc<HashMap<String, usize>>,
     /// Region index (into the tree) of each account; valid when the tree is clean.
-    account_region: Vec<usize>,
-    rounds: Vec<Round>,
+    account_region: Arc<Vec<usize>>,
+    rounds: Arc<Vec<Round>>,
     /// Sample lists by round, as account indexes (no copy of 150,000 id strings).
-    inspected: HashMap<String, HashSet<usize>>,
-    findings: Vec<Finding>,
-    finding_pos: HashMap<String, usize>,
-    finding_keys: HashMap<(String, String, String), usize>,
+    inspected: Arc<HashMap<String, HashSet<usize>>>,
+    findings: Arc<Vec<Finding>>,
+    finding_pos: Arc<HashMap<String, usize>>,
+    finding_keys: Arc<HashMap<(String, String, String), usize>>,
     events: Vec<Vec<Event>>,
     states: Vec<FindingState>,
-    findings_per_round: HashMap<String, usize>,
-    notices: HashMap<String, PublishedNotice>,
+    findings_per_round: Arc<HashMap<String, usize>>,
+    notices: Arc<HashMap<String, PublishedNotice>>,
+}
+
+/// Write access to a shared part of the registry, copying it first if a snapshot
+/// elsewhere still holds it.
+fn mutate<T: Clone>(part: &mut Arc<T>) -> &mut T {
+    Arc::make_mut(part)
 }
 
 impl Registry {
@@ -114,10 +128,10 @@ impl Registry {
                     return Err(ApplyError::UnknownRegion(parent.clone()));
                 }
                 match self.region_pos.get(&r.code) {
-                    Some(&i) => self.regions[i] = r,
+                    Some(&i) => mutate(&mut self.regions)[i] = r,
                     None => {
-                        self.region_pos.insert(r.code.clone(), self.regions.len());
-                        self.regions.push(r);
+                        mutate(&mut self.region_pos).insert(r.code.clone(), self.regions.len());
+                        mutate(&mut self.regions).push(r);
                     }
                 }
                 self.tree_dirty = true;
@@ -129,23 +143,26 @@ impl Registry {
                 let region_idx = self.region_pos[&a.region];
                 match self.account_pos.get(&a.id) {
                     Some(&i) => {
-                        self.accounts[i] = a;
-                        self.account_region[i] = region_idx;
+                        mutate(&mut self.accounts)[i] = a;
+                        mutate(&mut self.account_region)[i] = region_idx;
                     }
                     None => {
-                        self.account_pos.insert(a.id.clone(), self.accounts.len());
-                        self.accounts.push(a);
-                        self.account_region.push(region_idx);
+                        mutate(&mut self.account_pos).insert(a.id.clone(), self.accounts.len());
+                        mutate(&mut self.accounts).push(a);
+                        mutate(&mut self.account_region).push(region_idx);
                     }
                 }
             }
-            Change::Round(r) => match self.rounds.iter_mut().find(|x| x.id == r.id) {
-                Some(x) => *x = r,
-                None => {
-                    self.rounds.push(r);
-                    chronological(&mut self.rounds);
+            Change::Round(r) => {
+                let rounds = mutate(&mut self.rounds);
+                match rounds.iter_mut().find(|x| x.id == r.id) {
+                    Some(x) => *x = r,
+                    None => {
+                        rounds.push(r);
+                        chronological(rounds);
+                    }
                 }
-            },
+            }
             Change::Inspected { round, accounts } => {
                 let r = self
                     .round(&round)
@@ -160,7 +177,10 @@ impl Registry {
                         None => return Err(ApplyError::UnknownAccount(a.clone())),
                     }
                 }
-                self.inspected.entry(round).or_default().extend(idx);
+                mutate(&mut self.inspected)
+                    .entry(round)
+                    .or_default()
+                    .extend(idx);
             }
             Change::Finding(f) => {
                 let round = self
@@ -178,10 +198,12 @@ impl Registry {
                     return Err(ApplyError::DuplicateFinding(f.id.clone()));
                 }
                 let i = self.findings.len();
-                self.finding_pos.insert(f.id.clone(), i);
-                self.finding_keys.insert(key, i);
-                *self.findings_per_round.entry(f.round.clone()).or_default() += 1;
-                self.findings.push(f);
+                mutate(&mut self.finding_pos).insert(f.id.clone(), i);
+                mutate(&mut self.finding_keys).insert(key, i);
+                *mutate(&mut self.findings_per_round)
+                    .entry(f.round.clone())
+                    .or_default() += 1;
+                mutate(&mut self.findings).push(f);
                 self.events.push(Vec::new());
                 self.states.push(FindingState::new(deadline));
             }
@@ -189,7 +211,7 @@ impl Registry {
                 if self.round(&n.round).is_none() {
                     return Err(ApplyError::UnknownRound(n.round.clone()));
                 }
-                self.notices.insert(n.round.clone(), n);
+                mutate(&mut self.notices).insert(n.round.clone(), n);
             }
             Change::Event(e) => {
                 let &i = self
@@ -206,18 +228,18 @@ impl Registry {
     /// Make room for `n` more accounts at once: a checkpoint says how many it holds, and
     /// growing 150,000 entries step by step would copy them over and over.
     pub fn reserve_accounts(&mut self, n: usize) {
-        self.accounts.reserve(n);
-        self.account_region.reserve(n);
-        self.account_pos.reserve(n);
+        mutate(&mut self.accounts).reserve(n);
+        mutate(&mut self.account_region).reserve(n);
+        mutate(&mut self.account_pos).reserve(n);
     }
 
     /// Make room for `n` more findings (see [`Registry::reserve_accounts`]).
     pub fn reserve_findings(&mut self, n: usize) {
-        self.findings.reserve(n);
+        mutate(&mut self.findings).reserve(n);
         self.events.reserve(n);
         self.states.reserve(n);
-        self.finding_pos.reserve(n);
-        self.finding_keys.reserve(n);
+        mutate(&mut self.finding_pos).reserve(n);
+        mutate(&mut self.finding_keys).reserve(n);
     }
 
     /// Rebuild the region index after region changes.
@@ -225,7 +247,7 @@ impl Registry {
         if !self.tree_dirty {
             return;
         }
-        self.tree = RegionTree::new(self.regions.clone());
+        self.tree = Arc::new(RegionTree::new(self.regions.to_vec()));
         self.tree_dirty = false;
     }
 

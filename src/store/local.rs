@@ -63,7 +63,36 @@ pub struct LocalStore {
 #[derive(Debug)]
 struct Cached {
     journal_len: u64,
+    /// Journal lines up to `journal_len`, for line numbers in errors from the tail.
+    lines: u64,
+    /// The journal file this was read from: a journal replaced under us (a restore)
+    /// is read afresh, never extended.
+    inode: u64,
     snap: Snapshot,
+}
+
+/// The registry as of the journal's end, with what a writer needs to append after it.
+struct Current {
+    snap: Snapshot,
+    /// Bytes up to the end of the last complete, valid line.
+    valid: u64,
+    /// Lines up to `valid`.
+    lines: u64,
+    /// The journal ends in an incomplete line (a crashed append) after `valid`.
+    torn: bool,
+}
+
+/// The file's identity, to tell a journal that grew from one that was replaced.
+fn inode_of(meta: &fs::Metadata) -> u64 {
+    #[cfg(unix)]
+    {
+        std::os::unix::fs::MetadataExt::ino(meta)
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = meta;
+        0
+    }
 }
 
 impl LocalStore {
@@ -185,7 +214,7 @@ impl LocalStore {
     /// matches the journal (else a full replay), refreshing the checkpoint when the
     /// journal has grown past it. Also returns the journal's valid length and whether
     /// it ends in a torn line, for writers.
-    fn load_state(&self) -> Result<(Snapshot, u64, bool), StoreError> {
+    fn load_state(&self) -> Result<Current, StoreError> {
         let jpath = self.path(JOURNAL);
         let cpath = self.path(checkpoint::FILE);
         let file_len = fs::metadata(&jpath)
@@ -214,7 +243,12 @@ impl LocalStore {
                 let lines = pos.lines + newlines(&buf[start.min(valid_rel)..valid_rel]);
                 let snap = self.replay_onto(reg, scan, pos.lines)?;
                 self.refresh_checkpoint(&buf, base, valid, pos.journal_len, lines, &snap);
-                return Ok((snap, valid, torn));
+                return Ok(Current {
+                    snap,
+                    valid,
+                    lines,
+                    torn,
+                });
             }
         }
         let bytes = fs::read(&jpath).map_err(|e| StoreError::io(&jpath, e))?;
@@ -223,7 +257,12 @@ impl LocalStore {
         let lines = newlines(&bytes[..usize::try_from(valid).unwrap_or(bytes.len())]);
         let snap = self.replay(scan)?;
         self.refresh_checkpoint(&bytes, 0, valid, 0, lines, &snap);
-        Ok((snap, valid, torn))
+        Ok(Current {
+            snap,
+            valid,
+            lines,
+            torn,
+        })
     }
 
     /// Write a checkpoint when the journal is large and has grown since the last one.
@@ -271,21 +310,15 @@ impl LocalStore {
         F: FnOnce(&Registry) -> Result<Vec<Change>, StoreError>,
     {
         let _lock = self.lock()?;
-        let (snap, valid_len, torn) = match self.take_cached()? {
-            Some(c) => (c.snap, c.journal_len, false),
-            None => self.load_state()?,
-        };
-        let changes = match build(&snap.registry) {
-            Ok(c) => c,
-            Err(e) => {
-                self.keep(valid_len, snap);
-                return Err(e);
-            }
-        };
+        let Current {
+            snap,
+            valid: valid_len,
+            lines,
+            torn,
+        } = self.current_state()?;
+        let changes = build(&snap.registry)?;
         if changes.is_empty() {
-            let seq = snap.seq;
-            self.keep(valid_len, snap);
-            return Ok(Committed::Unchanged { seq });
+            return Ok(Committed::Unchanged { seq: snap.seq });
         }
         let batch = Batch {
             seq: snap.seq + 1,
@@ -314,6 +347,7 @@ impl LocalStore {
         f.sync_data().map_err(|e| StoreError::io(&p, e))?;
         self.keep(
             valid_len + line.len() as u64,
+            lines + 1,
             Snapshot {
                 registry: check,
                 seq: batch.seq,
@@ -326,22 +360,77 @@ impl LocalStore {
         })
     }
 
-    /// The cached registry if the journal is still exactly as long as when it was
-    /// cached (nobody else appended, no torn tail since); taken out, so a failed write
-    /// never leaves a half-applied registry behind.
-    fn take_cached(&self) -> Result<Option<Cached>, StoreError> {
+    /// The registry as of the journal's current end, its valid length and whether it
+    /// ends in a torn line. From the in-process cache when that is current; when the
+    /// journal has grown since (our own write seen by a reader, or another process
+    /// writing to the same store), only the appended tail is read and replayed onto a
+    /// copy of the cached registry, which is cheap because the registry shares its
+    /// unchanged parts. Anything unexpected (a shorter or replaced journal, a tail that
+    /// does not follow) falls back to the full load, which reports errors properly.
+    fn current_state(&self) -> Result<Current, StoreError> {
         let p = self.path(JOURNAL);
-        let len = fs::metadata(&p).map_err(|e| StoreError::io(&p, e))?.len();
-        let mut guard = self
+        let meta = fs::metadata(&p).map_err(|e| StoreError::io(&p, e))?;
+        let (file_len, inode) = (meta.len(), inode_of(&meta));
+        let cached = self
             .cache
             .lock()
-            .map_err(|_| StoreError::Other("store cache poisoned".into()))?;
-        Ok(guard.take().filter(|c| c.journal_len == len))
+            .map_err(|_| StoreError::Other("store cache poisoned".into()))?
+            .as_ref()
+            .filter(|c| c.inode == inode && c.journal_len <= file_len)
+            .map(|c| (c.journal_len, c.lines, c.snap.clone()));
+        if let Some((len, lines, snap)) = cached {
+            if len == file_len {
+                return Ok(Current {
+                    snap,
+                    valid: len,
+                    lines,
+                    torn: false,
+                });
+            }
+            if let Some(caught_up) = self.catch_up(snap, len, lines, inode) {
+                return Ok(caught_up);
+            }
+        }
+        let current = self.load_state()?;
+        self.keep_at(current.valid, current.lines, inode, current.snap.clone());
+        Ok(current)
     }
 
-    fn keep(&self, journal_len: u64, snap: Snapshot) {
+    /// Replay the journal from `len` (line `lines`) onto `snap`; `None` when the tail
+    /// does not cleanly follow what was cached.
+    fn catch_up(&self, mut snap: Snapshot, len: u64, lines: u64, inode: u64) -> Option<Current> {
+        let p = self.path(JOURNAL);
+        let tail = read_from(&p, len).ok()?;
+        let scan = journal::scan_from(&p, &tail, 0, snap.seq, lines).ok()?;
+        let (valid, torn, seq) = (len + scan.valid_len, scan.torn_tail, scan.last_seq);
+        let added = newlines(&tail[..usize::try_from(scan.valid_len).ok()?]);
+        journal::replay_into(&mut snap.registry, scan.batches, &p, lines).ok()?;
+        snap.seq = seq;
+        self.keep_at(valid, lines + added, inode, snap.clone());
+        Some(Current {
+            snap,
+            valid,
+            lines: lines + added,
+            torn,
+        })
+    }
+
+    /// Cache `snap` as the state at journal length `journal_len` of the current file.
+    fn keep(&self, journal_len: u64, lines: u64, snap: Snapshot) {
+        let p = self.path(JOURNAL);
+        if let Ok(meta) = fs::metadata(&p) {
+            self.keep_at(journal_len, lines, inode_of(&meta), snap);
+        }
+    }
+
+    fn keep_at(&self, journal_len: u64, lines: u64, inode: u64, snap: Snapshot) {
         if let Ok(mut guard) = self.cache.lock() {
-            *guard = Some(Cached { journal_len, snap });
+            *guard = Some(Cached {
+                journal_len,
+                lines,
+                inode,
+                snap,
+            });
         }
     }
 
@@ -416,15 +505,7 @@ impl RegistrySource for LocalStore {
     }
 
     fn load(&self) -> Result<Snapshot, StoreError> {
-        let p = self.path(JOURNAL);
-        let len = fs::metadata(&p).map_err(|e| StoreError::io(&p, e))?.len();
-        if let Ok(guard) = self.cache.lock()
-            && let Some(c) = guard.as_ref()
-            && c.journal_len == len
-        {
-            return Ok(c.snap.clone());
-        }
-        Ok(self.load_state()?.0)
+        Ok(self.current_state()?.snap)
     }
 
     fn change_token(&self) -> Result<u64, StoreError> {
