@@ -9,7 +9,7 @@ use axum::extract::rejection::{JsonRejection, QueryRejection};
 use axum::extract::{ConnectInfo, FromRequestParts, Path, Query, State};
 use axum::http::request::Parts;
 use axum::http::{StatusCode, header};
-use axum::response::IntoResponse;
+use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use chrono::NaiveDate;
@@ -205,7 +205,7 @@ async fn summary(
     _c: Caller,
     Path(id): Path<String>,
     q: Result<Query<SummaryQuery>, QueryRejection>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Response, ApiError> {
     let q = query(q)?;
     let snap = state.current().await?;
     let reg = &snap.registry;
@@ -215,32 +215,40 @@ async fn summary(
     let scope = resolve_region(reg, q.region.as_deref())?.unwrap_or(reg.tree().root());
     let as_of = q.as_of.unwrap_or_else(|| today(&state));
     let key = (id.clone(), scope, as_of);
-    if let Ok(cache) = state.summaries.lock()
-        && cache.seq == snap.seq
-        && let Some(v) = cache.tables.get(&key)
-    {
-        return Ok(Json(v.as_ref().clone()));
+    let cached = || {
+        state
+            .summaries
+            .lock()
+            .ok()
+            .and_then(|c| c.get(snap.seq, &key))
+    };
+    if let Some(body) = cached() {
+        return Ok(json_body(body));
     }
     // One computation per table: concurrent misses wait for the first instead of all
     // computing the same figures at once.
     let _one = state.summary_compute.lock().await;
-    if let Ok(cache) = state.summaries.lock()
-        && cache.seq == snap.seq
-        && let Some(v) = cache.tables.get(&key)
-    {
-        return Ok(Json(v.as_ref().clone()));
+    if let Some(body) = cached() {
+        return Ok(json_body(body));
     }
     let s = summarize(reg, &state.catalogue, &id, scope, as_of)
         .map_err(|e| ApiError::bad_request(e.to_string()))?;
-    let v = Arc::new(json!(s));
+    let body = axum::body::Bytes::from(
+        serde_json::to_vec(&s).map_err(|e| ApiError::internal(e.to_string()))?,
+    );
     if let Ok(mut cache) = state.summaries.lock() {
-        if cache.seq != snap.seq {
-            cache.tables.clear();
-            cache.seq = snap.seq;
-        }
-        cache.tables.insert(key, v.clone());
+        cache.put(snap.seq, key.clone(), body.clone());
     }
-    Ok(Json(v.as_ref().clone()))
+    Ok(json_body(body))
+}
+
+/// A response whose body is JSON already serialised.
+fn json_body(body: axum::body::Bytes) -> Response {
+    (
+        [(axum::http::header::CONTENT_TYPE, "application/json")],
+        body,
+    )
+        .into_response()
 }
 
 #[derive(Deserialize)]

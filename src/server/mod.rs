@@ -51,12 +51,39 @@ pub struct AppState {
     pub checkpoint: std::sync::Mutex<Option<(u64, axum::body::Bytes)>>,
 }
 
-/// Per-region tables by (round, scope, as-of day), valid for one journal position.
+/// Per-region tables by (round, scope, as-of day), valid for one journal position,
+/// kept as the JSON body itself: a burst of consoles costs one copy-free send each.
 #[derive(Default)]
 pub struct SummaryCache {
     pub seq: u64,
-    pub tables:
-        std::collections::HashMap<(String, usize, chrono::NaiveDate), Arc<serde_json::Value>>,
+    pub tables: std::collections::HashMap<(String, usize, chrono::NaiveDate), axum::body::Bytes>,
+}
+
+impl SummaryCache {
+    /// The body for `key` if it was computed at journal position `seq`.
+    pub fn get(
+        &self,
+        seq: u64,
+        key: &(String, usize, chrono::NaiveDate),
+    ) -> Option<axum::body::Bytes> {
+        (self.seq == seq)
+            .then(|| self.tables.get(key).cloned())
+            .flatten()
+    }
+
+    /// Remember `body` for `key` at `seq`, forgetting tables of older positions.
+    pub fn put(
+        &mut self,
+        seq: u64,
+        key: (String, usize, chrono::NaiveDate),
+        body: axum::body::Bytes,
+    ) {
+        if self.seq != seq {
+            self.tables.clear();
+            self.seq = seq;
+        }
+        self.tables.insert(key, body);
+    }
 }
 
 impl AppState {
@@ -87,10 +114,9 @@ impl AppState {
     /// The registry as of now: reloaded when the journal changed (our own writes, or
     /// the CLI writing to the same store directly).
     pub async fn current(self: &Arc<Self>) -> Result<Arc<Snapshot>, StoreError> {
-        let store = self.store.clone();
-        let token = tokio::task::spawn_blocking(move || store.change_token())
-            .await
-            .map_err(|e| StoreError::Other(e.to_string()))??;
+        // One stat of the journal: cheap enough to do on the runtime thread, and a
+        // thread-pool hop per request is what a burst of clients would wait on.
+        let token = self.store.change_token()?;
         if token != self.token.load(Ordering::Acquire) {
             let _guard = self.reload.lock().await;
             if token != self.token.load(Ordering::Acquire) {
@@ -120,12 +146,10 @@ impl AppState {
         let root = reg.tree().root();
         let as_of = chrono::Utc::now().with_timezone(&self.tz).date_naive();
         if let Ok(s) = crate::domain::figures::summarize(reg, &self.catalogue, &round, root, as_of)
+            && let Ok(body) = serde_json::to_vec(&s)
             && let Ok(mut cache) = self.summaries.lock()
         {
-            cache.seq = snap.seq;
-            cache
-                .tables
-                .insert((round, root, as_of), Arc::new(serde_json::json!(s)));
+            cache.put(snap.seq, (round, root, as_of), body.into());
         }
     }
 
