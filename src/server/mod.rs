@@ -5,6 +5,7 @@
 pub mod api;
 pub mod auth;
 pub mod error;
+pub mod tls;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -16,6 +17,7 @@ use axum::Router;
 use axum::extract::{DefaultBodyLimit, Request, State};
 use axum::middleware::Next;
 use axum::response::Response;
+use axum::serve::ListenerExt;
 use chrono_tz::Tz;
 use tokio::sync::{Mutex, RwLock, watch};
 
@@ -220,25 +222,34 @@ fn spawn_watcher(state: Arc<AppState>) {
 
 /// Run the server until SIGTERM or Ctrl-C; requests under way (writes included) finish.
 pub async fn serve(state: Arc<AppState>, opts: ServeOptions) -> anyhow::Result<()> {
-    if opts.tls.is_some() {
-        anyhow::bail!(
-            "--tls-cert/--tls-key: direct TLS is not built into this version; run behind the host's reverse proxy (docs/api.md)"
-        );
-    }
+    // A certificate that cannot be used stops the start, before anything listens.
+    let tls = match &opts.tls {
+        Some((cert, key)) => Some(tls::load_config(cert, key)?),
+        None => None,
+    };
+    let listener = tokio::net::TcpListener::bind(opts.listen)
+        .await
+        .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", opts.listen))?;
     spawn_watcher(state.clone());
     state.prewarm().await;
-    let app = router(state);
-    let listener = tokio::net::TcpListener::bind(opts.listen).await?;
-    eprintln!(
-        "govcheck serve: listening on http://{}",
-        listener.local_addr()?
-    );
-    axum::serve(
-        listener,
-        app.into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown(shutdown_signal())
-    .await?;
+    let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
+    let addr = listener.local_addr()?;
+    match tls {
+        Some(config) => {
+            eprintln!("govcheck serve: listening on https://{addr}");
+            // `tap_io` gives the TLS listener axum's peer-address plumbing.
+            let listener = tls::TlsListener::new(listener, config)?.tap_io(|_| {});
+            axum::serve(listener, app)
+                .with_graceful_shutdown(shutdown_signal())
+                .await?;
+        }
+        None => {
+            eprintln!("govcheck serve: listening on http://{addr}");
+            axum::serve(listener, app)
+                .with_graceful_shutdown(shutdown_signal())
+                .await?;
+        }
+    }
     eprintln!("govcheck serve: stopped");
     Ok(())
 }
