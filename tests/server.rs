@@ -671,3 +671,29 @@ fn direct_tls_with_an_intranet_ca() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("bad.key"), "{err}");
 }
+
+/// A client that opens a connection and sends nothing, or half a request, is
+/// disconnected after the idle limit; everyone else is served meanwhile.
+#[test]
+fn silent_and_half_sent_connections_are_closed() {
+    use std::io::{Read, Write};
+    let (s, _sup, viewer, _) = setup();
+    let srv = start_with(&s, "127.0.0.1:0", &["--idle-timeout", "1"]);
+    let addr = srv.url.trim_start_matches("http://").to_string();
+    let mut silent = std::net::TcpStream::connect(&addr).expect("connect");
+    let mut half = std::net::TcpStream::connect(&addr).expect("connect");
+    half.write_all(b"GET /api/v1/health HTTP/1.1\r\nHost: x\r\n")
+        .expect("write");
+    let (status, _) = get(&format!("{}/api/v1/health", srv.url), &viewer);
+    assert_eq!(status, 200);
+    for conn in [&mut silent, &mut half] {
+        conn.set_read_timeout(Some(Duration::from_secs(10)))
+            .expect("timeout");
+        let started = std::time::Instant::now();
+        let mut buf = [0u8; 64];
+        // Closed by the server: end of stream (or a reset), well before our own 10 s.
+        let n = conn.read(&mut buf).unwrap_or(0);
+        assert_eq!(n, 0, "{:?}", String::from_utf8_lossy(&buf[..n]));
+        assert!(started.elapsed() < Duration::from_secs(8));
+    }
+}

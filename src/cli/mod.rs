@@ -190,6 +190,11 @@ pub enum Command {
         /// TLS private key (PEM); with --tls-cert.
         #[arg(long, requires = "tls_cert")]
         tls_key: Option<PathBuf>,
+        /// Close a connection that sends nothing for this many seconds while the server
+        /// waits for it (silent clients, half-sent headers); keep it above the change
+        /// feed's 25 s wait.
+        #[arg(long, default_value_t = 60, value_parser = clap::value_parser!(u64).range(1..=3600))]
+        idle_timeout: u64,
     },
     /// Access tokens of the registry server.
     #[command(subcommand)]
@@ -384,7 +389,14 @@ fn dispatch(cli: Cli) -> anyhow::Result<i32> {
             tokens,
             tls_cert,
             tls_key,
-        } => serve::run_server(&ctx, &listen, &tokens, tls_cert.zip(tls_key)),
+            idle_timeout,
+        } => serve::run_server(
+            &ctx,
+            &listen,
+            &tokens,
+            tls_cert.zip(tls_key),
+            std::time::Duration::from_secs(idle_timeout),
+        ),
         Command::Token(TokenCommand::Create {
             tokens,
             name,

@@ -15,6 +15,7 @@ pub fn run_server(
     listen: &str,
     tokens: &Path,
     tls: Option<(PathBuf, PathBuf)>,
+    idle: std::time::Duration,
 ) -> anyhow::Result<i32> {
     let addr: SocketAddr = listen.parse().with_context(|| {
         format!("--listen {listen:?}: expected an address such as 127.0.0.1:8080")
@@ -39,7 +40,14 @@ pub fn run_server(
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
-    rt.block_on(serve(state, ServeOptions { listen: addr, tls }))?;
+    rt.block_on(serve(
+        state,
+        ServeOptions {
+            listen: addr,
+            tls,
+            idle,
+        },
+    ))?;
     Ok(0)
 }
 

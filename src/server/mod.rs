@@ -5,6 +5,7 @@
 pub mod api;
 pub mod auth;
 pub mod error;
+pub mod idle;
 pub mod tls;
 
 use std::net::SocketAddr;
@@ -164,6 +165,8 @@ impl AppState {
 pub struct ServeOptions {
     pub listen: SocketAddr,
     pub tls: Option<(PathBuf, PathBuf)>,
+    /// Close connections silent for this long ([`idle::IDLE_LIMIT`] by default).
+    pub idle: Duration,
 }
 
 /// The router with its layers: body limit, timeout, access log.
@@ -238,13 +241,18 @@ pub async fn serve(state: Arc<AppState>, opts: ServeOptions) -> anyhow::Result<(
         Some(config) => {
             eprintln!("govcheck serve: listening on https://{addr}");
             // `tap_io` gives the TLS listener axum's peer-address plumbing.
-            let listener = tls::TlsListener::new(listener, config)?.tap_io(|_| {});
+            let listener = tls::TlsListener::new(listener, config, opts.idle)?.tap_io(|_| {});
             axum::serve(listener, app)
                 .with_graceful_shutdown(shutdown_signal())
                 .await?;
         }
         None => {
             eprintln!("govcheck serve: listening on http://{addr}");
+            let listener = idle::PlainListener {
+                tcp: listener,
+                limit: opts.idle,
+            }
+            .tap_io(|_| {});
             axum::serve(listener, app)
                 .with_graceful_shutdown(shutdown_signal())
                 .await?;

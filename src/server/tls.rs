@@ -12,6 +12,8 @@ use rustls::ServerConfig;
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer};
 use tokio::net::{TcpListener, TcpStream};
+
+use super::idle::{IdleTimeout, accept};
 use tokio::sync::mpsc;
 use tokio_rustls::TlsAcceptor;
 use tokio_rustls::server::TlsStream;
@@ -77,28 +79,26 @@ pub fn load_config(cert: &Path, key: &Path) -> Result<Arc<ServerConfig>, TlsErro
 
 /// A listener whose connections are TLS sessions, for `axum::serve`.
 pub struct TlsListener {
-    ready: mpsc::Receiver<(TlsStream<TcpStream>, SocketAddr)>,
+    ready: mpsc::Receiver<(TlsStream<IdleTimeout<TcpStream>>, SocketAddr)>,
     local: SocketAddr,
 }
 
 impl TlsListener {
     /// Accept on `tcp` and handshake each connection in a task of its own. Failed or
     /// timed-out handshakes are logged with the peer and dropped.
-    pub fn new(tcp: TcpListener, config: Arc<ServerConfig>) -> std::io::Result<TlsListener> {
+    pub fn new(
+        tcp: TcpListener,
+        config: Arc<ServerConfig>,
+        idle: Duration,
+    ) -> std::io::Result<TlsListener> {
         let local = tcp.local_addr()?;
         let (tx, ready) = mpsc::channel(READY_QUEUE);
         let acceptor = TlsAcceptor::from(config);
         tokio::spawn(async move {
             loop {
-                let (stream, peer) = match tcp.accept().await {
-                    Ok(c) => c,
-                    Err(e) => {
-                        // Out of file descriptors and the like: wait instead of spinning.
-                        eprintln!("govcheck serve: accept failed: {e}");
-                        tokio::time::sleep(Duration::from_millis(100)).await;
-                        continue;
-                    }
-                };
+                let (stream, peer) = accept(&tcp).await;
+                let _ = stream.set_nodelay(true);
+                let stream = IdleTimeout::new(stream, idle);
                 if tx.is_closed() {
                     break;
                 }
@@ -122,7 +122,7 @@ impl TlsListener {
 }
 
 impl axum::serve::Listener for TlsListener {
-    type Io = TlsStream<TcpStream>;
+    type Io = TlsStream<IdleTimeout<TcpStream>>;
     type Addr = SocketAddr;
 
     async fn accept(&mut self) -> (Self::Io, Self::Addr) {

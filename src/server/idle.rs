@@ -1,0 +1,117 @@
+//! Connections that stay silent are closed. The HTTP server as axum runs it has no
+//! header-read deadline, so a client that opens a connection and sends nothing (or one
+//! byte now and then) would hold it forever; the request timeout only starts once a
+//! request has been read. Here every connection's reads carry an idle limit instead.
+
+use std::io;
+use std::net::SocketAddr;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::time::{Instant, Sleep};
+
+/// Longest a connection may go without sending a byte while the server waits for one.
+/// Longer than the change feed's longest wait, so a long-polling console is never cut.
+pub const IDLE_LIMIT: Duration = Duration::from_secs(60);
+
+/// A stream whose reads fail with `TimedOut` after `limit` without data.
+pub struct IdleTimeout<S> {
+    inner: S,
+    limit: Duration,
+    deadline: Option<Pin<Box<Sleep>>>,
+}
+
+impl<S> IdleTimeout<S> {
+    pub fn new(inner: S, limit: Duration) -> IdleTimeout<S> {
+        IdleTimeout {
+            inner,
+            limit,
+            deadline: None,
+        }
+    }
+}
+
+impl<S: AsyncRead + Unpin> AsyncRead for IdleTimeout<S> {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        let this = &mut *self;
+        match Pin::new(&mut this.inner).poll_read(cx, buf) {
+            Poll::Ready(r) => {
+                this.deadline = None;
+                Poll::Ready(r)
+            }
+            Poll::Pending => {
+                let limit = this.limit;
+                let deadline = this.deadline.get_or_insert_with(|| {
+                    Box::pin(tokio::time::sleep_until(Instant::now() + limit))
+                });
+                match deadline.as_mut().poll(cx) {
+                    Poll::Ready(()) => Poll::Ready(Err(io::Error::new(
+                        io::ErrorKind::TimedOut,
+                        format!("nothing received for {} s", limit.as_secs()),
+                    ))),
+                    Poll::Pending => Poll::Pending,
+                }
+            }
+        }
+    }
+}
+
+impl<S: AsyncWrite + Unpin> AsyncWrite for IdleTimeout<S> {
+    fn poll_write(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        data: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        Pin::new(&mut self.inner).poll_write(cx, data)
+    }
+
+    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.inner).poll_flush(cx)
+    }
+
+    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.inner).poll_shutdown(cx)
+    }
+}
+
+/// Accept the next TCP connection, retrying after errors such as running out of file
+/// descriptors (waiting a little instead of spinning).
+pub async fn accept(tcp: &TcpListener) -> (TcpStream, SocketAddr) {
+    loop {
+        match tcp.accept().await {
+            Ok(c) => return c,
+            Err(e) => {
+                eprintln!("govcheck serve: accept failed: {e}");
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+        }
+    }
+}
+
+/// A plain-HTTP listener whose connections carry the idle limit.
+pub struct PlainListener {
+    pub tcp: TcpListener,
+    pub limit: Duration,
+}
+
+impl axum::serve::Listener for PlainListener {
+    type Io = IdleTimeout<TcpStream>;
+    type Addr = SocketAddr;
+
+    async fn accept(&mut self) -> (Self::Io, Self::Addr) {
+        let (stream, peer) = accept(&self.tcp).await;
+        let _ = stream.set_nodelay(true);
+        (IdleTimeout::new(stream, self.limit), peer)
+    }
+
+    fn local_addr(&self) -> io::Result<Self::Addr> {
+        self.tcp.local_addr()
+    }
+}
