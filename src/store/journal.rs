@@ -35,6 +35,33 @@ pub fn encode(batch: &Batch) -> Result<Vec<u8>, StoreError> {
     Ok(line)
 }
 
+/// Where batch `seq` starts in `bytes` (a whole journal, or a part starting at a line),
+/// with the number of lines before it, found by reading only each line's sequence
+/// number (`<crc> {"seq":N,…`): a reader asking for the last few batches of a large
+/// journal does not decode all the others. `None` when no complete line with that
+/// sequence number is there.
+pub fn find_seq(bytes: &[u8], seq: u64) -> Option<(usize, u64)> {
+    const PREFIX: &[u8] = b"{\"seq\":";
+    let mut pos = 0;
+    let mut lines = 0;
+    while pos < bytes.len() {
+        let nl = pos + bytes[pos..].iter().position(|&b| b == b'\n')?;
+        let line = &bytes[pos..nl];
+        let digits = line.get(9..)?.strip_prefix(PREFIX)?;
+        let end = digits.iter().position(|b| !b.is_ascii_digit())?;
+        let n: u64 = std::str::from_utf8(&digits[..end]).ok()?.parse().ok()?;
+        if n == seq {
+            return Some((pos, lines));
+        }
+        if n > seq {
+            return None;
+        }
+        pos = nl + 1;
+        lines += 1;
+    }
+    None
+}
+
 /// What a scan of the journal found.
 #[derive(Debug, Default)]
 pub struct Scan {
@@ -45,6 +72,8 @@ pub struct Scan {
     pub last_seq: u64,
     /// An incomplete or damaged last line was found (a crashed append).
     pub torn_tail: bool,
+    /// Byte offset (in the scanned bytes) where each batch's line starts.
+    pub starts: Vec<u64>,
 }
 
 /// Read and check every line. A damaged line that is not the last one means the file
@@ -91,6 +120,7 @@ pub fn scan_from(
                 }
                 scan.last_seq = batch.seq;
                 scan.batches.push(batch);
+                scan.starts.push(pos as u64);
                 pos += nl + 1;
                 scan.valid_len = pos as u64;
             }

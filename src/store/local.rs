@@ -58,7 +58,13 @@ pub struct LocalStore {
     /// matches: a process that writes many events (the registry server) reuses it
     /// instead of re-reading the journal while nobody else has appended.
     cache: Arc<Mutex<Option<Cached>>>,
+    /// Where recent batches start in the journal, by sequence number (see
+    /// [`LocalStore::batches_since`]).
+    hints: Arc<Mutex<std::collections::BTreeMap<u64, (u64, u64)>>>,
 }
+
+/// Batch positions remembered for the change feed: a quarter's remediation events.
+const MAX_HINTS: usize = 100_000;
 
 #[derive(Debug)]
 struct Cached {
@@ -114,6 +120,7 @@ impl LocalStore {
         let store = LocalStore {
             dir: dir.to_path_buf(),
             cache: Arc::default(),
+            hints: Arc::default(),
         };
         // The journal comes first and the manifest last: a crash in between leaves a
         // directory that is not yet a store, never a store without its root.
@@ -168,6 +175,7 @@ impl LocalStore {
         Ok(LocalStore {
             dir: dir.to_path_buf(),
             cache: Arc::default(),
+            hints: Arc::default(),
         })
     }
 
@@ -177,12 +185,6 @@ impl LocalStore {
 
     fn path(&self, name: &str) -> PathBuf {
         self.dir.join(name)
-    }
-
-    fn read_journal(&self) -> Result<(journal::Scan, Vec<u8>), StoreError> {
-        let p = self.path(JOURNAL);
-        let bytes = fs::read(&p).map_err(|e| StoreError::io(&p, e))?;
-        Ok((journal::scan(&p, &bytes)?, bytes))
     }
 
     fn replay(&self, scan: journal::Scan) -> Result<Snapshot, StoreError> {
@@ -345,6 +347,7 @@ impl LocalStore {
             .map_err(|e| StoreError::io(&p, e))?;
         f.write_all(&line).map_err(|e| StoreError::io(&p, e))?;
         f.sync_data().map_err(|e| StoreError::io(&p, e))?;
+        self.hint(batch.seq, valid_len, lines);
         self.keep(
             valid_len + line.len() as u64,
             lines + 1,
@@ -404,6 +407,9 @@ impl LocalStore {
         let scan = journal::scan_from(&p, &tail, 0, snap.seq, lines).ok()?;
         let (valid, torn, seq) = (len + scan.valid_len, scan.torn_tail, scan.last_seq);
         let added = newlines(&tail[..usize::try_from(scan.valid_len).ok()?]);
+        for (i, (b, start)) in scan.batches.iter().zip(&scan.starts).enumerate() {
+            self.hint(b.seq, len + start, lines + i as u64);
+        }
         journal::replay_into(&mut snap.registry, scan.batches, &p, lines).ok()?;
         snap.seq = seq;
         self.keep_at(valid, lines + added, inode, snap.clone());
@@ -451,12 +457,46 @@ impl LocalStore {
     /// clients (which replay them into the same registry). Returns the last sequence
     /// number too.
     pub fn batches_since(&self, since: u64) -> Result<(u64, Vec<Batch>), StoreError> {
-        let (scan, _) = self.read_journal()?;
-        let last = scan.last_seq;
-        Ok((
-            last,
-            scan.batches.into_iter().filter(|b| b.seq > since).collect(),
-        ))
+        let current = self.current_state()?;
+        let last = current.snap.seq;
+        if since >= last {
+            return Ok((last, Vec::new()));
+        }
+        let p = self.path(JOURNAL);
+        let hint = self
+            .hints
+            .lock()
+            .ok()
+            .and_then(|h| h.get(&(since + 1)).copied());
+        if let Some((offset, lines)) = hint
+            && let Ok(tail) = read_from(&p, offset)
+            && let Ok(scan) = journal::scan_from(&p, &tail, 0, since, lines)
+            && scan.last_seq >= last
+        {
+            return Ok((scan.last_seq, scan.batches));
+        }
+        // No usable hint (an old sequence number, or a journal replaced under us): find
+        // the line by its sequence number, decoding only from there.
+        let bytes = fs::read(&p).map_err(|e| StoreError::io(&p, e))?;
+        let Some((start, lines)) = journal::find_seq(&bytes, since + 1) else {
+            let scan = journal::scan(&p, &bytes)?;
+            let batches = scan.batches.into_iter().filter(|b| b.seq > since).collect();
+            return Ok((scan.last_seq, batches));
+        };
+        let scan = journal::scan_from(&p, &bytes, start, since, lines)?;
+        Ok((scan.last_seq, scan.batches))
+    }
+
+    /// Remember where batch `seq` starts (byte `offset`, after `lines` lines), so the
+    /// change feed reads recent batches without scanning the journal. Bounded: the
+    /// oldest are forgotten first.
+    fn hint(&self, seq: u64, offset: u64, lines: u64) {
+        if let Ok(mut h) = self.hints.lock() {
+            h.insert(seq, (offset, lines));
+            while h.len() > MAX_HINTS {
+                h.pop_first();
+            }
+        }
     }
 
     /// Raw posts file bytes (the documented `posts.tsv` format), empty when none.
