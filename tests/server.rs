@@ -15,6 +15,20 @@ use serde_json::{Value, json};
 struct Server {
     child: Child,
     url: String,
+    /// The access log so far.
+    log: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
+}
+
+impl Server {
+    /// Access-log lines for `path` (method and path, e.g. "GET /api/v1/checkpoint").
+    fn requests(&self, what: &str) -> usize {
+        // The log line is written after the response: give it a moment.
+        std::thread::sleep(Duration::from_millis(200));
+        self.log
+            .lock()
+            .map(|l| l.iter().filter(|x| x.contains(what)).count())
+            .unwrap_or(0)
+    }
 }
 
 impl Drop for Server {
@@ -49,8 +63,16 @@ fn start_with(s: &Sandbox, listen: &str, extra: &[&str]) -> Server {
         }
     };
     // Keep draining the access log so the server never blocks on a full pipe.
-    std::thread::spawn(move || for _ in lines {});
-    Server { child, url }
+    let log = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let sink = log.clone();
+    std::thread::spawn(move || {
+        for line in lines.map_while(Result::ok) {
+            if let Ok(mut l) = sink.lock() {
+                l.push(line);
+            }
+        }
+    });
+    Server { child, url, log }
 }
 
 fn token(s: &Sandbox, name: &str, role: &str, scope: Option<&str>) -> String {
@@ -696,4 +718,81 @@ fn silent_and_half_sent_connections_are_closed() {
         assert_eq!(n, 0, "{:?}", String::from_utf8_lossy(&buf[..n]));
         assert!(started.elapsed() < Duration::from_secs(8));
     }
+}
+
+/// A client that has a copy fetches only what changed since (proved with the checksum
+/// of its last batch); when the server's journal was restored from a backup, its copy
+/// is refused and it fetches everything afresh, ending with the server's figures.
+#[test]
+fn clients_fetch_only_changes_and_refetch_after_a_restore() {
+    let (s, sup, viewer, _) = setup();
+    let backup = s.journal();
+    let listen = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").expect("port");
+        l.local_addr().expect("addr").to_string()
+    };
+    let srv = start(&s, &listen);
+    let findings = [
+        "findings",
+        "--round",
+        "2022Q1",
+        "--format",
+        "csv",
+        "--as-of",
+        "2022-05-01",
+    ];
+    let first = remote(&s, &srv.url, &viewer, &findings);
+    assert!(
+        first.status.success(),
+        "{}",
+        String::from_utf8_lossy(&first.stderr)
+    );
+    assert_eq!(srv.requests("GET /api/v1/checkpoint"), 1);
+
+    // Another supervisor verifies; the next command fetches the change, not the registry.
+    let id = zhoushan_finding(&s);
+    let (st, _) = post(
+        &format!("{}/api/v1/findings/{id}/events", srv.url),
+        &sup,
+        &json!({"kind": "verified", "based_on": 1, "note": "复核通过"}).to_string(),
+    );
+    assert_eq!(st, 201);
+    let second = remote(&s, &srv.url, &viewer, &findings);
+    assert!(second.status.success());
+    assert_eq!(
+        srv.requests("GET /api/v1/checkpoint"),
+        1,
+        "no second checkpoint"
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&second.stdout),
+        s.ok(&findings),
+        "the change reached the client"
+    );
+    assert_ne!(first.stdout, second.stdout);
+
+    // The server's journal is restored from the backup and someone records something
+    // else: same sequence numbers, other batches. The client's copy must not be extended.
+    drop(srv);
+    std::fs::write(s.store().join("journal.jsonl"), &backup).expect("restore");
+    let _ = std::fs::remove_file(s.store().join("checkpoint.bin"));
+    s.ok(&["rectified", &id, "--note", "恢复后"]);
+    let srv = start(&s, &listen);
+    let third = remote(&s, &srv.url, &viewer, &findings);
+    assert!(
+        third.status.success(),
+        "{}",
+        String::from_utf8_lossy(&third.stderr)
+    );
+    assert_eq!(
+        srv.requests("GET /api/v1/changes 409"),
+        1,
+        "the stale copy was refused"
+    );
+    assert_eq!(
+        srv.requests("GET /api/v1/checkpoint"),
+        1,
+        "then fetched afresh"
+    );
+    assert_eq!(String::from_utf8_lossy(&third.stdout), s.ok(&findings));
 }

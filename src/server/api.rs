@@ -451,6 +451,9 @@ struct ChangesQuery {
     /// Seconds to wait for news when there is none yet (long poll), at most 25.
     #[serde(default)]
     wait: u64,
+    /// The `crc` the client got with batch `since`: if the journal no longer has that
+    /// line (restored from a backup), the client's copy is not this registry's: 409.
+    crc: Option<String>,
 }
 
 async fn changes(
@@ -460,7 +463,14 @@ async fn changes(
 ) -> Result<Json<Value>, ApiError> {
     let q = query(q)?;
     let snap = state.current().await?;
-    if snap.seq <= q.since && q.wait > 0 {
+    if let Some(crc) = &q.crc
+        && (crc.len() != 8 || !crc.bytes().all(|b| b.is_ascii_hexdigit()))
+    {
+        return Err(ApiError::bad_request(format!(
+            "crc {crc:?}: expected the 8 hex digits sent with an earlier feed"
+        )));
+    }
+    if snap.seq <= q.since && q.wait > 0 && q.crc.is_none() {
         let mut rx = state.subscribe();
         let wait = Duration::from_secs(q.wait).min(MAX_WAIT);
         let since = q.since;
@@ -468,10 +478,23 @@ async fn changes(
     }
     let store = state.store.clone();
     let since = q.since;
-    let (seq, batches) = tokio::task::spawn_blocking(move || store.batches_since(since))
+    let feed = tokio::task::spawn_blocking(move || store.feed(since))
         .await
         .map_err(|e| ApiError::internal(e.to_string()))??;
-    Ok(Json(json!({"seq": seq, "batches": batches})))
+    if let Some(crc) = &q.crc
+        && (since > feed.seq || feed.since_crc.as_deref() != Some(crc.as_str()))
+    {
+        return Err(ApiError::new(
+            StatusCode::CONFLICT,
+            "diverged",
+            format!(
+                "batch {since} with checksum {crc} is not in this registry's journal (restored from a backup?); fetch /api/v1/checkpoint afresh"
+            ),
+        ));
+    }
+    Ok(Json(
+        json!({"seq": feed.seq, "crc": feed.crc, "batches": feed.batches}),
+    ))
 }
 
 async fn posts(State(state): St, _c: Caller) -> Result<impl IntoResponse, ApiError> {

@@ -41,15 +41,11 @@ pub fn encode(batch: &Batch) -> Result<Vec<u8>, StoreError> {
 /// journal does not decode all the others. `None` when no complete line with that
 /// sequence number is there.
 pub fn find_seq(bytes: &[u8], seq: u64) -> Option<(usize, u64)> {
-    const PREFIX: &[u8] = b"{\"seq\":";
     let mut pos = 0;
     let mut lines = 0;
     while pos < bytes.len() {
         let nl = pos + bytes[pos..].iter().position(|&b| b == b'\n')?;
-        let line = &bytes[pos..nl];
-        let digits = line.get(9..)?.strip_prefix(PREFIX)?;
-        let end = digits.iter().position(|b| !b.is_ascii_digit())?;
-        let n: u64 = std::str::from_utf8(&digits[..end]).ok()?.parse().ok()?;
+        let n = seq_of_line(&bytes[pos..nl])?;
         if n == seq {
             return Some((pos, lines));
         }
@@ -60,6 +56,15 @@ pub fn find_seq(bytes: &[u8], seq: u64) -> Option<(usize, u64)> {
         lines += 1;
     }
     None
+}
+
+/// The sequence number at the start of a journal line (`<crc> {"seq":N,…`), without
+/// decoding or checking the rest.
+pub fn seq_of_line(line: &[u8]) -> Option<u64> {
+    const PREFIX: &[u8] = b"{\"seq\":";
+    let digits = line.get(9..)?.strip_prefix(PREFIX)?;
+    let end = digits.iter().position(|b| !b.is_ascii_digit())?;
+    std::str::from_utf8(&digits[..end]).ok()?.parse().ok()
 }
 
 /// What a scan of the journal found.

@@ -63,6 +63,9 @@ pub struct LocalStore {
     hints: Arc<Mutex<std::collections::BTreeMap<u64, (u64, u64)>>>,
 }
 
+/// Enough of a journal line to read its checksum and sequence number.
+const LINE_HEAD: u64 = 48;
+
 /// Batch positions remembered for the change feed: a quarter's remediation events.
 const MAX_HINTS: usize = 100_000;
 
@@ -86,6 +89,30 @@ struct Current {
     lines: u64,
     /// The journal ends in an incomplete line (a crashed append) after `valid`.
     torn: bool,
+}
+
+/// What the change feed sends after a sequence number.
+#[derive(Debug, Clone)]
+pub struct Feed {
+    /// The last batch's sequence number.
+    pub seq: u64,
+    /// The checksum field of batch `seq`'s journal line (`None` for an empty journal).
+    pub crc: Option<String>,
+    /// The checksum field of batch `since`'s line. A client that kept `crc` from an
+    /// earlier feed compares it with this: a difference means the journal was replaced
+    /// (restored) since, and the client's copy must be fetched afresh.
+    pub since_crc: Option<String>,
+    pub batches: Vec<Batch>,
+}
+
+/// The 8-hex-digit checksum field of the journal line starting at `start`.
+fn crc_at(bytes: &[u8], start: u64) -> Option<String> {
+    let start = usize::try_from(start).ok()?;
+    let field = bytes.get(start..start + 8)?;
+    field
+        .iter()
+        .all(u8::is_ascii_hexdigit)
+        .then(|| String::from_utf8_lossy(field).into_owned())
 }
 
 /// The file's identity, to tell a journal that grew from one that was replaced.
@@ -457,34 +484,82 @@ impl LocalStore {
     /// clients (which replay them into the same registry). Returns the last sequence
     /// number too.
     pub fn batches_since(&self, since: u64) -> Result<(u64, Vec<Batch>), StoreError> {
+        let feed = self.feed(since)?;
+        Ok((feed.seq, feed.batches))
+    }
+
+    /// The batches after `since`, with the checksums that let a client holding a copy
+    /// as of `since` prove its copy is this journal's (not one from before a restore):
+    /// see [`Feed`]. Reads from where batch `since` starts (remembered for recent
+    /// batches, else found by each line's sequence number), never decoding the rest.
+    pub fn feed(&self, since: u64) -> Result<Feed, StoreError> {
         let current = self.current_state()?;
         let last = current.snap.seq;
-        if since >= last {
-            return Ok((last, Vec::new()));
-        }
         let p = self.path(JOURNAL);
-        let hint = self
-            .hints
-            .lock()
-            .ok()
-            .and_then(|h| h.get(&(since + 1)).copied());
-        if let Some((offset, lines)) = hint
-            && let Ok(tail) = read_from(&p, offset)
-            && let Ok(scan) = journal::scan_from(&p, &tail, 0, since, lines)
-            && scan.last_seq >= last
-        {
-            return Ok((scan.last_seq, scan.batches));
+        if since > last {
+            return Ok(Feed {
+                seq: last,
+                crc: self.line_crc(last)?,
+                since_crc: None,
+                batches: Vec::new(),
+            });
         }
-        // No usable hint (an old sequence number, or a journal replaced under us): find
-        // the line by its sequence number, decoding only from there.
+        if since == 0 {
+            let tail = read_from(&p, 0)?;
+            let scan = journal::scan(&p, &tail)?;
+            return Ok(Feed {
+                seq: scan.last_seq,
+                crc: scan.starts.last().and_then(|&s| crc_at(&tail, s)),
+                since_crc: None,
+                batches: scan.batches,
+            });
+        }
+        let (offset, lines) = self
+            .locate(since)?
+            .ok_or_else(|| StoreError::Other(format!("batch {since} is not in the journal")))?;
+        let tail = read_from(&p, offset)?;
+        let since_crc = crc_at(&tail, 0);
+        let next = tail
+            .iter()
+            .position(|&b| b == b'\n')
+            .map_or(tail.len(), |n| n + 1);
+        let scan = journal::scan_from(&p, &tail, next, since, lines + 1)?;
+        for (i, (b, start)) in scan.batches.iter().zip(&scan.starts).enumerate() {
+            self.hint(b.seq, offset + start, lines + 1 + i as u64);
+        }
+        Ok(Feed {
+            seq: scan.last_seq,
+            crc: match scan.starts.last() {
+                Some(&s) => crc_at(&tail, s),
+                None => since_crc.clone(),
+            },
+            since_crc,
+            batches: scan.batches,
+        })
+    }
+
+    /// Where batch `seq`'s line starts and how many lines precede it.
+    fn locate(&self, seq: u64) -> Result<Option<(u64, u64)>, StoreError> {
+        let p = self.path(JOURNAL);
+        if let Some((offset, lines)) = self.hints.lock().ok().and_then(|h| h.get(&seq).copied())
+            && let Ok(head) = read_at(&p, offset, LINE_HEAD)
+            && journal::seq_of_line(&head) == Some(seq)
+        {
+            return Ok(Some((offset, lines)));
+        }
         let bytes = fs::read(&p).map_err(|e| StoreError::io(&p, e))?;
-        let Some((start, lines)) = journal::find_seq(&bytes, since + 1) else {
-            let scan = journal::scan(&p, &bytes)?;
-            let batches = scan.batches.into_iter().filter(|b| b.seq > since).collect();
-            return Ok((scan.last_seq, batches));
+        Ok(journal::find_seq(&bytes, seq).map(|(o, l)| (o as u64, l)))
+    }
+
+    /// The checksum field of batch `seq`'s line.
+    fn line_crc(&self, seq: u64) -> Result<Option<String>, StoreError> {
+        if seq == 0 {
+            return Ok(None);
+        }
+        let Some((offset, _)) = self.locate(seq)? else {
+            return Ok(None);
         };
-        let scan = journal::scan_from(&p, &bytes, start, since, lines)?;
-        Ok((scan.last_seq, scan.batches))
+        Ok(crc_at(&read_at(&self.path(JOURNAL), offset, LINE_HEAD)?, 0))
     }
 
     /// Remember where batch `seq` starts (byte `offset`, after `lines` lines), so the
@@ -525,12 +600,18 @@ impl LocalStore {
 
 /// The file's bytes from `offset` on.
 fn read_from(path: &Path, offset: u64) -> Result<Vec<u8>, StoreError> {
+    read_at(path, offset, u64::MAX)
+}
+
+/// At most `len` of the file's bytes from `offset` on.
+fn read_at(path: &Path, offset: u64, len: u64) -> Result<Vec<u8>, StoreError> {
     use std::io::{Read, Seek, SeekFrom};
     let mut f = File::open(path).map_err(|e| StoreError::io(path, e))?;
     f.seek(SeekFrom::Start(offset))
         .map_err(|e| StoreError::io(path, e))?;
     let mut buf = Vec::new();
-    f.read_to_end(&mut buf)
+    f.take(len)
+        .read_to_end(&mut buf)
         .map_err(|e| StoreError::io(path, e))?;
     Ok(buf)
 }

@@ -11,7 +11,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use chrono::{DateTime, FixedOffset};
+use chrono::DateTime;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
@@ -55,6 +55,16 @@ pub struct RemoteStore {
     token: String,
     client: reqwest::blocking::Client,
     cache: PathBuf,
+    /// The registry as last fetched, with the checksum of its last batch's journal
+    /// line: a refresh asks only for the batches since (see [`RemoteStore::fetch`]).
+    last: std::sync::Mutex<Option<(Snapshot, String)>>,
+}
+
+/// What the cache remembers of its copy's position in the server's journal.
+#[derive(Debug, Serialize, Deserialize)]
+struct CachedFeed {
+    seq: u64,
+    crc: String,
 }
 
 fn slug(url: &str) -> String {
@@ -99,6 +109,7 @@ impl RemoteStore {
             token: token.to_string(),
             client,
             cache,
+            last: std::sync::Mutex::new(None),
         })
     }
 
@@ -149,26 +160,53 @@ impl RemoteStore {
         self.cache.join("outbox.jsonl")
     }
 
-    /// Keep the registry as last fetched, in the checkpoint format, for offline starts.
+    /// Keep the registry as last fetched, in the checkpoint format, for offline starts
+    /// and for the next start to fetch only what changed. `bytes` is the checkpoint as
+    /// the server sent it, when nothing was applied on top of it (no re-encoding).
     fn save_cache(
         &self,
-        reg: &Registry,
-        seq: u64,
-        fetched: DateTime<FixedOffset>,
+        snap: &Snapshot,
+        crc: Option<&str>,
+        bytes: Option<&[u8]>,
     ) -> Result<(), StoreError> {
         std::fs::create_dir_all(&self.cache).map_err(|e| StoreError::io(&self.cache, e))?;
-        let pos = checkpoint::Position {
-            journal_len: 0,
-            seq,
-            lines: 0,
-            last_line_len: 0,
-            last_line_crc: 0,
-        };
-        write_atomic(&self.cache_file(), &checkpoint::encode(reg, &pos))?;
+        // The position goes first, so a crash between the two writes leaves a position
+        // that does not match the copy, which the server then refuses (409) and the next
+        // start fetches everything afresh.
+        let _ = std::fs::remove_file(self.feed_file());
+        match bytes {
+            Some(b) => write_atomic(&self.cache_file(), b)?,
+            None => {
+                let pos = checkpoint::Position {
+                    journal_len: 0,
+                    seq: snap.seq,
+                    lines: 0,
+                    last_line_len: 0,
+                    last_line_crc: 0,
+                };
+                write_atomic(
+                    &self.cache_file(),
+                    &checkpoint::encode(&snap.registry, &pos),
+                )?;
+            }
+        }
         write_atomic(
             &self.cache.join("fetched_at"),
-            fetched.to_rfc3339().as_bytes(),
-        )
+            chrono::Utc::now().fixed_offset().to_rfc3339().as_bytes(),
+        )?;
+        if let Some(crc) = crc {
+            let feed = CachedFeed {
+                seq: snap.seq,
+                crc: crc.to_string(),
+            };
+            let text = serde_json::to_vec(&feed).map_err(|e| StoreError::Other(e.to_string()))?;
+            write_atomic(&self.feed_file(), &text)?;
+        }
+        Ok(())
+    }
+
+    fn feed_file(&self) -> PathBuf {
+        self.cache.join("feed.json")
     }
 
     fn load_cache(&self) -> Result<Snapshot, StoreError> {
@@ -191,25 +229,93 @@ impl RemoteStore {
         })
     }
 
-    /// The registry from the server's checkpoint, then the batches committed since.
+    /// The cached copy with its journal position, when both are there and agree.
+    fn cached_base(&self) -> Option<(Snapshot, String)> {
+        let feed: CachedFeed =
+            serde_json::from_slice(&std::fs::read(self.feed_file()).ok()?).ok()?;
+        let snap = self.load_cache().ok()?;
+        (snap.seq == feed.seq).then_some((snap, feed.crc))
+    }
+
+    /// The batches after `since`, proving with `crc` that our copy is the server's.
+    fn changes(
+        &self,
+        since: u64,
+        crc: Option<&str>,
+    ) -> Result<(u64, String, Vec<Batch>), StoreError> {
+        let mut url = format!("/api/v1/changes?since={since}");
+        if let Some(c) = crc {
+            url.push_str(&format!("&crc={c}"));
+        }
+        let v = self.get_json(&url)?;
+        let seq = v["seq"].as_u64().unwrap_or(since);
+        let last_crc = v["crc"].as_str().unwrap_or_default().to_string();
+        let batches: Vec<Batch> = serde_json::from_value(v["batches"].clone()).map_err(|e| {
+            StoreError::Other(format!("registry sent a malformed change feed: {e}"))
+        })?;
+        Ok((seq, last_crc, batches))
+    }
+
+    /// The registry as the server has it now. From the copy held in memory, or else the
+    /// one cached on disk, only the batches since are fetched (a refresh after another
+    /// supervisor's verify is one small request, and a start over a slow link does not
+    /// download the whole registry again). When there is no copy, or the server says
+    /// ours is not its journal's (restored from a backup), the whole checkpoint.
     fn fetch(&self) -> Result<Snapshot, StoreError> {
+        let held = self.last.lock().ok().and_then(|l| l.clone());
+        let from_disk = held.is_none();
+        if let Some((mut snap, crc)) = held.or_else(|| self.cached_base()) {
+            match self.changes(snap.seq, Some(&crc)) {
+                Ok((seq, last_crc, batches)) => {
+                    let changed = !batches.is_empty();
+                    let applied =
+                        journal::replay_into(&mut snap.registry, batches, Path::new(&self.base), 0);
+                    if applied.is_ok() && !last_crc.is_empty() {
+                        snap.seq = seq;
+                        snap.stale_since = None;
+                        if changed || from_disk {
+                            let _ = self.save_cache(&snap, Some(&last_crc), None);
+                        }
+                        self.remember(&snap, &last_crc);
+                        return Ok(snap);
+                    }
+                }
+                Err(e @ StoreError::Unreachable { .. }) => return Err(e),
+                // Diverged (409) or a feed that does not apply: start afresh.
+                Err(_) => {}
+            }
+        }
+        self.fetch_all()
+    }
+
+    /// The registry from the server's checkpoint, then the batches committed since.
+    fn fetch_all(&self) -> Result<Snapshot, StoreError> {
         let resp = self.send(self.client.get(format!("{}/api/v1/checkpoint", self.base)))?;
         let bytes = resp.bytes().map_err(|e| self.unreachable(e))?;
         let mut registry = Registry::new();
         let pos = checkpoint::load_into(&bytes, &mut registry)
             .ok_or_else(|| StoreError::Other("registry sent a damaged checkpoint".into()))?;
-        let v = self.get_json(&format!("/api/v1/changes?since={}", pos.seq))?;
-        let seq = v["seq"].as_u64().unwrap_or(pos.seq);
-        let batches: Vec<Batch> = serde_json::from_value(v["batches"].clone()).map_err(|e| {
-            StoreError::Other(format!("registry sent a malformed change feed: {e}"))
-        })?;
+        let (seq, crc, batches) = self.changes(pos.seq, None)?;
+        let untouched = batches.is_empty();
         journal::replay_into(&mut registry, batches, Path::new(&self.base), 0)?;
-        let _ = self.save_cache(&registry, seq, chrono::Utc::now().fixed_offset());
-        Ok(Snapshot {
+        let snap = Snapshot {
             registry,
             seq,
             stale_since: None,
-        })
+        };
+        let crc = (!crc.is_empty()).then_some(crc);
+        let raw = untouched.then_some(&bytes[..]);
+        let _ = self.save_cache(&snap, crc.as_deref(), raw);
+        if let Some(c) = &crc {
+            self.remember(&snap, c);
+        }
+        Ok(snap)
+    }
+
+    fn remember(&self, snap: &Snapshot, crc: &str) {
+        if let Ok(mut l) = self.last.lock() {
+            *l = Some((snap.clone(), crc.to_string()));
+        }
     }
 
     /// Events waiting to be sent.
