@@ -796,3 +796,65 @@ fn clients_fetch_only_changes_and_refetch_after_a_restore() {
     );
     assert_eq!(String::from_utf8_lossy(&third.stdout), s.ok(&findings));
 }
+
+/// An admin imports registry files from their own host; the server applies them as the
+/// local import does. Anyone else is refused, and a bad file is refused with its file,
+/// line and field, changing nothing.
+#[test]
+fn an_admin_imports_over_the_api() {
+    let (s, sup, _, admin) = setup();
+    let srv = start(&s, "127.0.0.1:0");
+    let good = s.write(
+        "new-accounts.csv",
+        "id,name,platform,region,host_unit\nzs-new-1,舟山新区发布,微信,舟山市,舟山市新闻办\n",
+    );
+    let bad = s.write(
+        "bad-accounts.csv",
+        "id,name,platform,region,host_unit,status\nzs-new-2,x,微信,舟山市,某局,maybe\n",
+    );
+    let before = s.journal();
+
+    let out = remote(&s, &srv.url, &sup, &["import", good.to_str().expect("p")]);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("403") && err.contains("admin"), "{err}");
+
+    let out = remote(&s, &srv.url, &admin, &["import", bad.to_str().expect("p")]);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("bad-accounts.csv") && err.contains("line 2") && err.contains("field status"),
+        "{err}"
+    );
+    assert_eq!(before, s.journal(), "refused imports change nothing");
+
+    let out = remote(&s, &srv.url, &admin, &["import", good.to_str().expect("p")]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        said.contains("new-accounts.csv (accounts, 1 rows)") && said.contains("1 account(s)"),
+        "{said}"
+    );
+    let acc = s.ok(&["accounts", "--region", "舟山市", "--format", "csv"]);
+    assert!(acc.contains("zs-new-1,舟山新区发布"), "{acc}");
+    let journal = String::from_utf8(s.journal()).expect("utf8");
+    assert!(
+        journal.lines().last().is_some_and(|l| l.contains("省办")),
+        "recorded as the admin"
+    );
+
+    // Not a form upload at all: 400, with what was expected.
+    let (st, v) = post(&format!("{}/api/v1/import", srv.url), &admin, "{}");
+    assert_eq!(st, 400, "{v}");
+    assert!(
+        v["error"]["message"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("multipart"),
+        "{v}"
+    );
+}

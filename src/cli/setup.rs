@@ -49,7 +49,6 @@ pub fn init(ctx: &Context, demo: bool, root_name: &str, root_code: &str) -> anyh
 }
 
 pub fn import_files(ctx: &Context, files: &[PathBuf]) -> anyhow::Result<i32> {
-    let store = ctx.open_store()?;
     let mut sources = Vec::with_capacity(files.len());
     for f in files {
         let bytes = std::fs::read(f).with_context(|| format!("{}", f.display()))?;
@@ -58,7 +57,11 @@ pub fn import_files(ctx: &Context, files: &[PathBuf]) -> anyhow::Result<i32> {
             bytes,
         });
     }
-    let report = import(&store, &sources, &import_ctx(ctx))?;
+    let report = match &ctx.registry {
+        // Over the registry: the server imports, as the token's admin.
+        Some(url) => ctx.remote(url)?.import(&sources)?,
+        None => import(&ctx.open_store()?, &sources, &import_ctx(ctx))?,
+    };
     for w in &report.warnings {
         eprintln!("govcheck: warning: {}", crate::domain::text::sanitize(w));
     }

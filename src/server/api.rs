@@ -42,6 +42,7 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("get", "/api/v1/changes"),
     ("get", "/api/v1/posts"),
     ("get", "/api/v1/checkpoint"),
+    ("post", "/api/v1/import"),
 ];
 
 pub fn routes() -> Router<Arc<AppState>> {

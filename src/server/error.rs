@@ -70,6 +70,9 @@ impl From<StoreError> for ApiError {
                 "not_allowed",
                 e.to_string(),
             ),
+            StoreError::Input(_) => {
+                ApiError::new(StatusCode::BAD_REQUEST, "bad_input", e.to_string())
+            }
             _ => ApiError::internal(e.to_string()),
         }
     }

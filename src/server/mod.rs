@@ -6,6 +6,7 @@ pub mod api;
 pub mod auth;
 pub mod error;
 pub mod idle;
+pub mod import;
 pub mod tls;
 
 use std::net::SocketAddr;
@@ -171,14 +172,24 @@ pub struct ServeOptions {
 
 /// The router with its layers: body limit, timeout, access log.
 pub fn router(state: Arc<AppState>) -> Router {
+    let timeout = |limit| {
+        tower_http::timeout::TimeoutLayer::with_status_code(
+            axum::http::StatusCode::REQUEST_TIMEOUT,
+            limit,
+        )
+    };
+    // Imports are uploads of whole registry files: a larger body and more time than
+    // any other request.
+    let uploads = Router::new()
+        .route("/api/v1/import", axum::routing::post(import::import))
+        .layer(timeout(import::IMPORT_TIMEOUT))
+        .layer(DefaultBodyLimit::max(import::IMPORT_LIMIT));
     api::routes()
+        .layer(timeout(REQUEST_TIMEOUT))
+        .merge(uploads)
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             access_log,
-        ))
-        .layer(tower_http::timeout::TimeoutLayer::with_status_code(
-            axum::http::StatusCode::REQUEST_TIMEOUT,
-            REQUEST_TIMEOUT,
         ))
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .with_state(state)

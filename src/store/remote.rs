@@ -318,6 +318,34 @@ impl RemoteStore {
         }
     }
 
+    /// Send registry files to the server's import (an admin token is needed). The
+    /// server applies them as the local import does: all or nothing.
+    pub fn import(
+        &self,
+        files: &[super::import::SourceFile],
+    ) -> Result<super::import::ImportReport, StoreError> {
+        let mut form = reqwest::blocking::multipart::Form::new();
+        for f in files {
+            let name = f.path.file_name().map_or_else(
+                || "file.csv".to_string(),
+                |n| n.to_string_lossy().into_owned(),
+            );
+            let part = reqwest::blocking::multipart::Part::bytes(f.bytes.clone())
+                .file_name(name)
+                .mime_str("text/csv")
+                .map_err(|e| StoreError::Other(e.to_string()))?;
+            form = form.part("file", part);
+        }
+        let req = self
+            .client
+            .post(format!("{}/api/v1/import", self.base))
+            .timeout(Duration::from_secs(600))
+            .multipart(form);
+        self.send(req)?
+            .json()
+            .map_err(|e| StoreError::Other(format!("registry sent a malformed import report: {e}")))
+    }
+
     /// Events waiting to be sent.
     pub fn pending(&self) -> Result<Vec<Pending>, StoreError> {
         let p = self.outbox_file();

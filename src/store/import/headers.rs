@@ -7,7 +7,10 @@ use std::collections::HashMap;
 use crate::domain::text::normalize_key;
 
 /// The kinds of import file, in the order they are applied.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
+#[serde(rename_all = "snake_case")]
 pub enum FileKind {
     Regions,
     Accounts,

@@ -46,8 +46,8 @@ pub struct ImportContext<'a> {
     pub reported_at: Option<DateTime<FixedOffset>>,
 }
 
-/// What an import did, for the summary line.
-#[derive(Debug, Clone, Default)]
+/// What an import did, for the summary line (and the import endpoint's answer).
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
 pub struct ImportReport {
     pub files: Vec<(PathBuf, FileKind, usize)>,
     pub regions: usize,
