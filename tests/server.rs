@@ -520,6 +520,33 @@ fn offline_from_the_cache_and_the_outbox_flushed_on_return() {
         !s.ok(&["history", &id, "--format", "csv"])
             .contains("离线复核")
     );
+    // A second offline action, on a finding someone else acts on meanwhile: it will
+    // conflict when sent, and must then be listed, not dropped.
+    let other = s
+        .ok(&[
+            "findings",
+            "--round",
+            "2022Q1",
+            "--region",
+            "舟山市",
+            "--format",
+            "csv",
+        ])
+        .lines()
+        .nth(2)
+        .and_then(|l| l.split(',').next())
+        .expect("a second 舟山 finding")
+        .to_string();
+    let out = remote(&s, &url, &sup, &["verify", &other, "--note", "离线复核二"]);
+    assert_eq!(out.status.code(), Some(1));
+    s.ok(&["rectified", &other, "--note", "主办单位已报送"]);
+    let out = remote(&s, &url, &sup, &["outbox", "--format", "csv"]);
+    let listed = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        listed.contains(&format!("pending,{id},verified,离线复核,"))
+            && listed.contains(&format!("pending,{other},verified,离线复核二,")),
+        "{listed}"
+    );
     // Back online: the next load sends it.
     let _srv = start(&s, &listen);
     let out = remote(
@@ -539,6 +566,31 @@ fn offline_from_the_cache_and_the_outbox_flushed_on_return() {
     assert!(
         hist.contains(",verified,张三,") && hist.contains("离线复核"),
         "{hist}"
+    );
+    // The conflicting one was refused: said on stderr, listed until dismissed, and not
+    // written over the other supervisor's action.
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("govcheck outbox"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let hist = s.ok(&["history", &other, "--format", "csv"]);
+    assert!(!hist.contains("离线复核二"), "{hist}");
+    let out = remote(&s, &url, &sup, &["outbox", "--format", "csv"]);
+    let listed = String::from_utf8_lossy(&out.stdout);
+    assert!(!listed.contains("pending,"), "{listed}");
+    assert!(
+        listed.contains(&format!("refused,{other},verified,离线复核二,"))
+            && listed.contains("changed meanwhile"),
+        "{listed}"
+    );
+    let out = remote(&s, &url, &sup, &["outbox", "--dismiss"]);
+    assert!(String::from_utf8_lossy(&out.stdout).contains("dismissed 1"));
+    let out = remote(&s, &url, &sup, &["outbox", "--format", "csv"]);
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout).lines().count(),
+        1,
+        "header only"
     );
 }
 

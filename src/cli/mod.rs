@@ -6,6 +6,7 @@ pub mod actions;
 pub mod console;
 pub mod context;
 pub mod notice;
+pub mod outbox;
 pub mod output;
 pub mod report;
 pub mod serve;
@@ -201,6 +202,15 @@ pub enum Command {
     Token(TokenCommand),
     /// Print where configuration, data, cache and logs live.
     Paths,
+    /// Actions recorded while the registry server was unreachable: waiting to be sent,
+    /// or refused by the server when sent (listed until dismissed).
+    Outbox {
+        /// Forget the refused actions, once dealt with.
+        #[arg(long)]
+        dismiss: bool,
+        #[arg(long, value_enum, default_value_t)]
+        format: Format,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -281,6 +291,21 @@ pub enum NoticeCommand {
 }
 
 /// Run the command line; returns the process exit code.
+/// Offline actions the registry refused stay listed until dismissed; every command
+/// against the registry says so, so they are not forgotten.
+fn warn_refused(ctx: &Context) {
+    if let Some(url) = &ctx.registry
+        && let Ok(remote) = ctx.remote(url)
+        && let Ok(list) = remote.refused()
+        && !list.is_empty()
+    {
+        eprintln!(
+            "govcheck: {} action(s) taken offline were refused by the registry; see `govcheck outbox`",
+            list.len()
+        );
+    }
+}
+
 pub fn run() -> i32 {
     let cli = Cli::parse();
     match dispatch(cli) {
@@ -298,7 +323,8 @@ fn dispatch(cli: Cli) -> anyhow::Result<i32> {
     let Some(command) = cli.command else {
         return console::console(&ctx);
     };
-    match command {
+    let is_outbox = matches!(command, Command::Outbox { .. });
+    let result = match command {
         Command::Init {
             demo,
             root_name,
@@ -408,5 +434,10 @@ fn dispatch(cli: Cli) -> anyhow::Result<i32> {
             serve::revoke(&ctx, &tokens, &which)
         }
         Command::Paths => setup::paths(&ctx),
+        Command::Outbox { dismiss, format } => outbox::outbox(&ctx, dismiss, format),
+    };
+    if !is_outbox {
+        warn_refused(&ctx);
     }
+    result
 }

@@ -48,7 +48,7 @@ fn need_round<'a>(reg: &'a Registry, round: &str) -> anyhow::Result<&'a crate::d
     })
 }
 
-fn print(
+pub(super) fn print(
     format: Format,
     table: Table,
     csv_headers: &[&str],

@@ -39,6 +39,18 @@ pub struct Pending {
     pub based_on: Option<u32>,
 }
 
+/// An offline action the registry refused when it was finally sent, kept (in
+/// `refused.jsonl` beside the outbox) until the supervisor has looked at it: it is
+/// never simply dropped.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct RefusedAction {
+    pub action: Pending,
+    /// The registry's reason (a conflict names the version the finding is at now).
+    pub reason: String,
+    /// When it was refused.
+    pub at: DateTime<chrono::FixedOffset>,
+}
+
 /// What a flush of the outbox did.
 #[derive(Debug, Default)]
 pub struct FlushReport {
@@ -312,6 +324,16 @@ impl RemoteStore {
         Ok(snap)
     }
 
+    /// The registry as last fetched: held in memory, else the copy cached on disk.
+    fn last_known(&self) -> Option<Snapshot> {
+        let held = self
+            .last
+            .lock()
+            .ok()
+            .and_then(|l| l.as_ref().map(|(s, _)| s.clone()));
+        held.or_else(|| self.load_cache().ok())
+    }
+
     fn remember(&self, snap: &Snapshot, crc: &str) {
         if let Ok(mut l) = self.last.lock() {
             *l = Some((snap.clone(), crc.to_string()));
@@ -362,20 +384,68 @@ impl RemoteStore {
     }
 
     fn queue(&self, items: &[Pending]) -> Result<(), StoreError> {
+        let _lock = self.outbox_lock()?;
+        append_lines(&self.outbox_file(), items)
+    }
+
+    /// Held while the outbox is appended to or flushed, so a console and a CLI command
+    /// on the same host neither send an action twice nor lose one queued meanwhile.
+    fn outbox_lock(&self) -> Result<std::fs::File, StoreError> {
         std::fs::create_dir_all(&self.cache).map_err(|e| StoreError::io(&self.cache, e))?;
-        let p = self.outbox_file();
-        let mut f = OpenOptions::new()
+        let p = self.cache.join("outbox.lock");
+        let f = OpenOptions::new()
             .create(true)
-            .append(true)
+            .truncate(false)
+            .write(true)
             .open(&p)
             .map_err(|e| StoreError::io(&p, e))?;
-        let mut bytes = Vec::new();
-        for it in items {
-            bytes.extend(serde_json::to_vec(it).map_err(|e| StoreError::Other(e.to_string()))?);
-            bytes.push(b'\n');
+        f.lock().map_err(|e| StoreError::io(&p, e))?;
+        Ok(f)
+    }
+
+    fn refused_file(&self) -> PathBuf {
+        self.cache.join("refused.jsonl")
+    }
+
+    /// Offline actions the registry refused, oldest first, until dismissed.
+    pub fn refused(&self) -> Result<Vec<RefusedAction>, StoreError> {
+        let p = self.refused_file();
+        match std::fs::read_to_string(&p) {
+            Ok(t) => Ok(t
+                .lines()
+                .filter_map(|l| serde_json::from_str::<RefusedAction>(l).ok())
+                .collect()),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Vec::new()),
+            Err(e) => Err(StoreError::io(&p, e)),
         }
-        f.write_all(&bytes).map_err(|e| StoreError::io(&p, e))?;
-        f.sync_data().map_err(|e| StoreError::io(&p, e))
+    }
+
+    /// Forget the refused actions (the supervisor has dealt with them).
+    pub fn dismiss_refused(&self) -> Result<usize, StoreError> {
+        let _lock = self.outbox_lock()?;
+        let n = self.refused()?.len();
+        let p = self.refused_file();
+        match std::fs::remove_file(&p) {
+            Ok(()) => Ok(n),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(0),
+            Err(e) => Err(StoreError::io(&p, e)),
+        }
+    }
+
+    /// Whether the finding's latest event is this action already: sent earlier, with
+    /// the answer lost on the way back, so sending it again conflicts with itself.
+    fn already_recorded(&self, p: &Pending) -> bool {
+        let Ok(f) = self.get_json(&format!("/api/v1/findings/{}", urlencode(&p.event.finding)))
+        else {
+            return false;
+        };
+        let Some(last) = f["events"].as_array().and_then(|e| e.last()).cloned() else {
+            return false;
+        };
+        let Ok(last) = serde_json::from_value::<Event>(last) else {
+            return false;
+        };
+        last.kind == p.event.kind && last.note == p.event.note && last.by.name == p.event.by.name
     }
 
     fn post_event(&self, p: &Pending) -> Result<u64, StoreError> {
@@ -425,6 +495,7 @@ impl RemoteStore {
     /// Send what waits in the outbox, oldest first. Stops at the first network error
     /// (the rest keep waiting); a refusal is reported and dropped.
     pub fn flush_outbox(&self) -> Result<FlushReport, StoreError> {
+        let _lock = self.outbox_lock()?;
         let items = self.pending()?;
         let mut report = FlushReport::default();
         let mut rest = Vec::new();
@@ -435,20 +506,51 @@ impl RemoteStore {
                     rest.extend_from_slice(&items[i..]);
                     break;
                 }
+                Err(StoreError::Conflict { .. }) if self.already_recorded(it) => report.sent += 1,
                 Err(e) => report.refused.push((it.clone(), e.to_string())),
             }
         }
         report.waiting = rest.len();
-        let mut bytes = Vec::new();
-        for it in &rest {
-            bytes.extend(serde_json::to_vec(it).map_err(|e| StoreError::Other(e.to_string()))?);
-            bytes.push(b'\n');
+        // The refusals are durable before the outbox forgets them.
+        let now = chrono::Utc::now().fixed_offset();
+        let refused: Vec<RefusedAction> = report
+            .refused
+            .iter()
+            .map(|(action, reason)| RefusedAction {
+                action: action.clone(),
+                reason: reason.clone(),
+                at: now,
+            })
+            .collect();
+        if !refused.is_empty() {
+            append_lines(&self.refused_file(), &refused)?;
         }
         if !items.is_empty() {
+            let mut bytes = Vec::new();
+            for it in &rest {
+                bytes.extend(serde_json::to_vec(it).map_err(|e| StoreError::Other(e.to_string()))?);
+                bytes.push(b'\n');
+            }
             write_atomic(&self.outbox_file(), &bytes)?;
         }
         Ok(report)
     }
+}
+
+/// Append one JSON line per item and fsync.
+fn append_lines<T: Serialize>(p: &Path, items: &[T]) -> Result<(), StoreError> {
+    let mut f = OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(p)
+        .map_err(|e| StoreError::io(p, e))?;
+    let mut bytes = Vec::new();
+    for it in items {
+        bytes.extend(serde_json::to_vec(it).map_err(|e| StoreError::Other(e.to_string()))?);
+        bytes.push(b'\n');
+    }
+    f.write_all(&bytes).map_err(|e| StoreError::io(p, e))?;
+    f.sync_data().map_err(|e| StoreError::io(p, e))
 }
 
 fn urlencode(s: &str) -> String {
@@ -520,7 +622,17 @@ impl RegistrySource for RemoteStore {
             match self.post_event(it) {
                 Ok(s) => seq = s,
                 Err(StoreError::Unreachable { .. }) => {
-                    self.queue(&items[i..])?;
+                    // Sent later, the action must not land on changes nobody here has
+                    // seen: it is based on the finding as the last copy shows it.
+                    let mut waiting = items[i..].to_vec();
+                    let known = self.last_known();
+                    for w in waiting.iter_mut().filter(|w| w.based_on.is_none()) {
+                        w.based_on = known.as_ref().and_then(|snap| {
+                            let idx = snap.registry.finding_index(&w.event.finding)?;
+                            Some(snap.registry.state(idx).version)
+                        });
+                    }
+                    self.queue(&waiting)?;
                     return Err(StoreError::Queued {
                         path: self.outbox_file(),
                     });
