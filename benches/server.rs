@@ -68,7 +68,7 @@ fn main() {
         .build()
         .expect("rt");
     let state = AppState::new(
-        store,
+        std::sync::Arc::new(store),
         Catalogue::builtin(),
         chrono_tz::Asia::Shanghai,
         tokens,

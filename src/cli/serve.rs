@@ -36,7 +36,12 @@ pub fn run_server(
             bail!("token {} ({}): scope {scope:?}: {e}", t.id, t.name);
         }
     }
-    let state = AppState::new(store, ctx.catalogue.clone(), ctx.tz, tokens)?;
+    let state = AppState::new(
+        std::sync::Arc::new(store),
+        ctx.catalogue.clone(),
+        ctx.tz,
+        tokens,
+    )?;
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;

@@ -23,7 +23,6 @@ use crate::domain::event::{Actor, Event, EventKind, Status};
 use crate::domain::figures::summarize;
 use crate::domain::listing;
 use crate::domain::registry::Registry;
-use crate::store::RegistrySource;
 
 type St = State<Arc<AppState>>;
 

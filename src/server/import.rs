@@ -17,7 +17,7 @@ use super::api::Caller;
 use super::auth::Role;
 use super::error::ApiError;
 use crate::domain::event::Actor;
-use crate::store::import::{ImportContext, SourceFile, import as import_files};
+use crate::store::import::{ImportContext, SourceFile};
 
 /// Largest import upload: a national accounts file of 150,000 rows is about 20 MB; the
 /// posts of a quarter can be several times that, so they may need several uploads.
@@ -115,7 +115,7 @@ pub async fn import(
             now,
             reported_at: None,
         };
-        import_files(&store, &files, &ctx)
+        store.import(&files, &ctx)
     })
     .await
     .map_err(|e| ApiError::internal(e.to_string()))??;

@@ -24,7 +24,7 @@ use chrono_tz::Tz;
 use tokio::sync::{Mutex, RwLock, watch};
 
 use crate::domain::indicator::Catalogue;
-use crate::store::{LocalStore, RegistrySource, Snapshot, StoreError};
+use crate::store::{ServedStore, Snapshot, StoreError};
 use auth::Tokens;
 
 /// Largest request body accepted (an event with its note is far smaller).
@@ -38,7 +38,8 @@ pub const MAX_PAGE: usize = 1000;
 
 /// What the handlers share.
 pub struct AppState {
-    pub store: LocalStore,
+    /// The storage, behind the interface a database backend would implement too.
+    pub store: Arc<dyn ServedStore>,
     pub catalogue: Catalogue,
     pub tz: Tz,
     pub tokens: Tokens,
@@ -92,7 +93,7 @@ impl SummaryCache {
 
 impl AppState {
     pub fn new(
-        store: LocalStore,
+        store: Arc<dyn ServedStore>,
         catalogue: Catalogue,
         tz: Tz,
         tokens: Tokens,

@@ -15,7 +15,7 @@ mod rng;
 pub mod synthetic;
 
 pub use error::{InputError, StoreError};
-pub use local::LocalStore;
+pub use local::{Feed, LocalStore};
 
 use crate::domain::event::Event;
 use crate::domain::registry::Registry;
@@ -51,5 +51,38 @@ pub trait RegistrySource: Send + Sync {
     /// `None` for a local store, where the configured name is what is recorded.
     fn identity(&self) -> Option<String> {
         None
+    }
+}
+
+/// What the registry server needs of its storage beyond [`RegistrySource`]: the change
+/// feed, the raw posts file and imports. The server's handlers are written against this
+/// alone, so a database backend for a larger deployment implements it and no handler
+/// changes. [`LocalStore`] is the implementation today.
+pub trait ServedStore: RegistrySource {
+    /// The batches after `since`, with the checksums clients prove their copy with.
+    fn feed(&self, since: u64) -> Result<Feed, StoreError>;
+    /// The posts file as stored (`posts.tsv`), empty when there is none.
+    fn posts_bytes(&self) -> Result<Vec<u8>, StoreError>;
+    /// Import registry files, all or nothing.
+    fn import(
+        &self,
+        files: &[import::SourceFile],
+        ctx: &import::ImportContext<'_>,
+    ) -> Result<import::ImportReport, StoreError>;
+}
+
+impl ServedStore for LocalStore {
+    fn feed(&self, since: u64) -> Result<Feed, StoreError> {
+        LocalStore::feed(self, since)
+    }
+    fn posts_bytes(&self) -> Result<Vec<u8>, StoreError> {
+        LocalStore::posts_bytes(self)
+    }
+    fn import(
+        &self,
+        files: &[import::SourceFile],
+        ctx: &import::ImportContext<'_>,
+    ) -> Result<import::ImportReport, StoreError> {
+        import::import(self, files, ctx)
     }
 }
