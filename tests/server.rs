@@ -621,7 +621,13 @@ fn a_plain_http_registry_needs_no_ca_bundle() {
 fn an_https_registry_without_any_ca_says_what_was_tried() {
     let s = Sandbox::new();
     let out = without_ca_bundle(&s, "t0ken")
-        .args(["--registry", "https://127.0.0.1:9", "summary"])
+        .args([
+            "--registry",
+            "https://127.0.0.1:9",
+            "summary",
+            "--round",
+            "2022Q1",
+        ])
         .output()
         .expect("run");
     assert_eq!(out.status.code(), Some(1));
@@ -645,7 +651,7 @@ fn an_intranet_ca_file_is_enough_for_https() {
     let out = without_ca_bundle(&s, "t0ken")
         .args(["--registry", "https://127.0.0.1:9", "--ca-file"])
         .arg(&ca)
-        .arg("summary")
+        .args(["summary", "--round", "2022Q1"])
         .output()
         .expect("run");
     let err = String::from_utf8_lossy(&out.stderr);
@@ -657,7 +663,7 @@ fn an_intranet_ca_file_is_enough_for_https() {
     let out = without_ca_bundle(&s, "t0ken")
         .args(["--registry", "https://127.0.0.1:9", "--ca-file"])
         .arg(&bad)
-        .arg("summary")
+        .args(["summary", "--round", "2022Q1"])
         .output()
         .expect("run");
     let err = String::from_utf8_lossy(&out.stderr);
