@@ -31,6 +31,15 @@ fn demo_summary_matches_the_published_table() {
     );
 }
 
+/// scripts/dist.sh smoke-tests the static binaries against this same table.
+#[test]
+fn the_dist_smoke_test_expects_the_published_table() {
+    assert_eq!(
+        include_str!("../scripts/demo-summary-2022Q1.csv"),
+        PUBLISHED
+    );
+}
+
 #[test]
 fn data_flag_works_before_or_after_the_subcommand() {
     let s = Sandbox::new();

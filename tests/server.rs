@@ -910,3 +910,102 @@ fn an_admin_imports_over_the_api() {
         "{v}"
     );
 }
+
+/// A self-signed CA (certificate only), standing in for an intranet CA.
+const INTRANET_CA: &str = "-----BEGIN CERTIFICATE-----
+MIIBnjCCAUWgAwIBAgIUP9GdGsJujvfByQqms6K0dxMB86QwCgYIKoZIzj0EAwIw
+JDEiMCAGA1UEAwwZZ292Y2hlY2sgdGVzdCBpbnRyYW5ldCBDQTAgFw0yNjExMjIy
+MDQxNDdaGA8yMTI2MTAyOTIwNDE0N1owJDEiMCAGA1UEAwwZZ292Y2hlY2sgdGVz
+dCBpbnRyYW5ldCBDQTBZMBMGByqGSM49AgEGCCqGSM49AwEHA0IABHD/dD3Q/k1o
+UINvwBBlKmgiTkf8kEckNx5Sq52oUe5LFzDWBqaGu3oDWLTRpl9ONHqSELJHMmlW
+3hSmA+rdq66jUzBRMB0GA1UdDgQWBBQ/MucSwChTvCo0twzS/9cQEigDpDAfBgNV
+HSMEGDAWgBQ/MucSwChTvCo0twzS/9cQEigDpDAPBgNVHRMBAf8EBTADAQH/MAoG
+CCqGSM49BAMCA0cAMEQCIDYad7M8CiFq5XC6JGkEiGFoZhxy3NJfL69vHOnSDXJI
+AiB+qMyc2a/4HzrKr8khDH4ge4qCJJSjnDRJ1grqcGWGuw==
+-----END CERTIFICATE-----
+";
+
+/// A host without any CA bundle (an intranet host, the static binary in an empty root):
+/// `SSL_CERT_FILE` points at an empty file, which is then the only bundle tried.
+fn without_ca_bundle(s: &Sandbox, tok: &str) -> Command {
+    let empty = s.write("no-certs.pem", "");
+    let mut c = s.cmd();
+    c.env("SSL_CERT_FILE", empty).env("GOVCHECK_TOKEN", tok);
+    c
+}
+
+#[test]
+fn a_plain_http_registry_needs_no_ca_bundle() {
+    let (s, _, viewer, _) = setup();
+    let srv = start(&s, "127.0.0.1:0");
+    assert!(srv.url.starts_with("http://"), "{}", srv.url);
+    let out = without_ca_bundle(&s, &viewer)
+        .arg("--registry")
+        .arg(&srv.url)
+        .args(["summary", "--round", "2022Q1", "--format", "csv"])
+        .output()
+        .expect("run");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        String::from_utf8_lossy(&out.stdout).ends_with("总计,5189,5189,14,99.73%\n"),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+}
+
+#[test]
+fn an_https_registry_without_any_ca_says_what_was_tried() {
+    let s = Sandbox::new();
+    let out = without_ca_bundle(&s, "t0ken")
+        .args([
+            "--registry",
+            "https://127.0.0.1:9",
+            "summary",
+            "--round",
+            "2022Q1",
+        ])
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("cannot verify https://127.0.0.1:9"), "{err}");
+    assert!(err.contains("no CA certificates on this host"), "{err}");
+    assert!(
+        err.contains("no-certs.pem (no usable certificate)"),
+        "{err}"
+    );
+    assert!(err.contains("--ca-file"), "{err}");
+    assert_eq!(err.lines().count(), 1, "one clear error: {err}");
+}
+
+#[test]
+fn an_intranet_ca_file_is_enough_for_https() {
+    let s = Sandbox::new();
+    let ca = s.write("intranet-ca.pem", INTRANET_CA);
+    // The client is built from the CA file alone; port 9 (discard) is closed here, so the
+    // error is the connection, not the trust set-up.
+    let out = without_ca_bundle(&s, "t0ken")
+        .args(["--registry", "https://127.0.0.1:9", "--ca-file"])
+        .arg(&ca)
+        .args(["summary", "--round", "2022Q1"])
+        .output()
+        .expect("run");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(!err.contains("CA certificates"), "{err}");
+    assert!(err.contains("unreachable"), "{err}");
+    // A file that holds no certificate is named as such.
+    let bad = s.write("not-a-cert.pem", "hello\n");
+    let out = without_ca_bundle(&s, "t0ken")
+        .args(["--registry", "https://127.0.0.1:9", "--ca-file"])
+        .arg(&bad)
+        .args(["summary", "--round", "2022Q1"])
+        .output()
+        .expect("run");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("not-a-cert.pem: no PEM certificate"), "{err}");
+}

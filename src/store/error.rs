@@ -72,6 +72,11 @@ pub enum StoreError {
     Input(#[from] InputError),
     #[error("{0}")]
     Other(String),
+    /// An https:// registry, and no CA certificate to verify it with.
+    #[error(
+        "cannot verify {url}: no CA certificates on this host (tried {tried}). Give the registry's CA with --ca-file FILE or put it in ca.pem in the config directory (`govcheck paths`), or use an http:// registry URL on a trusted intranet"
+    )]
+    NoTrustedRoots { url: String, tried: String },
     /// The registry server could not be reached.
     #[error("registry {url} unreachable: {message}")]
     Unreachable { url: String, message: String },

@@ -9,11 +9,14 @@ use std::sync::Mutex;
 pub struct Log {
     file: Option<Mutex<File>>,
     pub path: PathBuf,
+    /// The office's time zone (compiled in, never the host's /etc/localtime).
+    tz: chrono_tz::Tz,
 }
 
 impl Log {
-    /// Open (append) `dir/console.log`; without a writable directory, logging is off.
-    pub fn open(dir: &Path) -> Log {
+    /// Open (append) `dir/console.log`, stamping lines in `tz`; without a writable
+    /// directory, logging is off.
+    pub fn open(dir: &Path, tz: chrono_tz::Tz) -> Log {
         let path = dir.join("console.log");
         let file = std::fs::create_dir_all(dir)
             .ok()
@@ -25,14 +28,16 @@ impl Log {
                     .ok()
             })
             .map(Mutex::new);
-        Log { file, path }
+        Log { file, path, tz }
     }
 
     pub fn line(&self, msg: &str) {
         if let Some(f) = &self.file
             && let Ok(mut f) = f.lock()
         {
-            let now = chrono::Local::now().format("%Y-%m-%dT%H:%M:%S%.3f%z");
+            let now = chrono::Utc::now()
+                .with_timezone(&self.tz)
+                .format("%Y-%m-%dT%H:%M:%S%.3f%z");
             let _ = writeln!(f, "{now} {}", crate::domain::text::sanitize(msg));
         }
     }

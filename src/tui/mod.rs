@@ -62,7 +62,7 @@ pub fn run(ctx: &Context, source: Arc<dyn RegistrySource>) -> anyhow::Result<i32
     if !std::io::stdout().is_terminal() || !std::io::stdin().is_terminal() {
         bail!("the console needs a terminal; for scripts use the commands (`govcheck --help`)");
     }
-    let log = log::Log::open(&ctx.dirs.state);
+    let log = log::Log::open(&ctx.dirs.state, ctx.tz);
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
