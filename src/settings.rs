@@ -180,10 +180,53 @@ pub struct Dirs {
     pub state: PathBuf,
 }
 
+/// Without a home directory (a service account, the static binary in an empty root),
+/// everything goes under `$TMPDIR/govcheck-<uid>`: one per user, created private (0700).
+/// A directory of that name that another user made, or that others may write to, could
+/// hold a planted config (another registry) or token, so it is refused instead.
+fn private_fallback(tmp: &Path) -> Result<PathBuf, SettingsError> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{DirBuilderExt, MetadataExt};
+        // SAFETY: getuid has no preconditions and cannot fail.
+        let uid = unsafe { libc::getuid() };
+        let dir = tmp.join(format!("govcheck-{uid}"));
+        let _ = std::fs::DirBuilder::new().mode(0o700).create(&dir);
+        let meta = match std::fs::symlink_metadata(&dir) {
+            Ok(m) => m,
+            // No temporary directory at all (an empty root): nothing can be planted
+            // there either; what needs the directory fails later, naming it.
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(dir),
+            Err(e) => {
+                return Err(SettingsError::Io {
+                    path: dir,
+                    source: e,
+                });
+            }
+        };
+        if !meta.is_dir() || meta.uid() != uid || meta.mode() & 0o022 != 0 {
+            return Err(SettingsError::Io {
+                path: dir,
+                source: std::io::Error::other(
+                    "there is no home directory, and this fallback is not a private directory of yours; set HOME, or GOVCHECK_CONFIG_DIR and GOVCHECK_DATA_DIR",
+                ),
+            });
+        }
+        Ok(dir)
+    }
+    #[cfg(not(unix))]
+    {
+        Ok(tmp.join("govcheck"))
+    }
+}
+
 impl Dirs {
-    pub fn discover() -> Dirs {
+    pub fn discover() -> Result<Dirs, SettingsError> {
         let pd = directories::ProjectDirs::from("cn.gov", "govcheck", "govcheck");
-        let fallback = std::env::temp_dir().join("govcheck");
+        let fallback = match &pd {
+            Some(_) => PathBuf::new(),
+            None => private_fallback(&std::env::temp_dir())?,
+        };
         let from_env = |var: &str| std::env::var_os(var).map(PathBuf::from);
         let config = from_env("GOVCHECK_CONFIG_DIR")
             .or_else(|| pd.as_ref().map(|p| p.config_dir().to_path_buf()))
@@ -199,12 +242,12 @@ impl Dirs {
             .as_ref()
             .and_then(|p| p.state_dir().map(Path::to_path_buf))
             .unwrap_or_else(|| cache.clone());
-        Dirs {
+        Ok(Dirs {
             config,
             data,
             cache,
             state,
-        }
+        })
     }
 
     pub fn config_file(&self) -> PathBuf {
@@ -215,6 +258,28 @@ impl Dirs {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[cfg(unix)]
+    #[test]
+    fn the_homeless_fallback_must_be_private() {
+        use std::os::unix::fs::PermissionsExt;
+        let tmp = tempfile::tempdir().expect("tmp");
+        let dir = private_fallback(tmp.path()).expect("created");
+        let mode = std::fs::metadata(&dir).expect("meta").permissions().mode();
+        assert_eq!(mode & 0o777, 0o700);
+        // Someone made it writable for others (or made it for us): refused, named.
+        std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o777)).expect("chmod");
+        let err = private_fallback(tmp.path())
+            .expect_err("refused")
+            .to_string();
+        assert!(
+            err.contains("govcheck-") && err.contains("not a private directory"),
+            "{err}"
+        );
+        // No temporary directory at all: nothing to plant anything in.
+        let absent = tmp.path().join("absent");
+        assert!(private_fallback(&absent).is_ok());
+    }
 
     #[test]
     fn defaults_parse() {
