@@ -760,6 +760,17 @@ fn silent_and_half_sent_connections_are_closed() {
         .expect("write");
     let (status, _) = get(&format!("{}/api/v1/health", srv.url), &viewer);
     assert_eq!(status, 200);
+    // A long-polling client is answered before the idle limit could cut it.
+    let started = std::time::Instant::now();
+    let (status, v) = get(
+        &format!("{}/api/v1/changes?since=999999&wait=5", srv.url),
+        &viewer,
+    );
+    assert_eq!(status, 200, "{v}");
+    assert!(
+        started.elapsed() < Duration::from_secs(1),
+        "waited at most half the idle limit"
+    );
     for conn in [&mut silent, &mut half] {
         conn.set_read_timeout(Some(Duration::from_secs(10)))
             .expect("timeout");

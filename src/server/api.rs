@@ -3,6 +3,7 @@
 
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use axum::extract::rejection::{JsonRejection, QueryRejection};
@@ -472,7 +473,8 @@ async fn changes(
     }
     if snap.seq <= q.since && q.wait > 0 && q.crc.is_none() {
         let mut rx = state.subscribe();
-        let wait = Duration::from_secs(q.wait).min(MAX_WAIT);
+        let limit = Duration::from_millis(state.long_poll_ms.load(Ordering::Relaxed));
+        let wait = Duration::from_secs(q.wait).min(MAX_WAIT).min(limit);
         let since = q.since;
         let _ = tokio::time::timeout(wait, rx.wait_for(|&s| s > since)).await;
     }

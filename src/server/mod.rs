@@ -52,6 +52,10 @@ pub struct AppState {
     pub summaries: std::sync::Mutex<SummaryCache>,
     /// Held while a summary is computed (see the summary handler).
     pub summary_compute: Mutex<()>,
+    /// Longest a change-feed request waits, in milliseconds: [`MAX_WAIT`], or less when
+    /// connections are closed sooner for silence (the server reads nothing from a
+    /// long-polling client, so the wait must end well before the idle limit).
+    pub long_poll_ms: AtomicU64,
     /// The checkpoint bytes of the current journal position, for starting consoles.
     pub checkpoint: std::sync::Mutex<Option<(u64, axum::body::Bytes)>>,
 }
@@ -112,6 +116,7 @@ impl AppState {
             seq_tx,
             summaries: std::sync::Mutex::new(SummaryCache::default()),
             summary_compute: Mutex::new(()),
+            long_poll_ms: AtomicU64::new(MAX_WAIT.as_millis() as u64),
             checkpoint: std::sync::Mutex::new(None),
         }))
     }
@@ -245,6 +250,10 @@ pub async fn serve(state: Arc<AppState>, opts: ServeOptions) -> anyhow::Result<(
     let listener = tokio::net::TcpListener::bind(opts.listen)
         .await
         .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", opts.listen))?;
+    let half_idle = (opts.idle / 2).min(MAX_WAIT);
+    state
+        .long_poll_ms
+        .store(half_idle.as_millis() as u64, Ordering::Relaxed);
     spawn_watcher(state.clone());
     state.prewarm().await;
     let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
