@@ -7,7 +7,9 @@
 //! [`match_key`] does no pinyin lookups. It is layered by cost because most
 //! names do not match: inline bit masks reject most of them without touching
 //! the heap, a bit-parallel automaton rejects the rest exactly, and only real
-//! hits run the scoring DP and allocate their highlight positions.
+//! hits run the scoring DP. Ranking needs only the score ([`score_key`]);
+//! [`match_key`] also allocates the highlight positions, which callers compute
+//! for the few hits they show.
 
 use std::cell::RefCell;
 use std::ops::Range;
@@ -529,10 +531,35 @@ thread_local! {
 /// cannot be consumed. Non-matching names are rejected by mask checks and a
 /// bit-parallel automaton; only real hits pay for scoring and positions.
 pub fn match_key(query: &Query, key: &SearchKey) -> Option<Match> {
-    match_key_with(query, key, query.chars.len() <= MAX_BIT_PARALLEL_QUERY)
+    match_key_with(
+        query,
+        key,
+        query.chars.len() <= MAX_BIT_PARALLEL_QUERY,
+        true,
+    )
 }
 
-fn match_key_with(query: &Query, key: &SearchKey, bit_parallel: bool) -> Option<Match> {
+/// The score [`match_key`] would give, without the highlight positions: no
+/// allocation and no alignment walk-back. Ranking tens of thousands of hits of
+/// a short query needs only this; positions are then computed for the few hits
+/// the list shows. Always equal to `match_key(query, key).map(|m| m.score)`.
+pub fn score_key(query: &Query, key: &SearchKey) -> Option<i64> {
+    match_key_with(
+        query,
+        key,
+        query.chars.len() <= MAX_BIT_PARALLEL_QUERY,
+        false,
+    )
+    .map(|m| m.score)
+}
+
+/// `track`: whether to compute [`Match::positions`] (left empty otherwise).
+fn match_key_with(
+    query: &Query,
+    key: &SearchKey,
+    bit_parallel: bool,
+    track: bool,
+) -> Option<Match> {
     let m = query.chars.len();
     let n = key.char_len();
     if m == 0 {
@@ -566,7 +593,7 @@ fn match_key_with(query: &Query, key: &SearchKey, bit_parallel: bool) -> Option<
     }
 
     if m == 1 && bit_parallel {
-        return first_hit(query.chars[0], key);
+        return first_hit(query.chars[0], key, track);
     }
 
     SCRATCH.with(|cell| {
@@ -576,12 +603,12 @@ fn match_key_with(query: &Query, key: &SearchKey, bit_parallel: bool) -> Option<
             if !reachable(query, key) {
                 return None;
             }
-            scan(query, key, scratch)?
+            scan(query, key, scratch, track)?
         } else {
             let mut moves = std::mem::take(&mut scratch.moves);
             moves.clear();
             all_moves(query, key, &mut moves);
-            let result = align_moves(m, n, &moves, scratch);
+            let result = align_moves(m, n, &moves, scratch, track);
             scratch.moves = moves;
             result?
         };
@@ -596,7 +623,7 @@ fn match_key_with(query: &Query, key: &SearchKey, bit_parallel: bool) -> Option<
 /// one with the most hits. There are no gaps, so the earliest char that can
 /// take it wins: any later one pays a leading-skip unit, which outweighs
 /// every lower tier.
-fn first_hit(c: char, key: &SearchKey) -> Option<Match> {
+fn first_hit(c: char, key: &SearchKey, track: bool) -> Option<Match> {
     let planes = key.planes();
     let code = u32::from(c);
     let letter = if c.is_ascii_lowercase() {
@@ -622,7 +649,7 @@ fn first_hit(c: char, key: &SearchKey) -> Option<Match> {
         let penalty = here * LEAD_CHAR + partial + u64::from(key.len);
         return Some(Match {
             score: score_of(penalty),
-            positions: vec![j],
+            positions: if track { vec![j] } else { Vec::new() },
         });
     }
     None
@@ -674,6 +701,12 @@ struct Dp<'s> {
     min_current: i64,
     /// Set if the step table would outgrow its `u32` indices.
     overflow: bool,
+    /// Whether steps are recorded for walking the alignment back. A ranking pass
+    /// over tens of thousands of hits needs only the score; highlight positions are
+    /// computed afterwards for the few it shows.
+    track: bool,
+    /// Steps taken (recorded or not), so the overflow rule is the same either way.
+    taken: usize,
 }
 
 const GAP_OPEN_I: i64 = GAP_OPEN as i64;
@@ -682,7 +715,7 @@ const LEAD_CHAR_I: i64 = LEAD_CHAR as i64;
 const PARTIAL_I: i64 = PARTIAL_READING as i64;
 
 impl<'s> Dp<'s> {
-    fn new(m: usize, scratch: &'s mut Scratch) -> Dp<'s> {
+    fn new(m: usize, scratch: &'s mut Scratch, track: bool) -> Dp<'s> {
         let Scratch {
             steps,
             gapped,
@@ -719,6 +752,8 @@ impl<'s> Dp<'s> {
             min_last: UNREACHED,
             min_current: UNREACHED,
             overflow: false,
+            track,
+            taken: 0,
         }
     }
 
@@ -729,7 +764,7 @@ impl<'s> Dp<'s> {
     /// continuing from the previous column.
     #[inline]
     fn worth_continuing(&self, here: i64) -> bool {
-        if self.final_step.step == NO_STEP {
+        if self.final_step.value == UNREACHED {
             return true;
         }
         let fresh = here * LEAD_CHAR_I;
@@ -783,11 +818,14 @@ impl<'s> Dp<'s> {
         };
         let to = row + len;
         let cost = arrive + if whole { 0 } else { PARTIAL_I };
-        let Ok(index) = u32::try_from(self.steps.len()) else {
+        let Ok(index) = u32::try_from(self.taken) else {
             self.overflow = true;
             return;
         };
-        self.steps.push(Step { col, prev });
+        self.taken += 1;
+        if self.track {
+            self.steps.push(Step { col, prev });
+        }
         self.touched = true;
         if to == self.m {
             if cost < self.final_step.value {
@@ -826,10 +864,15 @@ impl<'s> Dp<'s> {
         self.min_current = UNREACHED;
     }
 
-    /// The penalty (without the length term) and matched char indices.
+    /// The penalty (without the length term) and matched char indices (none when
+    /// steps were not tracked).
     fn finish(self, n: usize) -> Option<(u64, Vec<usize>)> {
-        if self.final_step.step == NO_STEP || self.overflow {
+        if self.final_step.value == UNREACHED || self.overflow {
             return None;
+        }
+        if !self.track {
+            let penalty = u64::try_from(self.final_step.value).ok()?;
+            return Some((penalty, Vec::new()));
         }
         let mut positions = Vec::with_capacity(self.m.min(n));
         let mut at = self.final_step.step;
@@ -848,12 +891,17 @@ impl<'s> Dp<'s> {
 /// can consume so far, and each reading is checked against every reachable
 /// row at once with a few bit operations. Names that cannot match never
 /// complete a step to the last row. Needs `m <= 63`.
-fn scan(query: &Query, key: &SearchKey, scratch: &mut Scratch) -> Option<(u64, Vec<usize>)> {
+fn scan(
+    query: &Query,
+    key: &SearchKey,
+    scratch: &mut Scratch,
+    track: bool,
+) -> Option<(u64, Vec<usize>)> {
     let m = query.chars.len();
     let rows_of_byte = &query.ascii_rows;
     let query_letters = query.mask & LETTERS;
     let arena: &[u8] = &key.arena;
-    let mut dp = Dp::new(m, scratch);
+    let mut dp = Dp::new(m, scratch, track);
     let mut reached: u64 = 1;
     let mut here = -1i64;
     for (j, pair) in key.words.windows(2).enumerate() {
@@ -1010,8 +1058,9 @@ fn align_moves(
     n: usize,
     moves: &[Move],
     scratch: &mut Scratch,
+    track: bool,
 ) -> Option<(u64, Vec<usize>)> {
-    let mut dp = Dp::new(m, scratch);
+    let mut dp = Dp::new(m, scratch, track);
     let mut rest = moves;
     while let Some(first) = rest.first() {
         let split = rest
@@ -1436,7 +1485,14 @@ mod tests {
             let query = Query::new(&text);
             let expected = reference_penalty(&query, &key);
             for bit_parallel in [true, false] {
-                let got = match_key_with(&query, &key, bit_parallel);
+                let got = match_key_with(&query, &key, bit_parallel, true);
+                let score_only = match_key_with(&query, &key, bit_parallel, false);
+                assert_eq!(
+                    score_only.as_ref().map(|m| m.score),
+                    got.as_ref().map(|m| m.score),
+                    "score-only pass disagrees: {text:?} on {name:?}, bit_parallel={bit_parallel}"
+                );
+                assert!(score_only.is_none_or(|m| m.positions.is_empty()));
                 let expected_score = expected.map(score_of);
                 assert_eq!(
                     got.as_ref().map(|m| m.score),
@@ -1477,6 +1533,7 @@ mod tests {
                 let query = Query::new(&c.to_string());
                 let got = match_key(&query, &key);
                 let expected = reference_penalty(&query, &key).map(score_of);
+                assert_eq!(score_key(&query, &key), expected, "{c:?} on {name:?}");
                 assert_eq!(got.as_ref().map(|m| m.score), expected, "{c:?} on {name:?}");
                 if let Some(hit) = got {
                     assert!(positions_are_consistent(&query, &key, &hit.positions));
