@@ -32,6 +32,8 @@ fn opts(lang: Lang, color: bool, ascii: bool) -> Options {
         ascii,
         color,
         mouse: false,
+        copy: govcheck::settings::CopyMode::Auto,
+        over_ssh: false,
         due_soon_days: 3,
         good_rate: 100.0,
         warn_rate: 99.0,
@@ -737,4 +739,50 @@ fn the_mouse_wheel_moves_the_selection_but_not_inside_a_dialog() {
         "the wheel leaves overlays alone"
     );
     assert_eq!(cursor(&f.app), 1);
+}
+
+#[test]
+fn copy_shows_what_it_copied_and_sends_osc52_unless_told_not_to() {
+    use govcheck::settings::CopyMode;
+    for (mode, ssh, osc52, label) in [
+        (CopyMode::Auto, true, true, "已复制:"),
+        (CopyMode::Auto, false, true, "已复制（如未生效请选中）:"),
+        (CopyMode::Osc52, false, true, "已复制:"),
+        (CopyMode::Status, true, false, "请选中复制:"),
+    ] {
+        let mut o = opts(Lang::Zh, true, false);
+        o.copy = mode;
+        o.over_ssh = ssh;
+        let mut f = fixture_with(o, Keymap::defaults());
+        key(&mut f.app, KeyCode::Char('2'));
+        let out = key(&mut f.app, KeyCode::Char('y'));
+        let copies: Vec<&String> = out
+            .effects
+            .iter()
+            .filter_map(|e| match e {
+                Effect::Copy(t) => Some(t),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(copies.len(), usize::from(osc52), "{mode:?} ssh={ssh}");
+        let status = f
+            .app
+            .status
+            .as_ref()
+            .map(|s| s.text.clone())
+            .unwrap_or_default();
+        assert!(status.starts_with(label), "{mode:?} ssh={ssh}: {status}");
+        // The status line names the account and the finding id.
+        let Some(Page::Problems(p)) = f.app.page() else {
+            panic!("problems page");
+        };
+        let row = &p.rows[p.visible[p.cursor]];
+        assert!(
+            status.contains(&row.account) && status.contains(&row.id),
+            "{status}"
+        );
+        if let Some(t) = copies.first() {
+            assert_eq!(**t, format!("{} {}", row.account, row.id));
+        }
+    }
 }

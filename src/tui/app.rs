@@ -26,6 +26,10 @@ pub struct Options {
     pub ascii: bool,
     pub color: bool,
     pub mouse: bool,
+    /// How `y` copies, and whether this session is over SSH (read once at start, so
+    /// [`super::clipboard::plan`] stays a pure decision).
+    pub copy: crate::settings::CopyMode,
+    pub over_ssh: bool,
     pub due_soon_days: i64,
     pub good_rate: f64,
     pub warn_rate: f64,
@@ -39,6 +43,8 @@ impl Options {
             ascii: s.display.ascii,
             color: !no_color,
             mouse: s.display.mouse,
+            copy: s.display.copy,
+            over_ssh: super::clipboard::over_ssh(),
             due_soon_days: s.display.due_soon_days,
             good_rate: s.display.good_rate,
             warn_rate: s.display.warn_rate,

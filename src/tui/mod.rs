@@ -9,6 +9,7 @@
 
 pub mod action;
 pub mod app;
+pub mod clipboard;
 pub mod i18n;
 pub mod keymap;
 pub mod log;

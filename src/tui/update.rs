@@ -886,9 +886,14 @@ pub fn apply(app: &mut App, action: Action) -> Outcome {
                 Some(f) => format!("{name} {f}"),
                 None => name,
             };
-            let msg = format!("{}: {}", app.t("status.copied"), text);
+            let plan = super::clipboard::plan(app.opts.copy, app.opts.over_ssh, &text);
+            let msg = format!("{}: {}", app.t(plan.label), plan.text);
             set_status(app, Tone::Info, msg);
-            Outcome::with(Effect::Copy(text))
+            if plan.osc52 {
+                Outcome::with(Effect::Copy(plan.text))
+            } else {
+                Outcome::redraw()
+            }
         }
         Action::Export => export(app),
         Action::Reload => {
