@@ -786,3 +786,73 @@ fn copy_shows_what_it_copied_and_sends_osc52_unless_told_not_to() {
         }
     }
 }
+
+#[test]
+fn s_sorts_by_the_next_column_and_shift_s_reverses_it_with_the_direction_shown() {
+    use govcheck::domain::listing::{RegionSort, SortDir};
+    let totals = |app: &App| match app.page() {
+        Some(Page::Overview(p)) => {
+            let s = p.summary.as_ref().expect("summary");
+            p.visible
+                .iter()
+                .map(|&i| s.rows[i].total)
+                .collect::<Vec<_>>()
+        }
+        _ => panic!("overview"),
+    };
+    for ascii in [false, true] {
+        let mut f = fixture_with(opts(Lang::Zh, true, ascii), Keymap::defaults());
+        let (down, up) = if ascii { ("v", "^") } else { ("↓", "↑") };
+        let s = screen(&draw(&mut f.app, 80, 24));
+        assert!(
+            s.contains(&format!("地区{up}")),
+            "registry order ascends:\n{s}"
+        );
+        key(&mut f.app, KeyCode::Char('s'));
+        let buf = draw(&mut f.app, 80, 24);
+        let s = screen(&buf);
+        assert!(s.contains(&format!("{down}总量")), "{s}");
+        assert!(!s.contains(&format!("地区{up}")), "one marker only:\n{s}");
+        assert_rows_fit(&buf);
+        let t = totals(&f.app);
+        assert!(t.windows(2).all(|w| w[0] >= w[1]), "most first: {t:?}");
+        key(&mut f.app, KeyCode::Char('S'));
+        let s = screen(&draw(&mut f.app, 80, 24));
+        assert!(s.contains(&format!("{up}总量")), "{s}");
+        let r = totals(&f.app);
+        assert!(r.windows(2).all(|w| w[0] <= w[1]), "reversed: {r:?}");
+        match f.app.page() {
+            Some(Page::Overview(p)) => {
+                assert_eq!((p.sort, p.dir), (RegionSort::Total, SortDir::Reversed));
+            }
+            _ => panic!("overview"),
+        }
+        // `s` moves on to the next column in its natural order.
+        key(&mut f.app, KeyCode::Char('s'));
+        match f.app.page() {
+            Some(Page::Overview(p)) => {
+                assert_eq!((p.sort, p.dir), (RegionSort::Inspected, SortDir::Natural));
+            }
+            _ => panic!("overview"),
+        }
+    }
+    // The problems list: by deadline, soonest first, by default; S reverses it.
+    let mut f = fixture();
+    key(&mut f.app, KeyCode::Char('2'));
+    let s = screen(&draw(&mut f.app, 120, 40));
+    assert!(s.contains("↑"), "{s}");
+    let days = |app: &App| match app.page() {
+        Some(Page::Problems(p)) => p
+            .visible
+            .iter()
+            .filter_map(|&i| p.rows[i].days_left)
+            .collect::<Vec<_>>(),
+        _ => panic!("problems"),
+    };
+    let d = days(&f.app);
+    assert!(d.len() > 3 && d.windows(2).all(|w| w[0] <= w[1]), "{d:?}");
+    key(&mut f.app, KeyCode::Char('S'));
+    let d = days(&f.app);
+    assert!(d.windows(2).all(|w| w[0] >= w[1]), "{d:?}");
+    assert!(screen(&draw(&mut f.app, 120, 40)).contains("↓"));
+}

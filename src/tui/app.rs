@@ -13,7 +13,10 @@ use super::keymap::Keymap;
 use crate::domain::event::{Actor, Status};
 use crate::domain::figures::{Summary, summarize};
 use crate::domain::indicator::Catalogue;
-use crate::domain::listing::{DeadlineGroup, FindingRow, findings};
+use crate::domain::listing::{
+    DeadlineGroup, FindingRow, FindingSort, RegionSort, SortDir, findings, sort_findings,
+    sort_regions,
+};
 use crate::domain::notice::{Discrepancy, check_arithmetic, check_registry};
 use crate::domain::registry::Registry;
 use crate::domain::rules::{Posts, Warning, early_warnings};
@@ -100,76 +103,6 @@ pub struct Data {
     pub complete: bool,
 }
 
-/// Sort orders of the overview table, by column.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum OverviewSort {
-    Registry,
-    Total,
-    Inspected,
-    Problems,
-    PassRate,
-    Open,
-    Rectified,
-    Verified,
-    Overdue,
-}
-
-impl OverviewSort {
-    pub const ALL: [OverviewSort; 9] = [
-        OverviewSort::Registry,
-        OverviewSort::Total,
-        OverviewSort::Inspected,
-        OverviewSort::Problems,
-        OverviewSort::PassRate,
-        OverviewSort::Open,
-        OverviewSort::Rectified,
-        OverviewSort::Verified,
-        OverviewSort::Overdue,
-    ];
-    pub fn key(self) -> &'static str {
-        match self {
-            OverviewSort::Registry => "col.region",
-            OverviewSort::Total => "col.total",
-            OverviewSort::Inspected => "col.inspected",
-            OverviewSort::Problems => "col.problems",
-            OverviewSort::PassRate => "col.pass_rate",
-            OverviewSort::Open => "col.open",
-            OverviewSort::Rectified => "col.rectified",
-            OverviewSort::Verified => "col.verified",
-            OverviewSort::Overdue => "col.overdue",
-        }
-    }
-}
-
-/// Sort orders of the problems list.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ProblemSort {
-    Deadline,
-    Region,
-    Account,
-    Indicator,
-    Status,
-}
-
-impl ProblemSort {
-    pub const ALL: [ProblemSort; 5] = [
-        ProblemSort::Deadline,
-        ProblemSort::Region,
-        ProblemSort::Account,
-        ProblemSort::Indicator,
-        ProblemSort::Status,
-    ];
-    pub fn key(self) -> &'static str {
-        match self {
-            ProblemSort::Deadline => "col.deadline",
-            ProblemSort::Region => "col.region",
-            ProblemSort::Account => "col.account",
-            ProblemSort::Indicator => "col.problem",
-            ProblemSort::Status => "col.status",
-        }
-    }
-}
-
 /// Filters of the problems list: each `None` means "all".
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Filter {
@@ -183,7 +116,8 @@ pub struct Filter {
 pub struct OverviewPage {
     pub scope: usize,
     pub cursor: usize,
-    pub sort: OverviewSort,
+    pub sort: RegionSort,
+    pub dir: SortDir,
     pub summary: Option<Summary>,
     /// The previous round's table for the same scope (trend).
     pub previous: Option<Summary>,
@@ -199,7 +133,8 @@ pub struct OverviewPage {
 pub struct ProblemsPage {
     pub scope: Option<usize>,
     pub cursor: usize,
-    pub sort: ProblemSort,
+    pub sort: FindingSort,
+    pub dir: SortDir,
     pub filter: Filter,
     pub rows: Vec<FindingRow>,
     pub visible: Vec<usize>,
@@ -488,7 +423,8 @@ impl App {
         let mut p = OverviewPage {
             scope,
             cursor: 0,
-            sort: OverviewSort::Registry,
+            sort: RegionSort::Registry,
+            dir: SortDir::Natural,
             summary: None,
             previous: None,
             visible: Vec::new(),
@@ -502,7 +438,8 @@ impl App {
         let mut p = ProblemsPage {
             scope,
             cursor: 0,
-            sort: ProblemSort::Deadline,
+            sort: FindingSort::Deadline,
+            dir: SortDir::Natural,
             filter: Filter::default(),
             rows: Vec::new(),
             visible: Vec::new(),
@@ -555,19 +492,7 @@ impl App {
         let mut vis: Vec<usize> = (0..s.rows.len())
             .filter(|&i| !self.problems_only || s.rows[i].has_open_work())
             .collect();
-        let r = &s.rows;
-        match p.sort {
-            OverviewSort::Registry => {}
-            // Worst first: lowest pass rate, most problems, most overdue.
-            OverviewSort::PassRate => vis.sort_by_key(|&i| r[i].pass_rate.basis_points()),
-            OverviewSort::Total => vis.sort_by_key(|&i| std::cmp::Reverse(r[i].total)),
-            OverviewSort::Inspected => vis.sort_by_key(|&i| std::cmp::Reverse(r[i].inspected)),
-            OverviewSort::Problems => vis.sort_by_key(|&i| std::cmp::Reverse(r[i].problems)),
-            OverviewSort::Open => vis.sort_by_key(|&i| std::cmp::Reverse(r[i].open)),
-            OverviewSort::Rectified => vis.sort_by_key(|&i| std::cmp::Reverse(r[i].rectified)),
-            OverviewSort::Verified => vis.sort_by_key(|&i| std::cmp::Reverse(r[i].verified)),
-            OverviewSort::Overdue => vis.sort_by_key(|&i| std::cmp::Reverse(r[i].overdue)),
-        }
+        sort_regions(&s.rows, &mut vis, p.sort, p.dir);
         p.visible = vis;
         p.cursor = p.cursor.min(p.visible.len().saturating_sub(1));
     }
@@ -597,28 +522,7 @@ impl App {
                     && p.filter.platform.as_ref().is_none_or(|x| *x == r.platform)
             })
             .collect();
-        match p.sort {
-            ProblemSort::Deadline => vis.sort_by(|&a, &b| {
-                let (x, y) = (&rows[a], &rows[b]);
-                x.status
-                    .is_closed()
-                    .cmp(&y.status.is_closed())
-                    .then(
-                        x.days_left
-                            .unwrap_or(i64::MAX)
-                            .cmp(&y.days_left.unwrap_or(i64::MAX)),
-                    )
-                    .then_with(|| x.id.cmp(&y.id))
-            }),
-            ProblemSort::Region => {
-                vis.sort_by(|&a, &b| rows[a].region_code.cmp(&rows[b].region_code))
-            }
-            ProblemSort::Account => vis.sort_by(|&a, &b| rows[a].account.cmp(&rows[b].account)),
-            ProblemSort::Indicator => {
-                vis.sort_by(|&a, &b| rows[a].indicator.cmp(&rows[b].indicator))
-            }
-            ProblemSort::Status => vis.sort_by_key(|&i| rows[i].status),
-        }
+        sort_findings(rows, &mut vis, p.sort, p.dir);
         p.visible = vis;
         p.cursor = restore_cursor(&p.rows, &p.visible, keep.as_deref(), p.cursor);
     }

@@ -14,6 +14,7 @@ use super::app::{
 };
 use super::i18n::{I18n, Lang};
 use crate::domain::event::{Actor, Event, EventKind, Status};
+use crate::domain::listing::{FindingSort, RegionSort, SortDir};
 use crate::domain::text::sanitize;
 use crate::store::import::values::parse_date;
 
@@ -833,23 +834,14 @@ pub fn apply(app: &mut App, action: Action) -> Outcome {
             }
             Outcome::redraw()
         }
-        Action::Sort => {
+        Action::Sort | Action::ReverseSort => {
+            let reverse = action == Action::ReverseSort;
             match app.page_mut() {
                 Some(Page::Overview(p)) => {
-                    let i = super::app::OverviewSort::ALL
-                        .iter()
-                        .position(|s| *s == p.sort)
-                        .unwrap_or(0);
-                    p.sort = super::app::OverviewSort::ALL
-                        [(i + 1) % super::app::OverviewSort::ALL.len()];
+                    (p.sort, p.dir) = next_sort(&RegionSort::ALL, p.sort, p.dir, reverse);
                 }
                 Some(Page::Problems(p)) => {
-                    let i = super::app::ProblemSort::ALL
-                        .iter()
-                        .position(|s| *s == p.sort)
-                        .unwrap_or(0);
-                    p.sort =
-                        super::app::ProblemSort::ALL[(i + 1) % super::app::ProblemSort::ALL.len()];
+                    (p.sort, p.dir) = next_sort(&FindingSort::ALL, p.sort, p.dir, reverse);
                 }
                 _ => return Outcome::default(),
             }
@@ -905,6 +897,18 @@ pub fn apply(app: &mut App, action: Action) -> Outcome {
             Outcome::default()
         }
     }
+}
+
+/// `s`: the next column in its natural order; `S`: the same column the other way.
+fn next_sort<T: Copy + PartialEq>(all: &[T], by: T, dir: SortDir, reverse: bool) -> (T, SortDir) {
+    if reverse {
+        return (by, dir.flip());
+    }
+    let i = all.iter().position(|s| *s == by).unwrap_or(0);
+    (
+        all.get((i + 1) % all.len().max(1)).copied().unwrap_or(by),
+        SortDir::Natural,
+    )
 }
 
 fn open(app: &mut App) -> Outcome {

@@ -226,23 +226,25 @@ fn crumb_line(app: &App, th: &Theme, cols: u16) -> Line<'static> {
 }
 
 fn page_title(app: &App) -> String {
+    let th = theme(app);
     match app.page() {
         Some(Page::Overview(p)) => {
-            let sort = app.t(p.sort.key());
             format!(
-                "{}  ({} {})",
+                "{}  ({} {} {})",
                 app.t("view.overview"),
                 app.t("label.sort"),
-                sort
+                app.t(&format!("col.{}", p.sort.name())),
+                th.sort_marker(p.sort.ascending(p.dir))
             )
         }
         Some(Page::Problems(p)) => {
             let mut t = format!(
-                "{} {}  ({} {})",
+                "{} {}  ({} {} {})",
                 app.t("view.problems"),
                 p.visible.len(),
                 app.t("label.sort"),
-                app.t(p.sort.key())
+                app.t(&format!("col.{}", p.sort.name())),
+                th.sort_marker(p.sort.ascending(p.dir))
             );
             if p.filter != Default::default() {
                 t.push_str(&format!("  [{}]", app.t("label.filtered")));

@@ -9,6 +9,7 @@ use ratatui::widgets::Paragraph;
 
 use super::table::{Cell, Col, MARKER, header, page_offset, row, widths};
 use crate::domain::figures::{RegionFigures, Summary};
+use crate::domain::listing::RegionSort;
 use crate::domain::text::{sanitize, truncate};
 use crate::tui::app::{App, OverviewPage};
 use crate::tui::theme::Theme;
@@ -29,6 +30,21 @@ pub fn columns(app: &App) -> Vec<Col> {
         Col::new(app.t("col.verified"), 6).right().drop(1),
         Col::new(app.t("col.overdue"), 4).right(),
     ]
+}
+
+/// The column of [`columns`] a sort orders by.
+pub fn sort_column(by: RegionSort) -> usize {
+    match by {
+        RegionSort::Registry => 0,
+        RegionSort::Total => 1,
+        RegionSort::Inspected => 2,
+        RegionSort::Problems => 3,
+        RegionSort::PassRate => 4,
+        RegionSort::Open => 7,
+        RegionSort::Rectified => 8,
+        RegionSort::Verified => 9,
+        RegionSort::Overdue => 10,
+    }
 }
 
 /// Style of a pass rate by the configured thresholds (presentation only: the rate
@@ -105,7 +121,11 @@ pub fn render(f: &mut Frame, app: &App, p: &OverviewPage, area: Rect, th: &Theme
         f.render_widget(Paragraph::new(app.t("msg.no_rounds")), area);
         return;
     };
-    let cols = columns(app);
+    let mut cols = columns(app);
+    let at = sort_column(p.sort);
+    if let Some(c) = cols.get_mut(at) {
+        *c = c.clone().sorted(th.sort_marker(p.sort.ascending(p.dir)));
+    }
     let w = widths(&cols, usize::from(area.width));
     let mut lines: Vec<Line> = vec![header(&cols, &w, th.heading())];
     // Header and total row take two lines, the notice check one more when it found
