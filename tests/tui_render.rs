@@ -856,3 +856,85 @@ fn s_sorts_by_the_next_column_and_shift_s_reverses_it_with_the_direction_shown()
     assert!(d.windows(2).all(|w| w[0] >= w[1]), "{d:?}");
     assert!(screen(&draw(&mut f.app, 120, 40)).contains("↓"));
 }
+
+/// The screen row whose text contains `needle`.
+fn row_of(buf: &Buffer, needle: &str) -> u16 {
+    let i = lines(buf)
+        .iter()
+        .position(|l| l.contains(needle))
+        .unwrap_or_else(|| panic!("{needle} not on screen:\n{}", screen(buf)));
+    u16::try_from(i).expect("row")
+}
+
+#[test]
+fn a_click_selects_the_row_drawn_there_and_a_second_click_opens_it() {
+    let mut f = fixture();
+    let overview_cursor = |app: &App| match app.page() {
+        Some(Page::Overview(p)) => p.cursor,
+        _ => usize::MAX,
+    };
+    for (w, h) in SIZES {
+        let mut app = f.app.clone();
+        let buf = draw(&mut app, w, h);
+        // The column titles, the border and the total row select nothing.
+        for y in [row_of(&buf, "总量"), row_of(&buf, "总计"), 3, h - 1] {
+            let out = update(&mut app, Msg::Click(10, y));
+            assert!(!out.redraw && overview_cursor(&app) == 0, "row {y}");
+        }
+        let y = row_of(&buf, "舟山市");
+        update(&mut app, Msg::Click(10, y));
+        assert_eq!(overview_cursor(&app), 9);
+        // The marker moved to the clicked row.
+        let buf = draw(&mut app, w, h);
+        assert_eq!(buf.cell((1, y)).map(|c| c.symbol()), Some(">"));
+        // Clicking the selected row drills in, like Enter (舟山市 is a leaf).
+        update(&mut app, Msg::Click(10, y));
+        assert!(matches!(app.page(), Some(Page::Problems(p)) if p.scope.is_some()));
+        let buf = draw(&mut app, w, h);
+        let y = row_of(&buf, "舟山医疗保障");
+        update(&mut app, Msg::Click(30, y));
+        update(&mut app, Msg::Click(30, y));
+        assert!(
+            matches!(app.page(), Some(Page::Detail(_))),
+            "{}",
+            screen(&buf)
+        );
+    }
+    // On a later page the click maps through the page offset: at 80x14 the overview
+    // shows 5 regions a page.
+    let buf = draw(&mut f.app, 80, 14);
+    keys(&mut f.app, "jjjjjj");
+    let buf2 = draw(&mut f.app, 80, 14);
+    assert_ne!(screen(&buf), screen(&buf2), "second page");
+    let y = row_of(&buf2, "金华市");
+    update(&mut f.app, Msg::Click(5, y));
+    assert_eq!(overview_cursor(&f.app), 7, "{}", screen(&buf2));
+    // Search results too.
+    key(&mut f.app, KeyCode::Char('/'));
+    keys(&mut f.app, "zs");
+    let (hits, total) = {
+        let d = f.app.data.as_ref().expect("data");
+        govcheck::tui::task::search(&d.index, &d.registry, "zs")
+    };
+    let generation = match &f.app.overlay {
+        Some(Overlay::Search(s)) => s.generation,
+        _ => panic!("search"),
+    };
+    update(
+        &mut f.app,
+        Msg::SearchDone {
+            generation,
+            hits,
+            total,
+        },
+    );
+    let buf = draw(&mut f.app, 120, 40);
+    let y = row_of(&buf, "/ zs") + 3;
+    update(&mut f.app, Msg::Click(20, y));
+    match &f.app.overlay {
+        Some(Overlay::Search(s)) => assert_eq!(s.cursor, 1),
+        _ => panic!("still searching"),
+    }
+    update(&mut f.app, Msg::Click(20, y));
+    assert!(f.app.overlay.is_none(), "the second click opens the hit");
+}

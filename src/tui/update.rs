@@ -42,6 +42,10 @@ pub enum Msg {
     /// The mouse wheel turned (only when the mouse is enabled in config): positive is
     /// down. It moves the selection like the up/down actions, outside overlays.
     Scroll(i8),
+    /// A left click at (column, row) of the screen (only when the mouse is enabled): on
+    /// a list row it selects it; on the row already selected it opens it, as `Enter`
+    /// does (so a double click opens).
+    Click(u16, u16),
     /// The terminal input ended (the link dropped).
     InputClosed,
     /// An export finished: the path written, or the error.
@@ -102,6 +106,7 @@ pub fn update(app: &mut App, msg: Msg) -> Outcome {
             apply(app, if d > 0 { Action::Down } else { Action::Up })
         }
         Msg::Scroll(_) => Outcome::default(),
+        Msg::Click(x, y) => click(app, x, y),
         Msg::Resize(w, h) => {
             app.width = w;
             app.height = h;
@@ -203,6 +208,34 @@ pub fn update(app: &mut App, msg: Msg) -> Outcome {
             Outcome::redraw()
         }
     }
+}
+
+/// A click: the row under it is found with the layout [`super::view::render`] uses.
+fn click(app: &mut App, x: u16, y: u16) -> Outcome {
+    let Some(item) = super::view::item_at(app, x, y) else {
+        return Outcome::default();
+    };
+    if let Some(Overlay::Search(s)) = &mut app.overlay {
+        if s.cursor != item {
+            s.cursor = item;
+            return Outcome::redraw();
+        }
+        let Some(hit) = s.hits.get(item).cloned() else {
+            return Outcome::default();
+        };
+        app.overlay = None;
+        open_hit(app, &hit);
+        return Outcome::redraw();
+    }
+    let Some(page) = app.page_mut() else {
+        return Outcome::default();
+    };
+    let cursor = cursor_mut(page);
+    if *cursor == item {
+        return apply(app, Action::Open);
+    }
+    *cursor = item;
+    Outcome::redraw()
 }
 
 /// `e` on the overview: the attachments of its scope, built from the registry in hand;
@@ -731,7 +764,8 @@ fn cursor_mut(page: &mut Page) -> &mut usize {
 }
 
 fn move_cursor(app: &mut App, f: impl Fn(usize, usize, usize) -> usize) -> Outcome {
-    let h = app.list_height();
+    // A page is what the list shows, as laid out by the view.
+    let h = super::view::list_rows(app).map_or_else(|| app.list_height(), |r| r.capacity());
     let Some(page) = app.page_mut() else {
         return Outcome::default();
     };

@@ -54,14 +54,7 @@ pub fn render(f: &mut Frame, app: &App) {
         f.render_widget(Paragraph::new(lines).style(th.bad()), area);
         return;
     }
-    let [title, tabs, crumb, body, status] = Layout::vertical([
-        Constraint::Length(1),
-        Constraint::Length(1),
-        Constraint::Length(1),
-        Constraint::Min(3),
-        Constraint::Length(1),
-    ])
-    .areas(area);
+    let [title, tabs, crumb, body, status] = areas(area);
     f.render_widget(Paragraph::new(title_line(app, &th, title.width)), title);
     f.render_widget(Paragraph::new(tabs_line(app, &th)), tabs);
     f.render_widget(Paragraph::new(crumb_line(app, &th, crumb.width)), crumb);
@@ -77,7 +70,7 @@ pub fn render(f: &mut Frame, app: &App) {
             ),
             th.heading(),
         ));
-    let inner = block.inner(body);
+    let inner = page_area(body);
     f.render_widget(block, body);
 
     if let Some(Overlay::Search(s)) = &app.overlay {
@@ -107,6 +100,103 @@ pub fn render(f: &mut Frame, app: &App) {
         _ => {}
     }
     status_line(f, app, status, &th);
+}
+
+/// The frame's parts, top to bottom: title, view tabs, breadcrumb, page (with its
+/// border) and status line. Shared by [`render`] and [`item_at`], so a click lands on
+/// the row that was drawn there.
+pub fn areas(area: Rect) -> [Rect; 5] {
+    Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Length(1),
+        Constraint::Length(1),
+        Constraint::Min(3),
+        Constraint::Length(1),
+    ])
+    .areas(area)
+}
+
+/// Inside the page's border.
+pub fn page_area(body: Rect) -> Rect {
+    Block::default().borders(Borders::ALL).inner(body)
+}
+
+/// Where a list's rows are drawn: the rectangle below its header(s), and the index of
+/// the line drawn on its first row (lists scroll by whole pages).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ListRows {
+    pub area: Rect,
+    pub first: usize,
+}
+
+impl ListRows {
+    /// `lines` rows below `headers` header lines of `inner`, scrolled so that line
+    /// `selected` shows; `footers` lines stay free at the bottom.
+    pub fn new(inner: Rect, headers: u16, footers: u16, selected: usize) -> ListRows {
+        let height = inner.height.saturating_sub(headers + footers).max(1);
+        let area = Rect {
+            x: inner.x,
+            y: inner.y.saturating_add(headers),
+            width: inner.width,
+            height: height.min(inner.height.saturating_sub(headers)),
+        };
+        ListRows {
+            area,
+            first: table::page_offset(selected, usize::from(height)),
+        }
+    }
+
+    /// Rows the list shows at once (the page size).
+    pub fn capacity(&self) -> usize {
+        usize::from(self.area.height).max(1)
+    }
+
+    /// The list line drawn at screen position (`x`, `y`), if any.
+    pub fn line_at(&self, x: u16, y: u16) -> Option<usize> {
+        let a = self.area;
+        let inside = x >= a.x && x < a.right() && y >= a.y && y < a.bottom();
+        inside.then(|| self.first + usize::from(y - a.y))
+    }
+}
+
+/// The rows of the list on screen (the search results over a page, else the page's
+/// own list), computed from the state alone exactly as [`render`] lays them out.
+pub fn list_rows(app: &App) -> Option<ListRows> {
+    if app.width < MIN_WIDTH || app.height < MIN_HEIGHT {
+        return None;
+    }
+    let [_, _, _, body, _] = areas(Rect::new(0, 0, app.width, app.height));
+    let inner = page_area(body);
+    match &app.overlay {
+        Some(Overlay::Search(s)) => return Some(search::list_rows(s, inner)),
+        Some(_) => return None,
+        None => {}
+    }
+    match app.page()? {
+        Page::Overview(p) => Some(overview::list_rows(p, inner)),
+        Page::Problems(p) => Some(problems::list_rows(p, inner)),
+        Page::Deadlines(p) => Some(deadlines::list_rows(p, inner)),
+        Page::Warnings(p) => Some(warnings::list_rows(p, inner)),
+        Page::Detail(_) => None,
+    }
+}
+
+/// The list item (the value the page's cursor takes) drawn at screen position
+/// (`x`, `y`): a row of the search results or of the page's list, or `None` for
+/// headers, borders, group headings and empty space. What a mouse click selects.
+pub fn item_at(app: &App, x: u16, y: u16) -> Option<usize> {
+    let line = list_rows(app)?.line_at(x, y)?;
+    let len = match &app.overlay {
+        Some(Overlay::Search(s)) => s.hits.len(),
+        _ => match app.page()? {
+            Page::Overview(p) => p.visible.len(),
+            Page::Problems(p) => p.visible.len(),
+            Page::Deadlines(p) => return deadlines::item_of_line(p, line),
+            Page::Warnings(p) => p.items.len(),
+            Page::Detail(_) => 0,
+        },
+    };
+    (line < len).then_some(line)
 }
 
 /// Split text into lines of at most `cols` cells (for short messages).

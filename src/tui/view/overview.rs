@@ -7,7 +7,8 @@ use ratatui::style::Style;
 use ratatui::text::Line;
 use ratatui::widgets::Paragraph;
 
-use super::table::{Cell, Col, MARKER, header, page_offset, row, widths};
+use super::ListRows;
+use super::table::{Cell, Col, MARKER, header, row, widths};
 use crate::domain::figures::{RegionFigures, Summary};
 use crate::domain::listing::RegionSort;
 use crate::domain::text::{sanitize, truncate};
@@ -116,6 +117,13 @@ fn cells(app: &App, r: &RegionFigures, prev: Option<&Summary>, th: &Theme) -> Ve
     ]
 }
 
+/// Where the region rows are drawn: below the column titles, above the total row (and
+/// the notice check's line when it found something).
+pub fn list_rows(p: &OverviewPage, area: Rect) -> ListRows {
+    let footers = 1 + u16::from(!p.discrepancies.is_empty());
+    ListRows::new(area, 1, footers, p.cursor)
+}
+
 pub fn render(f: &mut Frame, app: &App, p: &OverviewPage, area: Rect, th: &Theme) {
     let Some(s) = &p.summary else {
         f.render_widget(Paragraph::new(app.t("msg.no_rounds")), area);
@@ -128,11 +136,9 @@ pub fn render(f: &mut Frame, app: &App, p: &OverviewPage, area: Rect, th: &Theme
     }
     let w = widths(&cols, usize::from(area.width));
     let mut lines: Vec<Line> = vec![header(&cols, &w, th.heading())];
-    // Header and total row take two lines, the notice check one more when it found
-    // something.
     let extra = usize::from(!p.discrepancies.is_empty());
-    let h = usize::from(area.height).saturating_sub(2 + extra).max(1);
-    let off = page_offset(p.cursor, h);
+    let rows = list_rows(p, area);
+    let (h, off) = (rows.capacity(), rows.first);
     for (pos, &i) in p.visible.iter().enumerate().skip(off).take(h) {
         let r = &s.rows[i];
         let sel = pos == p.cursor;

@@ -6,7 +6,8 @@ use ratatui::layout::Rect;
 use ratatui::text::Line;
 use ratatui::widgets::Paragraph;
 
-use super::table::{Cell, Col, MARKER, header, page_offset, row, widths};
+use super::ListRows;
+use super::table::{Cell, Col, MARKER, header, row, widths};
 use crate::domain::listing::{FindingRow, FindingSort};
 use crate::tui::app::{App, ProblemsPage};
 use crate::tui::theme::Theme;
@@ -63,6 +64,11 @@ pub fn marker(sel: bool, r: &FindingRow) -> String {
     )
 }
 
+/// Where the findings are drawn: below the column titles.
+pub fn list_rows(p: &ProblemsPage, area: Rect) -> ListRows {
+    ListRows::new(area, 1, 0, p.cursor)
+}
+
 pub fn render(f: &mut Frame, app: &App, p: &ProblemsPage, area: Rect, th: &Theme) {
     let mut cols = columns(app);
     let at = sort_column(p.sort);
@@ -71,8 +77,8 @@ pub fn render(f: &mut Frame, app: &App, p: &ProblemsPage, area: Rect, th: &Theme
     }
     let w = widths(&cols, usize::from(area.width));
     let mut lines: Vec<Line> = vec![header(&cols, &w, th.heading())];
-    let h = usize::from(area.height).saturating_sub(1).max(1);
-    let off = page_offset(p.cursor, h);
+    let rows = list_rows(p, area);
+    let (h, off) = (rows.capacity(), rows.first);
     for (pos, &i) in p.visible.iter().enumerate().skip(off).take(h) {
         let r = &p.rows[i];
         let sel = pos == p.cursor;
