@@ -938,3 +938,138 @@ fn a_click_selects_the_row_drawn_there_and_a_second_click_opens_it() {
     update(&mut f.app, Msg::Click(20, y));
     assert!(f.app.overlay.is_none(), "the second click opens the hit");
 }
+
+/// 上海市 › 黄浦区 › 南京东路街道, with a finding on an account of the town and one on an
+/// account registered at 黄浦区 itself (so 黄浦区's table has a 本级 row).
+fn own_level_app() -> App {
+    use govcheck::domain::account::{Account, AccountStatus};
+    use govcheck::domain::finding::Finding;
+    use govcheck::domain::region::Region;
+    use govcheck::domain::registry::{Change, Registry};
+    use govcheck::domain::round::{Round, RoundMode};
+    let day = |s: &str| NaiveDate::parse_from_str(s, "%Y-%m-%d").expect("date");
+    let region = |code: &str, name: &str, parent: Option<&str>| {
+        Change::Region(Region {
+            code: code.into(),
+            name: name.into(),
+            parent: parent.map(Into::into),
+        })
+    };
+    let account = |id: &str, name: &str, region: &str| {
+        Change::Account(Account {
+            id: id.into(),
+            name: name.into(),
+            platform: "微博".into(),
+            region: region.into(),
+            host_unit: format!("{name}主办"),
+            supervisor_unit: None,
+            status: AccountStatus::Operating,
+            opened_on: None,
+            closed_on: None,
+            synthetic: true,
+        })
+    };
+    let finding = |id: &str, account: &str| {
+        [
+            Change::Finding(Finding {
+                id: id.into(),
+                round: "R1".into(),
+                account: account.into(),
+                indicator: "nm.untimely".into(),
+                problem: None,
+                note: None,
+                source: Default::default(),
+                deadline: None,
+                points: None,
+            }),
+            Change::Event(Event {
+                finding: id.into(),
+                kind: EventKind::Reported,
+                at: DateTime::parse_from_rfc3339("2025-08-20T10:00:00+08:00").expect("t"),
+                by: Actor::default(),
+                note: None,
+            }),
+        ]
+    };
+    let mut changes = vec![
+        region("310000", "上海市", None),
+        region("310101", "黄浦区", Some("310000")),
+        region("310101001", "南京东路街道", Some("310101")),
+        account("a1", "黄浦发布", "310101001"),
+        account("a2", "黄浦教育", "310101"),
+        Change::Round(Round {
+            id: "R1".into(),
+            title: "R1".into(),
+            period_start: day("2025-07-01"),
+            period_end: day("2025-08-14"),
+            monitoring_point: day("2025-08-14"),
+            mode: RoundMode::Full,
+            deadline: Some(day("2025-09-01")),
+            note: None,
+        }),
+    ];
+    changes.extend(finding("R1-0001", "a1"));
+    changes.extend(finding("R1-0002", "a2"));
+    let mut reg = Registry::new();
+    reg.apply_all(changes).expect("registry");
+    let mut app = App::new(
+        opts(Lang::Zh, true, false),
+        Keymap::defaults(),
+        Catalogue::builtin(),
+        chrono_tz::Asia::Shanghai,
+        day("2025-08-20"),
+        Actor::default(),
+        "test".into(),
+    );
+    let data = govcheck::tui::app::Data {
+        registry: std::sync::Arc::new(reg),
+        posts: Default::default(),
+        index: Default::default(),
+        seq: 0,
+        stale_since: None,
+        identity: None,
+        complete: true,
+    };
+    update(&mut app, Msg::Loaded(Ok((data, 1))));
+    app
+}
+
+#[test]
+fn enter_on_the_own_level_row_lists_only_that_levels_accounts() {
+    let mut app = own_level_app();
+    // 上海市 › 黄浦区: the town's row, then 黄浦区本级.
+    key(&mut app, KeyCode::Enter);
+    key(&mut app, KeyCode::Down);
+    let own_findings = match app.page() {
+        Some(Page::Overview(p)) => {
+            let s = p.summary.as_ref().expect("summary");
+            let row = &s.rows[p.visible[p.cursor]];
+            assert_eq!(row.region, "黄浦区本级");
+            assert_eq!(s.total.findings, 2);
+            row.findings as usize
+        }
+        other => panic!("{other:?}"),
+    };
+    assert_eq!(own_findings, 1);
+    key(&mut app, KeyCode::Enter);
+    let ids = |app: &App| match app.page() {
+        Some(Page::Problems(p)) => p.rows.iter().map(|r| r.id.clone()).collect::<Vec<_>>(),
+        other => panic!("{other:?}"),
+    };
+    assert_eq!(
+        ids(&app),
+        ["R1-0002"],
+        "黄浦区's own account only, not the town's"
+    );
+    let s = screen(&draw(&mut app, 80, 24));
+    assert!(s.contains("上海市 › 黄浦区 › 本级 › 问题账号"), "{s}");
+    assert!(s.contains("黄浦教育") && !s.contains("黄浦发布"), "{s}");
+    // A refresh keeps it to the own level.
+    keys(&mut app, "pp");
+    assert_eq!(ids(&app), ["R1-0002"]);
+    // Back on the district, its town row still drills into the town.
+    key(&mut app, KeyCode::Esc);
+    key(&mut app, KeyCode::Up);
+    key(&mut app, KeyCode::Enter);
+    assert_eq!(ids(&app), ["R1-0001"]);
+}

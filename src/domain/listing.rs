@@ -38,6 +38,18 @@ pub struct FindingRow {
     pub note: Option<String>,
 }
 
+/// Which accounts' findings a list holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scope {
+    /// The whole registry.
+    All,
+    /// A region (tree index) and everything under it.
+    Within(usize),
+    /// Only the accounts registered at the region itself (its 本级 row in
+    /// [`super::figures::summarize`]), not those of the regions under it.
+    At(usize),
+}
+
 /// Findings of a round within a scope (tree index), optionally of one status, in id
 /// order.
 pub fn findings(
@@ -45,6 +57,19 @@ pub fn findings(
     cat: &Catalogue,
     round: &str,
     scope: Option<usize>,
+    status: Option<Status>,
+    as_of: NaiveDate,
+) -> Vec<FindingRow> {
+    let scope = scope.map_or(Scope::All, Scope::Within);
+    findings_in(reg, cat, round, scope, status, as_of)
+}
+
+/// [`findings`] for any [`Scope`], so a 本级 row opens exactly the findings it counts.
+pub fn findings_in(
+    reg: &Registry,
+    cat: &Catalogue,
+    round: &str,
+    scope: Scope,
     status: Option<Status>,
     as_of: NaiveDate,
 ) -> Vec<FindingRow> {
@@ -56,7 +81,12 @@ pub fn findings(
         .filter_map(|(i, f)| {
             let a_idx = reg.account_index(&f.account)?;
             let region_idx = reg.account_region(a_idx);
-            if scope.is_some_and(|s| !tree.is_within(region_idx, s)) {
+            let inside = match scope {
+                Scope::All => true,
+                Scope::Within(s) => tree.is_within(region_idx, s),
+                Scope::At(s) => region_idx == s,
+            };
+            if !inside {
                 return None;
             }
             let st = reg.state(i);

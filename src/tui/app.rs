@@ -14,7 +14,7 @@ use crate::domain::event::{Actor, Status};
 use crate::domain::figures::{Summary, summarize};
 use crate::domain::indicator::Catalogue;
 use crate::domain::listing::{
-    DeadlineGroup, FindingRow, FindingSort, RegionSort, SortDir, findings, sort_findings,
+    DeadlineGroup, FindingRow, FindingSort, RegionSort, Scope, SortDir, findings_in, sort_findings,
     sort_regions,
 };
 use crate::domain::notice::{Discrepancy, check_arithmetic, check_registry};
@@ -132,6 +132,9 @@ pub struct OverviewPage {
 #[derive(Debug, Clone)]
 pub struct ProblemsPage {
     pub scope: Option<usize>,
+    /// Only the accounts registered at `scope` itself (opened from its 本级 row), not
+    /// those of the regions under it.
+    pub own_level: bool,
     pub cursor: usize,
     pub sort: FindingSort,
     pub dir: SortDir,
@@ -435,8 +438,19 @@ impl App {
     }
 
     pub fn problems_page(&self, scope: Option<usize>) -> Page {
+        self.problems_page_of(scope, false)
+    }
+
+    /// The findings of the accounts registered at `region` itself: what its 本级 row
+    /// counts.
+    pub fn own_level_page(&self, region: usize) -> Page {
+        self.problems_page_of(Some(region), true)
+    }
+
+    fn problems_page_of(&self, scope: Option<usize>, own_level: bool) -> Page {
         let mut p = ProblemsPage {
             scope,
+            own_level,
             cursor: 0,
             sort: FindingSort::Deadline,
             dir: SortDir::Natural,
@@ -497,10 +511,10 @@ impl App {
         p.cursor = p.cursor.min(p.visible.len().saturating_sub(1));
     }
 
-    fn rows_in(&self, scope: Option<usize>) -> Vec<FindingRow> {
+    fn rows_in(&self, scope: Scope) -> Vec<FindingRow> {
         match (self.registry(), self.round.as_deref()) {
             (Some(reg), Some(round)) => {
-                findings(reg, &self.catalogue, round, scope, None, self.as_of)
+                findings_in(reg, &self.catalogue, round, scope, None, self.as_of)
             }
             _ => Vec::new(),
         }
@@ -508,7 +522,11 @@ impl App {
 
     fn fill_problems(&self, p: &mut ProblemsPage) {
         let keep = selected_id(&p.rows, &p.visible, p.cursor);
-        p.rows = self.rows_in(p.scope);
+        p.rows = self.rows_in(match (p.scope, p.own_level) {
+            (None, _) => Scope::All,
+            (Some(s), false) => Scope::Within(s),
+            (Some(s), true) => Scope::At(s),
+        });
         let rows = &p.rows;
         let mut vis: Vec<usize> = (0..rows.len())
             .filter(|&i| {
@@ -532,7 +550,7 @@ impl App {
             .get(p.cursor)
             .and_then(|&i| p.rows.get(i))
             .map(|r| r.id.clone());
-        let mut rows = self.rows_in(p.scope);
+        let mut rows = self.rows_in(p.scope.map_or(Scope::All, Scope::Within));
         if self.problems_only {
             rows.retain(|r| !r.status.is_closed());
         }

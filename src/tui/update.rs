@@ -973,7 +973,7 @@ fn open(app: &mut App) -> Outcome {
                 }
                 // The 本级 row: the accounts registered at the scope itself.
                 None => {
-                    let page = app.problems_page(Some(scope));
+                    let page = app.own_level_page(scope);
                     app.stack_mut().push(page);
                 }
             }

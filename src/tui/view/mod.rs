@@ -288,6 +288,9 @@ pub fn crumbs(app: &App) -> Vec<String> {
             Page::Overview(o) => out = chain_of(o.scope),
             Page::Problems(q) => {
                 out = q.scope.map_or_else(|| chain_of(tree.root()), chain_of);
+                if q.own_level {
+                    out.push(app.t("label.own_level").to_string());
+                }
                 out.push(app.t("view.problems").to_string());
             }
             Page::Deadlines(q) => {
