@@ -1073,3 +1073,30 @@ fn enter_on_the_own_level_row_lists_only_that_levels_accounts() {
     key(&mut app, KeyCode::Enter);
     assert_eq!(ids(&app), ["R1-0001"]);
 }
+
+#[test]
+fn help_shows_every_binding_at_80x24_in_both_languages() {
+    for lang in [Lang::Zh, Lang::En] {
+        let mut f = fixture_with(opts(lang, true, false), Keymap::defaults());
+        key(&mut f.app, KeyCode::Char('?'));
+        for (w, h) in [(80, 24), (60, 24), (120, 40)] {
+            let buf = draw(&mut f.app, w, h);
+            let s = screen(&buf);
+            assert_rows_fit(&buf);
+            for a in govcheck::tui::action::Action::ALL {
+                // Every description is on screen, at least its first few characters.
+                let d = f.app.t(&a.help_key()).to_string();
+                let head: String = d.chars().take(4).collect();
+                assert!(
+                    s.contains(&head),
+                    "{lang:?} {w}x{h}: {a:?} ({d}) missing\n{s}"
+                );
+            }
+            assert!(s.contains("Ctrl-C"), "{s}");
+            assert!(
+                s.contains(" S "),
+                "the new reverse-sort key is listed:\n{s}"
+            );
+        }
+    }
+}
