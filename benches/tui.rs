@@ -20,7 +20,8 @@ use govcheck::store::{LocalStore, RegistrySource};
 use govcheck::tui::app::{App, Options};
 use govcheck::tui::keymap::Keymap;
 use govcheck::tui::update::{Msg, update};
-use ratatui::Terminal;
+use ratatui::layout::Rect;
+use ratatui::{Terminal, TerminalOptions, Viewport};
 use ratatui::backend::CrosstermBackend;
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
@@ -76,7 +77,17 @@ fn main() {
     update(&mut app, Msg::Loaded(Ok((first, token))));
     let t_pages = ms(t);
     let sink = Sink::default();
-    let mut term = Terminal::new(CrosstermBackend::new(sink.clone())).expect("term");
+    // A fixed 120x40 viewport: with a fullscreen one every draw asks the terminal for
+    // its size, and without a tty (a bench run from a script) crossterm answers by
+    // spawning `tput cols` and `tput lines`, milliseconds the console (on a tty, one
+    // ioctl) never pays.
+    let mut term = Terminal::with_options(
+        CrosstermBackend::new(sink.clone()),
+        TerminalOptions {
+            viewport: Viewport::Fixed(Rect::new(0, 0, 120, 40)),
+        },
+    )
+    .expect("term");
     let t = Instant::now();
     term.draw(|f| govcheck::tui::view::render(f, &app))
         .expect("draw");
