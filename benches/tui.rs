@@ -20,10 +20,10 @@ use govcheck::store::{LocalStore, RegistrySource};
 use govcheck::tui::app::{App, Options};
 use govcheck::tui::keymap::Keymap;
 use govcheck::tui::update::{Msg, update};
-use ratatui::layout::Rect;
-use ratatui::{Terminal, TerminalOptions, Viewport};
 use ratatui::backend::CrosstermBackend;
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui::layout::Rect;
+use ratatui::{Terminal, TerminalOptions, Viewport};
 
 #[derive(Clone, Default)]
 struct Sink(std::rc::Rc<std::cell::RefCell<Vec<u8>>>);

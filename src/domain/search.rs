@@ -7,7 +7,8 @@
 //! [`match_key`] does no pinyin lookups. It is layered by cost because most
 //! names do not match: inline bit masks reject most of them without touching
 //! the heap, a bit-parallel automaton rejects the rest exactly, and only real
-//! hits run the scoring DP. Ranking needs only the score ([`score_key`]);
+//! hits run the scoring DP. Ranking needs only the score ([`score_key`]), and
+//! only for names whose bound ([`screen_key`]) can still make the list;
 //! [`match_key`] also allocates the highlight positions, which callers compute
 //! for the few hits they show.
 
@@ -568,30 +569,9 @@ fn match_key_with(
             positions: Vec::new(),
         });
     }
-    if query.mask & !key.mask != 0 || query.bits[0] & key.firsts == 0 {
+    if !passes_filters(query, key) {
         return None;
     }
-    // Relaxed subsequence check on the inline segment masks: each query
-    // letter must occur in a segment at or after the one holding its
-    // predecessor (other query chars are let through). Exact matches always
-    // pass it.
-    let mut k = 0;
-    for segment in key.segments {
-        while let Some(&letter) = query.letters.get(k) {
-            if letter != 0 && segment & letter == 0 {
-                break;
-            }
-            k += 1;
-        }
-    }
-    if query
-        .letters
-        .get(k..)
-        .is_some_and(|rest| rest.iter().any(|&l| l != 0))
-    {
-        return None;
-    }
-
     if m == 1 && bit_parallel {
         return first_hit(query.chars[0], key, track);
     }
@@ -617,6 +597,102 @@ fn match_key_with(
             positions,
         })
     })
+}
+
+/// The inline checks that reject most names without touching the heap: every
+/// query char occurs in the name, the first one can start something, and a
+/// relaxed subsequence check on the segment masks (each query letter occurs
+/// in a segment at or after the one holding its predecessor; other query
+/// chars are let through). Exact matches always pass. Needs a non-empty query.
+#[inline]
+fn passes_filters(query: &Query, key: &SearchKey) -> bool {
+    let Some(&first) = query.bits.first() else {
+        return true;
+    };
+    if query.mask & !key.mask != 0 || first & key.firsts == 0 {
+        return false;
+    }
+    let mut k = 0;
+    for segment in key.segments {
+        while let Some(&letter) = query.letters.get(k) {
+            if letter != 0 && segment & letter == 0 {
+                break;
+            }
+            k += 1;
+        }
+    }
+    !query
+        .letters
+        .get(k..)
+        .is_some_and(|rest| rest.iter().any(|&l| l != 0))
+}
+
+/// What [`screen_key`] learned about a name without running the scoring DP.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Screen {
+    /// The name does not match.
+    No,
+    /// It matches with this score (cheap to know exactly: one-char and empty
+    /// queries, and queries too long for the automaton, are scored outright).
+    Score(i64),
+    /// It matches, with a score of at most this: [`score_screened`] gives the
+    /// exact one.
+    AtMost(i64),
+}
+
+/// Whether `query` matches `key`, and a bound on its score, without the DP.
+/// A ranking that keeps only the best few hundred of tens of thousands of
+/// matches scores only the names whose bound can still beat the worst hit
+/// kept; the rest are counted and skipped. The bound is the leading skip:
+/// an alignment cannot start before the first char that can take the
+/// query's first char, and every char skipped before the start costs more
+/// than any other difference between two alignments.
+pub fn screen_key(query: &Query, key: &SearchKey) -> Screen {
+    let m = query.chars.len();
+    if m <= 1 || m > MAX_BIT_PARALLEL_QUERY {
+        return score_key(query, key).map_or(Screen::No, Screen::Score);
+    }
+    if !passes_filters(query, key) || !reachable(query, key) {
+        return Screen::No;
+    }
+    let lead = lead_chars(query, key);
+    Screen::AtMost(score_of(
+        lead.saturating_mul(LEAD_CHAR)
+            .saturating_add(u64::from(key.len)),
+    ))
+}
+
+/// The exact score of a name [`screen_key`] found to match with
+/// [`Screen::AtMost`]: the DP alone, its checks already done. Equal to
+/// [`score_key`] on such names.
+pub fn score_screened(query: &Query, key: &SearchKey) -> Option<i64> {
+    SCRATCH.with(|cell| {
+        let mut scratch = cell.borrow_mut();
+        let (penalty, _) = scan(query, key, &mut scratch, false)?;
+        Some(score_of(penalty.saturating_add(u64::from(key.len))))
+    })
+}
+
+/// Non-transparent chars before the first one that can take the query's
+/// first char (as itself or as the start of one of its readings).
+fn lead_chars(query: &Query, key: &SearchKey) -> u64 {
+    let (Some(&c0), Some(&bit0)) = (query.chars.first(), query.bits.first()) else {
+        return 0;
+    };
+    let code = u32::from(c0);
+    let letter = bit0 & LETTERS;
+    let mut here = 0u64;
+    for &meta in key.words.iter().take(key.char_len()) {
+        let ch = (meta & ((1 << META_CHAR_BITS) - 1)) as u32;
+        if ch & TRANSPARENT_CHAR != 0 {
+            continue;
+        }
+        if ch == code || (meta >> META_FIRST_SHIFT) & letter != 0 {
+            return here;
+        }
+        here += 1;
+    }
+    here
 }
 
 /// Scoring for a one-char query, the first keystroke of every search and the
@@ -1493,6 +1569,18 @@ mod tests {
                     "score-only pass disagrees: {text:?} on {name:?}, bit_parallel={bit_parallel}"
                 );
                 assert!(score_only.is_none_or(|m| m.positions.is_empty()));
+                if bit_parallel {
+                    let want = got.as_ref().map(|m| m.score);
+                    match screen_key(&query, &key) {
+                        Screen::No => assert_eq!(want, None, "{text:?} on {name:?}"),
+                        Screen::Score(s) => assert_eq!(want, Some(s), "{text:?} on {name:?}"),
+                        Screen::AtMost(bound) => {
+                            let exact = score_screened(&query, &key);
+                            assert_eq!(exact, want, "{text:?} on {name:?}");
+                            assert!(exact.is_some_and(|s| s <= bound), "{text:?} on {name:?}");
+                        }
+                    }
+                }
                 let expected_score = expected.map(score_of);
                 assert_eq!(
                     got.as_ref().map(|m| m.score),

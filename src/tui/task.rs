@@ -3,7 +3,10 @@
 //! as a [`Msg`] on the channel, so a slow disk or a big journal never freezes the
 //! screen. A new search aborts the one in flight (latest wins).
 
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::Duration;
 
 use chrono::{DateTime, FixedOffset, Utc};
@@ -16,7 +19,7 @@ use super::update::{Effect, Msg};
 use crate::domain::event::{Actor, Event};
 use crate::domain::registry::Registry;
 use crate::domain::rules::Posts;
-use crate::domain::search::{Query, SearchKey, match_key, score_key};
+use crate::domain::search::{Query, Screen, SearchKey, match_key, score_screened, screen_key};
 use crate::domain::text::sanitize;
 use crate::store::{RegistrySource, StoreError};
 
@@ -285,13 +288,12 @@ pub fn letter_answers(index: &SearchIndex) -> Vec<Option<LetterHits>> {
     ('a'..='z')
         .map(|c| {
             let q = Query::new(&c.to_string());
-            let scored = scan_all(index, &q, None);
-            let all: Vec<u32> = scored.iter().map(|&(_, i)| i).collect();
-            let hits = with_positions(index, &q, &best(scored));
+            let mut ranking = scan_all(index, &q, None, true);
+            let hits = with_positions(index, &q, &ranking.best_first());
             Some(LetterHits {
                 hits,
-                total: all.len(),
-                all,
+                total: ranking.total,
+                all: ranking.all,
             })
         })
         .collect()
@@ -322,9 +324,9 @@ pub fn search(index: &SearchIndex, _reg: &Registry, query: &str) -> (Vec<Hit>, u
     {
         return (lh.hits.clone(), lh.total);
     }
-    let scored = scan_all(index, &q, only.map(|(_, lh)| lh.all.as_slice()));
-    let total = scored.len();
-    (with_positions(index, &q, &best(scored)), total)
+    let mut ranking = scan_all(index, &q, only.map(|(_, lh)| lh.all.as_slice()), false);
+    let hits = with_positions(index, &q, &ranking.best_first());
+    (hits, ranking.total)
 }
 
 /// A match of the ranking pass: its score and its index into the entries.
@@ -336,15 +338,54 @@ fn best_first(a: &Scored, b: &Scored) -> std::cmp::Ordering {
     b.0.cmp(&a.0).then(a.1.cmp(&b.1))
 }
 
-/// The best `MAX_HITS` matches, best first. A partial selection, then a sort of only
-/// those: a two-letter query matches tens of thousands of names.
-fn best(mut scored: Vec<Scored>) -> Vec<Scored> {
-    if scored.len() > MAX_HITS {
-        scored.select_nth_unstable_by(MAX_HITS, best_first);
-        scored.truncate(MAX_HITS);
+/// Ranks `(score, entry)` pairs: larger is better (a higher score, then an earlier entry).
+type Rank = (i64, Reverse<u32>);
+
+/// What a scan keeps: how many names matched (and which, when asked), and the best
+/// `MAX_HITS` of them in a min-heap whose top is the worst kept.
+#[derive(Default)]
+struct Ranking {
+    total: usize,
+    all: Vec<u32>,
+    best: BinaryHeap<Reverse<Rank>>,
+}
+
+impl Ranking {
+    /// The worst hit kept, once `MAX_HITS` are kept: a match must beat it to enter.
+    fn bar(&self) -> Option<Rank> {
+        (self.best.len() >= MAX_HITS)
+            .then(|| self.best.peek().map(|r| r.0))
+            .flatten()
     }
-    scored.sort_unstable_by(best_first);
-    scored
+
+    fn offer(&mut self, rank: Rank) {
+        if self.best.len() < MAX_HITS {
+            self.best.push(Reverse(rank));
+        } else if self.bar().is_some_and(|bar| rank > bar) {
+            self.best.pop();
+            self.best.push(Reverse(rank));
+        }
+    }
+
+    /// Two scans of consecutive stretches of the entries, in order.
+    fn merge(mut self, other: Ranking) -> Ranking {
+        self.total += other.total;
+        self.all.extend(other.all);
+        for Reverse(rank) in other.best {
+            self.offer(rank);
+        }
+        self
+    }
+
+    /// The hits kept, best first (taken out of the ranking).
+    fn best_first(&mut self) -> Vec<Scored> {
+        let mut out: Vec<Scored> = std::mem::take(&mut self.best)
+            .into_iter()
+            .map(|Reverse((score, Reverse(i)))| (score, i))
+            .collect();
+        out.sort_unstable_by(best_first);
+        out
+    }
 }
 
 /// Hits with their highlight positions, computed only for the matches kept (the
@@ -363,29 +404,78 @@ fn with_positions(index: &SearchIndex, q: &Query, top: &[Scored]) -> Vec<Hit> {
         .collect()
 }
 
-/// Score `q` against every entry (or only `among`, indexes into the entries), split
+/// Match `q` against every entry (or only `among`, indexes into the entries), split
 /// across a persistent pool: a fresh thread per keystroke would pay for its own setup
-/// and scratch space every time. Returns every match, in entry order.
-fn scan_all(index: &SearchIndex, q: &Query, among: Option<&[u32]>) -> Vec<Scored> {
+/// and scratch space every time. Every match is counted (and listed when `keep_all`),
+/// but only names whose score bound ([`screen_key`]) can still enter the best
+/// `MAX_HITS` are scored: once a stretch of the scan holds `MAX_HITS` hits, its worst
+/// score is a bar for every stretch (shared through an atomic), and a two-letter query
+/// skips the scoring of most of its tens of thousands of matches.
+fn scan_all(index: &SearchIndex, q: &Query, among: Option<&[u32]>, keep_all: bool) -> Ranking {
     use rayon::prelude::*;
-    let one = |i: u32| -> Option<Scored> {
-        let (_, key) = index.entries.get(i as usize)?;
-        score_key(q, key).map(|score| (score, i))
+    const CHUNK: usize = 4096;
+    let bar = AtomicI64::new(i64::MIN);
+    // One stretch of entries in order, into an accumulator of its own (moved once per
+    // stretch, not once per name).
+    let stretch = |ids: &mut dyn Iterator<Item = u32>| -> Ranking {
+        let mut acc = Ranking::default();
+        for i in ids {
+            consider(index, q, &bar, keep_all, &mut acc, i);
+        }
+        acc
     };
     let n = u32::try_from(index.entries.len()).unwrap_or(u32::MAX);
     match among {
         Some(ids) if ids.len() > 20_000 => ids
-            .par_iter()
-            .with_min_len(4096)
-            .filter_map(|&i| one(i))
-            .collect(),
-        Some(ids) => ids.iter().filter_map(|&i| one(i)).collect(),
-        None if n > 20_000 => (0..n)
+            .par_chunks(CHUNK)
+            .map(|c| stretch(&mut c.iter().copied()))
+            .reduce(Ranking::default, Ranking::merge),
+        Some(ids) => stretch(&mut ids.iter().copied()),
+        None if n > 20_000 => (0..n.div_ceil(CHUNK as u32))
             .into_par_iter()
-            .with_min_len(4096)
-            .filter_map(one)
-            .collect(),
-        None => (0..n).filter_map(one).collect(),
+            .map(|k| {
+                let from = k.saturating_mul(CHUNK as u32);
+                stretch(&mut (from..from.saturating_add(CHUNK as u32).min(n)))
+            })
+            .reduce(Ranking::default, Ranking::merge),
+        None => stretch(&mut (0..n)),
+    }
+}
+
+/// One entry of a scan: counted if it matches, scored only if it can still rank.
+#[inline]
+fn consider(
+    index: &SearchIndex,
+    q: &Query,
+    bar: &AtomicI64,
+    keep_all: bool,
+    acc: &mut Ranking,
+    i: u32,
+) {
+    let Some((_, key)) = index.entries.get(i as usize) else {
+        return;
+    };
+    let score = match screen_key(q, key) {
+        Screen::No => return,
+        Screen::Score(s) => Some(s),
+        Screen::AtMost(bound) => {
+            let beaten_here = acc.bar().is_some_and(|b| (bound, Reverse(i)) < b);
+            if bound < bar.load(Ordering::Relaxed) || beaten_here {
+                None
+            } else {
+                score_screened(q, key)
+            }
+        }
+    };
+    acc.total += 1;
+    if keep_all {
+        acc.all.push(i);
+    }
+    if let Some(s) = score {
+        acc.offer((s, Reverse(i)));
+        if let Some((worst, _)) = acc.bar() {
+            bar.fetch_max(worst, Ordering::Relaxed);
+        }
     }
 }
 
