@@ -415,31 +415,40 @@ fn scan_all(index: &SearchIndex, q: &Query, among: Option<&[u32]>, keep_all: boo
     use rayon::prelude::*;
     const CHUNK: usize = 4096;
     let bar = AtomicI64::new(i64::MIN);
-    // One stretch of entries in order, into an accumulator of its own (moved once per
-    // stretch, not once per name).
-    let stretch = |ids: &mut dyn Iterator<Item = u32>| -> Ranking {
-        let mut acc = Ranking::default();
-        for i in ids {
-            consider(index, q, &bar, keep_all, &mut acc, i);
-        }
-        acc
-    };
+    let stretch = |ids: std::slice::Iter<'_, u32>| stretch(index, q, &bar, keep_all, ids.copied());
     let n = u32::try_from(index.entries.len()).unwrap_or(u32::MAX);
     match among {
         Some(ids) if ids.len() > 20_000 => ids
             .par_chunks(CHUNK)
-            .map(|c| stretch(&mut c.iter().copied()))
+            .map(|c| stretch(c.iter()))
             .reduce(Ranking::default, Ranking::merge),
-        Some(ids) => stretch(&mut ids.iter().copied()),
+        Some(ids) => stretch(ids.iter()),
         None if n > 20_000 => (0..n.div_ceil(CHUNK as u32))
             .into_par_iter()
             .map(|k| {
                 let from = k.saturating_mul(CHUNK as u32);
-                stretch(&mut (from..from.saturating_add(CHUNK as u32).min(n)))
+                let to = from.saturating_add(CHUNK as u32).min(n);
+                self::stretch(index, q, &bar, keep_all, from..to)
             })
             .reduce(Ranking::default, Ranking::merge),
-        None => stretch(&mut (0..n)),
+        None => self::stretch(index, q, &bar, keep_all, 0..n),
     }
+}
+
+/// One stretch of entries, in order, into an accumulator of its own (moved once per
+/// stretch, not once per name).
+fn stretch(
+    index: &SearchIndex,
+    q: &Query,
+    bar: &AtomicI64,
+    keep_all: bool,
+    ids: impl Iterator<Item = u32>,
+) -> Ranking {
+    let mut acc = Ranking::default();
+    for i in ids {
+        consider(index, q, bar, keep_all, &mut acc, i);
+    }
+    acc
 }
 
 /// One entry of a scan: counted if it matches, scored only if it can still rank.
