@@ -1100,3 +1100,49 @@ fn help_shows_every_binding_at_80x24_in_both_languages() {
         }
     }
 }
+
+#[test]
+fn page_down_shows_the_next_page_with_the_selection_on_its_first_row() {
+    let mut f = fixture();
+    // The overview at 80x14 shows 5 regions a page.
+    draw(&mut f.app, 80, 14);
+    key(&mut f.app, KeyCode::PageDown);
+    let buf = draw(&mut f.app, 80, 14);
+    let header = row_of(&buf, "总量");
+    assert_eq!(
+        buf.cell((1, header + 1)).map(|c| c.symbol()),
+        Some(">"),
+        "{}",
+        screen(&buf)
+    );
+    // Search results (two lines of prompt and titles above them).
+    key(&mut f.app, KeyCode::Char('/'));
+    keys(&mut f.app, "z");
+    let (hits, total) = {
+        let d = f.app.data.as_ref().expect("data");
+        govcheck::tui::task::search(&d.index, &d.registry, "z")
+    };
+    assert!(hits.len() > 40, "enough hits for two pages at 80x24");
+    let generation = match &f.app.overlay {
+        Some(Overlay::Search(s)) => s.generation,
+        _ => panic!("search"),
+    };
+    update(
+        &mut f.app,
+        Msg::SearchDone {
+            generation,
+            hits,
+            total,
+        },
+    );
+    draw(&mut f.app, 80, 24);
+    key(&mut f.app, KeyCode::PageDown);
+    let buf = draw(&mut f.app, 80, 24);
+    let titles = row_of(&buf, "/ z") + 1;
+    assert_eq!(
+        buf.cell((1, titles + 1)).map(|c| c.symbol()),
+        Some(">"),
+        "{}",
+        screen(&buf)
+    );
+}

@@ -575,9 +575,10 @@ fn search_key(app: &mut App, mut s: SearchState, k: KeyEvent) -> Outcome {
         KeyCode::Down => s.cursor = (s.cursor + 1).min(s.hits.len().saturating_sub(1)),
         KeyCode::Up => s.cursor = s.cursor.saturating_sub(1),
         KeyCode::PageDown => {
-            s.cursor = (s.cursor + app.list_height()).min(s.hits.len().saturating_sub(1))
+            let page = super::view::search_page(app, &s);
+            s.cursor = (s.cursor + page).min(s.hits.len().saturating_sub(1))
         }
-        KeyCode::PageUp => s.cursor = s.cursor.saturating_sub(app.list_height()),
+        KeyCode::PageUp => s.cursor = s.cursor.saturating_sub(super::view::search_page(app, &s)),
         KeyCode::Backspace => {
             changed = s.input.pop().is_some();
         }

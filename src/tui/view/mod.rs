@@ -19,7 +19,7 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph};
 
-use super::app::{App, Overlay, Page, Tone, View};
+use super::app::{App, Overlay, Page, SearchState, Tone, View};
 use super::theme::Theme;
 use crate::domain::event::Status;
 use crate::domain::text::{sanitize, truncate, width};
@@ -162,11 +162,7 @@ impl ListRows {
 /// The rows of the list on screen (the search results over a page, else the page's
 /// own list), computed from the state alone exactly as [`render`] lays them out.
 pub fn list_rows(app: &App) -> Option<ListRows> {
-    if app.width < MIN_WIDTH || app.height < MIN_HEIGHT {
-        return None;
-    }
-    let [_, _, _, body, _] = areas(Rect::new(0, 0, app.width, app.height));
-    let inner = page_area(body);
+    let inner = list_area(app)?;
     match &app.overlay {
         Some(Overlay::Search(s)) => return Some(search::list_rows(s, inner)),
         Some(_) => return None,
@@ -179,6 +175,25 @@ pub fn list_rows(app: &App) -> Option<ListRows> {
         Page::Warnings(p) => Some(warnings::list_rows(p, inner)),
         Page::Detail(_) => None,
     }
+}
+
+/// Inside the page's border on a screen of the app's size; `None` when the screen is
+/// too small to draw a page.
+fn list_area(app: &App) -> Option<Rect> {
+    if app.width < MIN_WIDTH || app.height < MIN_HEIGHT {
+        return None;
+    }
+    let [_, _, _, body, _] = areas(Rect::new(0, 0, app.width, app.height));
+    Some(page_area(body))
+}
+
+/// Rows the search results show at once (their page size), for `PgUp` / `PgDn` while
+/// the search state is out of the app being updated.
+pub fn search_page(app: &App, s: &SearchState) -> usize {
+    list_area(app).map_or_else(
+        || app.list_height(),
+        |inner| search::list_rows(s, inner).capacity(),
+    )
 }
 
 /// The list item (the value the page's cursor takes) drawn at screen position
