@@ -54,6 +54,9 @@ pub struct Display {
     pub ascii: bool,
     #[serde(default)]
     pub mouse: bool,
+    /// How `y` copies (see [`CopyMode`]).
+    #[serde(default)]
+    pub copy: CopyMode,
     #[serde(default = "default_due_soon")]
     pub due_soon_days: i64,
     #[serde(default = "default_good")]
@@ -68,11 +71,31 @@ impl Default for Display {
             language: default_lang(),
             ascii: false,
             mouse: false,
+            copy: CopyMode::default(),
             due_soon_days: default_due_soon(),
             good_rate: default_good(),
             warn_rate: default_warn_rate(),
         }
     }
+}
+
+/// How the console's copy key puts text on the clipboard. A terminal program can only
+/// reach the clipboard of the machine the user sits at through the terminal itself
+/// (OSC 52), and it cannot ask whether the terminal honoured the request, so the
+/// copied text is always shown in the status line as well.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum CopyMode {
+    /// OSC 52 — over SSH the only way to the user's clipboard; locally it is sent
+    /// too (most terminals honour it), and the status line invites selecting the
+    /// text in case this one does not.
+    #[default]
+    Auto,
+    /// Always OSC 52, worded as done.
+    Osc52,
+    /// Never send OSC 52 (terminals that print it or a policy against it): the text
+    /// is only shown in the status line, to be selected with the terminal's mouse.
+    Status,
 }
 
 fn default_tz() -> String {
@@ -287,6 +310,18 @@ mod tests {
         assert_eq!(s.rules.warn_after_days, 10);
         assert_eq!(s.tz(), chrono_tz::Asia::Shanghai);
         assert!(!s.display.mouse);
+        assert_eq!(s.display.copy, CopyMode::Auto);
+    }
+
+    #[test]
+    fn copy_mode_is_one_of_three() {
+        let p = Path::new("c.toml");
+        let s = Settings::parse(p, "[display]\ncopy = \"status\"\n").expect("status");
+        assert_eq!(s.display.copy, CopyMode::Status);
+        let s = Settings::parse(p, "[display]\ncopy = \"osc52\"\n").expect("osc52");
+        assert_eq!(s.display.copy, CopyMode::Osc52);
+        let err = Settings::parse(p, "[display]\ncopy = \"xclip\"\n").expect_err("unknown");
+        assert!(err.to_string().contains("line 2"), "{err}");
     }
 
     #[test]

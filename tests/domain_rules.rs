@@ -485,3 +485,43 @@ fn status_and_overdue_come_from_the_events() {
         "remediation does not rewrite the round's result"
     );
 }
+
+#[test]
+fn own_level_findings_are_those_the_ben_ji_row_counts() {
+    use listing::{Scope, findings_in};
+    let mut c = base();
+    c.push(Change::Account(account(
+        "a1",
+        "黄浦发布",
+        "微信公众号",
+        "310101001",
+    )));
+    c.push(Change::Account(account("a2", "黄浦教育", "微博", "310101")));
+    c.push(Change::Round(round("R1", RoundMode::Full)));
+    c.extend(finding("R1-0001", "R1", "a1", "nm.no-update-2w"));
+    c.extend(finding("R1-0002", "R1", "a2", "nm.untimely"));
+    let reg = registry(c);
+    let cat = Catalogue::builtin();
+    let hp = reg.tree().by_code("310101").expect("district");
+    let as_of = d("2025-08-20");
+    let ids = |scope| -> Vec<String> {
+        findings_in(&reg, &cat, "R1", scope, None, as_of)
+            .into_iter()
+            .map(|r| r.id)
+            .collect()
+    };
+    assert_eq!(ids(Scope::Within(hp)), ["R1-0001", "R1-0002"]);
+    assert_eq!(
+        ids(Scope::At(hp)),
+        ["R1-0002"],
+        "the town's finding is not 本级"
+    );
+    assert_eq!(ids(Scope::All).len(), 2);
+    let s = summarize(&reg, &cat, "R1", hp, as_of).expect("summary");
+    let own = s
+        .rows
+        .iter()
+        .find(|r| r.region == "黄浦区本级")
+        .expect("本级 row");
+    assert_eq!(own.findings as usize, ids(Scope::At(hp)).len());
+}

@@ -285,3 +285,74 @@ fn sighup_restores_the_terminal_and_writes_nothing_half() {
 fn sigterm_restores_the_terminal() {
     signal_test("term", "TERM", "143");
 }
+
+/// The screen line holding the selection marker, with the marker blanked, so the same
+/// row compares equal wherever it is drawn.
+fn selected_row(screen: &str) -> Option<String> {
+    screen
+        .lines()
+        .find(|l| l.trim_start_matches('│').starts_with('>'))
+        .map(|l| l.replacen('>', " ", 1))
+}
+
+#[test]
+fn idle_writes_nothing_and_another_supervisors_change_shows_without_a_key() {
+    if !tmux_present() {
+        return;
+    }
+    let s = Session::start("idle");
+    s.wait_for("舟山市");
+    for _ in 0..9 {
+        s.keys(&["j"]);
+    }
+    s.keys(&["Enter"]);
+    s.wait_for("舟山医疗保障");
+    // The second finding of 舟山市's list (the first is 2022Q1-0008 舟山医疗保障).
+    s.keys(&["j"]);
+    std::thread::sleep(Duration::from_millis(500));
+    let before = selected_row(&s.screen()).expect("a selected row");
+    assert!(!before.contains("舟山医疗保障"), "{before}");
+    // Let the load's second delivery land, then record everything the console writes.
+    std::thread::sleep(Duration::from_millis(1500));
+    let out_file = s.dir.path().join("pane-output");
+    s.tmux(&[
+        "pipe-pane",
+        "-O",
+        "-t",
+        "main",
+        &format!("cat >> '{}'", out_file.display()),
+    ]);
+    // Longer than two polls of the store (every 2 s): nothing changed, nothing sent.
+    std::thread::sleep(Duration::from_millis(5000));
+    let idle = std::fs::metadata(&out_file).map_or(0, |m| m.len());
+    assert_eq!(idle, 0, "an idle console wrote {idle} bytes");
+    // Another supervisor closes the first finding: it moves to the end of the list,
+    // the screen follows within a poll, and the cursor stays on the same finding.
+    let out = s.cli(&["waive", "2022Q1-0008", "--reason", "账号已注销 e2e"]);
+    assert!(out.status.success(), "{out:?}");
+    let start = Instant::now();
+    let after = loop {
+        let screen = s.screen();
+        let first_is_closed = screen
+            .lines()
+            .find(|l| l.contains("舟山医疗保障"))
+            .is_some_and(|l| l.contains("免于"));
+        if first_is_closed {
+            break screen;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(10),
+            "the change never showed:\n{screen}"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    assert_eq!(
+        selected_row(&after).as_deref(),
+        Some(before.as_str()),
+        "{after}"
+    );
+    let written = std::fs::metadata(&out_file).map_or(0, |m| m.len());
+    assert!(written > 0, "the redraw went through the recorded pane");
+    s.keys(&["q"]);
+    assert_eq!(s.wait_exit(), "0");
+}

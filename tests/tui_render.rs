@@ -32,6 +32,8 @@ fn opts(lang: Lang, color: bool, ascii: bool) -> Options {
         ascii,
         color,
         mouse: false,
+        copy: govcheck::settings::CopyMode::Auto,
+        over_ssh: false,
         due_soon_days: 3,
         good_rate: 100.0,
         warn_rate: 99.0,
@@ -737,4 +739,410 @@ fn the_mouse_wheel_moves_the_selection_but_not_inside_a_dialog() {
         "the wheel leaves overlays alone"
     );
     assert_eq!(cursor(&f.app), 1);
+}
+
+#[test]
+fn copy_shows_what_it_copied_and_sends_osc52_unless_told_not_to() {
+    use govcheck::settings::CopyMode;
+    for (mode, ssh, osc52, label) in [
+        (CopyMode::Auto, true, true, "已复制:"),
+        (CopyMode::Auto, false, true, "已复制（如未生效请选中）:"),
+        (CopyMode::Osc52, false, true, "已复制:"),
+        (CopyMode::Status, true, false, "请选中复制:"),
+    ] {
+        let mut o = opts(Lang::Zh, true, false);
+        o.copy = mode;
+        o.over_ssh = ssh;
+        let mut f = fixture_with(o, Keymap::defaults());
+        key(&mut f.app, KeyCode::Char('2'));
+        let out = key(&mut f.app, KeyCode::Char('y'));
+        let copies: Vec<&String> = out
+            .effects
+            .iter()
+            .filter_map(|e| match e {
+                Effect::Copy(t) => Some(t),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(copies.len(), usize::from(osc52), "{mode:?} ssh={ssh}");
+        let status = f
+            .app
+            .status
+            .as_ref()
+            .map(|s| s.text.clone())
+            .unwrap_or_default();
+        assert!(status.starts_with(label), "{mode:?} ssh={ssh}: {status}");
+        // The status line names the account and the finding id.
+        let Some(Page::Problems(p)) = f.app.page() else {
+            panic!("problems page");
+        };
+        let row = &p.rows[p.visible[p.cursor]];
+        assert!(
+            status.contains(&row.account) && status.contains(&row.id),
+            "{status}"
+        );
+        if let Some(t) = copies.first() {
+            assert_eq!(**t, format!("{} {}", row.account, row.id));
+        }
+    }
+}
+
+#[test]
+fn s_sorts_by_the_next_column_and_shift_s_reverses_it_with_the_direction_shown() {
+    use govcheck::domain::listing::{RegionSort, SortDir};
+    let totals = |app: &App| match app.page() {
+        Some(Page::Overview(p)) => {
+            let s = p.summary.as_ref().expect("summary");
+            p.visible
+                .iter()
+                .map(|&i| s.rows[i].total)
+                .collect::<Vec<_>>()
+        }
+        _ => panic!("overview"),
+    };
+    for ascii in [false, true] {
+        let mut f = fixture_with(opts(Lang::Zh, true, ascii), Keymap::defaults());
+        let (down, up) = if ascii { ("v", "^") } else { ("↓", "↑") };
+        let s = screen(&draw(&mut f.app, 80, 24));
+        assert!(
+            s.contains(&format!("地区{up}")),
+            "registry order ascends:\n{s}"
+        );
+        key(&mut f.app, KeyCode::Char('s'));
+        let buf = draw(&mut f.app, 80, 24);
+        let s = screen(&buf);
+        assert!(s.contains(&format!("{down}总量")), "{s}");
+        assert!(!s.contains(&format!("地区{up}")), "one marker only:\n{s}");
+        assert_rows_fit(&buf);
+        let t = totals(&f.app);
+        assert!(t.windows(2).all(|w| w[0] >= w[1]), "most first: {t:?}");
+        key(&mut f.app, KeyCode::Char('S'));
+        let s = screen(&draw(&mut f.app, 80, 24));
+        assert!(s.contains(&format!("{up}总量")), "{s}");
+        let r = totals(&f.app);
+        assert!(r.windows(2).all(|w| w[0] <= w[1]), "reversed: {r:?}");
+        match f.app.page() {
+            Some(Page::Overview(p)) => {
+                assert_eq!((p.sort, p.dir), (RegionSort::Total, SortDir::Reversed));
+            }
+            _ => panic!("overview"),
+        }
+        // `s` moves on to the next column in its natural order.
+        key(&mut f.app, KeyCode::Char('s'));
+        match f.app.page() {
+            Some(Page::Overview(p)) => {
+                assert_eq!((p.sort, p.dir), (RegionSort::Inspected, SortDir::Natural));
+            }
+            _ => panic!("overview"),
+        }
+    }
+    // The problems list: by deadline, soonest first, by default; S reverses it.
+    let mut f = fixture();
+    key(&mut f.app, KeyCode::Char('2'));
+    let s = screen(&draw(&mut f.app, 120, 40));
+    assert!(s.contains("↑"), "{s}");
+    let days = |app: &App| match app.page() {
+        Some(Page::Problems(p)) => p
+            .visible
+            .iter()
+            .filter_map(|&i| p.rows[i].days_left)
+            .collect::<Vec<_>>(),
+        _ => panic!("problems"),
+    };
+    let d = days(&f.app);
+    assert!(d.len() > 3 && d.windows(2).all(|w| w[0] <= w[1]), "{d:?}");
+    key(&mut f.app, KeyCode::Char('S'));
+    let d = days(&f.app);
+    assert!(d.windows(2).all(|w| w[0] >= w[1]), "{d:?}");
+    assert!(screen(&draw(&mut f.app, 120, 40)).contains("↓"));
+}
+
+/// The screen row whose text contains `needle`.
+fn row_of(buf: &Buffer, needle: &str) -> u16 {
+    let i = lines(buf)
+        .iter()
+        .position(|l| l.contains(needle))
+        .unwrap_or_else(|| panic!("{needle} not on screen:\n{}", screen(buf)));
+    u16::try_from(i).expect("row")
+}
+
+#[test]
+fn a_click_selects_the_row_drawn_there_and_a_second_click_opens_it() {
+    let mut f = fixture();
+    let overview_cursor = |app: &App| match app.page() {
+        Some(Page::Overview(p)) => p.cursor,
+        _ => usize::MAX,
+    };
+    for (w, h) in SIZES {
+        let mut app = f.app.clone();
+        let buf = draw(&mut app, w, h);
+        // The column titles, the border and the total row select nothing.
+        for y in [row_of(&buf, "总量"), row_of(&buf, "总计"), 3, h - 1] {
+            let out = update(&mut app, Msg::Click(10, y));
+            assert!(!out.redraw && overview_cursor(&app) == 0, "row {y}");
+        }
+        let y = row_of(&buf, "舟山市");
+        update(&mut app, Msg::Click(10, y));
+        assert_eq!(overview_cursor(&app), 9);
+        // The marker moved to the clicked row.
+        let buf = draw(&mut app, w, h);
+        assert_eq!(buf.cell((1, y)).map(|c| c.symbol()), Some(">"));
+        // Clicking the selected row drills in, like Enter (舟山市 is a leaf).
+        update(&mut app, Msg::Click(10, y));
+        assert!(matches!(app.page(), Some(Page::Problems(p)) if p.scope.is_some()));
+        let buf = draw(&mut app, w, h);
+        let y = row_of(&buf, "舟山医疗保障");
+        update(&mut app, Msg::Click(30, y));
+        update(&mut app, Msg::Click(30, y));
+        assert!(
+            matches!(app.page(), Some(Page::Detail(_))),
+            "{}",
+            screen(&buf)
+        );
+    }
+    // On a later page the click maps through the page offset: at 80x14 the overview
+    // shows 5 regions a page.
+    let buf = draw(&mut f.app, 80, 14);
+    keys(&mut f.app, "jjjjjj");
+    let buf2 = draw(&mut f.app, 80, 14);
+    assert_ne!(screen(&buf), screen(&buf2), "second page");
+    let y = row_of(&buf2, "金华市");
+    update(&mut f.app, Msg::Click(5, y));
+    assert_eq!(overview_cursor(&f.app), 7, "{}", screen(&buf2));
+    // Search results too.
+    key(&mut f.app, KeyCode::Char('/'));
+    keys(&mut f.app, "zs");
+    let (hits, total) = {
+        let d = f.app.data.as_ref().expect("data");
+        govcheck::tui::task::search(&d.index, &d.registry, "zs")
+    };
+    let generation = match &f.app.overlay {
+        Some(Overlay::Search(s)) => s.generation,
+        _ => panic!("search"),
+    };
+    update(
+        &mut f.app,
+        Msg::SearchDone {
+            generation,
+            hits,
+            total,
+        },
+    );
+    let buf = draw(&mut f.app, 120, 40);
+    let y = row_of(&buf, "/ zs") + 3;
+    update(&mut f.app, Msg::Click(20, y));
+    match &f.app.overlay {
+        Some(Overlay::Search(s)) => assert_eq!(s.cursor, 1),
+        _ => panic!("still searching"),
+    }
+    update(&mut f.app, Msg::Click(20, y));
+    assert!(f.app.overlay.is_none(), "the second click opens the hit");
+}
+
+/// 上海市 › 黄浦区 › 南京东路街道, with a finding on an account of the town and one on an
+/// account registered at 黄浦区 itself (so 黄浦区's table has a 本级 row).
+fn own_level_app() -> App {
+    use govcheck::domain::account::{Account, AccountStatus};
+    use govcheck::domain::finding::Finding;
+    use govcheck::domain::region::Region;
+    use govcheck::domain::registry::{Change, Registry};
+    use govcheck::domain::round::{Round, RoundMode};
+    let day = |s: &str| NaiveDate::parse_from_str(s, "%Y-%m-%d").expect("date");
+    let region = |code: &str, name: &str, parent: Option<&str>| {
+        Change::Region(Region {
+            code: code.into(),
+            name: name.into(),
+            parent: parent.map(Into::into),
+        })
+    };
+    let account = |id: &str, name: &str, region: &str| {
+        Change::Account(Account {
+            id: id.into(),
+            name: name.into(),
+            platform: "微博".into(),
+            region: region.into(),
+            host_unit: format!("{name}主办"),
+            supervisor_unit: None,
+            status: AccountStatus::Operating,
+            opened_on: None,
+            closed_on: None,
+            synthetic: true,
+        })
+    };
+    let finding = |id: &str, account: &str| {
+        [
+            Change::Finding(Finding {
+                id: id.into(),
+                round: "R1".into(),
+                account: account.into(),
+                indicator: "nm.untimely".into(),
+                problem: None,
+                note: None,
+                source: Default::default(),
+                deadline: None,
+                points: None,
+            }),
+            Change::Event(Event {
+                finding: id.into(),
+                kind: EventKind::Reported,
+                at: DateTime::parse_from_rfc3339("2025-08-20T10:00:00+08:00").expect("t"),
+                by: Actor::default(),
+                note: None,
+            }),
+        ]
+    };
+    let mut changes = vec![
+        region("310000", "上海市", None),
+        region("310101", "黄浦区", Some("310000")),
+        region("310101001", "南京东路街道", Some("310101")),
+        account("a1", "黄浦发布", "310101001"),
+        account("a2", "黄浦教育", "310101"),
+        Change::Round(Round {
+            id: "R1".into(),
+            title: "R1".into(),
+            period_start: day("2025-07-01"),
+            period_end: day("2025-08-14"),
+            monitoring_point: day("2025-08-14"),
+            mode: RoundMode::Full,
+            deadline: Some(day("2025-09-01")),
+            note: None,
+        }),
+    ];
+    changes.extend(finding("R1-0001", "a1"));
+    changes.extend(finding("R1-0002", "a2"));
+    let mut reg = Registry::new();
+    reg.apply_all(changes).expect("registry");
+    let mut app = App::new(
+        opts(Lang::Zh, true, false),
+        Keymap::defaults(),
+        Catalogue::builtin(),
+        chrono_tz::Asia::Shanghai,
+        day("2025-08-20"),
+        Actor::default(),
+        "test".into(),
+    );
+    let data = govcheck::tui::app::Data {
+        registry: std::sync::Arc::new(reg),
+        posts: Default::default(),
+        index: Default::default(),
+        seq: 0,
+        stale_since: None,
+        identity: None,
+        complete: true,
+    };
+    update(&mut app, Msg::Loaded(Ok((data, 1))));
+    app
+}
+
+#[test]
+fn enter_on_the_own_level_row_lists_only_that_levels_accounts() {
+    let mut app = own_level_app();
+    // 上海市 › 黄浦区: the town's row, then 黄浦区本级.
+    key(&mut app, KeyCode::Enter);
+    key(&mut app, KeyCode::Down);
+    let own_findings = match app.page() {
+        Some(Page::Overview(p)) => {
+            let s = p.summary.as_ref().expect("summary");
+            let row = &s.rows[p.visible[p.cursor]];
+            assert_eq!(row.region, "黄浦区本级");
+            assert_eq!(s.total.findings, 2);
+            row.findings as usize
+        }
+        other => panic!("{other:?}"),
+    };
+    assert_eq!(own_findings, 1);
+    key(&mut app, KeyCode::Enter);
+    let ids = |app: &App| match app.page() {
+        Some(Page::Problems(p)) => p.rows.iter().map(|r| r.id.clone()).collect::<Vec<_>>(),
+        other => panic!("{other:?}"),
+    };
+    assert_eq!(
+        ids(&app),
+        ["R1-0002"],
+        "黄浦区's own account only, not the town's"
+    );
+    let s = screen(&draw(&mut app, 80, 24));
+    assert!(s.contains("上海市 › 黄浦区 › 本级 › 问题账号"), "{s}");
+    assert!(s.contains("黄浦教育") && !s.contains("黄浦发布"), "{s}");
+    // A refresh keeps it to the own level.
+    keys(&mut app, "pp");
+    assert_eq!(ids(&app), ["R1-0002"]);
+    // Back on the district, its town row still drills into the town.
+    key(&mut app, KeyCode::Esc);
+    key(&mut app, KeyCode::Up);
+    key(&mut app, KeyCode::Enter);
+    assert_eq!(ids(&app), ["R1-0001"]);
+}
+
+#[test]
+fn help_shows_every_binding_at_80x24_in_both_languages() {
+    for lang in [Lang::Zh, Lang::En] {
+        let mut f = fixture_with(opts(lang, true, false), Keymap::defaults());
+        key(&mut f.app, KeyCode::Char('?'));
+        for (w, h) in [(80, 24), (60, 24), (120, 40)] {
+            let buf = draw(&mut f.app, w, h);
+            let s = screen(&buf);
+            assert_rows_fit(&buf);
+            for a in govcheck::tui::action::Action::ALL {
+                // Every description is on screen, at least its first few characters.
+                let d = f.app.t(&a.help_key()).to_string();
+                let head: String = d.chars().take(4).collect();
+                assert!(
+                    s.contains(&head),
+                    "{lang:?} {w}x{h}: {a:?} ({d}) missing\n{s}"
+                );
+            }
+            assert!(s.contains("Ctrl-C"), "{s}");
+            assert!(
+                s.contains(" S "),
+                "the new reverse-sort key is listed:\n{s}"
+            );
+        }
+    }
+}
+
+#[test]
+fn page_down_shows_the_next_page_with_the_selection_on_its_first_row() {
+    let mut f = fixture();
+    // The overview at 80x14 shows 5 regions a page.
+    draw(&mut f.app, 80, 14);
+    key(&mut f.app, KeyCode::PageDown);
+    let buf = draw(&mut f.app, 80, 14);
+    let header = row_of(&buf, "总量");
+    assert_eq!(
+        buf.cell((1, header + 1)).map(|c| c.symbol()),
+        Some(">"),
+        "{}",
+        screen(&buf)
+    );
+    // Search results (two lines of prompt and titles above them).
+    key(&mut f.app, KeyCode::Char('/'));
+    keys(&mut f.app, "z");
+    let (hits, total) = {
+        let d = f.app.data.as_ref().expect("data");
+        govcheck::tui::task::search(&d.index, &d.registry, "z")
+    };
+    assert!(hits.len() > 40, "enough hits for two pages at 80x24");
+    let generation = match &f.app.overlay {
+        Some(Overlay::Search(s)) => s.generation,
+        _ => panic!("search"),
+    };
+    update(
+        &mut f.app,
+        Msg::SearchDone {
+            generation,
+            hits,
+            total,
+        },
+    );
+    draw(&mut f.app, 80, 24);
+    key(&mut f.app, KeyCode::PageDown);
+    let buf = draw(&mut f.app, 80, 24);
+    let titles = row_of(&buf, "/ z") + 1;
+    assert_eq!(
+        buf.cell((1, titles + 1)).map(|c| c.symbol()),
+        Some(">"),
+        "{}",
+        screen(&buf)
+    );
 }

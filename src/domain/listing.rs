@@ -6,6 +6,7 @@ use chrono::NaiveDate;
 use serde::Serialize;
 
 use super::event::Status;
+use super::figures::RegionFigures;
 use super::indicator::Catalogue;
 use super::registry::Registry;
 use super::search::{Query, SearchKey, match_key};
@@ -37,6 +38,18 @@ pub struct FindingRow {
     pub note: Option<String>,
 }
 
+/// Which accounts' findings a list holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scope {
+    /// The whole registry.
+    All,
+    /// A region (tree index) and everything under it.
+    Within(usize),
+    /// Only the accounts registered at the region itself (its 本级 row in
+    /// [`super::figures::summarize`]), not those of the regions under it.
+    At(usize),
+}
+
 /// Findings of a round within a scope (tree index), optionally of one status, in id
 /// order.
 pub fn findings(
@@ -44,6 +57,19 @@ pub fn findings(
     cat: &Catalogue,
     round: &str,
     scope: Option<usize>,
+    status: Option<Status>,
+    as_of: NaiveDate,
+) -> Vec<FindingRow> {
+    let scope = scope.map_or(Scope::All, Scope::Within);
+    findings_in(reg, cat, round, scope, status, as_of)
+}
+
+/// [`findings`] for any [`Scope`], so a 本级 row opens exactly the findings it counts.
+pub fn findings_in(
+    reg: &Registry,
+    cat: &Catalogue,
+    round: &str,
+    scope: Scope,
     status: Option<Status>,
     as_of: NaiveDate,
 ) -> Vec<FindingRow> {
@@ -55,7 +81,12 @@ pub fn findings(
         .filter_map(|(i, f)| {
             let a_idx = reg.account_index(&f.account)?;
             let region_idx = reg.account_region(a_idx);
-            if scope.is_some_and(|s| !tree.is_within(region_idx, s)) {
+            let inside = match scope {
+                Scope::All => true,
+                Scope::Within(s) => tree.is_within(region_idx, s),
+                Scope::At(s) => region_idx == s,
+            };
+            if !inside {
                 return None;
             }
             let st = reg.state(i);
@@ -145,4 +176,293 @@ pub fn search_accounts(reg: &Registry, scope: Option<usize>, query: Option<&str>
         hits.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
     }
     hits.into_iter().map(|(_, i)| i).collect()
+}
+
+/// Which way a list is sorted. Every column has a natural order, the one a supervisor
+/// wants first (worst or soonest first); reversing flips only the column's values:
+/// rows with nothing to compare (no deadline, nothing inspected, closed findings on
+/// the deadline list) stay at the end, and ties keep their list order, so a reversal
+/// never shuffles equal rows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum SortDir {
+    #[default]
+    Natural,
+    Reversed,
+}
+
+impl SortDir {
+    pub fn flip(self) -> SortDir {
+        match self {
+            SortDir::Natural => SortDir::Reversed,
+            SortDir::Reversed => SortDir::Natural,
+        }
+    }
+}
+
+/// Sort `order` (indexes into some rows) by `key`: its first part (a group, e.g. "has
+/// no value") always ascending, its second ascending or descending; ties by `tie`.
+fn sort_keyed<G: Ord, K: Ord>(
+    order: &mut [usize],
+    ascending: bool,
+    key: impl Fn(usize) -> (G, K),
+    tie: impl Fn(usize, usize) -> std::cmp::Ordering,
+) {
+    order.sort_by(|&a, &b| {
+        let (last_a, ka) = key(a);
+        let (last_b, kb) = key(b);
+        let values = if ascending { ka.cmp(&kb) } else { kb.cmp(&ka) };
+        last_a.cmp(&last_b).then(values).then_with(|| tie(a, b))
+    });
+}
+
+/// Columns a list of findings sorts by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FindingSort {
+    /// Soonest deadline first (overdue at the top), closed findings last: the
+    /// problems list's default.
+    Deadline,
+    Region,
+    Account,
+    Indicator,
+    Status,
+}
+
+impl FindingSort {
+    /// The order `s` cycles through.
+    pub const ALL: [FindingSort; 5] = [
+        FindingSort::Deadline,
+        FindingSort::Region,
+        FindingSort::Account,
+        FindingSort::Indicator,
+        FindingSort::Status,
+    ];
+
+    /// The column's name (`col.<name>` in the interface strings).
+    pub fn name(self) -> &'static str {
+        match self {
+            FindingSort::Deadline => "deadline",
+            FindingSort::Region => "region",
+            FindingSort::Account => "account",
+            FindingSort::Indicator => "problem",
+            FindingSort::Status => "status",
+        }
+    }
+
+    /// Every natural order of a findings column is ascending.
+    pub fn ascending(self, dir: SortDir) -> bool {
+        dir == SortDir::Natural
+    }
+}
+
+/// Order `order` (indexes into `rows`) by a column; ties by finding id.
+pub fn sort_findings(rows: &[FindingRow], order: &mut [usize], by: FindingSort, dir: SortDir) {
+    let asc = by.ascending(dir);
+    let tie = |a: usize, b: usize| rows[a].id.cmp(&rows[b].id);
+    match by {
+        FindingSort::Deadline => sort_keyed(
+            order,
+            asc,
+            |i| {
+                let r = &rows[i];
+                ((r.status.is_closed(), r.days_left.is_none()), r.days_left)
+            },
+            tie,
+        ),
+        FindingSort::Region => sort_keyed(order, asc, |i| (false, &rows[i].region_code), tie),
+        FindingSort::Account => sort_keyed(order, asc, |i| (false, &rows[i].account), tie),
+        FindingSort::Indicator => sort_keyed(order, asc, |i| (false, &rows[i].indicator), tie),
+        FindingSort::Status => sort_keyed(order, asc, |i| (false, rows[i].status), tie),
+    }
+}
+
+/// Columns the per-region table sorts by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RegionSort {
+    /// The registry's order (the order notices print).
+    Registry,
+    Total,
+    Inspected,
+    Problems,
+    PassRate,
+    Open,
+    Rectified,
+    Verified,
+    Overdue,
+}
+
+impl RegionSort {
+    /// The order `s` cycles through.
+    pub const ALL: [RegionSort; 9] = [
+        RegionSort::Registry,
+        RegionSort::Total,
+        RegionSort::Inspected,
+        RegionSort::Problems,
+        RegionSort::PassRate,
+        RegionSort::Open,
+        RegionSort::Rectified,
+        RegionSort::Verified,
+        RegionSort::Overdue,
+    ];
+
+    /// The column's name (`col.<name>` in the interface strings).
+    pub fn name(self) -> &'static str {
+        match self {
+            RegionSort::Registry => "region",
+            RegionSort::Total => "total",
+            RegionSort::Inspected => "inspected",
+            RegionSort::Problems => "problems",
+            RegionSort::PassRate => "pass_rate",
+            RegionSort::Open => "open",
+            RegionSort::Rectified => "rectified",
+            RegionSort::Verified => "verified",
+            RegionSort::Overdue => "overdue",
+        }
+    }
+
+    /// Whether values ascend in this direction. Naturally worst first: the registry
+    /// order and the pass rate ascend, the counts descend (most first).
+    pub fn ascending(self, dir: SortDir) -> bool {
+        let natural = matches!(self, RegionSort::Registry | RegionSort::PassRate);
+        natural == (dir == SortDir::Natural)
+    }
+}
+
+/// Order `order` (indexes into `rows`, the summary's rows) by a column; ties in the
+/// registry's order.
+pub fn sort_regions(rows: &[RegionFigures], order: &mut [usize], by: RegionSort, dir: SortDir) {
+    let asc = by.ascending(dir);
+    let tie = |a: usize, b: usize| a.cmp(&b);
+    let count = |f: fn(&RegionFigures) -> u64| move |i: usize| (false, f(&rows[i]));
+    match by {
+        RegionSort::Registry => sort_keyed(order, asc, |i| (false, i), tie),
+        RegionSort::PassRate => sort_keyed(
+            order,
+            asc,
+            |i| {
+                let bp = rows[i].pass_rate.basis_points();
+                (bp.is_none(), bp)
+            },
+            tie,
+        ),
+        RegionSort::Total => sort_keyed(order, asc, count(|r| r.total), tie),
+        RegionSort::Inspected => sort_keyed(order, asc, count(|r| r.inspected), tie),
+        RegionSort::Problems => sort_keyed(order, asc, count(|r| r.problems), tie),
+        RegionSort::Open => sort_keyed(order, asc, count(|r| r.open), tie),
+        RegionSort::Rectified => sort_keyed(order, asc, count(|r| r.rectified), tie),
+        RegionSort::Verified => sort_keyed(order, asc, count(|r| r.verified), tie),
+        RegionSort::Overdue => sort_keyed(order, asc, count(|r| r.overdue), tie),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::rate::Rate;
+
+    fn region(name: &str, total: u64, problems: u64, inspected: u64) -> RegionFigures {
+        RegionFigures {
+            code: name.into(),
+            region: name.into(),
+            region_idx: None,
+            total,
+            inspected,
+            problems,
+            pass_rate: Rate::pass(problems, inspected),
+            findings: 0,
+            open: 0,
+            rectified: 0,
+            verified: 0,
+            waived: 0,
+            overdue: 0,
+            completion: Rate::new(0, 0),
+        }
+    }
+
+    fn names(rows: &[RegionFigures], order: &[usize]) -> Vec<String> {
+        order.iter().map(|&i| rows[i].region.clone()).collect()
+    }
+
+    #[test]
+    fn region_columns_sort_worst_first_and_reverse() {
+        let rows = vec![
+            region("a", 10, 1, 10),
+            region("b", 30, 0, 30),
+            region("c", 10, 0, 0),
+            region("d", 20, 3, 20),
+        ];
+        let sorted = |by, dir| {
+            let mut o: Vec<usize> = (0..rows.len()).collect();
+            sort_regions(&rows, &mut o, by, dir);
+            names(&rows, &o)
+        };
+        assert_eq!(
+            sorted(RegionSort::Registry, SortDir::Natural),
+            ["a", "b", "c", "d"]
+        );
+        assert_eq!(
+            sorted(RegionSort::Registry, SortDir::Reversed),
+            ["d", "c", "b", "a"]
+        );
+        // Most first; equal totals (a, c) keep registry order both ways.
+        assert_eq!(
+            sorted(RegionSort::Total, SortDir::Natural),
+            ["b", "d", "a", "c"]
+        );
+        assert_eq!(
+            sorted(RegionSort::Total, SortDir::Reversed),
+            ["a", "c", "d", "b"]
+        );
+        // Lowest pass rate first; nothing inspected (c) is last either way.
+        assert_eq!(
+            sorted(RegionSort::PassRate, SortDir::Natural),
+            ["d", "a", "b", "c"]
+        );
+        assert_eq!(
+            sorted(RegionSort::PassRate, SortDir::Reversed),
+            ["b", "a", "d", "c"]
+        );
+        assert!(RegionSort::PassRate.ascending(SortDir::Natural));
+        assert!(!RegionSort::Total.ascending(SortDir::Natural));
+        assert!(RegionSort::Total.ascending(SortDir::Reversed));
+    }
+
+    fn finding(id: &str, days_left: Option<i64>, status: Status) -> FindingRow {
+        FindingRow {
+            idx: 0,
+            id: id.into(),
+            round: "R".into(),
+            region_code: String::new(),
+            region: String::new(),
+            platform: String::new(),
+            account_id: String::new(),
+            account: id.into(),
+            host_unit: String::new(),
+            indicator: String::new(),
+            problem: String::new(),
+            deadline: None,
+            days_left,
+            status,
+            overdue: days_left.is_some_and(|d| d < 0),
+            version: 1,
+            note: None,
+        }
+    }
+
+    #[test]
+    fn deadline_sort_keeps_closed_and_undated_last_both_ways() {
+        let rows = vec![
+            finding("f1", Some(5), Status::Open),
+            finding("f2", Some(-2), Status::Open),
+            finding("f3", Some(-9), Status::Verified),
+            finding("f4", None, Status::Open),
+            finding("f5", Some(5), Status::Rectified),
+        ];
+        let sorted = |dir| {
+            let mut o: Vec<usize> = (0..rows.len()).collect();
+            sort_findings(&rows, &mut o, FindingSort::Deadline, dir);
+            o.iter().map(|&i| rows[i].id.clone()).collect::<Vec<_>>()
+        };
+        assert_eq!(sorted(SortDir::Natural), ["f2", "f1", "f5", "f4", "f3"]);
+        assert_eq!(sorted(SortDir::Reversed), ["f1", "f5", "f2", "f4", "f3"]);
+    }
 }

@@ -7,7 +7,10 @@
 //! [`match_key`] does no pinyin lookups. It is layered by cost because most
 //! names do not match: inline bit masks reject most of them without touching
 //! the heap, a bit-parallel automaton rejects the rest exactly, and only real
-//! hits run the scoring DP and allocate their highlight positions.
+//! hits run the scoring DP. Ranking needs only the score ([`score_key`]), and
+//! only for names whose bound ([`screen_key`]) can still make the list;
+//! [`match_key`] also allocates the highlight positions, which callers compute
+//! for the few hits they show.
 
 use std::cell::RefCell;
 use std::ops::Range;
@@ -529,10 +532,35 @@ thread_local! {
 /// cannot be consumed. Non-matching names are rejected by mask checks and a
 /// bit-parallel automaton; only real hits pay for scoring and positions.
 pub fn match_key(query: &Query, key: &SearchKey) -> Option<Match> {
-    match_key_with(query, key, query.chars.len() <= MAX_BIT_PARALLEL_QUERY)
+    match_key_with(
+        query,
+        key,
+        query.chars.len() <= MAX_BIT_PARALLEL_QUERY,
+        true,
+    )
 }
 
-fn match_key_with(query: &Query, key: &SearchKey, bit_parallel: bool) -> Option<Match> {
+/// The score [`match_key`] would give, without the highlight positions: no
+/// allocation and no alignment walk-back. Ranking tens of thousands of hits of
+/// a short query needs only this; positions are then computed for the few hits
+/// the list shows. Always equal to `match_key(query, key).map(|m| m.score)`.
+pub fn score_key(query: &Query, key: &SearchKey) -> Option<i64> {
+    match_key_with(
+        query,
+        key,
+        query.chars.len() <= MAX_BIT_PARALLEL_QUERY,
+        false,
+    )
+    .map(|m| m.score)
+}
+
+/// `track`: whether to compute [`Match::positions`] (left empty otherwise).
+fn match_key_with(
+    query: &Query,
+    key: &SearchKey,
+    bit_parallel: bool,
+    track: bool,
+) -> Option<Match> {
     let m = query.chars.len();
     let n = key.char_len();
     if m == 0 {
@@ -541,32 +569,11 @@ fn match_key_with(query: &Query, key: &SearchKey, bit_parallel: bool) -> Option<
             positions: Vec::new(),
         });
     }
-    if query.mask & !key.mask != 0 || query.bits[0] & key.firsts == 0 {
+    if !passes_filters(query, key) {
         return None;
     }
-    // Relaxed subsequence check on the inline segment masks: each query
-    // letter must occur in a segment at or after the one holding its
-    // predecessor (other query chars are let through). Exact matches always
-    // pass it.
-    let mut k = 0;
-    for segment in key.segments {
-        while let Some(&letter) = query.letters.get(k) {
-            if letter != 0 && segment & letter == 0 {
-                break;
-            }
-            k += 1;
-        }
-    }
-    if query
-        .letters
-        .get(k..)
-        .is_some_and(|rest| rest.iter().any(|&l| l != 0))
-    {
-        return None;
-    }
-
     if m == 1 && bit_parallel {
-        return first_hit(query.chars[0], key);
+        return first_hit(query.chars[0], key, track);
     }
 
     SCRATCH.with(|cell| {
@@ -576,12 +583,12 @@ fn match_key_with(query: &Query, key: &SearchKey, bit_parallel: bool) -> Option<
             if !reachable(query, key) {
                 return None;
             }
-            scan(query, key, scratch)?
+            scan(query, key, scratch, track)?
         } else {
             let mut moves = std::mem::take(&mut scratch.moves);
             moves.clear();
             all_moves(query, key, &mut moves);
-            let result = align_moves(m, n, &moves, scratch);
+            let result = align_moves(m, n, &moves, scratch, track);
             scratch.moves = moves;
             result?
         };
@@ -592,11 +599,107 @@ fn match_key_with(query: &Query, key: &SearchKey, bit_parallel: bool) -> Option<
     })
 }
 
+/// The inline checks that reject most names without touching the heap: every
+/// query char occurs in the name, the first one can start something, and a
+/// relaxed subsequence check on the segment masks (each query letter occurs
+/// in a segment at or after the one holding its predecessor; other query
+/// chars are let through). Exact matches always pass. Needs a non-empty query.
+#[inline]
+fn passes_filters(query: &Query, key: &SearchKey) -> bool {
+    let Some(&first) = query.bits.first() else {
+        return true;
+    };
+    if query.mask & !key.mask != 0 || first & key.firsts == 0 {
+        return false;
+    }
+    let mut k = 0;
+    for segment in key.segments {
+        while let Some(&letter) = query.letters.get(k) {
+            if letter != 0 && segment & letter == 0 {
+                break;
+            }
+            k += 1;
+        }
+    }
+    !query
+        .letters
+        .get(k..)
+        .is_some_and(|rest| rest.iter().any(|&l| l != 0))
+}
+
+/// What [`screen_key`] learned about a name without running the scoring DP.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Screen {
+    /// The name does not match.
+    No,
+    /// It matches with this score (cheap to know exactly: one-char and empty
+    /// queries, and queries too long for the automaton, are scored outright).
+    Score(i64),
+    /// It matches, with a score of at most this: [`score_screened`] gives the
+    /// exact one.
+    AtMost(i64),
+}
+
+/// Whether `query` matches `key`, and a bound on its score, without the DP.
+/// A ranking that keeps only the best few hundred of tens of thousands of
+/// matches scores only the names whose bound can still beat the worst hit
+/// kept; the rest are counted and skipped. The bound is the leading skip:
+/// an alignment cannot start before the first char that can take the
+/// query's first char, and every char skipped before the start costs more
+/// than any other difference between two alignments.
+pub fn screen_key(query: &Query, key: &SearchKey) -> Screen {
+    let m = query.chars.len();
+    if m <= 1 || m > MAX_BIT_PARALLEL_QUERY {
+        return score_key(query, key).map_or(Screen::No, Screen::Score);
+    }
+    if !passes_filters(query, key) || !reachable(query, key) {
+        return Screen::No;
+    }
+    let lead = lead_chars(query, key);
+    Screen::AtMost(score_of(
+        lead.saturating_mul(LEAD_CHAR)
+            .saturating_add(u64::from(key.len)),
+    ))
+}
+
+/// The exact score of a name [`screen_key`] found to match with
+/// [`Screen::AtMost`]: the DP alone, its checks already done. Equal to
+/// [`score_key`] on such names.
+pub fn score_screened(query: &Query, key: &SearchKey) -> Option<i64> {
+    SCRATCH.with(|cell| {
+        let mut scratch = cell.borrow_mut();
+        let (penalty, _) = scan(query, key, &mut scratch, false)?;
+        Some(score_of(penalty.saturating_add(u64::from(key.len))))
+    })
+}
+
+/// Non-transparent chars before the first one that can take the query's
+/// first char (as itself or as the start of one of its readings).
+fn lead_chars(query: &Query, key: &SearchKey) -> u64 {
+    let (Some(&c0), Some(&bit0)) = (query.chars.first(), query.bits.first()) else {
+        return 0;
+    };
+    let code = u32::from(c0);
+    let letter = bit0 & LETTERS;
+    let mut here = 0u64;
+    for &meta in key.words.iter().take(key.char_len()) {
+        let ch = (meta & ((1 << META_CHAR_BITS) - 1)) as u32;
+        if ch & TRANSPARENT_CHAR != 0 {
+            continue;
+        }
+        if ch == code || (meta >> META_FIRST_SHIFT) & letter != 0 {
+            return here;
+        }
+        here += 1;
+    }
+    here
+}
+
 /// Scoring for a one-char query, the first keystroke of every search and the
 /// one with the most hits. There are no gaps, so the earliest char that can
 /// take it wins: any later one pays a leading-skip unit, which outweighs
 /// every lower tier.
-fn first_hit(c: char, key: &SearchKey) -> Option<Match> {
+fn first_hit(c: char, key: &SearchKey, track: bool) -> Option<Match> {
     let planes = key.planes();
     let code = u32::from(c);
     let letter = if c.is_ascii_lowercase() {
@@ -622,7 +725,7 @@ fn first_hit(c: char, key: &SearchKey) -> Option<Match> {
         let penalty = here * LEAD_CHAR + partial + u64::from(key.len);
         return Some(Match {
             score: score_of(penalty),
-            positions: vec![j],
+            positions: if track { vec![j] } else { Vec::new() },
         });
     }
     None
@@ -674,6 +777,12 @@ struct Dp<'s> {
     min_current: i64,
     /// Set if the step table would outgrow its `u32` indices.
     overflow: bool,
+    /// Whether steps are recorded for walking the alignment back. A ranking pass
+    /// over tens of thousands of hits needs only the score; highlight positions are
+    /// computed afterwards for the few it shows.
+    track: bool,
+    /// Steps taken (recorded or not), so the overflow rule is the same either way.
+    taken: usize,
 }
 
 const GAP_OPEN_I: i64 = GAP_OPEN as i64;
@@ -682,7 +791,7 @@ const LEAD_CHAR_I: i64 = LEAD_CHAR as i64;
 const PARTIAL_I: i64 = PARTIAL_READING as i64;
 
 impl<'s> Dp<'s> {
-    fn new(m: usize, scratch: &'s mut Scratch) -> Dp<'s> {
+    fn new(m: usize, scratch: &'s mut Scratch, track: bool) -> Dp<'s> {
         let Scratch {
             steps,
             gapped,
@@ -719,6 +828,8 @@ impl<'s> Dp<'s> {
             min_last: UNREACHED,
             min_current: UNREACHED,
             overflow: false,
+            track,
+            taken: 0,
         }
     }
 
@@ -729,7 +840,7 @@ impl<'s> Dp<'s> {
     /// continuing from the previous column.
     #[inline]
     fn worth_continuing(&self, here: i64) -> bool {
-        if self.final_step.step == NO_STEP {
+        if self.final_step.value == UNREACHED {
             return true;
         }
         let fresh = here * LEAD_CHAR_I;
@@ -783,11 +894,14 @@ impl<'s> Dp<'s> {
         };
         let to = row + len;
         let cost = arrive + if whole { 0 } else { PARTIAL_I };
-        let Ok(index) = u32::try_from(self.steps.len()) else {
+        let Ok(index) = u32::try_from(self.taken) else {
             self.overflow = true;
             return;
         };
-        self.steps.push(Step { col, prev });
+        self.taken += 1;
+        if self.track {
+            self.steps.push(Step { col, prev });
+        }
         self.touched = true;
         if to == self.m {
             if cost < self.final_step.value {
@@ -826,10 +940,15 @@ impl<'s> Dp<'s> {
         self.min_current = UNREACHED;
     }
 
-    /// The penalty (without the length term) and matched char indices.
+    /// The penalty (without the length term) and matched char indices (none when
+    /// steps were not tracked).
     fn finish(self, n: usize) -> Option<(u64, Vec<usize>)> {
-        if self.final_step.step == NO_STEP || self.overflow {
+        if self.final_step.value == UNREACHED || self.overflow {
             return None;
+        }
+        if !self.track {
+            let penalty = u64::try_from(self.final_step.value).ok()?;
+            return Some((penalty, Vec::new()));
         }
         let mut positions = Vec::with_capacity(self.m.min(n));
         let mut at = self.final_step.step;
@@ -848,12 +967,17 @@ impl<'s> Dp<'s> {
 /// can consume so far, and each reading is checked against every reachable
 /// row at once with a few bit operations. Names that cannot match never
 /// complete a step to the last row. Needs `m <= 63`.
-fn scan(query: &Query, key: &SearchKey, scratch: &mut Scratch) -> Option<(u64, Vec<usize>)> {
+fn scan(
+    query: &Query,
+    key: &SearchKey,
+    scratch: &mut Scratch,
+    track: bool,
+) -> Option<(u64, Vec<usize>)> {
     let m = query.chars.len();
     let rows_of_byte = &query.ascii_rows;
     let query_letters = query.mask & LETTERS;
     let arena: &[u8] = &key.arena;
-    let mut dp = Dp::new(m, scratch);
+    let mut dp = Dp::new(m, scratch, track);
     let mut reached: u64 = 1;
     let mut here = -1i64;
     for (j, pair) in key.words.windows(2).enumerate() {
@@ -1010,8 +1134,9 @@ fn align_moves(
     n: usize,
     moves: &[Move],
     scratch: &mut Scratch,
+    track: bool,
 ) -> Option<(u64, Vec<usize>)> {
-    let mut dp = Dp::new(m, scratch);
+    let mut dp = Dp::new(m, scratch, track);
     let mut rest = moves;
     while let Some(first) = rest.first() {
         let split = rest
@@ -1436,7 +1561,26 @@ mod tests {
             let query = Query::new(&text);
             let expected = reference_penalty(&query, &key);
             for bit_parallel in [true, false] {
-                let got = match_key_with(&query, &key, bit_parallel);
+                let got = match_key_with(&query, &key, bit_parallel, true);
+                let score_only = match_key_with(&query, &key, bit_parallel, false);
+                assert_eq!(
+                    score_only.as_ref().map(|m| m.score),
+                    got.as_ref().map(|m| m.score),
+                    "score-only pass disagrees: {text:?} on {name:?}, bit_parallel={bit_parallel}"
+                );
+                assert!(score_only.is_none_or(|m| m.positions.is_empty()));
+                if bit_parallel {
+                    let want = got.as_ref().map(|m| m.score);
+                    match screen_key(&query, &key) {
+                        Screen::No => assert_eq!(want, None, "{text:?} on {name:?}"),
+                        Screen::Score(s) => assert_eq!(want, Some(s), "{text:?} on {name:?}"),
+                        Screen::AtMost(bound) => {
+                            let exact = score_screened(&query, &key);
+                            assert_eq!(exact, want, "{text:?} on {name:?}");
+                            assert!(exact.is_some_and(|s| s <= bound), "{text:?} on {name:?}");
+                        }
+                    }
+                }
                 let expected_score = expected.map(score_of);
                 assert_eq!(
                     got.as_ref().map(|m| m.score),
@@ -1477,6 +1621,7 @@ mod tests {
                 let query = Query::new(&c.to_string());
                 let got = match_key(&query, &key);
                 let expected = reference_penalty(&query, &key).map(score_of);
+                assert_eq!(score_key(&query, &key), expected, "{c:?} on {name:?}");
                 assert_eq!(got.as_ref().map(|m| m.score), expected, "{c:?} on {name:?}");
                 if let Some(hit) = got {
                     assert!(positions_are_consistent(&query, &key, &hit.positions));

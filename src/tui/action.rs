@@ -24,6 +24,8 @@ pub enum Action {
     Search,
     Filter,
     Sort,
+    /// Reverse the current sort column's order.
+    ReverseSort,
     ProblemsOnly,
     Verify,
     Reject,
@@ -41,7 +43,7 @@ pub enum Action {
 
 impl Action {
     /// All actions, in the order the help overlay lists them.
-    pub const ALL: [Action; 30] = [
+    pub const ALL: [Action; 31] = [
         Action::Up,
         Action::Down,
         Action::PageUp,
@@ -60,6 +62,7 @@ impl Action {
         Action::Search,
         Action::Filter,
         Action::Sort,
+        Action::ReverseSort,
         Action::ProblemsOnly,
         Action::Verify,
         Action::Reject,
@@ -95,6 +98,7 @@ impl Action {
             Action::Search => "search",
             Action::Filter => "filter",
             Action::Sort => "sort",
+            Action::ReverseSort => "reverse_sort",
             Action::ProblemsOnly => "problems_only",
             Action::Verify => "verify",
             Action::Reject => "reject",

@@ -13,7 +13,10 @@ use super::keymap::Keymap;
 use crate::domain::event::{Actor, Status};
 use crate::domain::figures::{Summary, summarize};
 use crate::domain::indicator::Catalogue;
-use crate::domain::listing::{DeadlineGroup, FindingRow, findings};
+use crate::domain::listing::{
+    DeadlineGroup, FindingRow, FindingSort, RegionSort, Scope, SortDir, findings_in, sort_findings,
+    sort_regions,
+};
 use crate::domain::notice::{Discrepancy, check_arithmetic, check_registry};
 use crate::domain::registry::Registry;
 use crate::domain::rules::{Posts, Warning, early_warnings};
@@ -26,6 +29,10 @@ pub struct Options {
     pub ascii: bool,
     pub color: bool,
     pub mouse: bool,
+    /// How `y` copies, and whether this session is over SSH (read once at start, so
+    /// [`super::clipboard::plan`] stays a pure decision).
+    pub copy: crate::settings::CopyMode,
+    pub over_ssh: bool,
     pub due_soon_days: i64,
     pub good_rate: f64,
     pub warn_rate: f64,
@@ -39,6 +46,8 @@ impl Options {
             ascii: s.display.ascii,
             color: !no_color,
             mouse: s.display.mouse,
+            copy: s.display.copy,
+            over_ssh: super::clipboard::over_ssh(),
             due_soon_days: s.display.due_soon_days,
             good_rate: s.display.good_rate,
             warn_rate: s.display.warn_rate,
@@ -94,76 +103,6 @@ pub struct Data {
     pub complete: bool,
 }
 
-/// Sort orders of the overview table, by column.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum OverviewSort {
-    Registry,
-    Total,
-    Inspected,
-    Problems,
-    PassRate,
-    Open,
-    Rectified,
-    Verified,
-    Overdue,
-}
-
-impl OverviewSort {
-    pub const ALL: [OverviewSort; 9] = [
-        OverviewSort::Registry,
-        OverviewSort::Total,
-        OverviewSort::Inspected,
-        OverviewSort::Problems,
-        OverviewSort::PassRate,
-        OverviewSort::Open,
-        OverviewSort::Rectified,
-        OverviewSort::Verified,
-        OverviewSort::Overdue,
-    ];
-    pub fn key(self) -> &'static str {
-        match self {
-            OverviewSort::Registry => "col.region",
-            OverviewSort::Total => "col.total",
-            OverviewSort::Inspected => "col.inspected",
-            OverviewSort::Problems => "col.problems",
-            OverviewSort::PassRate => "col.pass_rate",
-            OverviewSort::Open => "col.open",
-            OverviewSort::Rectified => "col.rectified",
-            OverviewSort::Verified => "col.verified",
-            OverviewSort::Overdue => "col.overdue",
-        }
-    }
-}
-
-/// Sort orders of the problems list.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ProblemSort {
-    Deadline,
-    Region,
-    Account,
-    Indicator,
-    Status,
-}
-
-impl ProblemSort {
-    pub const ALL: [ProblemSort; 5] = [
-        ProblemSort::Deadline,
-        ProblemSort::Region,
-        ProblemSort::Account,
-        ProblemSort::Indicator,
-        ProblemSort::Status,
-    ];
-    pub fn key(self) -> &'static str {
-        match self {
-            ProblemSort::Deadline => "col.deadline",
-            ProblemSort::Region => "col.region",
-            ProblemSort::Account => "col.account",
-            ProblemSort::Indicator => "col.problem",
-            ProblemSort::Status => "col.status",
-        }
-    }
-}
-
 /// Filters of the problems list: each `None` means "all".
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Filter {
@@ -177,7 +116,8 @@ pub struct Filter {
 pub struct OverviewPage {
     pub scope: usize,
     pub cursor: usize,
-    pub sort: OverviewSort,
+    pub sort: RegionSort,
+    pub dir: SortDir,
     pub summary: Option<Summary>,
     /// The previous round's table for the same scope (trend).
     pub previous: Option<Summary>,
@@ -192,8 +132,12 @@ pub struct OverviewPage {
 #[derive(Debug, Clone)]
 pub struct ProblemsPage {
     pub scope: Option<usize>,
+    /// Only the accounts registered at `scope` itself (opened from its 本级 row), not
+    /// those of the regions under it.
+    pub own_level: bool,
     pub cursor: usize,
-    pub sort: ProblemSort,
+    pub sort: FindingSort,
+    pub dir: SortDir,
     pub filter: Filter,
     pub rows: Vec<FindingRow>,
     pub visible: Vec<usize>,
@@ -482,7 +426,8 @@ impl App {
         let mut p = OverviewPage {
             scope,
             cursor: 0,
-            sort: OverviewSort::Registry,
+            sort: RegionSort::Registry,
+            dir: SortDir::Natural,
             summary: None,
             previous: None,
             visible: Vec::new(),
@@ -493,10 +438,22 @@ impl App {
     }
 
     pub fn problems_page(&self, scope: Option<usize>) -> Page {
+        self.problems_page_of(scope, false)
+    }
+
+    /// The findings of the accounts registered at `region` itself: what its 本级 row
+    /// counts.
+    pub fn own_level_page(&self, region: usize) -> Page {
+        self.problems_page_of(Some(region), true)
+    }
+
+    fn problems_page_of(&self, scope: Option<usize>, own_level: bool) -> Page {
         let mut p = ProblemsPage {
             scope,
+            own_level,
             cursor: 0,
-            sort: ProblemSort::Deadline,
+            sort: FindingSort::Deadline,
+            dir: SortDir::Natural,
             filter: Filter::default(),
             rows: Vec::new(),
             visible: Vec::new(),
@@ -549,27 +506,15 @@ impl App {
         let mut vis: Vec<usize> = (0..s.rows.len())
             .filter(|&i| !self.problems_only || s.rows[i].has_open_work())
             .collect();
-        let r = &s.rows;
-        match p.sort {
-            OverviewSort::Registry => {}
-            // Worst first: lowest pass rate, most problems, most overdue.
-            OverviewSort::PassRate => vis.sort_by_key(|&i| r[i].pass_rate.basis_points()),
-            OverviewSort::Total => vis.sort_by_key(|&i| std::cmp::Reverse(r[i].total)),
-            OverviewSort::Inspected => vis.sort_by_key(|&i| std::cmp::Reverse(r[i].inspected)),
-            OverviewSort::Problems => vis.sort_by_key(|&i| std::cmp::Reverse(r[i].problems)),
-            OverviewSort::Open => vis.sort_by_key(|&i| std::cmp::Reverse(r[i].open)),
-            OverviewSort::Rectified => vis.sort_by_key(|&i| std::cmp::Reverse(r[i].rectified)),
-            OverviewSort::Verified => vis.sort_by_key(|&i| std::cmp::Reverse(r[i].verified)),
-            OverviewSort::Overdue => vis.sort_by_key(|&i| std::cmp::Reverse(r[i].overdue)),
-        }
+        sort_regions(&s.rows, &mut vis, p.sort, p.dir);
         p.visible = vis;
         p.cursor = p.cursor.min(p.visible.len().saturating_sub(1));
     }
 
-    fn rows_in(&self, scope: Option<usize>) -> Vec<FindingRow> {
+    fn rows_in(&self, scope: Scope) -> Vec<FindingRow> {
         match (self.registry(), self.round.as_deref()) {
             (Some(reg), Some(round)) => {
-                findings(reg, &self.catalogue, round, scope, None, self.as_of)
+                findings_in(reg, &self.catalogue, round, scope, None, self.as_of)
             }
             _ => Vec::new(),
         }
@@ -577,7 +522,11 @@ impl App {
 
     fn fill_problems(&self, p: &mut ProblemsPage) {
         let keep = selected_id(&p.rows, &p.visible, p.cursor);
-        p.rows = self.rows_in(p.scope);
+        p.rows = self.rows_in(match (p.scope, p.own_level) {
+            (None, _) => Scope::All,
+            (Some(s), false) => Scope::Within(s),
+            (Some(s), true) => Scope::At(s),
+        });
         let rows = &p.rows;
         let mut vis: Vec<usize> = (0..rows.len())
             .filter(|&i| {
@@ -591,28 +540,7 @@ impl App {
                     && p.filter.platform.as_ref().is_none_or(|x| *x == r.platform)
             })
             .collect();
-        match p.sort {
-            ProblemSort::Deadline => vis.sort_by(|&a, &b| {
-                let (x, y) = (&rows[a], &rows[b]);
-                x.status
-                    .is_closed()
-                    .cmp(&y.status.is_closed())
-                    .then(
-                        x.days_left
-                            .unwrap_or(i64::MAX)
-                            .cmp(&y.days_left.unwrap_or(i64::MAX)),
-                    )
-                    .then_with(|| x.id.cmp(&y.id))
-            }),
-            ProblemSort::Region => {
-                vis.sort_by(|&a, &b| rows[a].region_code.cmp(&rows[b].region_code))
-            }
-            ProblemSort::Account => vis.sort_by(|&a, &b| rows[a].account.cmp(&rows[b].account)),
-            ProblemSort::Indicator => {
-                vis.sort_by(|&a, &b| rows[a].indicator.cmp(&rows[b].indicator))
-            }
-            ProblemSort::Status => vis.sort_by_key(|&i| rows[i].status),
-        }
+        sort_findings(rows, &mut vis, p.sort, p.dir);
         p.visible = vis;
         p.cursor = restore_cursor(&p.rows, &p.visible, keep.as_deref(), p.cursor);
     }
@@ -622,7 +550,7 @@ impl App {
             .get(p.cursor)
             .and_then(|&i| p.rows.get(i))
             .map(|r| r.id.clone());
-        let mut rows = self.rows_in(p.scope);
+        let mut rows = self.rows_in(p.scope.map_or(Scope::All, Scope::Within));
         if self.problems_only {
             rows.retain(|r| !r.status.is_closed());
         }

@@ -9,6 +9,7 @@
 
 pub mod action;
 pub mod app;
+pub mod clipboard;
 pub mod i18n;
 pub mod keymap;
 pub mod log;
@@ -81,6 +82,9 @@ fn spawn_input(tx: mpsc::UnboundedSender<Msg>) {
                 Ok(Event::Mouse(m)) => match m.kind {
                     event::MouseEventKind::ScrollDown => Msg::Scroll(1),
                     event::MouseEventKind::ScrollUp => Msg::Scroll(-1),
+                    event::MouseEventKind::Down(event::MouseButton::Left) => {
+                        Msg::Click(m.column, m.row)
+                    }
                     _ => continue,
                 },
                 Ok(_) => continue,

@@ -3,7 +3,10 @@
 //! as a [`Msg`] on the channel, so a slow disk or a big journal never freezes the
 //! screen. A new search aborts the one in flight (latest wins).
 
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::Duration;
 
 use chrono::{DateTime, FixedOffset, Utc};
@@ -16,7 +19,7 @@ use super::update::{Effect, Msg};
 use crate::domain::event::{Actor, Event};
 use crate::domain::registry::Registry;
 use crate::domain::rules::Posts;
-use crate::domain::search::{Query, SearchKey, match_key};
+use crate::domain::search::{Query, Screen, SearchKey, match_key, score_screened, screen_key};
 use crate::domain::text::sanitize;
 use crate::store::{RegistrySource, StoreError};
 
@@ -254,15 +257,7 @@ pub fn complete(source: &dyn RegistrySource, mut data: Data) -> Result<Data, Str
         data.identity = source.identity();
     }
     let mut index = build_index(&data.registry);
-    // The one-letter answers (this also warms the search pool before the first key).
-    index.by_letter = ('a'..='z')
-        .map(|c| {
-            let (mut hits, all) = scan_all(&index, &Query::new(&c.to_string()), None);
-            let total = all.len();
-            best(&mut hits);
-            Some(LetterHits { hits, total, all })
-        })
-        .collect();
+    index.by_letter = letter_answers(&index);
     data.index = Arc::new(index);
     data.complete = true;
     Ok(data)
@@ -285,6 +280,23 @@ pub fn build_index(reg: &Registry) -> SearchIndex {
         entries,
         by_letter: Vec::new(),
     }
+}
+
+/// The one-letter answers (computing them also warms the search pool before the
+/// first key).
+pub fn letter_answers(index: &SearchIndex) -> Vec<Option<LetterHits>> {
+    ('a'..='z')
+        .map(|c| {
+            let q = Query::new(&c.to_string());
+            let mut ranking = scan_all(index, &q, None, true);
+            let hits = with_positions(index, &q, &ranking.best_first());
+            Some(LetterHits {
+                hits,
+                total: ranking.total,
+                all: ranking.all,
+            })
+        })
+        .collect()
 }
 
 /// The best hits for a query, best first, and how many names matched in all.
@@ -312,54 +324,278 @@ pub fn search(index: &SearchIndex, _reg: &Registry, query: &str) -> (Vec<Hit>, u
     {
         return (lh.hits.clone(), lh.total);
     }
-    let (mut hits, all) = scan_all(index, &q, only.map(|(_, lh)| lh.all.as_slice()));
-    let total = all.len();
-    best(&mut hits);
-    (hits, total)
+    let mut ranking = scan_all(index, &q, only.map(|(_, lh)| lh.all.as_slice()), false);
+    let hits = with_positions(index, &q, &ranking.best_first());
+    (hits, ranking.total)
 }
 
-/// Keep the best `MAX_HITS`, best first.
-fn best(hits: &mut Vec<Hit>) {
-    let best_first = |a: &Hit, b: &Hit| b.score.cmp(&a.score);
-    if hits.len() > MAX_HITS {
-        hits.select_nth_unstable_by(MAX_HITS, best_first);
-        hits.truncate(MAX_HITS);
+/// A match of the ranking pass: its score and its index into the entries.
+type Scored = (i64, u32);
+
+/// The order hits are shown in: best score first, ties in entry order (so equal
+/// scores never swap places between two keystrokes).
+fn best_first(a: &Scored, b: &Scored) -> std::cmp::Ordering {
+    b.0.cmp(&a.0).then(a.1.cmp(&b.1))
+}
+
+/// Ranks `(score, entry)` pairs: larger is better (a higher score, then an earlier entry).
+type Rank = (i64, Reverse<u32>);
+
+/// What a scan keeps: how many names matched (and which, when asked), and the best
+/// `MAX_HITS` of them in a min-heap whose top is the worst kept.
+#[derive(Default)]
+struct Ranking {
+    total: usize,
+    all: Vec<u32>,
+    best: BinaryHeap<Reverse<Rank>>,
+}
+
+impl Ranking {
+    /// The worst hit kept, once `MAX_HITS` are kept: a match must beat it to enter.
+    fn bar(&self) -> Option<Rank> {
+        (self.best.len() >= MAX_HITS)
+            .then(|| self.best.peek().map(|r| r.0))
+            .flatten()
     }
-    hits.sort_by(best_first);
+
+    fn offer(&mut self, rank: Rank) {
+        if self.best.len() < MAX_HITS {
+            self.best.push(Reverse(rank));
+        } else if self.bar().is_some_and(|bar| rank > bar) {
+            self.best.pop();
+            self.best.push(Reverse(rank));
+        }
+    }
+
+    /// Two scans of consecutive stretches of the entries, in order.
+    fn merge(mut self, other: Ranking) -> Ranking {
+        self.total += other.total;
+        self.all.extend(other.all);
+        for Reverse(rank) in other.best {
+            self.offer(rank);
+        }
+        self
+    }
+
+    /// The hits kept, best first (taken out of the ranking).
+    fn best_first(&mut self) -> Vec<Scored> {
+        let mut out: Vec<Scored> = std::mem::take(&mut self.best)
+            .into_iter()
+            .map(|Reverse((score, Reverse(i)))| (score, i))
+            .collect();
+        out.sort_unstable_by(best_first);
+        out
+    }
+}
+
+/// Hits with their highlight positions, computed only for the matches kept (the
+/// ranking pass computes scores alone, without allocating).
+fn with_positions(index: &SearchIndex, q: &Query, top: &[Scored]) -> Vec<Hit> {
+    top.iter()
+        .filter_map(|&(_, i)| {
+            let (target, key) = index.entries.get(i as usize)?;
+            let m = match_key(q, key)?;
+            Some(Hit {
+                target: *target,
+                score: m.score,
+                positions: m.positions,
+            })
+        })
+        .collect()
 }
 
 /// Match `q` against every entry (or only `among`, indexes into the entries), split
 /// across a persistent pool: a fresh thread per keystroke would pay for its own setup
-/// and scratch space every time. Returns the hits and the indexes of all matches.
-fn scan_all(index: &SearchIndex, q: &Query, among: Option<&[u32]>) -> (Vec<Hit>, Vec<u32>) {
+/// and scratch space every time. Every match is counted (and listed when `keep_all`),
+/// but only names whose score bound ([`screen_key`]) can still enter the best
+/// `MAX_HITS` are scored: once a stretch of the scan holds `MAX_HITS` hits, its worst
+/// score is a bar for every stretch (shared through an atomic), and a two-letter query
+/// skips the scoring of most of its tens of thousands of matches.
+fn scan_all(index: &SearchIndex, q: &Query, among: Option<&[u32]>, keep_all: bool) -> Ranking {
     use rayon::prelude::*;
-    let one = |i: u32| -> Option<(Hit, u32)> {
-        let (t, key) = index.entries.get(i as usize)?;
-        match_key(q, key).map(|m| {
-            (
-                Hit {
-                    target: *t,
-                    score: m.score,
-                    positions: m.positions,
-                },
-                i,
-            )
-        })
-    };
+    const CHUNK: usize = 4096;
+    let bar = AtomicI64::new(i64::MIN);
+    let stretch = |ids: std::slice::Iter<'_, u32>| stretch(index, q, &bar, keep_all, ids.copied());
     let n = u32::try_from(index.entries.len()).unwrap_or(u32::MAX);
-    let found: Vec<(Hit, u32)> = match among {
+    match among {
         Some(ids) if ids.len() > 20_000 => ids
-            .par_iter()
-            .with_min_len(4096)
-            .filter_map(|&i| one(i))
-            .collect(),
-        Some(ids) => ids.iter().filter_map(|&i| one(i)).collect(),
-        None if n > 20_000 => (0..n)
+            .par_chunks(CHUNK)
+            .map(|c| stretch(c.iter()))
+            .reduce(Ranking::default, Ranking::merge),
+        Some(ids) => stretch(ids.iter()),
+        None if n > 20_000 => (0..n.div_ceil(CHUNK as u32))
             .into_par_iter()
-            .with_min_len(4096)
-            .filter_map(one)
-            .collect(),
-        None => (0..n).filter_map(one).collect(),
+            .map(|k| {
+                let from = k.saturating_mul(CHUNK as u32);
+                let to = from.saturating_add(CHUNK as u32).min(n);
+                self::stretch(index, q, &bar, keep_all, from..to)
+            })
+            .reduce(Ranking::default, Ranking::merge),
+        None => self::stretch(index, q, &bar, keep_all, 0..n),
+    }
+}
+
+/// One stretch of entries, in order, into an accumulator of its own (moved once per
+/// stretch, not once per name).
+fn stretch(
+    index: &SearchIndex,
+    q: &Query,
+    bar: &AtomicI64,
+    keep_all: bool,
+    ids: impl Iterator<Item = u32>,
+) -> Ranking {
+    let mut acc = Ranking::default();
+    for i in ids {
+        consider(index, q, bar, keep_all, &mut acc, i);
+    }
+    acc
+}
+
+/// One entry of a scan: counted if it matches, scored only if it can still rank.
+#[inline]
+fn consider(
+    index: &SearchIndex,
+    q: &Query,
+    bar: &AtomicI64,
+    keep_all: bool,
+    acc: &mut Ranking,
+    i: u32,
+) {
+    let Some((_, key)) = index.entries.get(i as usize) else {
+        return;
     };
-    found.into_iter().unzip()
+    let score = match screen_key(q, key) {
+        Screen::No => return,
+        Screen::Score(s) => Some(s),
+        Screen::AtMost(bound) => {
+            let beaten_here = acc.bar().is_some_and(|b| (bound, Reverse(i)) < b);
+            if bound < bar.load(Ordering::Relaxed) || beaten_here {
+                None
+            } else {
+                score_screened(q, key)
+            }
+        }
+    };
+    acc.total += 1;
+    if keep_all {
+        acc.all.push(i);
+    }
+    if let Some(s) = score {
+        acc.offer((s, Reverse(i)));
+        if let Some((worst, _)) = acc.bar() {
+            bar.fetch_max(worst, Ordering::Relaxed);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Names built from place, unit and sector words, so that short queries match
+    /// thousands of them with many equal scores.
+    fn sample_index(n: usize) -> SearchIndex {
+        let words = [
+            "舟山",
+            "台州",
+            "中山",
+            "长沙",
+            "浙江",
+            "司法",
+            "医疗",
+            "保障",
+            "公安",
+            "市场",
+            "监管",
+            "重庆",
+            "厦门",
+            "乐清",
+            "政务",
+            "服务",
+            "发布",
+            "12345",
+            "APP",
+            "县",
+            "市",
+            "局",
+            "中心",
+            "招商",
+            "住建",
+            "自然资源",
+            " ",
+        ];
+        let mut seed: u64 = 0x9e37_79b9_7f4a_7c15;
+        let mut next = |bound: usize| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            (seed % bound as u64) as usize
+        };
+        let entries = (0..n)
+            .map(|i| {
+                let name: String = (0..1 + next(5)).map(|_| words[next(words.len())]).collect();
+                (Target::Account(i), SearchKey::new(&name))
+            })
+            .collect();
+        let mut index = SearchIndex {
+            entries,
+            by_letter: Vec::new(),
+        };
+        index.by_letter = letter_answers(&index);
+        index
+    }
+
+    /// The full computation the ranking pass replaces: every match with its
+    /// positions, sorted, cut to the display limit.
+    fn reference(index: &SearchIndex, query: &str) -> (Vec<Hit>, usize) {
+        let q = Query::new(query);
+        let mut all: Vec<(i64, usize, Hit)> = index
+            .entries
+            .iter()
+            .enumerate()
+            .filter_map(|(i, (t, key))| {
+                match_key(&q, key).map(|m| {
+                    let hit = Hit {
+                        target: *t,
+                        score: m.score,
+                        positions: m.positions,
+                    };
+                    (m.score, i, hit)
+                })
+            })
+            .collect();
+        let total = all.len();
+        all.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+        all.truncate(MAX_HITS);
+        (all.into_iter().map(|(_, _, h)| h).collect(), total)
+    }
+
+    #[test]
+    fn ranking_pass_keeps_the_full_computations_top_hits_and_order() {
+        // Past 20,000 entries the scan runs on the pool, as in the console.
+        let index = sample_index(24_000);
+        let reg = Registry::default();
+        let mut many = 0;
+        for q in [
+            "z",
+            "zs",
+            "tz",
+            "sf",
+            "zsyl",
+            "舟山",
+            "gongan",
+            "12",
+            "s",
+            "zhongshan",
+        ] {
+            let (hits, total) = search(&index, &reg, q);
+            let (want, want_total) = reference(&index, q);
+            assert_eq!(total, want_total, "{q}");
+            assert_eq!(hits.len(), want.len(), "{q}");
+            assert_eq!(hits, want, "{q}: top hits or their order differ");
+            assert!(hits.iter().all(|h| !h.positions.is_empty()), "{q}");
+            many += usize::from(total > MAX_HITS);
+        }
+        assert!(many >= 3, "the sample must exercise the cut to MAX_HITS");
+    }
 }

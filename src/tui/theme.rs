@@ -81,6 +81,16 @@ impl Theme {
         if self.ascii { " > " } else { " › " }
     }
     /// Filled part of a pass-rate bar (`█` is ambiguous-width, so ASCII mode uses `#`).
+    /// The sort direction marker of a column header: which way its values run.
+    /// The arrows are East Asian ambiguous width, so ASCII mode uses `^` / `v`.
+    pub fn sort_marker(&self, ascending: bool) -> &'static str {
+        match (self.ascii, ascending) {
+            (true, true) => "^",
+            (true, false) => "v",
+            (false, true) => "↑",
+            (false, false) => "↓",
+        }
+    }
     pub fn bar_fill(&self) -> char {
         if self.ascii { '#' } else { '█' }
     }

@@ -14,6 +14,7 @@ use super::app::{
 };
 use super::i18n::{I18n, Lang};
 use crate::domain::event::{Actor, Event, EventKind, Status};
+use crate::domain::listing::{FindingSort, RegionSort, SortDir};
 use crate::domain::text::sanitize;
 use crate::store::import::values::parse_date;
 
@@ -41,6 +42,10 @@ pub enum Msg {
     /// The mouse wheel turned (only when the mouse is enabled in config): positive is
     /// down. It moves the selection like the up/down actions, outside overlays.
     Scroll(i8),
+    /// A left click at (column, row) of the screen (only when the mouse is enabled): on
+    /// a list row it selects it; on the row already selected it opens it, as `Enter`
+    /// does (so a double click opens).
+    Click(u16, u16),
     /// The terminal input ended (the link dropped).
     InputClosed,
     /// An export finished: the path written, or the error.
@@ -101,6 +106,7 @@ pub fn update(app: &mut App, msg: Msg) -> Outcome {
             apply(app, if d > 0 { Action::Down } else { Action::Up })
         }
         Msg::Scroll(_) => Outcome::default(),
+        Msg::Click(x, y) => click(app, x, y),
         Msg::Resize(w, h) => {
             app.width = w;
             app.height = h;
@@ -202,6 +208,34 @@ pub fn update(app: &mut App, msg: Msg) -> Outcome {
             Outcome::redraw()
         }
     }
+}
+
+/// A click: the row under it is found with the layout [`super::view::render`] uses.
+fn click(app: &mut App, x: u16, y: u16) -> Outcome {
+    let Some(item) = super::view::item_at(app, x, y) else {
+        return Outcome::default();
+    };
+    if let Some(Overlay::Search(s)) = &mut app.overlay {
+        if s.cursor != item {
+            s.cursor = item;
+            return Outcome::redraw();
+        }
+        let Some(hit) = s.hits.get(item).cloned() else {
+            return Outcome::default();
+        };
+        app.overlay = None;
+        open_hit(app, &hit);
+        return Outcome::redraw();
+    }
+    let Some(page) = app.page_mut() else {
+        return Outcome::default();
+    };
+    let cursor = cursor_mut(page);
+    if *cursor == item {
+        return apply(app, Action::Open);
+    }
+    *cursor = item;
+    Outcome::redraw()
 }
 
 /// `e` on the overview: the attachments of its scope, built from the registry in hand;
@@ -541,9 +575,10 @@ fn search_key(app: &mut App, mut s: SearchState, k: KeyEvent) -> Outcome {
         KeyCode::Down => s.cursor = (s.cursor + 1).min(s.hits.len().saturating_sub(1)),
         KeyCode::Up => s.cursor = s.cursor.saturating_sub(1),
         KeyCode::PageDown => {
-            s.cursor = (s.cursor + app.list_height()).min(s.hits.len().saturating_sub(1))
+            let page = super::view::search_page(app, &s);
+            s.cursor = (s.cursor + page).min(s.hits.len().saturating_sub(1))
         }
-        KeyCode::PageUp => s.cursor = s.cursor.saturating_sub(app.list_height()),
+        KeyCode::PageUp => s.cursor = s.cursor.saturating_sub(super::view::search_page(app, &s)),
         KeyCode::Backspace => {
             changed = s.input.pop().is_some();
         }
@@ -730,7 +765,8 @@ fn cursor_mut(page: &mut Page) -> &mut usize {
 }
 
 fn move_cursor(app: &mut App, f: impl Fn(usize, usize, usize) -> usize) -> Outcome {
-    let h = app.list_height();
+    // A page is what the list shows, as laid out by the view.
+    let h = super::view::list_rows(app).map_or_else(|| app.list_height(), |r| r.capacity());
     let Some(page) = app.page_mut() else {
         return Outcome::default();
     };
@@ -833,23 +869,14 @@ pub fn apply(app: &mut App, action: Action) -> Outcome {
             }
             Outcome::redraw()
         }
-        Action::Sort => {
+        Action::Sort | Action::ReverseSort => {
+            let reverse = action == Action::ReverseSort;
             match app.page_mut() {
                 Some(Page::Overview(p)) => {
-                    let i = super::app::OverviewSort::ALL
-                        .iter()
-                        .position(|s| *s == p.sort)
-                        .unwrap_or(0);
-                    p.sort = super::app::OverviewSort::ALL
-                        [(i + 1) % super::app::OverviewSort::ALL.len()];
+                    (p.sort, p.dir) = next_sort(&RegionSort::ALL, p.sort, p.dir, reverse);
                 }
                 Some(Page::Problems(p)) => {
-                    let i = super::app::ProblemSort::ALL
-                        .iter()
-                        .position(|s| *s == p.sort)
-                        .unwrap_or(0);
-                    p.sort =
-                        super::app::ProblemSort::ALL[(i + 1) % super::app::ProblemSort::ALL.len()];
+                    (p.sort, p.dir) = next_sort(&FindingSort::ALL, p.sort, p.dir, reverse);
                 }
                 _ => return Outcome::default(),
             }
@@ -886,9 +913,14 @@ pub fn apply(app: &mut App, action: Action) -> Outcome {
                 Some(f) => format!("{name} {f}"),
                 None => name,
             };
-            let msg = format!("{}: {}", app.t("status.copied"), text);
+            let plan = super::clipboard::plan(app.opts.copy, app.opts.over_ssh, &text);
+            let msg = format!("{}: {}", app.t(plan.label), plan.text);
             set_status(app, Tone::Info, msg);
-            Outcome::with(Effect::Copy(text))
+            if plan.osc52 {
+                Outcome::with(Effect::Copy(plan.text))
+            } else {
+                Outcome::redraw()
+            }
         }
         Action::Export => export(app),
         Action::Reload => {
@@ -900,6 +932,18 @@ pub fn apply(app: &mut App, action: Action) -> Outcome {
             Outcome::default()
         }
     }
+}
+
+/// `s`: the next column in its natural order; `S`: the same column the other way.
+fn next_sort<T: Copy + PartialEq>(all: &[T], by: T, dir: SortDir, reverse: bool) -> (T, SortDir) {
+    if reverse {
+        return (by, dir.flip());
+    }
+    let i = all.iter().position(|s| *s == by).unwrap_or(0);
+    (
+        all.get((i + 1) % all.len().max(1)).copied().unwrap_or(by),
+        SortDir::Natural,
+    )
 }
 
 fn open(app: &mut App) -> Outcome {
@@ -930,7 +974,7 @@ fn open(app: &mut App) -> Outcome {
                 }
                 // The 本级 row: the accounts registered at the scope itself.
                 None => {
-                    let page = app.problems_page(Some(scope));
+                    let page = app.own_level_page(scope);
                     app.stack_mut().push(page);
                 }
             }

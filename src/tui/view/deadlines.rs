@@ -7,7 +7,8 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
-use super::table::{header, page_offset, row, widths};
+use super::ListRows;
+use super::table::{header, row, widths};
 use crate::domain::listing::DeadlineGroup;
 use crate::domain::text::{sanitize, truncate};
 use crate::tui::app::{App, DeadlineLine, DeadlinesPage};
@@ -26,12 +27,9 @@ pub fn group_label(app: &App, g: DeadlineGroup) -> String {
     }
 }
 
-pub fn render(f: &mut Frame, app: &App, p: &DeadlinesPage, area: Rect, th: &Theme) {
-    let cols = super::problems::columns(app);
-    let w = widths(&cols, usize::from(area.width));
-    let mut lines: Vec<Line> = vec![header(&cols, &w, th.heading())];
-    let h = usize::from(area.height).saturating_sub(1).max(1);
-    // Position of the selected finding among all lines, for paging.
+/// Where the group headings and findings are drawn (below the column titles), paged
+/// so that the selected finding's line shows.
+pub fn list_rows(p: &DeadlinesPage, area: Rect) -> ListRows {
     let mut sel_line = 0;
     let mut k = 0;
     for (li, l) in p.lines.iter().enumerate() {
@@ -42,7 +40,29 @@ pub fn render(f: &mut Frame, app: &App, p: &DeadlinesPage, area: Rect, th: &Them
             k += 1;
         }
     }
-    let off = page_offset(sel_line, h);
+    ListRows::new(area, 1, 0, sel_line)
+}
+
+/// The finding (index among the selectable rows, the cursor's unit) on line `line`;
+/// `None` for a group heading or past the end.
+pub fn item_of_line(p: &DeadlinesPage, line: usize) -> Option<usize> {
+    match p.lines.get(line)? {
+        DeadlineLine::Heading { .. } => None,
+        DeadlineLine::Row(_) => Some(
+            p.lines[..line]
+                .iter()
+                .filter(|l| matches!(l, DeadlineLine::Row(_)))
+                .count(),
+        ),
+    }
+}
+
+pub fn render(f: &mut Frame, app: &App, p: &DeadlinesPage, area: Rect, th: &Theme) {
+    let cols = super::problems::columns(app);
+    let w = widths(&cols, usize::from(area.width));
+    let mut lines: Vec<Line> = vec![header(&cols, &w, th.heading())];
+    let rows = list_rows(p, area);
+    let (h, off) = (rows.capacity(), rows.first);
     let mut k = p.lines[..off.min(p.lines.len())]
         .iter()
         .filter(|l| matches!(l, DeadlineLine::Row(_)))

@@ -19,7 +19,7 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph};
 
-use super::app::{App, Overlay, Page, Tone, View};
+use super::app::{App, Overlay, Page, SearchState, Tone, View};
 use super::theme::Theme;
 use crate::domain::event::Status;
 use crate::domain::text::{sanitize, truncate, width};
@@ -54,14 +54,7 @@ pub fn render(f: &mut Frame, app: &App) {
         f.render_widget(Paragraph::new(lines).style(th.bad()), area);
         return;
     }
-    let [title, tabs, crumb, body, status] = Layout::vertical([
-        Constraint::Length(1),
-        Constraint::Length(1),
-        Constraint::Length(1),
-        Constraint::Min(3),
-        Constraint::Length(1),
-    ])
-    .areas(area);
+    let [title, tabs, crumb, body, status] = areas(area);
     f.render_widget(Paragraph::new(title_line(app, &th, title.width)), title);
     f.render_widget(Paragraph::new(tabs_line(app, &th)), tabs);
     f.render_widget(Paragraph::new(crumb_line(app, &th, crumb.width)), crumb);
@@ -77,7 +70,7 @@ pub fn render(f: &mut Frame, app: &App) {
             ),
             th.heading(),
         ));
-    let inner = block.inner(body);
+    let inner = page_area(body);
     f.render_widget(block, body);
 
     if let Some(Overlay::Search(s)) = &app.overlay {
@@ -107,6 +100,118 @@ pub fn render(f: &mut Frame, app: &App) {
         _ => {}
     }
     status_line(f, app, status, &th);
+}
+
+/// The frame's parts, top to bottom: title, view tabs, breadcrumb, page (with its
+/// border) and status line. Shared by [`render`] and [`item_at`], so a click lands on
+/// the row that was drawn there.
+pub fn areas(area: Rect) -> [Rect; 5] {
+    Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Length(1),
+        Constraint::Length(1),
+        Constraint::Min(3),
+        Constraint::Length(1),
+    ])
+    .areas(area)
+}
+
+/// Inside the page's border.
+pub fn page_area(body: Rect) -> Rect {
+    Block::default().borders(Borders::ALL).inner(body)
+}
+
+/// Where a list's rows are drawn: the rectangle below its header(s), and the index of
+/// the line drawn on its first row (lists scroll by whole pages).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ListRows {
+    pub area: Rect,
+    pub first: usize,
+}
+
+impl ListRows {
+    /// `lines` rows below `headers` header lines of `inner`, scrolled so that line
+    /// `selected` shows; `footers` lines stay free at the bottom.
+    pub fn new(inner: Rect, headers: u16, footers: u16, selected: usize) -> ListRows {
+        let height = inner.height.saturating_sub(headers + footers).max(1);
+        let area = Rect {
+            x: inner.x,
+            y: inner.y.saturating_add(headers),
+            width: inner.width,
+            height: height.min(inner.height.saturating_sub(headers)),
+        };
+        ListRows {
+            area,
+            first: table::page_offset(selected, usize::from(height)),
+        }
+    }
+
+    /// Rows the list shows at once (the page size).
+    pub fn capacity(&self) -> usize {
+        usize::from(self.area.height).max(1)
+    }
+
+    /// The list line drawn at screen position (`x`, `y`), if any.
+    pub fn line_at(&self, x: u16, y: u16) -> Option<usize> {
+        let a = self.area;
+        let inside = x >= a.x && x < a.right() && y >= a.y && y < a.bottom();
+        inside.then(|| self.first + usize::from(y - a.y))
+    }
+}
+
+/// The rows of the list on screen (the search results over a page, else the page's
+/// own list), computed from the state alone exactly as [`render`] lays them out.
+pub fn list_rows(app: &App) -> Option<ListRows> {
+    let inner = list_area(app)?;
+    match &app.overlay {
+        Some(Overlay::Search(s)) => return Some(search::list_rows(s, inner)),
+        Some(_) => return None,
+        None => {}
+    }
+    match app.page()? {
+        Page::Overview(p) => Some(overview::list_rows(p, inner)),
+        Page::Problems(p) => Some(problems::list_rows(p, inner)),
+        Page::Deadlines(p) => Some(deadlines::list_rows(p, inner)),
+        Page::Warnings(p) => Some(warnings::list_rows(p, inner)),
+        Page::Detail(_) => None,
+    }
+}
+
+/// Inside the page's border on a screen of the app's size; `None` when the screen is
+/// too small to draw a page.
+fn list_area(app: &App) -> Option<Rect> {
+    if app.width < MIN_WIDTH || app.height < MIN_HEIGHT {
+        return None;
+    }
+    let [_, _, _, body, _] = areas(Rect::new(0, 0, app.width, app.height));
+    Some(page_area(body))
+}
+
+/// Rows the search results show at once (their page size), for `PgUp` / `PgDn` while
+/// the search state is out of the app being updated.
+pub fn search_page(app: &App, s: &SearchState) -> usize {
+    list_area(app).map_or_else(
+        || app.list_height(),
+        |inner| search::list_rows(s, inner).capacity(),
+    )
+}
+
+/// The list item (the value the page's cursor takes) drawn at screen position
+/// (`x`, `y`): a row of the search results or of the page's list, or `None` for
+/// headers, borders, group headings and empty space. What a mouse click selects.
+pub fn item_at(app: &App, x: u16, y: u16) -> Option<usize> {
+    let line = list_rows(app)?.line_at(x, y)?;
+    let len = match &app.overlay {
+        Some(Overlay::Search(s)) => s.hits.len(),
+        _ => match app.page()? {
+            Page::Overview(p) => p.visible.len(),
+            Page::Problems(p) => p.visible.len(),
+            Page::Deadlines(p) => return deadlines::item_of_line(p, line),
+            Page::Warnings(p) => p.items.len(),
+            Page::Detail(_) => 0,
+        },
+    };
+    (line < len).then_some(line)
 }
 
 /// Split text into lines of at most `cols` cells (for short messages).
@@ -198,6 +303,9 @@ pub fn crumbs(app: &App) -> Vec<String> {
             Page::Overview(o) => out = chain_of(o.scope),
             Page::Problems(q) => {
                 out = q.scope.map_or_else(|| chain_of(tree.root()), chain_of);
+                if q.own_level {
+                    out.push(app.t("label.own_level").to_string());
+                }
                 out.push(app.t("view.problems").to_string());
             }
             Page::Deadlines(q) => {
@@ -226,23 +334,25 @@ fn crumb_line(app: &App, th: &Theme, cols: u16) -> Line<'static> {
 }
 
 fn page_title(app: &App) -> String {
+    let th = theme(app);
     match app.page() {
         Some(Page::Overview(p)) => {
-            let sort = app.t(p.sort.key());
             format!(
-                "{}  ({} {})",
+                "{}  ({} {} {})",
                 app.t("view.overview"),
                 app.t("label.sort"),
-                sort
+                app.t(&format!("col.{}", p.sort.name())),
+                th.sort_marker(p.sort.ascending(p.dir))
             )
         }
         Some(Page::Problems(p)) => {
             let mut t = format!(
-                "{} {}  ({} {})",
+                "{} {}  ({} {} {})",
                 app.t("view.problems"),
                 p.visible.len(),
                 app.t("label.sort"),
-                app.t(p.sort.key())
+                app.t(&format!("col.{}", p.sort.name())),
+                th.sort_marker(p.sort.ascending(p.dir))
             );
             if p.filter != Default::default() {
                 t.push_str(&format!("  [{}]", app.t("label.filtered")));

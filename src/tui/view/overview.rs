@@ -7,8 +7,10 @@ use ratatui::style::Style;
 use ratatui::text::Line;
 use ratatui::widgets::Paragraph;
 
-use super::table::{Cell, Col, MARKER, header, page_offset, row, widths};
+use super::ListRows;
+use super::table::{Cell, Col, MARKER, header, row, widths};
 use crate::domain::figures::{RegionFigures, Summary};
+use crate::domain::listing::RegionSort;
 use crate::domain::text::{sanitize, truncate};
 use crate::tui::app::{App, OverviewPage};
 use crate::tui::theme::Theme;
@@ -29,6 +31,21 @@ pub fn columns(app: &App) -> Vec<Col> {
         Col::new(app.t("col.verified"), 6).right().drop(1),
         Col::new(app.t("col.overdue"), 4).right(),
     ]
+}
+
+/// The column of [`columns`] a sort orders by.
+pub fn sort_column(by: RegionSort) -> usize {
+    match by {
+        RegionSort::Registry => 0,
+        RegionSort::Total => 1,
+        RegionSort::Inspected => 2,
+        RegionSort::Problems => 3,
+        RegionSort::PassRate => 4,
+        RegionSort::Open => 7,
+        RegionSort::Rectified => 8,
+        RegionSort::Verified => 9,
+        RegionSort::Overdue => 10,
+    }
 }
 
 /// Style of a pass rate by the configured thresholds (presentation only: the rate
@@ -100,19 +117,28 @@ fn cells(app: &App, r: &RegionFigures, prev: Option<&Summary>, th: &Theme) -> Ve
     ]
 }
 
+/// Where the region rows are drawn: below the column titles, above the total row (and
+/// the notice check's line when it found something).
+pub fn list_rows(p: &OverviewPage, area: Rect) -> ListRows {
+    let footers = 1 + u16::from(!p.discrepancies.is_empty());
+    ListRows::new(area, 1, footers, p.cursor)
+}
+
 pub fn render(f: &mut Frame, app: &App, p: &OverviewPage, area: Rect, th: &Theme) {
     let Some(s) = &p.summary else {
         f.render_widget(Paragraph::new(app.t("msg.no_rounds")), area);
         return;
     };
-    let cols = columns(app);
+    let mut cols = columns(app);
+    let at = sort_column(p.sort);
+    if let Some(c) = cols.get_mut(at) {
+        *c = c.clone().sorted(th.sort_marker(p.sort.ascending(p.dir)));
+    }
     let w = widths(&cols, usize::from(area.width));
     let mut lines: Vec<Line> = vec![header(&cols, &w, th.heading())];
-    // Header and total row take two lines, the notice check one more when it found
-    // something.
     let extra = usize::from(!p.discrepancies.is_empty());
-    let h = usize::from(area.height).saturating_sub(2 + extra).max(1);
-    let off = page_offset(p.cursor, h);
+    let rows = list_rows(p, area);
+    let (h, off) = (rows.capacity(), rows.first);
     for (pos, &i) in p.visible.iter().enumerate().skip(off).take(h) {
         let r = &s.rows[i];
         let sel = pos == p.cursor;

@@ -6,8 +6,9 @@ use ratatui::layout::Rect;
 use ratatui::text::Line;
 use ratatui::widgets::Paragraph;
 
-use super::table::{Cell, Col, MARKER, header, page_offset, row, widths};
-use crate::domain::listing::FindingRow;
+use super::ListRows;
+use super::table::{Cell, Col, MARKER, header, row, widths};
+use crate::domain::listing::{FindingRow, FindingSort};
 use crate::tui::app::{App, ProblemsPage};
 use crate::tui::theme::Theme;
 
@@ -22,6 +23,17 @@ pub fn columns(app: &App) -> Vec<Col> {
         Col::new(app.t("col.days_left"), 4).right(),
         Col::new(app.t("col.status"), 6),
     ]
+}
+
+/// The column of [`columns`] a sort orders by.
+pub fn sort_column(by: FindingSort) -> usize {
+    match by {
+        FindingSort::Indicator => 0,
+        FindingSort::Region => 1,
+        FindingSort::Account => 3,
+        FindingSort::Deadline => 5,
+        FindingSort::Status => 7,
+    }
 }
 
 /// Cells shared by the problems and deadline views.
@@ -52,12 +64,21 @@ pub fn marker(sel: bool, r: &FindingRow) -> String {
     )
 }
 
+/// Where the findings are drawn: below the column titles.
+pub fn list_rows(p: &ProblemsPage, area: Rect) -> ListRows {
+    ListRows::new(area, 1, 0, p.cursor)
+}
+
 pub fn render(f: &mut Frame, app: &App, p: &ProblemsPage, area: Rect, th: &Theme) {
-    let cols = columns(app);
+    let mut cols = columns(app);
+    let at = sort_column(p.sort);
+    if let Some(c) = cols.get_mut(at) {
+        *c = c.clone().sorted(th.sort_marker(p.sort.ascending(p.dir)));
+    }
     let w = widths(&cols, usize::from(area.width));
     let mut lines: Vec<Line> = vec![header(&cols, &w, th.heading())];
-    let h = usize::from(area.height).saturating_sub(1).max(1);
-    let off = page_offset(p.cursor, h);
+    let rows = list_rows(p, area);
+    let (h, off) = (rows.capacity(), rows.first);
     for (pos, &i) in p.visible.iter().enumerate().skip(off).take(h) {
         let r = &p.rows[i];
         let sel = pos == p.cursor;

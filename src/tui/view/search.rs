@@ -6,10 +6,16 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
-use super::table::{Cell, Col, header, page_offset, row, widths};
+use super::ListRows;
+use super::table::{Cell, Col, header, row, widths};
 use crate::domain::text::{sanitize, width};
 use crate::tui::app::{App, SearchState, Target};
 use crate::tui::theme::Theme;
+
+/// Where the hits are drawn: below the query line and the column titles.
+pub fn list_rows(s: &SearchState, area: Rect) -> ListRows {
+    ListRows::new(area, 2, 0, s.cursor)
+}
 
 pub fn render(f: &mut Frame, app: &App, s: &SearchState, area: Rect, th: &Theme) {
     let Some(reg) = app.registry() else { return };
@@ -31,8 +37,8 @@ pub fn render(f: &mut Frame, app: &App, s: &SearchState, area: Rect, th: &Theme)
     ];
     let w = widths(&cols, usize::from(area.width));
     lines.push(header(&cols, &w, th.heading()));
-    let h = usize::from(area.height).saturating_sub(2).max(1);
-    let off = page_offset(s.cursor, h);
+    let rows = list_rows(s, area);
+    let (h, off) = (rows.capacity(), rows.first);
     for (pos, hit) in s.hits.iter().enumerate().skip(off).take(h) {
         let sel = pos == s.cursor;
         let cells = match hit.target {

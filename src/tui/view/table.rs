@@ -43,6 +43,19 @@ impl Col {
         self.drop = p;
         self
     }
+    /// Puts the sort direction marker on the title (before a right-aligned one, so
+    /// numbers stay flush right; after a left-aligned one), widening the column if
+    /// the title then needs it. Only the sorted column pays for the marker, so narrow
+    /// terminals keep their columns.
+    pub fn sorted(mut self, marker: &str) -> Col {
+        self.title = if self.right {
+            format!("{marker}{}", self.title)
+        } else {
+            format!("{}{marker}", self.title)
+        };
+        self.min = self.min.max(width(&self.title));
+        self
+    }
 }
 
 /// Width of each column in `avail` cells, `None` for dropped ones.

@@ -6,9 +6,15 @@ use ratatui::layout::Rect;
 use ratatui::text::Line;
 use ratatui::widgets::Paragraph;
 
-use super::table::{Cell, Col, header, page_offset, row, widths};
+use super::ListRows;
+use super::table::{Cell, Col, header, row, widths};
 use crate::tui::app::{App, WarningsPage};
 use crate::tui::theme::Theme;
+
+/// Where the warnings are drawn: below the column titles.
+pub fn list_rows(p: &WarningsPage, area: Rect) -> ListRows {
+    ListRows::new(area, 1, 0, p.cursor)
+}
 
 pub fn render(f: &mut Frame, app: &App, p: &WarningsPage, area: Rect, th: &Theme) {
     let Some(reg) = app.registry() else { return };
@@ -22,8 +28,8 @@ pub fn render(f: &mut Frame, app: &App, p: &WarningsPage, area: Rect, th: &Theme
     ];
     let w = widths(&cols, usize::from(area.width));
     let mut lines: Vec<Line> = vec![header(&cols, &w, th.heading())];
-    let h = usize::from(area.height).saturating_sub(1).max(1);
-    let off = page_offset(p.cursor, h);
+    let rows = list_rows(p, area);
+    let (h, off) = (rows.capacity(), rows.first);
     for (pos, wn) in p.items.iter().enumerate().skip(off).take(h) {
         let sel = pos == p.cursor;
         let a = &reg.accounts()[wn.account_idx];
