@@ -626,6 +626,23 @@ fn a_stale_cached_registry_says_so_with_its_age_and_identity() {
 }
 
 #[test]
+fn refused_offline_actions_stay_on_the_status_line() {
+    let mut f = fixture();
+    let buf = draw(&mut f.app, 120, 40);
+    let last = lines(&buf).last().cloned().unwrap_or_default();
+    assert!(!last.contains("被拒绝"), "{last}");
+    if let Some(d) = f.app.data.as_mut() {
+        d.refused_offline = 2;
+    }
+    for (w, h) in [(120, 40), (80, 24)] {
+        let buf = draw(&mut f.app, w, h);
+        let last = lines(&buf).last().cloned().unwrap_or_default();
+        assert!(last.contains("[2 项离线操作被拒绝"), "{w}x{h}: {last}");
+        assert_rows_fit(&buf);
+    }
+}
+
+#[test]
 fn overview_shows_the_notice_check_and_e_exports_its_attachments() {
     let mut f = fixture();
     let text = |name: &str| {
@@ -1028,6 +1045,7 @@ fn own_level_app() -> App {
         seq: 0,
         stale_since: None,
         identity: None,
+        refused_offline: 0,
         complete: true,
     };
     update(&mut app, Msg::Loaded(Ok((data, 1))));

@@ -52,6 +52,11 @@ pub trait RegistrySource: Send + Sync {
     fn identity(&self) -> Option<String> {
         None
     }
+    /// Actions taken offline that the registry refused when they were sent, not yet
+    /// dismissed (`govcheck outbox`): screens keep saying so until someone has looked.
+    fn refused_offline(&self) -> usize {
+        0
+    }
 }
 
 /// What the registry server needs of its storage beyond [`RegistrySource`]: the change

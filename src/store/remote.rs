@@ -722,6 +722,10 @@ impl RegistrySource for RemoteStore {
         Ok(seq)
     }
 
+    fn refused_offline(&self) -> usize {
+        self.refused().map_or(0, |r| r.len())
+    }
+
     fn identity(&self) -> Option<String> {
         self.whoami().ok().map(|i| match i.scope {
             Some(sc) => format!("{} ({}, {sc})", i.name, i.role),

@@ -98,6 +98,8 @@ pub struct Data {
     pub stale_since: Option<chrono::DateTime<chrono::FixedOffset>>,
     /// Who the registry says we are (remote sources only).
     pub identity: Option<String>,
+    /// Offline actions the registry refused, not yet dismissed (remote sources only).
+    pub refused_offline: usize,
     /// False for the first delivery of a load (registry only, so the first frame comes
     /// early); posts, the search index and the identity follow in a second one.
     pub complete: bool,

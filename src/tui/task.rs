@@ -244,6 +244,7 @@ pub fn load_registry(source: &dyn RegistrySource) -> Result<(Data, u64), String>
             seq: snap.seq,
             stale_since: snap.stale_since,
             identity: None,
+            refused_offline: 0,
             complete: false,
         },
         token,
@@ -256,6 +257,7 @@ pub fn complete(source: &dyn RegistrySource, mut data: Data) -> Result<Data, Str
         data.posts = Arc::new(source.posts().map_err(|e| describe(&e))?);
         data.identity = source.identity();
     }
+    data.refused_offline = source.refused_offline();
     let mut index = build_index(&data.registry);
     index.by_letter = letter_answers(&index);
     data.index = Arc::new(index);

@@ -389,6 +389,14 @@ fn status_line(f: &mut Frame, app: &App, area: Rect, th: &Theme) {
             )
         })
         .unwrap_or_default();
+    // Refused offline actions stay on screen until dismissed: each is a verify or a
+    // rejection the supervisor believes was recorded.
+    let refused = data.map_or(0, |d| d.refused_offline);
+    let stale = if refused > 0 {
+        format!("{stale} [{refused} {}] ", app.t("status.refused_offline"))
+    } else {
+        stale
+    };
     let source = format!(" {} | {} ", sanitize(&who), sanitize(&app.source));
     let (text, style) = match &app.status {
         Some(s) => (
