@@ -867,10 +867,17 @@ fn clients_fetch_only_changes_and_refetch_after_a_restore() {
 fn an_admin_imports_over_the_api() {
     let (s, sup, _, admin) = setup();
     let srv = start(&s, "127.0.0.1:0");
-    let good = s.write(
-        "new-accounts.csv",
+    // Larger than the 64 KiB other requests may send: imports have a limit of their own.
+    let mut accounts = String::from(
         "id,name,platform,region,host_unit\nzs-new-1,舟山新区发布,微信,舟山市,舟山市新闻办\n",
     );
+    for i in 0..1500 {
+        accounts.push_str(&format!(
+            "zs-filler-{i},舟山测试账号{i},微博,舟山市,舟山市某局{i}\n"
+        ));
+    }
+    assert!(accounts.len() > 64 * 1024);
+    let good = s.write("new-accounts.csv", &accounts);
     let bad = s.write(
         "bad-accounts.csv",
         "id,name,platform,region,host_unit,status\nzs-new-2,x,微信,舟山市,某局,maybe\n",
@@ -899,7 +906,7 @@ fn an_admin_imports_over_the_api() {
     );
     let said = String::from_utf8_lossy(&out.stdout);
     assert!(
-        said.contains("new-accounts.csv (accounts, 1 rows)") && said.contains("1 account(s)"),
+        said.contains("new-accounts.csv (accounts, 1501 rows)") && said.contains("1501 account(s)"),
         "{said}"
     );
     let acc = s.ok(&["accounts", "--region", "舟山市", "--format", "csv"]);
