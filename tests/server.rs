@@ -917,6 +917,9 @@ fn an_admin_imports_over_the_api() {
         "recorded as the admin"
     );
 
+    // The server refuses by itself too, whatever the client checked.
+    let (st, v) = post(&format!("{}/api/v1/import", srv.url), &sup, "{}");
+    assert_eq!(st, 403, "{v}");
     // Not a form upload at all: 400, with what was expected.
     let (st, v) = post(&format!("{}/api/v1/import", srv.url), &admin, "{}");
     assert_eq!(st, 400, "{v}");

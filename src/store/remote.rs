@@ -340,6 +340,23 @@ impl RemoteStore {
         &self,
         files: &[super::import::SourceFile],
     ) -> Result<super::import::ImportReport, StoreError> {
+        // Asked first: the server refuses before reading the upload, which a client
+        // still sending megabytes sees only as a broken connection.
+        let me = self.whoami()?;
+        if me.role != "admin" || me.scope.is_some() {
+            return Err(StoreError::Refused {
+                status: 403,
+                code: "forbidden".into(),
+                message: format!(
+                    "{} is a {}{}: imports need an admin token without a scope",
+                    me.name,
+                    me.role,
+                    me.scope
+                        .map(|s| format!(" limited to {s}"))
+                        .unwrap_or_default()
+                ),
+            });
+        }
         let mut form = reqwest::blocking::multipart::Form::new();
         for f in files {
             let name = f.path.file_name().map_or_else(
