@@ -537,15 +537,20 @@ impl RemoteStore {
             append_lines(&self.refused_file(), &refused)?;
         }
         if !items.is_empty() {
-            let mut bytes = Vec::new();
-            for it in &rest {
-                bytes.extend(serde_json::to_vec(it).map_err(|e| StoreError::Other(e.to_string()))?);
-                bytes.push(b'\n');
-            }
-            write_atomic(&self.outbox_file(), &bytes)?;
+            write_atomic(&self.outbox_file(), &json_lines(&rest)?)?;
         }
         Ok(report)
     }
+}
+
+/// One JSON line per item (the outbox's and the refusals' format).
+fn json_lines<T: Serialize>(items: &[T]) -> Result<Vec<u8>, StoreError> {
+    let mut bytes = Vec::new();
+    for it in items {
+        bytes.extend(serde_json::to_vec(it).map_err(|e| StoreError::Other(e.to_string()))?);
+        bytes.push(b'\n');
+    }
+    Ok(bytes)
 }
 
 /// Append one JSON line per item and fsync.
@@ -555,12 +560,8 @@ fn append_lines<T: Serialize>(p: &Path, items: &[T]) -> Result<(), StoreError> {
         .append(true)
         .open(p)
         .map_err(|e| StoreError::io(p, e))?;
-    let mut bytes = Vec::new();
-    for it in items {
-        bytes.extend(serde_json::to_vec(it).map_err(|e| StoreError::Other(e.to_string()))?);
-        bytes.push(b'\n');
-    }
-    f.write_all(&bytes).map_err(|e| StoreError::io(p, e))?;
+    f.write_all(&json_lines(items)?)
+        .map_err(|e| StoreError::io(p, e))?;
     f.sync_data().map_err(|e| StoreError::io(p, e))
 }
 
