@@ -196,10 +196,7 @@ impl RemoteStore {
                 )?;
             }
         }
-        write_atomic(
-            &self.cache.join("fetched_at"),
-            chrono::Utc::now().fixed_offset().to_rfc3339().as_bytes(),
-        )?;
+        self.touch_fetched()?;
         if let Some(crc) = crc {
             let feed = CachedFeed {
                 seq: snap.seq,
@@ -209,6 +206,15 @@ impl RemoteStore {
             write_atomic(&self.feed_file(), &text)?;
         }
         Ok(())
+    }
+
+    /// Record that the cached copy was current as of now (the age the offline
+    /// banner shows).
+    fn touch_fetched(&self) -> Result<(), StoreError> {
+        write_atomic(
+            &self.cache.join("fetched_at"),
+            chrono::Utc::now().fixed_offset().to_rfc3339().as_bytes(),
+        )
     }
 
     fn feed_file(&self) -> PathBuf {
@@ -279,8 +285,12 @@ impl RemoteStore {
                     if applied.is_ok() && !last_crc.is_empty() {
                         snap.seq = seq;
                         snap.stale_since = None;
-                        if changed || from_disk {
+                        // The cache is rewritten only when something changed; a copy
+                        // that was already current only gets its new age.
+                        if changed {
                             let _ = self.save_cache(&snap, Some(&last_crc), None);
+                        } else if from_disk {
+                            let _ = self.touch_fetched();
                         }
                         self.remember(&snap, &last_crc);
                         return Ok(snap);
