@@ -21,6 +21,7 @@
 //! `GOVCHECK_BENCH_RUNS` (7), `GOVCHECK_BENCH_FRESH=1` to regenerate the cached data.
 
 /// The allocator of the `govcheck` binary, so the figures are the product's.
+#[cfg(not(feature = "system-allocator"))]
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 

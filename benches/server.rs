@@ -9,6 +9,7 @@
 //! directory first; the original is never written.
 
 /// The allocator of the `govcheck` binary, so the figures are the product's.
+#[cfg(not(feature = "system-allocator"))]
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 

@@ -3,6 +3,7 @@
 
 /// mimalloc: loading a national registry makes about a million small allocations, which
 /// the system allocator serves markedly slower on a fresh process (and musl's far slower).
+#[cfg(not(feature = "system-allocator"))]
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
