@@ -68,7 +68,10 @@ pub fn import_files(ctx: &Context, files: &[PathBuf]) -> anyhow::Result<i32> {
     let kinds: Vec<String> = report
         .files
         .iter()
-        .map(|(p, k, n)| format!("{} ({}, {n} rows)", p.display(), k.name()))
+        .map(|(p, k, n)| {
+            let path = crate::domain::text::sanitize(&p.display().to_string());
+            format!("{path} ({}, {n} rows)", k.name())
+        })
         .collect();
     if report.changed() {
         emit(&format!(

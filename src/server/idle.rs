@@ -17,7 +17,8 @@ use tokio::time::{Instant, Sleep};
 /// Longer than the change feed's longest wait, so a long-polling console is never cut.
 pub const IDLE_LIMIT: Duration = Duration::from_secs(60);
 
-/// A stream whose reads fail with `TimedOut` after `limit` without data.
+/// A stream whose reads fail with `TimedOut` after `limit` in which no byte was read
+/// and none could be written.
 pub struct IdleTimeout<S> {
     inner: S,
     limit: Duration,
@@ -69,7 +70,15 @@ impl<S: AsyncWrite + Unpin> AsyncWrite for IdleTimeout<S> {
         cx: &mut Context<'_>,
         data: &[u8],
     ) -> Poll<io::Result<usize>> {
-        Pin::new(&mut self.inner).poll_write(cx, data)
+        let this = &mut *self;
+        let r = Pin::new(&mut this.inner).poll_write(cx, data);
+        // A response on its way out (a large checkpoint over a slow link) is not
+        // silence: hyper keeps a read pending meanwhile, and that read must not time out
+        // while the client is still taking the bytes.
+        if matches!(r, Poll::Ready(Ok(n)) if n > 0) {
+            this.deadline = None;
+        }
+        r
     }
 
     fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {

@@ -5,8 +5,11 @@
 use std::fs::{self, File, OpenOptions};
 use std::io::Write;
 use std::path::Path;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use super::error::StoreError;
+
+static NEXT_TMP: AtomicU64 = AtomicU64::new(0);
 
 /// Replace `path` with `bytes` atomically and durably.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), StoreError> {
@@ -18,7 +21,11 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), StoreError> {
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_else(|| "file".into());
-    let tmp = dir.join(format!(".{name}.tmp.{}", std::process::id()));
+    // One temporary name per call, not per process: two threads of one process (a
+    // reload overlapping an earlier fetch) must never write into the same file. A
+    // leftover of a crashed process that had this pid is simply overwritten.
+    let n = NEXT_TMP.fetch_add(1, Ordering::Relaxed);
+    let tmp = dir.join(format!(".{name}.tmp.{}.{n}", std::process::id()));
     let result = (|| {
         let mut f = OpenOptions::new()
             .write(true)

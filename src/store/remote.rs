@@ -455,18 +455,19 @@ impl RemoteStore {
 
     /// Whether the finding's latest event is this action already: sent earlier, with
     /// the answer lost on the way back, so sending it again conflicts with itself.
-    fn already_recorded(&self, p: &Pending) -> bool {
-        let Ok(f) = self.get_json(&format!("/api/v1/findings/{}", urlencode(&p.event.finding)))
-        else {
-            return false;
-        };
+    /// `Err` when the server could not be asked: the action then keeps waiting rather
+    /// than being filed as refused on the strength of a network blip.
+    fn already_recorded(&self, p: &Pending) -> Result<bool, StoreError> {
+        let f = self.get_json(&format!("/api/v1/findings/{}", urlencode(&p.event.finding)))?;
         let Some(last) = f["events"].as_array().and_then(|e| e.last()).cloned() else {
-            return false;
+            return Ok(false);
         };
         let Ok(last) = serde_json::from_value::<Event>(last) else {
-            return false;
+            return Ok(false);
         };
-        last.kind == p.event.kind && last.note == p.event.note && last.by.name == p.event.by.name
+        Ok(last.kind == p.event.kind
+            && last.note == p.event.note
+            && last.by.name == p.event.by.name)
     }
 
     fn post_event(&self, p: &Pending) -> Result<u64, StoreError> {
@@ -527,7 +528,14 @@ impl RemoteStore {
                     rest.extend_from_slice(&items[i..]);
                     break;
                 }
-                Err(StoreError::Conflict { .. }) if self.already_recorded(it) => report.sent += 1,
+                Err(e @ StoreError::Conflict { .. }) => match self.already_recorded(it) {
+                    Ok(true) => report.sent += 1,
+                    Ok(false) => report.refused.push((it.clone(), e.to_string())),
+                    Err(_) => {
+                        rest.extend_from_slice(&items[i..]);
+                        break;
+                    }
+                },
                 Err(e) => report.refused.push((it.clone(), e.to_string())),
             }
         }
@@ -565,14 +573,38 @@ fn json_lines<T: Serialize>(items: &[T]) -> Result<Vec<u8>, StoreError> {
 
 /// Append one JSON line per item and fsync.
 fn append_lines<T: Serialize>(p: &Path, items: &[T]) -> Result<(), StoreError> {
+    let created = !p.exists();
     let mut f = OpenOptions::new()
         .create(true)
+        .read(true)
         .append(true)
         .open(p)
         .map_err(|e| StoreError::io(p, e))?;
+    cut_torn_tail(&mut f).map_err(|e| StoreError::io(p, e))?;
     f.write_all(&json_lines(items)?)
         .map_err(|e| StoreError::io(p, e))?;
-    f.sync_data().map_err(|e| StoreError::io(p, e))
+    f.sync_data().map_err(|e| StoreError::io(p, e))?;
+    if created && let Some(dir) = p.parent() {
+        super::atomic::sync_dir(dir)?;
+    }
+    Ok(())
+}
+
+/// Cut a torn last line (a crash mid-append, never reported done) before appending, so
+/// the next line is not glued to the fragment and then dropped with it as unreadable.
+fn cut_torn_tail(f: &mut std::fs::File) -> std::io::Result<()> {
+    use std::io::Read;
+    let len = f.metadata()?.len();
+    if len == 0 {
+        return Ok(());
+    }
+    let mut text = Vec::new();
+    f.read_to_end(&mut text)?;
+    let keep = text.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
+    if keep as u64 != len {
+        f.set_len(keep as u64)?;
+    }
+    Ok(())
 }
 
 /// Where Linux distributions keep the system's CA bundle (PEM), in the order tried.
@@ -765,5 +797,29 @@ impl RegistrySource for RemoteStore {
         let resp = self.send(self.client.get(format!("{}/api/v1/posts", self.base)))?;
         let text = resp.text().map_err(|e| self.unreachable(e))?;
         super::posts::parse_posts(Path::new(&self.base), &text)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn append_after_a_torn_line_keeps_the_new_line_readable() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let p = dir.path().join("outbox.jsonl");
+        std::fs::write(&p, "{\"a\":1}\n{\"a\":").expect("torn file");
+        append_lines(&p, &[json!({"a": 2})]).expect("append");
+        let text = std::fs::read_to_string(&p).expect("read");
+        assert_eq!(text, "{\"a\":1}\n{\"a\":2}\n");
+    }
+
+    #[test]
+    fn append_creates_the_file() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let p = dir.path().join("refused.jsonl");
+        append_lines(&p, &[json!({"a": 1}), json!({"a": 2})]).expect("append");
+        let text = std::fs::read_to_string(&p).expect("read");
+        assert_eq!(text, "{\"a\":1}\n{\"a\":2}\n");
     }
 }
