@@ -455,8 +455,8 @@ impl RemoteStore {
 
     /// Whether the finding's latest event is this action already: sent earlier, with
     /// the answer lost on the way back, so sending it again conflicts with itself.
-    /// `Err` when the server could not be asked: the action then keeps waiting rather
-    /// than being filed as refused on the strength of a network blip.
+    /// `Err(Unreachable)` when the server could not be asked: the action then keeps
+    /// waiting rather than being filed as refused on the strength of a network blip.
     fn already_recorded(&self, p: &Pending) -> Result<bool, StoreError> {
         let f = self.get_json(&format!("/api/v1/findings/{}", urlencode(&p.event.finding)))?;
         let Some(last) = f["events"].as_array().and_then(|e| e.last()).cloned() else {
@@ -530,11 +530,11 @@ impl RemoteStore {
                 }
                 Err(e @ StoreError::Conflict { .. }) => match self.already_recorded(it) {
                     Ok(true) => report.sent += 1,
-                    Ok(false) => report.refused.push((it.clone(), e.to_string())),
-                    Err(_) => {
+                    Err(StoreError::Unreachable { .. }) => {
                         rest.extend_from_slice(&items[i..]);
                         break;
                     }
+                    Ok(false) | Err(_) => report.refused.push((it.clone(), e.to_string())),
                 },
                 Err(e) => report.refused.push((it.clone(), e.to_string())),
             }
