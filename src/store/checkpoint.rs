@@ -357,77 +357,193 @@ pub fn position(bytes: &[u8]) -> Option<Position> {
     })
 }
 
-/// Rebuild the registry from checkpoint bytes into `reg`, applying each change as it is
-/// decoded (no intermediate copy of 150,000 accounts). `None` when the bytes are
+/// Rebuild the registry from checkpoint bytes into `reg`. `None` when the bytes are
 /// damaged or do not apply; `reg` is then partly built and must be discarded.
+///
+/// Decoding (a million small strings) and applying (the indexes) each take about half
+/// of a national store's load, which is most of the console's first frame: they run
+/// as a pipeline on two threads, the decoder handing over batches of changes. Without
+/// a second thread it all runs on this one.
 pub fn load_into(bytes: &[u8], reg: &mut Registry) -> Option<Position> {
     let pos = position(bytes)?;
+    let (tx, rx) = std::sync::mpsc::sync_channel::<Piece>(PIPELINE_DEPTH);
+    let outcome = std::thread::scope(|s| {
+        let decoder = std::thread::Builder::new()
+            .name("checkpoint decode".into())
+            .spawn_scoped(s, move || decode_all(bytes, &mut PipeSink::new(tx)));
+        let Ok(decoder) = decoder else {
+            return None;
+        };
+        let mut applied = true;
+        for piece in rx.iter() {
+            applied = match piece {
+                Piece::Changes(changes) => changes.into_iter().all(|c| reg.apply(c).is_ok()),
+                Piece::Reserve(section, n) => {
+                    reserve(reg, section, n);
+                    true
+                }
+            };
+            if !applied {
+                break;
+            }
+        }
+        // Hang up first, so a decoder blocked on a full channel stops.
+        drop(rx);
+        let decoded = decoder.join().unwrap_or(false);
+        Some(applied && decoded)
+    });
+    let ok = match outcome {
+        Some(ok) => ok,
+        // No thread to be had: decode and apply in turn.
+        None => decode_all(bytes, &mut Direct(reg)),
+    };
+    reg.reindex();
+    ok.then_some(pos)
+}
+
+/// Changes per batch handed from the decoder to the applier, and batches in flight:
+/// enough to keep both threads busy, little enough memory.
+const BATCH: usize = 2048;
+const PIPELINE_DEPTH: usize = 8;
+
+enum Piece {
+    Changes(Vec<Change>),
+    Reserve(Section, usize),
+}
+
+fn reserve(reg: &mut Registry, section: Section, n: usize) {
+    match section {
+        Section::Accounts => reg.reserve_accounts(n.min(1 << 24)),
+        Section::Findings => reg.reserve_findings(n.min(1 << 24)),
+    }
+}
+
+/// Decode everything after the header into `sink`; true when every change was taken
+/// and the bytes end exactly where the notices do.
+fn decode_all(bytes: &[u8], sink: &mut dyn ChangeSink) -> bool {
     let mut r = R {
         b: bytes,
         pos: 8 + 8 * 4 + 4,
     };
-    let reg = std::cell::RefCell::new(reg);
-    decode(
-        &mut r,
-        &mut |c| reg.borrow_mut().apply(c).is_ok(),
-        &mut |section, n| match section {
-            Section::Accounts => reg.borrow_mut().reserve_accounts(n.min(1 << 24)),
-            Section::Findings => reg.borrow_mut().reserve_findings(n.min(1 << 24)),
-        },
-    )?;
-    reg.borrow_mut().reindex();
-    (r.pos == bytes.len()).then_some(pos)
+    decode(&mut r, sink).is_some() && sink.finish() && r.pos == bytes.len()
 }
 
-fn decode(
-    r: &mut R<'_>,
-    emit: &mut dyn FnMut(Change) -> bool,
-    reserve: &mut dyn FnMut(Section, usize),
-) -> Option<()> {
-    let mut out = Sink(emit);
+/// Where decoded changes go: applied at once, or batched to the applying thread.
+trait ChangeSink {
+    /// Take one change; false stops the decoding.
+    fn push(&mut self, c: Change) -> bool;
+    /// A section of `n` items follows.
+    fn reserve(&mut self, section: Section, n: usize);
+    /// Everything is decoded; false when the last of it was not taken.
+    fn finish(&mut self) -> bool {
+        true
+    }
+}
+
+/// Applies each change as it is decoded.
+struct Direct<'a>(&'a mut Registry);
+
+impl ChangeSink for Direct<'_> {
+    fn push(&mut self, c: Change) -> bool {
+        self.0.apply(c).is_ok()
+    }
+    fn reserve(&mut self, section: Section, n: usize) {
+        reserve(self.0, section, n);
+    }
+}
+
+struct PipeSink {
+    tx: std::sync::mpsc::SyncSender<Piece>,
+    batch: Vec<Change>,
+}
+
+impl PipeSink {
+    fn new(tx: std::sync::mpsc::SyncSender<Piece>) -> PipeSink {
+        PipeSink {
+            tx,
+            batch: Vec::with_capacity(BATCH),
+        }
+    }
+    /// Send the batch; false when the applier has hung up (a change did not apply).
+    fn send(&mut self) -> bool {
+        if self.batch.is_empty() {
+            return true;
+        }
+        let full = std::mem::replace(&mut self.batch, Vec::with_capacity(BATCH));
+        self.tx.send(Piece::Changes(full)).is_ok()
+    }
+}
+
+impl ChangeSink for PipeSink {
+    fn push(&mut self, c: Change) -> bool {
+        self.batch.push(c);
+        self.batch.len() < BATCH || self.send()
+    }
+    fn reserve(&mut self, section: Section, n: usize) {
+        // In order: what was decoded before the section goes first. A failed send
+        // shows at the next push.
+        if self.send() {
+            let _ = self.tx.send(Piece::Reserve(section, n));
+        }
+    }
+    fn finish(&mut self) -> bool {
+        self.send()
+    }
+}
+
+fn decode(r: &mut R<'_>, out: &mut dyn ChangeSink) -> Option<()> {
     for _ in 0..r.len()? {
-        out.push(Change::Region(Region {
-            code: r.str()?,
-            name: r.str()?,
-            parent: r.opt_str()?,
-        }))?;
+        put(
+            out,
+            Change::Region(Region {
+                code: r.str()?,
+                name: r.str()?,
+                parent: r.opt_str()?,
+            }),
+        )?;
     }
     let n = r.len()?;
-    reserve(Section::Accounts, n);
+    out.reserve(Section::Accounts, n);
     for _ in 0..n {
-        out.push(Change::Account(Account {
-            id: r.str()?,
-            name: r.str()?,
-            platform: r.str()?,
-            region: r.str()?,
-            host_unit: r.str()?,
-            supervisor_unit: r.opt_str()?,
-            status: match r.u8()? {
-                0 => AccountStatus::Operating,
-                1 => AccountStatus::Suspended,
-                2 => AccountStatus::Closed,
-                _ => return None,
-            },
-            opened_on: r.opt_date()?,
-            closed_on: r.opt_date()?,
-            synthetic: r.u8()? == 1,
-        }))?;
+        put(
+            out,
+            Change::Account(Account {
+                id: r.str()?,
+                name: r.str()?,
+                platform: r.str()?,
+                region: r.str()?,
+                host_unit: r.str()?,
+                supervisor_unit: r.opt_str()?,
+                status: match r.u8()? {
+                    0 => AccountStatus::Operating,
+                    1 => AccountStatus::Suspended,
+                    2 => AccountStatus::Closed,
+                    _ => return None,
+                },
+                opened_on: r.opt_date()?,
+                closed_on: r.opt_date()?,
+                synthetic: r.u8()? == 1,
+            }),
+        )?;
     }
     for _ in 0..r.len()? {
-        out.push(Change::Round(Round {
-            id: r.str()?,
-            title: r.str()?,
-            period_start: r.date()?,
-            period_end: r.date()?,
-            monitoring_point: r.date()?,
-            mode: match r.u8()? {
-                0 => RoundMode::Full,
-                1 => RoundMode::Sample,
-                _ => return None,
-            },
-            deadline: r.opt_date()?,
-            note: r.opt_str()?,
-        }))?;
+        put(
+            out,
+            Change::Round(Round {
+                id: r.str()?,
+                title: r.str()?,
+                period_start: r.date()?,
+                period_end: r.date()?,
+                monitoring_point: r.date()?,
+                mode: match r.u8()? {
+                    0 => RoundMode::Full,
+                    1 => RoundMode::Sample,
+                    _ => return None,
+                },
+                deadline: r.opt_date()?,
+                note: r.opt_str()?,
+            }),
+        )?;
     }
     for _ in 0..r.len()? {
         let round = r.str()?;
@@ -436,31 +552,34 @@ fn decode(
         for _ in 0..n {
             accounts.push(r.str()?);
         }
-        out.push(Change::Inspected { round, accounts })?;
+        put(out, Change::Inspected { round, accounts })?;
     }
     let n = r.len()?;
-    reserve(Section::Findings, n);
+    out.reserve(Section::Findings, n);
     for _ in 0..n {
-        out.push(Change::Finding(Finding {
-            id: r.str()?,
-            round: r.str()?,
-            account: r.str()?,
-            indicator: r.str()?,
-            problem: r.opt_str()?,
-            note: r.opt_str()?,
-            source: match r.u8()? {
-                0 => FindingSource::Auto,
-                1 => FindingSource::Manual,
-                2 => FindingSource::Notice,
-                _ => return None,
-            },
-            deadline: r.opt_date()?,
-            points: match r.u8()? {
-                0 => None,
-                1 => Some(r.u32()?),
-                _ => return None,
-            },
-        }))?;
+        put(
+            out,
+            Change::Finding(Finding {
+                id: r.str()?,
+                round: r.str()?,
+                account: r.str()?,
+                indicator: r.str()?,
+                problem: r.opt_str()?,
+                note: r.opt_str()?,
+                source: match r.u8()? {
+                    0 => FindingSource::Auto,
+                    1 => FindingSource::Manual,
+                    2 => FindingSource::Notice,
+                    _ => return None,
+                },
+                deadline: r.opt_date()?,
+                points: match r.u8()? {
+                    0 => None,
+                    1 => Some(r.u32()?),
+                    _ => return None,
+                },
+            }),
+        )?;
     }
     for _ in 0..r.len()? {
         let finding = r.str()?;
@@ -474,20 +593,23 @@ fn decode(
             6 => EventKind::Waived,
             _ => return None,
         };
-        out.push(Change::Event(Event {
-            finding,
-            kind,
-            at: r.time()?,
-            by: Actor {
-                name: r.str()?,
-                os_user: r.opt_str()?,
-                ssh_client: r.opt_str()?,
-            },
-            note: r.opt_str()?,
-        }))?;
+        put(
+            out,
+            Change::Event(Event {
+                finding,
+                kind,
+                at: r.time()?,
+                by: Actor {
+                    name: r.str()?,
+                    os_user: r.opt_str()?,
+                    ssh_client: r.opt_str()?,
+                },
+                note: r.opt_str()?,
+            }),
+        )?;
     }
     for _ in 0..r.len()? {
-        out.push(Change::Notice(serde_json::from_str(&r.str()?).ok()?))?;
+        put(out, Change::Notice(serde_json::from_str(&r.str()?).ok()?))?;
     }
     Some(())
 }
@@ -498,11 +620,97 @@ enum Section {
     Findings,
 }
 
-/// Passes decoded changes on, remembering whether one was refused.
-struct Sink<'a>(&'a mut dyn FnMut(Change) -> bool);
+/// Hand a decoded change on; `None` (stop decoding) when it was refused.
+fn put(out: &mut dyn ChangeSink, c: Change) -> Option<()> {
+    out.push(c).then_some(())
+}
 
-impl Sink<'_> {
-    fn push(&mut self, c: Change) -> Option<()> {
-        (self.0)(c).then_some(())
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const POS: Position = Position {
+        journal_len: 100,
+        seq: 7,
+        lines: 3,
+        last_line_len: 10,
+        last_line_crc: 42,
+    };
+
+    /// A province with one city and `n` accounts in it: more changes than the pipeline
+    /// holds in flight, so the decoder really waits on the applier.
+    fn registry(n: usize) -> Registry {
+        let mut reg = Registry::new();
+        for (code, name, parent) in [
+            ("330000", "浙江省", None),
+            ("330100", "杭州市", Some("330000")),
+        ] {
+            let region = Region {
+                code: code.into(),
+                name: name.into(),
+                parent: parent.map(String::from),
+            };
+            reg.apply(Change::Region(region)).expect("region");
+        }
+        for i in 0..n {
+            let account = Account {
+                id: format!("A{i:06}"),
+                name: format!("账号{i}"),
+                platform: "微信".into(),
+                region: "330100".into(),
+                host_unit: format!("单位{}", i % 97),
+                supervisor_unit: None,
+                status: AccountStatus::Operating,
+                opened_on: None,
+                closed_on: None,
+                synthetic: true,
+            };
+            reg.apply(Change::Account(account)).expect("account");
+        }
+        reg.reindex();
+        reg
+    }
+
+    #[test]
+    fn what_is_loaded_is_what_was_written() {
+        let n = BATCH * PIPELINE_DEPTH * 2 + 5;
+        let bytes = encode(&registry(n), &POS);
+        let mut back = Registry::new();
+        assert_eq!(load_into(&bytes, &mut back), Some(POS));
+        assert_eq!(back.accounts().len(), n);
+        assert_eq!(
+            back.account("A000123").map(|a| a.name.as_str()),
+            Some("账号123")
+        );
+        assert_eq!(encode(&back, &POS), bytes, "encodes to the same bytes");
+    }
+
+    #[test]
+    fn a_change_that_does_not_apply_early_on_fails_the_load_without_hanging() {
+        let n = BATCH * PIPELINE_DEPTH * 2;
+        let mut bytes = encode(&registry(n), &POS);
+        // The first account's region (the second "330100": the first is the city's
+        // own code) becomes one that does not exist.
+        let at: Vec<usize> = bytes
+            .windows(6)
+            .enumerate()
+            .filter(|(_, w)| *w == b"330100")
+            .map(|(i, _)| i)
+            .take(2)
+            .collect();
+        bytes[at[1]..at[1] + 6].copy_from_slice(b"339999");
+        let mut back = Registry::new();
+        assert_eq!(load_into(&bytes, &mut back), None);
+    }
+
+    #[test]
+    fn truncated_or_trailing_bytes_fail_the_load() {
+        let bytes = encode(&registry(100), &POS);
+        let mut back = Registry::new();
+        assert_eq!(load_into(&bytes[..bytes.len() - 1], &mut back), None);
+        let mut longer = bytes.clone();
+        longer.push(0);
+        assert_eq!(load_into(&longer, &mut Registry::new()), None);
+        assert_eq!(load_into(&bytes[..20], &mut Registry::new()), None);
     }
 }
