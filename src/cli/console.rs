@@ -1,5 +1,7 @@
 //! `govcheck` without a command: the console.
 
+use std::time::Instant;
+
 use anyhow::Context as _;
 
 use super::context::Context;
@@ -21,10 +23,11 @@ pub fn console_store(ctx: &Context) -> anyhow::Result<LocalStore> {
 }
 
 /// `govcheck` without a command: the full-screen console (see [`crate::tui`]).
-pub fn console(ctx: &Context) -> anyhow::Result<i32> {
+/// `started` is when the process began, for the start-up timing in the console's log.
+pub fn console(ctx: &Context, started: Instant) -> anyhow::Result<i32> {
     if ctx.registry.is_some() {
-        return crate::tui::run(ctx, ctx.source()?);
+        return crate::tui::run(ctx, ctx.source()?, started);
     }
     let store = console_store(ctx)?;
-    crate::tui::run(ctx, std::sync::Arc::new(store))
+    crate::tui::run(ctx, std::sync::Arc::new(store), started)
 }

@@ -489,10 +489,17 @@ impl App {
         let (Some(reg), Some(round)) = (self.registry(), self.round.as_deref()) else {
             return;
         };
-        p.summary = summarize(reg, &self.catalogue, round, p.scope, self.as_of).ok();
-        p.previous = reg
-            .previous_round(round)
-            .and_then(|r| summarize(reg, &self.catalogue, &r.id, p.scope, self.as_of).ok());
+        // The round and the one before it (for the trend), side by side: each is a pass
+        // over every account, and this is on the way to the first frame and every drill.
+        let (summary, previous) = rayon::join(
+            || summarize(reg, &self.catalogue, round, p.scope, self.as_of).ok(),
+            || {
+                reg.previous_round(round)
+                    .and_then(|r| summarize(reg, &self.catalogue, &r.id, p.scope, self.as_of).ok())
+            },
+        );
+        p.summary = summary;
+        p.previous = previous;
         let Some(s) = &p.summary else {
             p.visible.clear();
             return;

@@ -21,6 +21,7 @@ pub mod view;
 
 use std::io::IsTerminal;
 use std::sync::Arc;
+use std::time::Instant;
 
 use anyhow::{Context as _, bail};
 use ratatui::crossterm::event::{self, Event};
@@ -57,8 +58,13 @@ pub fn initial_state(ctx: &Context, source: &dyn RegistrySource) -> anyhow::Resu
 }
 
 /// Open the console on `source`; returns the exit code (129 after SIGHUP, 143 after
-/// SIGTERM).
-pub fn run(ctx: &Context, source: Arc<dyn RegistrySource>) -> anyhow::Result<i32> {
+/// SIGTERM). `started` is when the process began: the log records how long the first
+/// full frame took from there (what `benches/console_start.sh` reads).
+pub fn run(
+    ctx: &Context,
+    source: Arc<dyn RegistrySource>,
+    started: Instant,
+) -> anyhow::Result<i32> {
     let app = initial_state(ctx, source.as_ref())?;
     if !std::io::stdout().is_terminal() || !std::io::stdin().is_terminal() {
         bail!("the console needs a terminal; for scripts use the commands (`govcheck --help`)");
@@ -69,7 +75,7 @@ pub fn run(ctx: &Context, source: Arc<dyn RegistrySource>) -> anyhow::Result<i32
         .enable_all()
         .build()
         .context("starting the runtime")?;
-    rt.block_on(event_loop(app, source, log))
+    rt.block_on(event_loop(app, source, log, started))
 }
 
 /// Terminal events, read on a thread of their own (the read blocks), as messages.
@@ -102,6 +108,7 @@ async fn event_loop(
     mut app: App,
     source: Arc<dyn RegistrySource>,
     log: log::Log,
+    started: Instant,
 ) -> anyhow::Result<i32> {
     let (tx, mut rx) = mpsc::unbounded_channel();
     let mut tasks = Tasks::new(tx.clone(), source.clone(), app.actor.clone(), app.tz);
@@ -120,6 +127,7 @@ async fn event_loop(
 
     let mut redraw = true;
     let mut code = 0;
+    let mut timing = StartTiming::default();
     loop {
         if redraw {
             if let Err(e) = terminal::draw(&mut term, &app) {
@@ -128,6 +136,8 @@ async fn event_loop(
                 break;
             }
             redraw = false;
+            tasks.frame_drawn();
+            timing.drawn(&app, started, &log);
         }
         tokio::select! {
             m = rx.recv() => {
@@ -158,6 +168,35 @@ async fn event_loop(
     terminal::restore(mouse);
     log.line(&format!("console exit {code}"));
     Ok(code)
+}
+
+/// Start-up milestones, each logged once, in milliseconds from process start: the
+/// first frame with the registry's figures, and the one after the search index and
+/// posts (phase two) arrived.
+#[derive(Default)]
+struct StartTiming {
+    first_full: bool,
+    complete: bool,
+}
+
+impl StartTiming {
+    fn drawn(&mut self, app: &App, started: Instant, log: &log::Log) {
+        let Some(data) = &app.data else { return };
+        let ms = started.elapsed().as_secs_f64() * 1000.0;
+        let accounts = data.registry.accounts().len();
+        if !self.first_full {
+            self.first_full = true;
+            log.line(&format!(
+                "first full frame {ms:.0} ms after process start ({accounts} accounts)"
+            ));
+        }
+        if data.complete && !self.complete {
+            self.complete = true;
+            log.line(&format!(
+                "search index and posts on screen {ms:.0} ms after process start"
+            ));
+        }
+    }
 }
 
 fn handle(app: &mut App, tasks: &mut Tasks, log: &log::Log, m: Msg) -> bool {

@@ -39,7 +39,13 @@ pub struct Tasks {
     writes: Vec<JoinHandle<()>>,
     index: Option<Arc<SearchIndex>>,
     registry: Option<Arc<Registry>>,
+    /// Signalled after each frame: a load's second phase waits for the frame that
+    /// shows its first, so the two do not share the cores while that frame is built.
+    drawn: Arc<tokio::sync::Notify>,
 }
+
+/// The longest a load's second phase waits for the first frame.
+const FIRST_FRAME_WAIT: Duration = Duration::from_millis(300);
 
 impl Tasks {
     pub fn new(
@@ -58,7 +64,13 @@ impl Tasks {
             writes: Vec::new(),
             index: None,
             registry: None,
+            drawn: Arc::new(tokio::sync::Notify::new()),
         }
+    }
+
+    /// The UI drew a frame.
+    pub fn frame_drawn(&self) {
+        self.drawn.notify_waiters();
     }
 
     /// The search index of the data the UI has (set when a load is delivered).
@@ -153,6 +165,7 @@ impl Tasks {
         }
         let source = self.source.clone();
         let tx = self.tx.clone();
+        let drawn = self.drawn.clone();
         self.load = Some(tokio::spawn(async move {
             let s1 = source.clone();
             let first = match tokio::task::spawn_blocking(move || load_registry(s1.as_ref())).await
@@ -167,8 +180,13 @@ impl Tasks {
                     return;
                 }
             };
-            // The first frame needs only the registry; the rest follows.
+            // The first frame needs only the registry; the rest follows once it is
+            // drawn (or, should no frame come, shortly after).
+            let drawn = drawn.notified();
+            tokio::pin!(drawn);
+            drawn.as_mut().enable();
             let _ = tx.send(Msg::Loaded(Ok((data.clone(), token))));
+            let _ = tokio::time::timeout(FIRST_FRAME_WAIT, drawn).await;
             let rest = tokio::task::spawn_blocking(move || complete(source.as_ref(), data)).await;
             let msg = match rest {
                 Ok(Ok(full)) => Msg::Loaded(Ok((full, token))),
