@@ -193,8 +193,8 @@ impl Settings {
 }
 
 /// Where govcheck keeps things on this host, from the platform's conventions (XDG on
-/// Linux), overridable with `GOVCHECK_CONFIG_DIR` / `GOVCHECK_DATA_DIR` for tests and
-/// shared installs.
+/// Linux), overridable with `GOVCHECK_CONFIG_DIR`, `GOVCHECK_DATA_DIR`,
+/// `GOVCHECK_CACHE_DIR` and `GOVCHECK_STATE_DIR` for tests and shared installs.
 #[derive(Debug, Clone)]
 pub struct Dirs {
     pub config: PathBuf,
@@ -231,7 +231,7 @@ fn private_fallback(tmp: &Path) -> Result<PathBuf, SettingsError> {
             return Err(SettingsError::Io {
                 path: dir,
                 source: std::io::Error::other(
-                    "there is no home directory, and this fallback is not a private directory of yours; set HOME, or GOVCHECK_CONFIG_DIR and GOVCHECK_DATA_DIR",
+                    "there is no home directory, and this fallback is not a private directory of yours; set HOME, or GOVCHECK_CONFIG_DIR, GOVCHECK_DATA_DIR, GOVCHECK_CACHE_DIR and GOVCHECK_STATE_DIR",
                 ),
             });
         }
@@ -243,27 +243,39 @@ fn private_fallback(tmp: &Path) -> Result<PathBuf, SettingsError> {
     }
 }
 
+/// The variables that place each of govcheck's directories.
+const DIR_VARS: [&str; 4] = [
+    "GOVCHECK_CONFIG_DIR",
+    "GOVCHECK_DATA_DIR",
+    "GOVCHECK_CACHE_DIR",
+    "GOVCHECK_STATE_DIR",
+];
+
 impl Dirs {
     pub fn discover() -> Result<Dirs, SettingsError> {
         let pd = directories::ProjectDirs::from("cn.gov", "govcheck", "govcheck");
-        let fallback = match &pd {
-            Some(_) => PathBuf::new(),
-            None => private_fallback(&std::env::temp_dir())?,
-        };
         let from_env = |var: &str| std::env::var_os(var).map(PathBuf::from);
+        // The fallback only when something is left to put there: with every directory
+        // given, a missing home (or an unusable fallback) does not matter.
+        let all_given = DIR_VARS.iter().all(|v| from_env(v).is_some());
+        let fallback = match &pd {
+            None if !all_given => private_fallback(&std::env::temp_dir())?,
+            _ => PathBuf::new(),
+        };
         let config = from_env("GOVCHECK_CONFIG_DIR")
             .or_else(|| pd.as_ref().map(|p| p.config_dir().to_path_buf()))
             .unwrap_or_else(|| fallback.join("config"));
         let data = from_env("GOVCHECK_DATA_DIR")
             .or_else(|| pd.as_ref().map(|p| p.data_dir().join("store")))
             .unwrap_or_else(|| fallback.join("store"));
-        let cache = pd
-            .as_ref()
-            .map(|p| p.cache_dir().to_path_buf())
+        let cache = from_env("GOVCHECK_CACHE_DIR")
+            .or_else(|| pd.as_ref().map(|p| p.cache_dir().to_path_buf()))
             .unwrap_or_else(|| fallback.join("cache"));
-        let state = pd
-            .as_ref()
-            .and_then(|p| p.state_dir().map(Path::to_path_buf))
+        let state = from_env("GOVCHECK_STATE_DIR")
+            .or_else(|| {
+                pd.as_ref()
+                    .and_then(|p| p.state_dir().map(Path::to_path_buf))
+            })
             .unwrap_or_else(|| cache.clone());
         Ok(Dirs {
             config,

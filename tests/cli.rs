@@ -332,3 +332,32 @@ fn newer_store_format_is_refused_not_misread() {
         "{err}"
     );
 }
+
+#[test]
+fn every_directory_can_be_placed_by_the_environment() {
+    let s = Sandbox::new();
+    let out = s
+        .cmd()
+        .env("GOVCHECK_CACHE_DIR", s.path("elsewhere-cache"))
+        .env("GOVCHECK_STATE_DIR", s.path("elsewhere-state"))
+        .arg("paths")
+        .output()
+        .expect("run");
+    assert!(out.status.success());
+    let text = String::from_utf8_lossy(&out.stdout);
+    for (what, dir) in [
+        ("config file", "config"),
+        ("data (store)", "default-store"),
+        ("cache", "elsewhere-cache"),
+        ("logs", "elsewhere-state"),
+    ] {
+        let line = text
+            .lines()
+            .find(|l| l.starts_with(what))
+            .unwrap_or_else(|| panic!("no {what} line in {text}"));
+        assert!(
+            line.contains(&s.path(dir).display().to_string()),
+            "{what}: {line}"
+        );
+    }
+}

@@ -267,6 +267,37 @@ fn concurrent_verifies_exactly_one_wins() {
     assert_eq!(v["error"]["detail"]["version"], 2);
 }
 
+/// A write that cannot get the store (an import holds it) is answered 503 `busy` before
+/// the request could time out, and is then never made: no "failed" that landed anyway.
+#[test]
+fn a_write_behind_a_long_import_is_refused_busy_and_not_made() {
+    let (s, sup, _, _) = setup();
+    let srv = start_with(&s, "127.0.0.1:0", &["--lock-wait", "1"]);
+    let id = zhoushan_finding(&s);
+    let url = format!("{}/api/v1/findings/{id}/events", srv.url);
+    let body = json!({"kind": "verified", "based_on": 1, "note": "复核通过"}).to_string();
+    let journal_before = s.journal();
+    // Another writer (here the test, as `govcheck import` on the host would) holds the
+    // writers' lock.
+    let lock = std::fs::OpenOptions::new()
+        .write(true)
+        .open(s.store().join("lock"))
+        .expect("lock file");
+    lock.lock().expect("lock");
+    // 503 from the lock wait (1 s here), not 408 from the request timeout.
+    let (st, v) = post(&url, &sup, &body);
+    assert_eq!(st, 503, "{v}");
+    assert_eq!(v["error"]["code"], "busy");
+    std::thread::sleep(Duration::from_millis(300));
+    drop(lock);
+    std::thread::sleep(Duration::from_millis(300));
+    assert_eq!(s.journal(), journal_before, "nothing was written");
+    // Once the store is free, the same request goes through.
+    let (st, v) = post(&url, &sup, &body);
+    assert_eq!(st, 201, "{v}");
+    assert_eq!(v["finding"]["status"], "verified");
+}
+
 #[test]
 fn tokens_roles_and_scopes() {
     let (s, sup, viewer, admin) = setup();

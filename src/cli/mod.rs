@@ -196,6 +196,11 @@ pub enum Command {
         /// feed's 25 s wait.
         #[arg(long, default_value_t = 60, value_parser = clap::value_parser!(u64).range(1..=3600))]
         idle_timeout: u64,
+        /// How many seconds a remediation event waits for a running import to release
+        /// the store before it is answered 503 `busy` (nothing written); below the
+        /// 30 s request timeout, so a write is never reported failed and made anyway.
+        #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=20))]
+        lock_wait: u64,
     },
     /// Access tokens of the registry server.
     #[command(subcommand)]
@@ -419,12 +424,14 @@ fn dispatch(cli: Cli, started: std::time::Instant) -> anyhow::Result<i32> {
             tls_cert,
             tls_key,
             idle_timeout,
+            lock_wait,
         } => serve::run_server(
             &ctx,
             &listen,
             &tokens,
             tls_cert.zip(tls_key),
             std::time::Duration::from_secs(idle_timeout),
+            std::time::Duration::from_secs(lock_wait),
         ),
         Command::Token(TokenCommand::Create {
             tokens,

@@ -16,6 +16,7 @@ pub fn run_server(
     tokens: &Path,
     tls: Option<(PathBuf, PathBuf)>,
     idle: std::time::Duration,
+    lock_wait: std::time::Duration,
 ) -> anyhow::Result<i32> {
     let addr: SocketAddr = listen.parse().with_context(|| {
         format!("--listen {listen:?}: expected an address such as 127.0.0.1:8080")
@@ -27,7 +28,10 @@ pub fn run_server(
             tokens_path_display(tokens.entries().len())
         );
     }
-    let store = ctx.open_store()?;
+    // A write waits for an import at most this long, inside the request timeout: past
+    // it the client hears 503 and nothing is written, never a timeout for a write that
+    // then lands anyway.
+    let store = ctx.open_store()?.with_lock_wait(lock_wait);
     let snap = crate::store::RegistrySource::load(&store)?;
     for t in tokens.entries().iter().filter(|t| t.revoked_at.is_none()) {
         if let Some(scope) = &t.scope

@@ -73,6 +73,9 @@ impl From<StoreError> for ApiError {
             StoreError::Input(_) => {
                 ApiError::new(StatusCode::BAD_REQUEST, "bad_input", e.to_string())
             }
+            StoreError::Busy { .. } => {
+                ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "busy", e.to_string())
+            }
             _ => ApiError::internal(e.to_string()),
         }
     }

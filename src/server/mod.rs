@@ -31,6 +31,7 @@ use auth::Tokens;
 pub const BODY_LIMIT: usize = 64 * 1024;
 /// Longest a request may take, body included (slow clients get 408).
 pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+
 /// Longest a change-feed request may wait for news.
 pub const MAX_WAIT: Duration = Duration::from_secs(25);
 /// Largest page of a paged list.

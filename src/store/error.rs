@@ -70,6 +70,13 @@ pub enum StoreError {
     },
     #[error("{0}")]
     Input(#[from] InputError),
+    /// Another writer (an import, as a rule) held the store longer than this writer
+    /// may wait; nothing was written.
+    #[error("{}: another writer (an import?) has held the store for over {} s; nothing was written, try again shortly", path.display(), waited.as_secs())]
+    Busy {
+        path: PathBuf,
+        waited: std::time::Duration,
+    },
     #[error("{0}")]
     Other(String),
     /// An https:// registry, and no CA certificate to verify it with.

@@ -61,7 +61,14 @@ pub struct LocalStore {
     /// Where recent batches start in the journal, by sequence number (see
     /// [`LocalStore::batches_since`]).
     hints: Arc<Mutex<std::collections::BTreeMap<u64, (u64, u64)>>>,
+    /// How long a write waits for another writer (an import) to finish: forever by
+    /// default; bounded for the server, whose requests must be answered, and answered
+    /// truthfully (a write given up on is never made afterwards).
+    lock_wait: Option<std::time::Duration>,
 }
+
+/// How often a bounded wait for the writers' lock tries again.
+const LOCK_POLL: std::time::Duration = std::time::Duration::from_millis(20);
 
 /// Enough of a journal line to read its checksum and sequence number.
 const LINE_HEAD: u64 = 48;
@@ -148,6 +155,7 @@ impl LocalStore {
             dir: dir.to_path_buf(),
             cache: Arc::default(),
             hints: Arc::default(),
+            lock_wait: None,
         };
         // The journal comes first and the manifest last: a crash in between leaves a
         // directory that is not yet a store, never a store without its root.
@@ -203,6 +211,7 @@ impl LocalStore {
             dir: dir.to_path_buf(),
             cache: Arc::default(),
             hints: Arc::default(),
+            lock_wait: None,
         })
     }
 
@@ -322,8 +331,33 @@ impl LocalStore {
             .write(true)
             .open(&p)
             .map_err(|e| StoreError::io(&p, e))?;
-        f.lock().map_err(|e| StoreError::io(&p, e))?;
-        Ok(f)
+        let Some(wait) = self.lock_wait else {
+            f.lock().map_err(|e| StoreError::io(&p, e))?;
+            return Ok(f);
+        };
+        let deadline = std::time::Instant::now() + wait;
+        loop {
+            match f.try_lock() {
+                Ok(()) => return Ok(f),
+                Err(std::fs::TryLockError::WouldBlock) if std::time::Instant::now() < deadline => {
+                    std::thread::sleep(LOCK_POLL);
+                }
+                Err(std::fs::TryLockError::WouldBlock) => {
+                    return Err(StoreError::Busy {
+                        path: self.dir.clone(),
+                        waited: wait,
+                    });
+                }
+                Err(std::fs::TryLockError::Error(e)) => return Err(StoreError::io(&p, e)),
+            }
+        }
+    }
+
+    /// Give up a write (with [`StoreError::Busy`], nothing written) when another writer
+    /// holds the store for longer than `wait`.
+    pub fn with_lock_wait(mut self, wait: std::time::Duration) -> LocalStore {
+        self.lock_wait = Some(wait);
+        self
     }
 
     /// Under the writers' lock: read the latest state, let `build` decide the changes
