@@ -814,6 +814,33 @@ fn silent_and_half_sent_connections_are_closed() {
     }
 }
 
+/// One address cannot hold more than its share of connections: the one over the cap is
+/// closed at once, and when one of its connections closes, the next is served.
+#[test]
+fn connections_from_one_address_are_capped() {
+    use std::io::Read;
+    let (s, _sup, viewer, _) = setup();
+    let srv = start_with(&s, "127.0.0.1:0", &["--max-per-peer", "2"]);
+    let addr = srv.url.trim_start_matches("http://").to_string();
+    let first = std::net::TcpStream::connect(&addr).expect("connect");
+    let _second = std::net::TcpStream::connect(&addr).expect("connect");
+    let mut third = std::net::TcpStream::connect(&addr).expect("connect");
+    third
+        .set_read_timeout(Some(Duration::from_secs(5)))
+        .expect("timeout");
+    let mut buf = [0u8; 16];
+    match third.read(&mut buf) {
+        Ok(0) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::ConnectionReset => {}
+        other => panic!("the connection over the cap must be closed, got {other:?}"),
+    }
+    drop(first);
+    // The server notices the close when it next reads: give it a moment.
+    std::thread::sleep(Duration::from_millis(300));
+    let (status, v) = get(&format!("{}/api/v1/health", srv.url), &viewer);
+    assert_eq!(status, 200, "{v}");
+}
+
 /// A client that has a copy fetches only what changed since (proved with the checksum
 /// of its last batch); when the server's journal was restored from a backup, its copy
 /// is refused and it fetches everything afresh, ending with the server's figures.

@@ -201,6 +201,12 @@ pub enum Command {
         /// 30 s request timeout, so a write is never reported failed and made anyway.
         #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=20))]
         lock_wait: u64,
+        /// Connections served at once; further ones wait until one closes.
+        #[arg(long, default_value_t = crate::server::gate::MAX_CONNECTIONS, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..=100_000))]
+        max_connections: usize,
+        /// Connections from one address at once; further ones are closed.
+        #[arg(long, default_value_t = crate::server::gate::MAX_PER_PEER, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..=100_000))]
+        max_per_peer: usize,
     },
     /// Access tokens of the registry server.
     #[command(subcommand)]
@@ -425,13 +431,19 @@ fn dispatch(cli: Cli, started: std::time::Instant) -> anyhow::Result<i32> {
             tls_key,
             idle_timeout,
             lock_wait,
+            max_connections,
+            max_per_peer,
         } => serve::run_server(
             &ctx,
-            &listen,
-            &tokens,
-            tls_cert.zip(tls_key),
-            std::time::Duration::from_secs(idle_timeout),
-            std::time::Duration::from_secs(lock_wait),
+            serve::ServeArgs {
+                listen: &listen,
+                tokens: &tokens,
+                tls: tls_cert.zip(tls_key),
+                idle: std::time::Duration::from_secs(idle_timeout),
+                lock_wait: std::time::Duration::from_secs(lock_wait),
+                max_connections,
+                max_per_peer,
+            },
         ),
         Command::Token(TokenCommand::Create {
             tokens,

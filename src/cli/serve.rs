@@ -10,14 +10,27 @@ use super::output::{Table, emit};
 use crate::server::auth::{Role, Tokens};
 use crate::server::{AppState, ServeOptions, serve};
 
-pub fn run_server(
-    ctx: &Context,
-    listen: &str,
-    tokens: &Path,
-    tls: Option<(PathBuf, PathBuf)>,
-    idle: std::time::Duration,
-    lock_wait: std::time::Duration,
-) -> anyhow::Result<i32> {
+/// What `govcheck serve` was asked for on its command line.
+pub struct ServeArgs<'a> {
+    pub listen: &'a str,
+    pub tokens: &'a Path,
+    pub tls: Option<(PathBuf, PathBuf)>,
+    pub idle: std::time::Duration,
+    pub lock_wait: std::time::Duration,
+    pub max_connections: usize,
+    pub max_per_peer: usize,
+}
+
+pub fn run_server(ctx: &Context, args: ServeArgs<'_>) -> anyhow::Result<i32> {
+    let ServeArgs {
+        listen,
+        tokens,
+        tls,
+        idle,
+        lock_wait,
+        max_connections,
+        max_per_peer,
+    } = args;
     let addr: SocketAddr = listen.parse().with_context(|| {
         format!("--listen {listen:?}: expected an address such as 127.0.0.1:8080")
     })?;
@@ -55,6 +68,8 @@ pub fn run_server(
             listen: addr,
             tls,
             idle,
+            max_connections,
+            max_per_peer,
         },
     ))?;
     Ok(0)

@@ -6,12 +6,15 @@
 use std::io;
 use std::net::SocketAddr;
 use std::pin::Pin;
+use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::time::{Instant, Sleep};
+
+use super::gate::{Gate, Slot};
 
 /// Longest a connection may go without sending a byte while the server waits for one.
 /// Longer than the change feed's longest wait, so a long-polling console is never cut.
@@ -23,6 +26,8 @@ pub struct IdleTimeout<S> {
     inner: S,
     limit: Duration,
     deadline: Option<Pin<Box<Sleep>>>,
+    /// The connection's place under the caps, given back when it is dropped.
+    _slot: Option<Slot>,
 }
 
 impl<S> IdleTimeout<S> {
@@ -31,7 +36,14 @@ impl<S> IdleTimeout<S> {
             inner,
             limit,
             deadline: None,
+            _slot: None,
         }
+    }
+
+    /// Hold `slot` for as long as the connection lives.
+    pub fn holding(mut self, slot: Slot) -> IdleTimeout<S> {
+        self._slot = Some(slot);
+        self
     }
 }
 
@@ -104,10 +116,11 @@ pub async fn accept(tcp: &TcpListener) -> (TcpStream, SocketAddr) {
     }
 }
 
-/// A plain-HTTP listener whose connections carry the idle limit.
+/// A plain-HTTP listener whose connections carry the idle limit and the caps.
 pub struct PlainListener {
     pub tcp: TcpListener,
     pub limit: Duration,
+    pub gate: Arc<Gate>,
 }
 
 impl axum::serve::Listener for PlainListener {
@@ -115,9 +128,7 @@ impl axum::serve::Listener for PlainListener {
     type Addr = SocketAddr;
 
     async fn accept(&mut self) -> (Self::Io, Self::Addr) {
-        let (stream, peer) = accept(&self.tcp).await;
-        let _ = stream.set_nodelay(true);
-        (IdleTimeout::new(stream, self.limit), peer)
+        self.gate.admit(&self.tcp, self.limit).await
     }
 
     fn local_addr(&self) -> io::Result<Self::Addr> {

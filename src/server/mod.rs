@@ -5,6 +5,7 @@
 pub mod api;
 pub mod auth;
 pub mod error;
+pub mod gate;
 pub mod idle;
 pub mod import;
 pub mod tls;
@@ -175,6 +176,10 @@ pub struct ServeOptions {
     pub tls: Option<(PathBuf, PathBuf)>,
     /// Close connections silent for this long ([`idle::IDLE_LIMIT`] by default).
     pub idle: Duration,
+    /// Connections served at once, in all and from one address
+    /// ([`gate::MAX_CONNECTIONS`], [`gate::MAX_PER_PEER`] by default).
+    pub max_connections: usize,
+    pub max_per_peer: usize,
 }
 
 /// The router with its layers: body limit, timeout, access log.
@@ -259,11 +264,12 @@ pub async fn serve(state: Arc<AppState>, opts: ServeOptions) -> anyhow::Result<(
     state.prewarm().await;
     let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
     let addr = listener.local_addr()?;
+    let gate = gate::Gate::new(opts.max_connections, opts.max_per_peer);
     match tls {
         Some(config) => {
             eprintln!("govcheck serve: listening on https://{addr}");
             // `tap_io` gives the TLS listener axum's peer-address plumbing.
-            let listener = tls::TlsListener::new(listener, config, opts.idle)?.tap_io(|_| {});
+            let listener = tls::TlsListener::new(listener, config, opts.idle, gate)?.tap_io(|_| {});
             axum::serve(listener, app)
                 .with_graceful_shutdown(shutdown_signal())
                 .await?;
@@ -273,6 +279,7 @@ pub async fn serve(state: Arc<AppState>, opts: ServeOptions) -> anyhow::Result<(
             let listener = idle::PlainListener {
                 tcp: listener,
                 limit: opts.idle,
+                gate,
             }
             .tap_io(|_| {});
             axum::serve(listener, app)

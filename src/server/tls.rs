@@ -13,7 +13,8 @@ use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer};
 use tokio::net::{TcpListener, TcpStream};
 
-use super::idle::{IdleTimeout, accept};
+use super::gate::Gate;
+use super::idle::IdleTimeout;
 use tokio::sync::mpsc;
 use tokio_rustls::TlsAcceptor;
 use tokio_rustls::server::TlsStream;
@@ -90,15 +91,14 @@ impl TlsListener {
         tcp: TcpListener,
         config: Arc<ServerConfig>,
         idle: Duration,
+        gate: Arc<Gate>,
     ) -> std::io::Result<TlsListener> {
         let local = tcp.local_addr()?;
         let (tx, ready) = mpsc::channel(READY_QUEUE);
         let acceptor = TlsAcceptor::from(config);
         tokio::spawn(async move {
             loop {
-                let (stream, peer) = accept(&tcp).await;
-                let _ = stream.set_nodelay(true);
-                let stream = IdleTimeout::new(stream, idle);
+                let (stream, peer) = gate.admit(&tcp, idle).await;
                 if tx.is_closed() {
                     break;
                 }
