@@ -578,6 +578,17 @@ fn offline_from_the_cache_and_the_outbox_flushed_on_return() {
             && listed.contains(&format!("pending,{other},verified,离线复核二,")),
         "{listed}"
     );
+    // A line this version cannot read (as a newer govcheck might queue) waits with them.
+    let outbox = std::fs::read_dir(s.path("cache").join("registry"))
+        .expect("registry cache")
+        .map(|e| e.expect("entry").path().join("outbox.jsonl"))
+        .find(|p| p.exists())
+        .expect("an outbox");
+    let future = r#"{"format":2,"action":"from a newer govcheck"}"#;
+    let mut text = std::fs::read_to_string(&outbox).expect("outbox");
+    text.push_str(future);
+    text.push('\n');
+    std::fs::write(&outbox, text).expect("write outbox");
     // Back online: the next load sends it.
     let _srv = start(&s, &listen);
     let out = remote(
@@ -610,6 +621,14 @@ fn offline_from_the_cache_and_the_outbox_flushed_on_return() {
     let out = remote(&s, &url, &sup, &["outbox", "--format", "csv"]);
     let listed = String::from_utf8_lossy(&out.stdout);
     assert!(!listed.contains("pending,"), "{listed}");
+    // The unreadable line was neither sent nor dropped, and is mentioned.
+    let kept = std::fs::read_to_string(&outbox).expect("outbox");
+    assert_eq!(kept, format!("{future}\n"));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("1 line(s) of the outbox"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert!(
         listed.contains(&format!("refused,{other},verified,离线复核二,"))
             && listed.contains("changed meanwhile"),

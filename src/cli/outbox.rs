@@ -38,6 +38,12 @@ pub fn outbox(ctx: &Context, dismiss: bool, format: Format) -> anyhow::Result<i3
     }
     let pending = remote.pending()?;
     let refused = remote.refused()?;
+    let unreadable = remote.unreadable_outbox_lines()?.len();
+    if unreadable > 0 {
+        eprintln!(
+            "govcheck: {unreadable} line(s) of the outbox are not actions this version reads (a newer govcheck's?): kept, not sent"
+        );
+    }
     let headers = ["state", "finding", "action", "note", "reason", "at"];
     let mut rows = Vec::new();
     let mut table = Table::new(&["状态", "问题编号", "操作", "备注", "原因", "时间"]);

@@ -391,17 +391,35 @@ impl RemoteStore {
 
     /// Events waiting to be sent.
     pub fn pending(&self) -> Result<Vec<Pending>, StoreError> {
+        Ok(self.read_outbox()?.0)
+    }
+
+    /// Complete outbox lines this version cannot read (written by a newer govcheck, or
+    /// edited by hand): never sent, never dropped, kept for the version that reads them.
+    pub fn unreadable_outbox_lines(&self) -> Result<Vec<String>, StoreError> {
+        Ok(self.read_outbox()?.1)
+    }
+
+    /// The outbox as actions, and the complete lines that are not one. A torn last
+    /// line (crash mid-append, no newline) is neither: it was never queued.
+    fn read_outbox(&self) -> Result<(Vec<Pending>, Vec<String>), StoreError> {
         let p = self.outbox_file();
         let text = match std::fs::read_to_string(&p) {
             Ok(t) => t,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                return Ok((Vec::new(), Vec::new()));
+            }
             Err(e) => return Err(StoreError::io(&p, e)),
         };
-        // A torn last line (crash mid-append) is dropped, as in the journal.
-        Ok(text
-            .lines()
-            .filter_map(|l| serde_json::from_str::<Pending>(l).ok())
-            .collect())
+        let complete = text.rfind('\n').map_or("", |end| &text[..end]);
+        let (mut items, mut unreadable) = (Vec::new(), Vec::new());
+        for line in complete.lines().filter(|l| !l.trim().is_empty()) {
+            match serde_json::from_str::<Pending>(line) {
+                Ok(item) => items.push(item),
+                Err(_) => unreadable.push(line.to_string()),
+            }
+        }
+        Ok((items, unreadable))
     }
 
     fn queue(&self, items: &[Pending]) -> Result<(), StoreError> {
@@ -518,7 +536,7 @@ impl RemoteStore {
     /// (the rest keep waiting); a refusal is reported and dropped.
     pub fn flush_outbox(&self) -> Result<FlushReport, StoreError> {
         let _lock = self.outbox_lock()?;
-        let items = self.pending()?;
+        let (items, unreadable) = self.read_outbox()?;
         let mut report = FlushReport::default();
         let mut rest = Vec::new();
         for (i, it) in items.iter().enumerate() {
@@ -555,7 +573,12 @@ impl RemoteStore {
             append_lines(&self.refused_file(), &refused)?;
         }
         if !items.is_empty() {
-            write_atomic(&self.outbox_file(), &json_lines(&rest)?)?;
+            let mut bytes = json_lines(&rest)?;
+            for line in &unreadable {
+                bytes.extend_from_slice(line.as_bytes());
+                bytes.push(b'\n');
+            }
+            write_atomic(&self.outbox_file(), &bytes)?;
         }
         Ok(report)
     }

@@ -30,6 +30,8 @@ impl Sandbox {
         let mut c = Command::new(BIN);
         c.env("GOVCHECK_CONFIG_DIR", self.path("config"))
             .env("GOVCHECK_DATA_DIR", self.path("default-store"))
+            .env("GOVCHECK_CACHE_DIR", self.path("cache"))
+            .env("GOVCHECK_STATE_DIR", self.path("state"))
             .env("USER", "tester")
             .env_remove("SSH_CLIENT")
             .env_remove("SSH_CONNECTION")
