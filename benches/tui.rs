@@ -176,7 +176,50 @@ fn main() {
             framed[0],
         );
     }
-    println!("worst search keystroke to frame: {worst:.1} ms");
+    println!("worst whole query at once (pasted) to frame: {worst:.1} ms");
+
+    // Typing: one character per keystroke, each searching among what the previous
+    // keystroke matched (as the console does), to its redrawn frame.
+    let mut worst_typed: f64 = 0.0;
+    for word in ["gongan", "zsyl", "tzsf", "xx县", "舟山医"] {
+        let prefixes: Vec<String> = (1..=word.chars().count())
+            .map(|n| word.chars().take(n).collect())
+            .collect();
+        let mut per_key: Vec<Vec<f64>> = vec![Vec::with_capacity(RUNS); prefixes.len()];
+        for _ in 0..RUNS {
+            let mut previous = None;
+            for (k, q) in prefixes.iter().enumerate() {
+                let generation = match &app.overlay {
+                    Some(govcheck::tui::app::Overlay::Search(s)) => s.generation,
+                    _ => 0,
+                };
+                let t = Instant::now();
+                let (hits, total, next) =
+                    govcheck::tui::task::search_from(&data.index, q, previous.as_ref());
+                update(
+                    &mut app,
+                    Msg::SearchDone {
+                        generation,
+                        hits,
+                        total,
+                    },
+                );
+                term.draw(|f| govcheck::tui::view::render(f, &app))
+                    .expect("draw");
+                per_key[k].push(ms(t));
+                previous = Some(next);
+            }
+        }
+        let mut line = format!("typing {word:>8}:");
+        for (q, times) in prefixes.iter().zip(per_key.iter_mut()) {
+            times.sort_by(f64::total_cmp);
+            let max = times[RUNS - 1];
+            worst_typed = worst_typed.max(max);
+            line.push_str(&format!(" {q} {:.1}/{max:.1}", times[RUNS / 2]));
+        }
+        println!("{line} ms (median/max of {RUNS} runs per keystroke)");
+    }
+    println!("worst search keystroke to frame, typing: {worst_typed:.1} ms");
 
     // The same names through Debian's fzf, if installed.
     let names: Vec<String> = data

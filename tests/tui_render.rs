@@ -737,6 +737,43 @@ fn one_letter_answers_and_prefiltering_give_the_same_hits_as_a_full_scan() {
 }
 
 #[test]
+fn typing_narrows_each_keystroke_to_the_last_matches_with_the_same_hits() {
+    let f = fixture();
+    let data = f.app.data.as_ref().expect("loaded");
+    let key = |h: &govcheck::tui::app::Hit| {
+        (
+            std::cmp::Reverse(h.score),
+            format!("{:?}", h.target),
+            h.positions.clone(),
+        )
+    };
+    // Typed one character at a time, with a backspace and a retyped start in between.
+    for typed in [
+        vec!["z", "zs", "zsy", "zsyl"],
+        vec!["t", "tz", "tzs", "tzsf", "tzs", "tzsf"],
+        vec!["舟", "舟山", "舟山医"],
+        vec!["g", "go", "gon", "gong", "gonga", "gongan"],
+        vec!["1", "12", "j", "jh"],
+    ] {
+        let mut previous = None;
+        for q in typed {
+            let (hits, total, next) =
+                govcheck::tui::task::search_from(&data.index, q, previous.as_ref());
+            let (full_hits, full_total) =
+                govcheck::tui::task::search(&data.index, &data.registry, q);
+            assert_eq!(total, full_total, "total for {q:?}");
+            assert_eq!(next.all.len(), total, "every match kept for the next key");
+            let mut a: Vec<_> = hits.iter().map(key).collect();
+            let mut b: Vec<_> = full_hits.iter().map(key).collect();
+            a.sort();
+            b.sort();
+            assert_eq!(a, b, "hits for {q:?}");
+            previous = Some(next);
+        }
+    }
+}
+
+#[test]
 fn the_mouse_wheel_moves_the_selection_but_not_inside_a_dialog() {
     let mut f = fixture();
     let cursor = |app: &App| match app.page() {

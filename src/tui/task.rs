@@ -42,7 +42,12 @@ pub struct Tasks {
     /// Signalled after each frame: a load's second phase waits for the frame that
     /// shows its first, so the two do not share the cores while that frame is built.
     drawn: Arc<tokio::sync::Notify>,
+    /// The last finished search, with the index it ran on (a reload makes it moot).
+    narrowing: Arc<std::sync::Mutex<Option<LastSearch>>>,
 }
+
+/// A finished search and the index it ran on.
+type LastSearch = (Arc<SearchIndex>, Arc<Narrowing>);
 
 /// The longest a load's second phase waits for the first frame.
 const FIRST_FRAME_WAIT: Duration = Duration::from_millis(300);
@@ -65,6 +70,7 @@ impl Tasks {
             index: None,
             registry: None,
             drawn: Arc::new(tokio::sync::Notify::new()),
+            narrowing: Arc::default(),
         }
     }
 
@@ -121,13 +127,27 @@ impl Tasks {
                 if let Some(h) = self.search.take() {
                     h.abort();
                 }
-                let (Some(index), Some(reg)) = (self.index.clone(), self.registry.clone()) else {
+                let Some(index) = self.index.clone() else {
                     return;
                 };
                 let tx = self.tx.clone();
+                let narrowing = self.narrowing.clone();
                 self.search = Some(tokio::spawn(async move {
-                    let hits =
-                        tokio::task::spawn_blocking(move || search(&index, &reg, &query)).await;
+                    let hits = tokio::task::spawn_blocking(move || {
+                        let previous = narrowing.lock().ok().and_then(|n| {
+                            n.as_ref()
+                                .filter(|(on, _)| Arc::ptr_eq(on, &index))
+                                .map(|(_, prev)| prev.clone())
+                        });
+                        let (hits, total, next) = search_from(&index, &query, previous.as_deref());
+                        // Any finished search is a valid start for one that extends it,
+                        // so one that finishes after a newer one does no harm.
+                        if let Ok(mut n) = narrowing.lock() {
+                            *n = Some((index, Arc::new(next)));
+                        }
+                        (hits, total)
+                    })
+                    .await;
                     if let Ok((hits, total)) = hits {
                         let _ = tx.send(Msg::SearchDone {
                             generation,
@@ -319,11 +339,42 @@ pub fn letter_answers(index: &SearchIndex) -> Vec<Option<LetterHits>> {
         .collect()
 }
 
+/// A finished search: its query and every entry it matched (in entry order). The next
+/// keystroke as a rule only appends to the query, and then can only match among these:
+/// it scans them instead of every name.
+pub struct Narrowing {
+    pub query: String,
+    pub all: Vec<u32>,
+}
+
 /// The best hits for a query, best first, and how many names matched in all.
 pub fn search(index: &SearchIndex, _reg: &Registry, query: &str) -> (Vec<Hit>, usize) {
+    let (hits, total, _) = search_from(index, query, None);
+    (hits, total)
+}
+
+/// [`search`], scanning only what `previous` matched when the query extends its query;
+/// also gives the narrowing for the next keystroke.
+pub fn search_from(
+    index: &SearchIndex,
+    query: &str,
+    previous: Option<&Narrowing>,
+) -> (Vec<Hit>, usize, Narrowing) {
     let q = Query::new(query);
+    let narrowing = |all| Narrowing {
+        query: query.to_string(),
+        all,
+    };
     if q.is_empty() {
-        return (Vec::new(), 0);
+        return (Vec::new(), 0, narrowing(Vec::new()));
+    }
+    if let Some(prev) = previous
+        && !Query::new(&prev.query).is_empty()
+        && q.refines(&Query::new(&prev.query))
+    {
+        let mut ranking = scan_all(index, &q, Some(&prev.all), true);
+        let hits = with_positions(index, &q, &ranking.best_first());
+        return (hits, ranking.total, narrowing(ranking.all));
     }
     // A query starting with a letter can only match names that letter matched.
     let first = query
@@ -342,11 +393,11 @@ pub fn search(index: &SearchIndex, _reg: &Registry, query: &str) -> (Vec<Hit>, u
     if let Some((_, lh)) = only
         && query.chars().filter(|c| !c.is_whitespace()).count() == 1
     {
-        return (lh.hits.clone(), lh.total);
+        return (lh.hits.clone(), lh.total, narrowing(lh.all.clone()));
     }
-    let mut ranking = scan_all(index, &q, only.map(|(_, lh)| lh.all.as_slice()), false);
+    let mut ranking = scan_all(index, &q, only.map(|(_, lh)| lh.all.as_slice()), true);
     let hits = with_positions(index, &q, &ranking.best_first());
-    (hits, ranking.total)
+    (hits, ranking.total, narrowing(ranking.all))
 }
 
 /// A match of the ranking pass: its score and its index into the entries.
