@@ -4,7 +4,8 @@
 # "first full frame N ms after process start" (and when the search index follows).
 #
 #   benches/console_start.sh [STORE_DIR] [RUNS]
-#   benches/console_start.sh --registry URL [RUNS]     (GOVCHECK_TOKEN set)
+#   benches/console_start.sh --registry URL [RUNS]     (GOVCHECK_TOKEN set; every run
+#                                      starts with an empty cache: the whole checkpoint)
 #
 # Default store: the 150,000-account one the core bench builds
 # (target/bench-data/core-n150000-s42-v1/store; run `cargo bench --bench core` first).
@@ -12,9 +13,13 @@
 set -eu
 cd "$(dirname "$0")/.."
 BIN=$PWD/target/release/govcheck
+# The targets: 300 ms on a local store (the console issue), 1 s against the server
+# (the registry API issue).
+TARGET="< 300 ms"
 if [ "${1:-}" = "--registry" ]; then
     SOURCE="--registry $2"
     RUNS=${3:-7}
+    TARGET="< 1 s"
 else
     STORE=${1:-target/bench-data/core-n150000-s42-v1/store}
     RUNS=${2:-7}
@@ -53,6 +58,6 @@ while [ "$i" -le "$RUNS" ]; do
     i=$((i + 1))
 done
 # shellcheck disable=SC2086
-printf '%s\n' $firsts | sort -n | awk '{ v[NR] = $1 } END {
-    printf "first full frame from process start, %d runs: median %d ms, min %d ms, max %d ms (target < 300 ms)\n",
-        NR, v[int((NR + 1) / 2)], v[1], v[NR] }'
+printf '%s\n' $firsts | sort -n | awk -v target="$TARGET" '{ v[NR] = $1 } END {
+    printf "first full frame from process start, %d runs: median %d ms, min %d ms, max %d ms (target %s)\n",
+        NR, v[int((NR + 1) / 2)], v[1], v[NR], target }'
