@@ -272,7 +272,13 @@ fn concurrent_verifies_exactly_one_wins() {
 #[test]
 fn a_write_behind_a_long_import_is_refused_busy_and_not_made() {
     let (s, sup, _, _) = setup();
-    let srv = start_with(&s, "127.0.0.1:0", &["--lock-wait", "1"]);
+    // The write waits longer than the idle limit: a connection the server keeps
+    // waiting is not cut for the client's silence.
+    let srv = start_with(
+        &s,
+        "127.0.0.1:0",
+        &["--lock-wait", "3", "--idle-timeout", "1"],
+    );
     let id = zhoushan_finding(&s);
     let url = format!("{}/api/v1/findings/{id}/events", srv.url);
     let body = json!({"kind": "verified", "based_on": 1, "note": "复核通过"}).to_string();
@@ -284,7 +290,8 @@ fn a_write_behind_a_long_import_is_refused_busy_and_not_made() {
         .open(s.store().join("lock"))
         .expect("lock file");
     lock.lock().expect("lock");
-    // 503 from the lock wait (1 s here), not 408 from the request timeout.
+    // 503 from the lock wait (3 s here): not 408 from the request timeout, nor a
+    // connection closed by the idle limit (1 s).
     let (st, v) = post(&url, &sup, &body);
     assert_eq!(st, 503, "{v}");
     assert_eq!(v["error"]["code"], "busy");

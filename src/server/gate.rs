@@ -11,7 +11,7 @@ use std::time::Duration;
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
-use super::idle::{IdleTimeout, accept};
+use super::idle::{IdleTimeout, InFlight, accept};
 
 /// Connections served at once, by default: every console of a province holds one or
 /// two (a request and the change feed's long poll).
@@ -87,6 +87,7 @@ impl Gate {
         self: &Arc<Gate>,
         tcp: &TcpListener,
         idle: Duration,
+        in_flight: &Arc<InFlight>,
     ) -> (IdleTimeout<TcpStream>, SocketAddr) {
         loop {
             // The semaphore is never closed, so this only waits.
@@ -98,7 +99,10 @@ impl Gate {
             match self.claim(peer.ip(), permit) {
                 Some(slot) => {
                     let _ = stream.set_nodelay(true);
-                    return (IdleTimeout::new(stream, idle).holding(slot), peer);
+                    let io = IdleTimeout::new(stream, idle)
+                        .holding(slot)
+                        .watching(in_flight.clone(), peer);
+                    return (io, peer);
                 }
                 None => {
                     eprintln!(

@@ -60,6 +60,8 @@ pub struct AppState {
     pub long_poll_ms: AtomicU64,
     /// The checkpoint bytes of the current journal position, for starting consoles.
     pub checkpoint: std::sync::Mutex<Option<(u64, axum::body::Bytes)>>,
+    /// Requests being served, per connection: the idle limit spares those connections.
+    pub in_flight: Arc<idle::InFlight>,
 }
 
 /// Per-region tables by (round, scope, as-of day), valid for one journal position,
@@ -120,6 +122,7 @@ impl AppState {
             summary_compute: Mutex::new(()),
             long_poll_ms: AtomicU64::new(MAX_WAIT.as_millis() as u64),
             checkpoint: std::sync::Mutex::new(None),
+            in_flight: Arc::default(),
         }))
     }
 
@@ -208,9 +211,14 @@ pub fn router(state: Arc<AppState>) -> Router {
 }
 
 /// One line per request on stderr: method, path, status, the token's name (never the
-/// token), duration.
+/// token), duration. Also counts the request as in progress on its connection while it
+/// is served, so the idle limit does not cut a connection the server keeps waiting.
 async fn access_log(State(state): State<Arc<AppState>>, req: Request, next: Next) -> Response {
     let started = std::time::Instant::now();
+    let _serving = req
+        .extensions()
+        .get::<axum::extract::ConnectInfo<SocketAddr>>()
+        .map(|c| state.in_flight.begin(c.0));
     let method = req.method().clone();
     let path = req.uri().path().to_string();
     let who = req
@@ -262,6 +270,7 @@ pub async fn serve(state: Arc<AppState>, opts: ServeOptions) -> anyhow::Result<(
         .store(half_idle.as_millis() as u64, Ordering::Relaxed);
     spawn_watcher(state.clone());
     state.prewarm().await;
+    let in_flight = state.in_flight.clone();
     let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
     let addr = listener.local_addr()?;
     let gate = gate::Gate::new(opts.max_connections, opts.max_per_peer);
@@ -269,7 +278,8 @@ pub async fn serve(state: Arc<AppState>, opts: ServeOptions) -> anyhow::Result<(
         Some(config) => {
             eprintln!("govcheck serve: listening on https://{addr}");
             // `tap_io` gives the TLS listener axum's peer-address plumbing.
-            let listener = tls::TlsListener::new(listener, config, opts.idle, gate)?.tap_io(|_| {});
+            let listener =
+                tls::TlsListener::new(listener, config, opts.idle, gate, in_flight)?.tap_io(|_| {});
             axum::serve(listener, app)
                 .with_graceful_shutdown(shutdown_signal())
                 .await?;
@@ -280,6 +290,7 @@ pub async fn serve(state: Arc<AppState>, opts: ServeOptions) -> anyhow::Result<(
                 tcp: listener,
                 limit: opts.idle,
                 gate,
+                in_flight,
             }
             .tap_io(|_| {});
             axum::serve(listener, app)

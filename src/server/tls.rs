@@ -14,7 +14,7 @@ use rustls::pki_types::{CertificateDer, PrivateKeyDer};
 use tokio::net::{TcpListener, TcpStream};
 
 use super::gate::Gate;
-use super::idle::IdleTimeout;
+use super::idle::{IdleTimeout, InFlight};
 use tokio::sync::mpsc;
 use tokio_rustls::TlsAcceptor;
 use tokio_rustls::server::TlsStream;
@@ -92,13 +92,14 @@ impl TlsListener {
         config: Arc<ServerConfig>,
         idle: Duration,
         gate: Arc<Gate>,
+        in_flight: Arc<InFlight>,
     ) -> std::io::Result<TlsListener> {
         let local = tcp.local_addr()?;
         let (tx, ready) = mpsc::channel(READY_QUEUE);
         let acceptor = TlsAcceptor::from(config);
         tokio::spawn(async move {
             loop {
-                let (stream, peer) = gate.admit(&tcp, idle).await;
+                let (stream, peer) = gate.admit(&tcp, idle, &in_flight).await;
                 if tx.is_closed() {
                     break;
                 }
