@@ -38,6 +38,26 @@ impl std::io::Write for Sink {
     }
 }
 
+/// Deliver a search's answer to the console and draw the frame that shows it.
+fn show_hits(
+    app: &mut App,
+    term: &mut Terminal<CrosstermBackend<Sink>>,
+    generation: u64,
+    hits: Vec<govcheck::tui::app::Hit>,
+    total: usize,
+) {
+    update(
+        app,
+        Msg::SearchDone {
+            generation,
+            hits,
+            total,
+        },
+    );
+    term.draw(|f| govcheck::tui::view::render(f, app))
+        .expect("draw");
+}
+
 fn ms(t: Instant) -> f64 {
     t.elapsed().as_secs_f64() * 1000.0
 }
@@ -152,16 +172,7 @@ fn main() {
             let t = Instant::now();
             let (hits, total) = govcheck::tui::task::search(&data.index, &data.registry, q);
             matched.push(ms(t));
-            update(
-                &mut app,
-                Msg::SearchDone {
-                    generation,
-                    hits,
-                    total,
-                },
-            );
-            term.draw(|f| govcheck::tui::view::render(f, &app))
-                .expect("draw");
+            show_hits(&mut app, &mut term, generation, hits, total);
             framed.push(ms(t));
             count = total;
         }
@@ -196,16 +207,7 @@ fn main() {
                 let t = Instant::now();
                 let (hits, total, next) =
                     govcheck::tui::task::search_from(&data.index, q, previous.as_ref());
-                update(
-                    &mut app,
-                    Msg::SearchDone {
-                        generation,
-                        hits,
-                        total,
-                    },
-                );
-                term.draw(|f| govcheck::tui::view::render(f, &app))
-                    .expect("draw");
+                show_hits(&mut app, &mut term, generation, hits, total);
                 per_key[k].push(ms(t));
                 previous = Some(next);
             }
