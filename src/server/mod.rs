@@ -8,6 +8,7 @@ pub mod error;
 pub mod gate;
 pub mod idle;
 pub mod import;
+pub mod peer;
 pub mod tls;
 
 use std::net::SocketAddr;
