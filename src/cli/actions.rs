@@ -49,18 +49,33 @@ pub fn record(ctx: &Context, finding: &str, act: Act, note: Option<String>) -> a
     };
     let label = event.kind.label_zh();
     let seq = store.append_events(vec![(event, None)])?;
-    let reg = store.load()?.registry;
-    let idx = reg
-        .finding_index(finding)
-        .ok_or_else(|| anyhow!("finding {finding} vanished after writing"))?;
-    let f = &reg.findings()[idx];
-    let name = reg.account(&f.account).map_or("?", |a| a.name.as_str());
-    emit(&sanitize(&format!(
-        "{finding} {name}: {label}, now {} (recorded, journal batch {seq})",
-        reg.state(idx).status.label_zh()
-    )))?;
-    emit("\n")?;
+    // The event is durable from here on: whatever fails now only concerns the
+    // confirmation, and must not read as "not done" (a retry would record it twice).
+    let confirm = || -> anyhow::Result<()> {
+        let reg = store.load()?.registry;
+        let idx = reg
+            .finding_index(finding)
+            .ok_or_else(|| anyhow!("finding {finding} vanished after writing"))?;
+        let f = &reg.findings()[idx];
+        let name = reg.account(&f.account).map_or("?", |a| a.name.as_str());
+        emit(&sanitize(&format!(
+            "{finding} {name}: {label}, now {} (recorded, journal batch {seq})\n",
+            reg.state(idx).status.label_zh()
+        )))?;
+        Ok(())
+    };
+    confirm().map_err(|e| recorded_but(&format!("{finding}: {label} recorded (journal batch {seq})"), &e))?;
     Ok(0)
+}
+
+/// The error for a change that was made and made durable, when only reporting it
+/// failed (stdout on a full disk, a closed terminal): it says the change was recorded,
+/// so nobody repeats it. The exit status stays non-zero, for the output is missing.
+fn recorded_but(done: &str, e: &anyhow::Error) -> anyhow::Error {
+    anyhow!(
+        "{done}, but could not write the confirmation: {}; it is recorded, do not repeat it",
+        super::one_line(e)
+    )
 }
 
 /// Turn the automatic rules into findings for a round. Running it twice records
@@ -128,7 +143,13 @@ pub fn check(ctx: &Context, round: &str) -> anyhow::Result<i32> {
     match done {
         Committed::Batch { seq, .. } => emit(&format!(
             "{round}: {found} account(s) with no post in the two weeks up to the monitoring point; {new} new finding(s) recorded (journal batch {seq}), {known} already recorded\n"
-        ))?,
+        ))
+        .map_err(|e| {
+            recorded_but(
+                &format!("{round}: {new} new finding(s) recorded (journal batch {seq})"),
+                &e.into(),
+            )
+        })?,
         Committed::Unchanged { .. } => emit(&format!(
             "{round}: {found} account(s) with no post in the two weeks up to the monitoring point; all already recorded, nothing changed\n"
         ))?,

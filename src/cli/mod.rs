@@ -325,11 +325,29 @@ pub fn run() -> i32 {
     match dispatch(cli, started) {
         Ok(code) => code,
         Err(e) => {
-            let msg = format!("{e:#}");
-            eprintln!("govcheck: {}", crate::domain::text::sanitize(&msg));
+            eprintln!("govcheck: {}", crate::domain::text::sanitize(&one_line(&e)));
             1
         }
     }
+}
+
+/// The error and its causes on one line, each said once. Library errors often print
+/// their source inside their own message (`#[error("{0}")]` over a `#[from]`, or
+/// `"{path}: {source}"`), so anyhow's `{:#}` would repeat it (`unknown finding "X":
+/// unknown finding "X"`); a cause already contained in what is written is skipped.
+pub fn one_line(e: &anyhow::Error) -> String {
+    let mut msg = String::new();
+    for cause in e.chain() {
+        let text = cause.to_string();
+        if text.is_empty() || msg.contains(&text) {
+            continue;
+        }
+        if !msg.is_empty() {
+            msg.push_str(": ");
+        }
+        msg.push_str(&text);
+    }
+    msg
 }
 
 fn dispatch(cli: Cli, started: std::time::Instant) -> anyhow::Result<i32> {
