@@ -46,6 +46,7 @@ pub fn parse_day(text: &str, flag: &str) -> anyhow::Result<NaiveDate> {
 impl Context {
     pub fn new(cli: &Cli) -> anyhow::Result<Context> {
         let dirs = Dirs::discover()?;
+        crate::settings::check_config_dir(&dirs.config)?;
         let config_path = cli.config.clone().unwrap_or_else(|| dirs.config_file());
         if cli.config.is_some() && !config_path.exists() {
             bail!("{}: no such configuration file", config_path.display());

@@ -61,6 +61,11 @@ pub enum Command {
         /// Code of the root region of a new empty store.
         #[arg(long, default_value = "100000")]
         root_code: String,
+        /// Share the new store with the OS group NAME (several users on one host): the
+        /// directory becomes setgid to the group (mode 2770) and its files 0660.
+        /// Without it the store is private to you (0700, files 0600).
+        #[arg(long, value_name = "NAME")]
+        group: Option<String>,
     },
     /// Import CSV files (regions, accounts, rounds, inspected, findings, posts).
     Import {
@@ -361,7 +366,8 @@ fn dispatch(cli: Cli, started: std::time::Instant) -> anyhow::Result<i32> {
             demo,
             root_name,
             root_code,
-        } => setup::init(&ctx, demo, &root_name, &root_code),
+            group,
+        } => setup::init(&ctx, demo, &root_name, &root_code, group.as_deref()),
         Command::Import { files } => setup::import_files(&ctx, &files),
         Command::Summary {
             round,

@@ -18,15 +18,10 @@ impl Log {
     /// directory, logging is off.
     pub fn open(dir: &Path, tz: chrono_tz::Tz) -> Log {
         let path = dir.join("console.log");
-        let file = std::fs::create_dir_all(dir)
+        // Private (0600 in a 0700 directory): the log names findings and servers.
+        let file = crate::store::perm::create_dir_all(dir)
             .ok()
-            .and_then(|_| {
-                OpenOptions::new()
-                    .create(true)
-                    .append(true)
-                    .open(&path)
-                    .ok()
-            })
+            .and_then(|_| crate::store::perm::open(OpenOptions::new().append(true), &path).ok())
             .map(Mutex::new);
         Log { file, path, tz }
     }
