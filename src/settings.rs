@@ -362,7 +362,9 @@ mod tests {
         std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o1777)).expect("chmod");
         let err = check_config_dir(&dir).expect_err("refused").to_string();
         assert!(
-            err.contains("config") && err.contains("writable by every user") && err.contains("1777"),
+            err.contains("config")
+                && err.contains("writable by every user")
+                && err.contains("1777"),
             "{err}"
         );
     }

@@ -64,7 +64,12 @@ pub fn record(ctx: &Context, finding: &str, act: Act, note: Option<String>) -> a
         )))?;
         Ok(())
     };
-    confirm().map_err(|e| recorded_but(&format!("{finding}: {label} recorded (journal batch {seq})"), &e))?;
+    confirm().map_err(|e| {
+        recorded_but(
+            &format!("{finding}: {label} recorded (journal batch {seq})"),
+            &e,
+        )
+    })?;
     Ok(0)
 }
 

@@ -161,7 +161,11 @@ mod tests {
 
     #[test]
     fn csv_quotes_formulas_from_data_but_not_figures() {
-        let rows = vec![vec!["=1+2".to_string(), "-16".to_string(), "99.73%".to_string()]];
+        let rows = vec![vec![
+            "=1+2".to_string(),
+            "-16".to_string(),
+            "99.73%".to_string(),
+        ]];
         let c = csv_string(&["name", "days", "rate"], &rows, &[1, 2]).expect("csv");
         assert_eq!(c, "name,days,rate\n'=1+2,-16,99.73%\n");
     }

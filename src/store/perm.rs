@@ -211,8 +211,7 @@ mod tests {
         let tmp = tempfile::tempdir().expect("tmp");
         let shared = tmp.path().join("shared");
         std::fs::create_dir(&shared).expect("dir");
-        std::fs::set_permissions(&shared, std::fs::Permissions::from_mode(0o2770))
-            .expect("setgid");
+        std::fs::set_permissions(&shared, std::fs::Permissions::from_mode(0o2770)).expect("setgid");
         if !is_shared(&shared) {
             // A file system that ignores the setgid bit: nothing to check here.
             return;

@@ -243,10 +243,7 @@ pub fn write_csv(a: &Attachments, dir: &Path) -> Result<Vec<std::path::PathBuf>,
     let p2 = dir.join("附件2.csv");
     let p3 = dir.join("总体情况.txt");
     write_atomic(&p1, &bom(csv_of(&HEADER1, &a.table1, &FIGURES1)?))?;
-    write_atomic(
-        &p2,
-        &bom(csv_of(&HEADER2, &blanked(&a.table2), &FIGURES2)?),
-    )?;
+    write_atomic(&p2, &bom(csv_of(&HEADER2, &blanked(&a.table2), &FIGURES2)?))?;
     write_atomic(&p3, format!("{}\n", a.paragraph).as_bytes())?;
     Ok(vec![p1, p2, p3])
 }
