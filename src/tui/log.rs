@@ -37,3 +37,23 @@ impl Log {
         }
     }
 }
+
+#[cfg(all(test, unix))]
+mod tests {
+    use super::*;
+    use std::os::unix::fs::PermissionsExt;
+
+    #[test]
+    fn the_log_is_private() {
+        let tmp = tempfile::tempdir().expect("tmp");
+        let dir = tmp.path().join("state/govcheck");
+        let log = Log::open(&dir, chrono_tz::Asia::Shanghai);
+        log.line("opened 2022Q1-0006");
+        let mode = |p: &Path| std::fs::metadata(p).expect("meta").permissions().mode() & 0o7777;
+        assert_eq!(mode(&dir), 0o700);
+        assert_eq!(mode(&tmp.path().join("state")), 0o700);
+        assert_eq!(mode(&log.path), 0o600);
+        let text = std::fs::read_to_string(&log.path).expect("log");
+        assert!(text.contains("opened 2022Q1-0006"), "{text}");
+    }
+}
