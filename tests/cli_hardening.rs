@@ -195,6 +195,37 @@ fn a_recorded_action_whose_confirmation_cannot_be_written_says_it_was_recorded()
     );
 }
 
+#[test]
+fn an_import_whose_confirmation_cannot_be_written_says_it_was_recorded() {
+    let s = Sandbox::new();
+    s.demo();
+    let f = s.write(
+        "more.csv",
+        "id,name,platform,region,host_unit\nnew-1,舟山新号,微信公众号,舟山市,舟山市某局\n",
+    );
+    let full = std::fs::OpenOptions::new()
+        .write(true)
+        .open("/dev/full")
+        .expect("/dev/full");
+    let out = s
+        .cmd()
+        .arg("--data")
+        .arg(s.store())
+        .arg("import")
+        .arg(&f)
+        .stdout(full)
+        .output()
+        .expect("run");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("imported") && err.contains("it is recorded, do not repeat it"),
+        "{err}"
+    );
+    let accounts = s.ok(&["accounts", "--search", "舟山新号", "--format", "csv"]);
+    assert!(accounts.contains("new-1"), "{accounts}");
+}
+
 fn mode(p: &Path) -> u32 {
     std::fs::metadata(p)
         .unwrap_or_else(|e| panic!("{}: {e}", p.display()))

@@ -5,7 +5,7 @@ use anyhow::{Context as _, anyhow, bail};
 use chrono::NaiveDate;
 
 use super::context::Context;
-use super::output::emit;
+use super::output::{emit, emit_confirmation, recorded_but};
 use crate::domain::event::{Event, EventKind};
 use crate::domain::finding::{Finding, FindingSource, finding_id};
 use crate::domain::indicator::AutoRule;
@@ -73,16 +73,6 @@ pub fn record(ctx: &Context, finding: &str, act: Act, note: Option<String>) -> a
     Ok(0)
 }
 
-/// The error for a change that was made and made durable, when only reporting it
-/// failed (stdout on a full disk, a closed terminal): it says the change was recorded,
-/// so nobody repeats it. The exit status stays non-zero, for the output is missing.
-fn recorded_but(done: &str, e: &anyhow::Error) -> anyhow::Error {
-    anyhow!(
-        "{done}, but could not write the confirmation: {}; it is recorded, do not repeat it",
-        super::one_line(e)
-    )
-}
-
 /// Turn the automatic rules into findings for a round. Running it twice records
 /// nothing new the second time.
 pub fn check(ctx: &Context, round: &str) -> anyhow::Result<i32> {
@@ -146,15 +136,12 @@ pub fn check(ctx: &Context, round: &str) -> anyhow::Result<i32> {
         Ok(changes)
     })?;
     match done {
-        Committed::Batch { seq, .. } => emit(&format!(
-            "{round}: {found} account(s) with no post in the two weeks up to the monitoring point; {new} new finding(s) recorded (journal batch {seq}), {known} already recorded\n"
-        ))
-        .map_err(|e| {
-            recorded_but(
-                &format!("{round}: {new} new finding(s) recorded (journal batch {seq})"),
-                &e.into(),
-            )
-        })?,
+        Committed::Batch { seq, .. } => emit_confirmation(
+            &format!(
+                "{round}: {found} account(s) with no post in the two weeks up to the monitoring point; {new} new finding(s) recorded (journal batch {seq}), {known} already recorded\n"
+            ),
+            &format!("{round}: {new} new finding(s) recorded (journal batch {seq})"),
+        )?,
         Committed::Unchanged { .. } => emit(&format!(
             "{round}: {found} account(s) with no post in the two weeks up to the monitoring point; all already recorded, nothing changed\n"
         ))?,

@@ -122,6 +122,23 @@ pub fn json_string<T: Serialize>(value: &T) -> Result<String, serde_json::Error>
         .collect())
 }
 
+/// The error for a change that was made and made durable, when only reporting it
+/// failed (stdout on a full disk, a closed terminal): it says the change (`done`) was
+/// recorded, so nobody repeats it. The exit status stays non-zero: the output is
+/// missing.
+pub fn recorded_but(done: &str, e: &anyhow::Error) -> anyhow::Error {
+    anyhow::anyhow!(
+        "{done}, but could not write the confirmation: {}; it is recorded, do not repeat it",
+        super::one_line(e)
+    )
+}
+
+/// [`emit`] the confirmation of a change already durable; when it cannot be written,
+/// the error says that `done` was recorded all the same ([`recorded_but`]).
+pub fn emit_confirmation(text: &str, done: &str) -> anyhow::Result<()> {
+    emit(text).map_err(|e| recorded_but(done, &e.into()))
+}
+
 /// Print to stdout; a closed pipe (`| head`) is not an error.
 pub fn emit(text: &str) -> std::io::Result<()> {
     let mut out = std::io::stdout().lock();

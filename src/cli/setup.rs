@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use anyhow::Context as _;
 
 use super::context::Context;
-use super::output::emit;
+use super::output::{emit, emit_confirmation};
 use crate::domain::region::Region;
 use crate::store::LocalStore;
 use crate::store::demo::{create_demo_store, demo_actor};
@@ -36,12 +36,15 @@ pub fn init(
         let mut ictx = import_ctx(ctx);
         ictx.actor = demo_actor(&ctx.actor);
         let (_, report) = create_demo_store(&ctx.data, &ictx)?;
-        emit(&format!(
-            "created demo store {} (Zhejiang 2022 Q1: {} accounts, {} findings)\n",
-            ctx.data.display(),
-            report.accounts,
-            report.findings
-        ))?;
+        emit_confirmation(
+            &format!(
+                "created demo store {} (Zhejiang 2022 Q1: {} accounts, {} findings)\n",
+                ctx.data.display(),
+                report.accounts,
+                report.findings
+            ),
+            &format!("created demo store {}", ctx.data.display()),
+        )?;
     } else {
         let root = Region {
             code: root_code.to_string(),
@@ -49,10 +52,13 @@ pub fn init(
             parent: None,
         };
         LocalStore::create(&ctx.data, root, &ctx.actor, ctx.now())?;
-        emit(&format!(
-            "created store {} (root region {root_name} {root_code})\n",
-            ctx.data.display()
-        ))?;
+        emit_confirmation(
+            &format!(
+                "created store {} (root region {root_name} {root_code})\n",
+                ctx.data.display()
+            ),
+            &format!("created store {}", ctx.data.display()),
+        )?;
     }
     Ok(0)
 }
@@ -126,22 +132,29 @@ pub fn import_files(ctx: &Context, files: &[PathBuf]) -> anyhow::Result<i32> {
             format!("{path} ({}, {n} rows)", k.name())
         })
         .collect();
+    let done = format!("imported {}", kinds.join(", "));
     if report.changed() {
-        emit(&format!(
-            "imported {}: {} region(s), {} account(s), {} round(s), {} inspected, {} finding(s), {} post(s) new or changed\n",
-            kinds.join(", "),
-            report.regions,
-            report.accounts,
-            report.rounds,
-            report.inspected,
-            report.findings,
-            report.posts_added
-        ))?;
+        emit_confirmation(
+            &format!(
+                "imported {}: {} region(s), {} account(s), {} round(s), {} inspected, {} finding(s), {} post(s) new or changed\n",
+                kinds.join(", "),
+                report.regions,
+                report.accounts,
+                report.rounds,
+                report.inspected,
+                report.findings,
+                report.posts_added
+            ),
+            &done,
+        )?;
     } else {
-        emit(&format!(
-            "{}: nothing new; the store already holds all of it\n",
-            kinds.join(", ")
-        ))?;
+        emit_confirmation(
+            &format!(
+                "{}: nothing new; the store already holds all of it\n",
+                kinds.join(", ")
+            ),
+            &done,
+        )?;
     }
     Ok(0)
 }
