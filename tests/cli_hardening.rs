@@ -388,4 +388,13 @@ fn a_registry_url_with_a_password_is_refused_with_the_reason() {
     );
     // Nothing was cached under a name that carries the password.
     assert!(!s.path("cache").exists());
+    // Without any token too, the URL is what is said to be wrong.
+    let out = s
+        .cmd()
+        .env_remove("GOVCHECK_TOKEN")
+        .args(["--registry", "http://admin@127.0.0.1:9", "rounds"])
+        .output()
+        .expect("run");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("user name or password"), "{err}");
 }

@@ -124,6 +124,8 @@ impl Context {
 
     /// A client for the registry server at `url`.
     pub fn remote(&self, url: &str) -> anyhow::Result<RemoteStore> {
+        // The URL first: `user:pass@` in it is the likelier mistake than a missing token.
+        crate::store::remote::refuse_userinfo(url)?;
         let token = registry_token(&self.dirs.config)?;
         let ca = self.ca_file.clone().or_else(|| {
             let p = self.dirs.config.join("ca.pem");

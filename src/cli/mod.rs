@@ -487,3 +487,21 @@ fn dispatch(cli: Cli, started: std::time::Instant) -> anyhow::Result<i32> {
     }
     result
 }
+
+#[cfg(test)]
+mod tests {
+    use super::one_line;
+    use crate::store::StoreError;
+
+    #[test]
+    fn each_cause_is_said_once() {
+        let io = std::io::Error::other("No space left on device");
+        let e = anyhow::Error::from(StoreError::io("journal.jsonl", io)).context("recording");
+        assert_eq!(
+            one_line(&e),
+            "recording: journal.jsonl: No space left on device"
+        );
+        let e = anyhow::anyhow!("inner").context("outer");
+        assert_eq!(one_line(&e), "outer: inner");
+    }
+}

@@ -91,7 +91,7 @@ fn slug(url: &str) -> String {
 /// sent as such: the server knows only bearer tokens, so a request would get a bare 401
 /// that hides why, and the password would end up in the cache directory's name. The
 /// URL is refused up front, saying so; the password is not repeated.
-fn refuse_userinfo(url: &str) -> Result<(), StoreError> {
+pub fn refuse_userinfo(url: &str) -> Result<(), StoreError> {
     let Ok(parsed) = reqwest::Url::parse(url) else {
         return Ok(());
     };
