@@ -96,8 +96,9 @@ pub fn create(
     let mut t = Tokens::load(tokens)?;
     let token = t.create(name.trim(), role, scope, ctx.now())?;
     eprintln!(
-        "created a {} token for {name}; it is shown once, store it now (only its hash is kept in {})",
+        "created a {} token for {}; it is shown once, store it now (only its hash is kept in {})",
         role.as_str(),
+        crate::domain::text::sanitize(name.trim()),
         tokens.display()
     );
     emit(&format!("{token}\n"))?;

@@ -7,7 +7,7 @@ use chrono::{DateTime, FixedOffset};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use crate::store::atomic::write_atomic;
+use crate::store::atomic::write_atomic_private;
 
 /// What a token may do. Each role includes the ones before it.
 #[derive(
@@ -214,7 +214,7 @@ impl Tokens {
             line: 1,
             message: e.to_string(),
         })?;
-        write_atomic(&self.path, &bytes)?;
+        write_atomic_private(&self.path, &bytes)?;
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;
