@@ -18,14 +18,16 @@ use chrono::{DateTime, Datelike, FixedOffset, NaiveDate, TimeZone};
 use super::atomic::write_atomic;
 use super::error::StoreError;
 use crate::domain::account::{Account, AccountStatus};
-use crate::domain::event::{Actor, Event, EventKind};
+use crate::domain::event::{Actor, Claimed, Event, EventKind};
 use crate::domain::finding::{Finding, FindingSource};
 use crate::domain::region::Region;
 use crate::domain::registry::{Change, Registry};
 use crate::domain::round::{Round, RoundMode};
 
 pub const FILE: &str = "checkpoint.bin";
-const MAGIC: &[u8; 8] = b"GCCKPT01";
+/// 02: an event's actor also holds the peer the server saw and what the client claimed
+/// (a checkpoint of 01 is not read: the store rebuilds it from the journal).
+const MAGIC: &[u8; 8] = b"GCCKPT02";
 
 /// Where in the journal a checkpoint was taken.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -268,6 +270,15 @@ pub fn encode(reg: &Registry, pos: &Position) -> Vec<u8> {
             w.str(&e.by.name);
             w.opt_str(e.by.os_user.as_deref());
             w.opt_str(e.by.ssh_client.as_deref());
+            w.opt_str(e.by.peer.as_deref());
+            match &e.by.claimed {
+                None => w.u8(0),
+                Some(c) => {
+                    w.u8(1);
+                    w.opt_str(c.os_user.as_deref());
+                    w.opt_str(c.ssh_client.as_deref());
+                }
+            }
             w.opt_str(e.note.as_deref());
         }
     }
@@ -603,6 +614,15 @@ fn decode(r: &mut R<'_>, out: &mut dyn ChangeSink) -> Option<()> {
                     name: r.str()?,
                     os_user: r.opt_str()?,
                     ssh_client: r.opt_str()?,
+                    peer: r.opt_str()?,
+                    claimed: match r.u8()? {
+                        0 => None,
+                        1 => Some(Claimed {
+                            os_user: r.opt_str()?,
+                            ssh_client: r.opt_str()?,
+                        }),
+                        _ => return None,
+                    },
                 },
                 note: r.opt_str()?,
             }),
