@@ -705,6 +705,54 @@ mod tests {
         assert_eq!(encode(&back, &POS), bytes, "encodes to the same bytes");
     }
 
+    /// The actor of an event written through the server (the peer it saw, what the
+    /// client claimed) survives the checkpoint: a console starting from one, or a
+    /// store loading one, shows the same history as the journal.
+    #[test]
+    fn an_events_peer_and_claims_survive_the_checkpoint() {
+        let mut reg = registry(3);
+        let round: Round = serde_json::from_str(
+            r#"{"id":"R1","title":"t","period_start":"2022-01-01","period_end":"2022-03-27","monitoring_point":"2022-03-27"}"#,
+        )
+        .expect("round");
+        let finding: Finding = serde_json::from_str(
+            r#"{"id":"R1-0001","round":"R1","account":"A000001","indicator":"nm.no-update-2w"}"#,
+        )
+        .expect("finding");
+        let at = chrono::DateTime::parse_from_rfc3339("2022-04-01T10:00:00+08:00").expect("t");
+        let event = |kind, by| Event {
+            finding: "R1-0001".into(),
+            kind,
+            at,
+            by,
+            note: None,
+        };
+        let served = Actor {
+            name: "张三".into(),
+            peer: Some("10.1.2.3".into()),
+            claimed: Some(Claimed {
+                os_user: None,
+                ssh_client: Some("10.9.9.9".into()),
+            }),
+            ..Actor::default()
+        };
+        for c in [
+            Change::Round(round),
+            Change::Finding(finding),
+            Change::Event(event(EventKind::Reported, Actor::default())),
+            Change::Event(event(EventKind::RectificationReported, served.clone())),
+        ] {
+            reg.apply(c).expect("apply");
+        }
+        reg.reindex();
+        let bytes = encode(&reg, &POS);
+        let mut back = Registry::new();
+        assert_eq!(load_into(&bytes, &mut back), Some(POS));
+        let idx = back.finding_index("R1-0001").expect("finding");
+        let by: Vec<&Actor> = back.history(idx).iter().map(|e| &e.by).collect();
+        assert_eq!(by, vec![&Actor::default(), &served]);
+    }
+
     #[test]
     fn a_change_that_does_not_apply_early_on_fails_the_load_without_hanging() {
         let n = BATCH * PIPELINE_DEPTH * 2;
