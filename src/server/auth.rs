@@ -413,16 +413,35 @@ impl Tokens {
         self.check(token).ok()
     }
 
-    /// The file as loaded, for changing it; an unusable file is not changed.
-    fn editable(&mut self) -> Result<TokensFile, TokenError> {
-        match &self.seen.get_mut().unwrap_or_else(|e| e.into_inner()).set {
-            Ok(f) => Ok(TokensFile::clone(f)),
-            Err(reason) => Err(TokenError::Invalid {
-                path: self.path.clone(),
-                line: 1,
-                message: reason.clone(),
-            }),
-        }
+    /// Hold the tokens file's lock (a `.NAME.lock` file beside it) while changing it:
+    /// two `token` commands at once must not lose each other's change — a lost
+    /// revocation would leave a token working.
+    fn lock(&self) -> Result<std::fs::File, TokenError> {
+        let name = self
+            .path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "tokens".into());
+        let p = self.path.with_file_name(format!(".{name}.lock"));
+        let io = |e| TokenError::Io {
+            path: p.clone(),
+            source: e,
+        };
+        let mut open = std::fs::OpenOptions::new();
+        open.create(true).truncate(false).write(true);
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut open, 0o600);
+        let f = open.open(&p).map_err(io)?;
+        f.lock().map_err(io)?;
+        Ok(f)
+    }
+
+    /// The file as it is now, read under the lock, for changing it: never an older copy
+    /// (another command may have changed it since this one loaded it). An unusable file
+    /// is not changed.
+    fn editable(&self) -> Result<TokensFile, TokenError> {
+        let (_, bytes) = read(&self.path)?;
+        parse(&self.path, bytes.as_deref())
     }
 
     /// Create a token; returns the token text (shown once) and saves the file (0600).
@@ -434,6 +453,7 @@ impl Tokens {
         scope: Option<(String, String)>,
         now: DateTime<FixedOffset>,
     ) -> Result<String, TokenError> {
+        let _lock = self.lock()?;
         let mut file = self.editable()?;
         let mut raw = [0u8; 24];
         getrandom::fill(&mut raw).map_err(|e| TokenError::Random(e.to_string()))?;
@@ -456,6 +476,7 @@ impl Tokens {
 
     /// Revoke by id or by name (all live tokens of that name).
     pub fn revoke(&mut self, which: &str, now: DateTime<FixedOffset>) -> Result<usize, TokenError> {
+        let _lock = self.lock()?;
         let mut file = self.editable()?;
         let mut n = 0;
         for t in &mut file.tokens {
@@ -546,6 +567,60 @@ mod tests {
             use std::os::unix::fs::PermissionsExt;
             let mode = std::fs::metadata(&p).expect("meta").permissions().mode() & 0o777;
             assert_eq!(mode, 0o600);
+        }
+    }
+
+    /// Each change is made to the file as it is, not to the copy a command loaded: a
+    /// creation by one command survives a revocation by another that loaded earlier,
+    /// and commands running at once lose nothing (they take the file's lock).
+    #[test]
+    fn changes_are_made_to_the_file_as_it_is_and_none_is_lost() {
+        let dir = tempfile::tempdir().expect("dir");
+        let p = dir.path().join("tokens.json");
+        let mut early = Tokens::load(&p).expect("early");
+        early.create("甲", Role::Viewer, None, now()).expect("甲");
+        let mut stale = Tokens::load(&p).expect("stale");
+        let b = Tokens::load(&p)
+            .expect("other")
+            .create("乙", Role::Viewer, None, now())
+            .expect("乙");
+        stale.revoke("甲", now()).expect("revoke 甲");
+        let served = Tokens::load(&p).expect("served");
+        assert!(served.verify(&b).is_some(), "乙 was not lost");
+        assert!(
+            served
+                .entries()
+                .iter()
+                .any(|e| e.name == "甲" && e.revoked_at.is_some())
+        );
+
+        let made: Vec<String> = std::thread::scope(|s| {
+            let handles: Vec<_> = (0..4)
+                .map(|t| {
+                    let p = &p;
+                    s.spawn(move || {
+                        (0..5)
+                            .map(|i| {
+                                Tokens::load(p)
+                                    .expect("load")
+                                    .create(&format!("丙{t}-{i}"), Role::Viewer, None, now())
+                                    .expect("create")
+                            })
+                            .collect::<Vec<_>>()
+                    })
+                })
+                .collect();
+            handles
+                .into_iter()
+                .flat_map(|h| h.join().expect("thread"))
+                .collect()
+        });
+        let served = Tokens::load(&p).expect("served");
+        for tok in &made {
+            assert!(
+                served.verify(tok).is_some(),
+                "a token made at once was lost"
+            );
         }
     }
 
