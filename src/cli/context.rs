@@ -198,5 +198,6 @@ pub fn actor_from_env(settings: &Settings) -> Actor {
         name,
         os_user,
         ssh_client,
+        ..Actor::default()
     }
 }

@@ -240,7 +240,8 @@ pub enum TokenCommand {
         name: String,
         #[arg(long, value_enum)]
         role: crate::server::auth::Role,
-        /// Region the token may act in (code, path or unique name); default everywhere.
+        /// Region the token may act in (code, path or unique name), looked up in the
+        /// store (--data) now and bound to its code; default everywhere.
         #[arg(long)]
         scope: Option<String>,
     },

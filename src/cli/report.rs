@@ -288,6 +288,10 @@ pub fn history(ctx: &Context, finding: &str, format: Format) -> anyhow::Result<i
         "os_user",
         "ssh_client",
         "note",
+        // Through the registry server: the address it saw, and what the client claimed.
+        "peer",
+        "claimed_os_user",
+        "claimed_ssh_client",
     ];
     let rows: Vec<Vec<String>> = events
         .iter()
@@ -296,6 +300,7 @@ pub fn history(ctx: &Context, finding: &str, format: Format) -> anyhow::Result<i
             if let crate::domain::EventKind::DeadlineExtended { to } = e.kind {
                 event = format!("{event} {to}");
             }
+            let claimed = e.by.claimed.as_ref();
             vec![
                 e.finding.clone(),
                 e.at.to_rfc3339(),
@@ -304,6 +309,11 @@ pub fn history(ctx: &Context, finding: &str, format: Format) -> anyhow::Result<i
                 e.by.os_user.clone().unwrap_or_default(),
                 e.by.ssh_client.clone().unwrap_or_default(),
                 e.note.clone().unwrap_or_default(),
+                e.by.peer.clone().unwrap_or_default(),
+                claimed.and_then(|c| c.os_user.clone()).unwrap_or_default(),
+                claimed
+                    .and_then(|c| c.ssh_client.clone())
+                    .unwrap_or_default(),
             ]
         })
         .collect();
