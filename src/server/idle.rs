@@ -147,11 +147,18 @@ impl<S: AsyncRead + Unpin> AsyncRead for IdleTimeout<S> {
         match Pin::new(&mut this.inner).poll_read(cx, buf) {
             Poll::Ready(r) => {
                 this.idle_since = None;
+                // The requests-in-progress table is shared by all connections: looked
+                // at only when a head may start or may be overdue, not on every read.
+                let now = Instant::now();
                 if buf.filled().len() > before && this.head_since.is_none() && !this.serving() {
                     // The first byte of a request head (or of a body nobody waits for).
-                    this.head_since = Some(Instant::now());
+                    this.head_since = Some(now);
                 }
-                if let Err(e) = this.check(Instant::now()) {
+                if this
+                    .head_since
+                    .is_some_and(|head| now >= head + this.limits.head)
+                    && let Err(e) = this.check(now)
+                {
                     return Poll::Ready(Err(e));
                 }
                 this.idle_since = None;
