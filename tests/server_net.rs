@@ -37,7 +37,7 @@ fn status_of(answer: &str) -> u16 {
 /// A long poll of the change feed with `X-Forwarded-For: xff`.
 fn long_poll(tok: &str, xff: &str) -> Vec<u8> {
     format!(
-        "GET /api/v1/changes?since=999999&wait=2 HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {tok}\r\nX-Forwarded-For: {xff}\r\nConnection: close\r\n\r\n"
+        "GET /api/v1/changes?since=999999&wait=1 HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {tok}\r\nX-Forwarded-For: {xff}\r\nConnection: close\r\n\r\n"
     )
     .into_bytes()
 }
