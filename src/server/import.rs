@@ -71,6 +71,24 @@ fn temp_error(e: std::io::Error) -> ApiError {
     ))
 }
 
+/// The store reads whole files: each is read back once, at its exact size (the
+/// temporary files are removed when closed, here).
+fn read_back(received: Vec<(PathBuf, std::fs::File, usize)>) -> std::io::Result<Vec<SourceFile>> {
+    use std::io::{Read, Seek};
+    received
+        .into_iter()
+        .map(|(path, mut temp, len)| {
+            let mut bytes = Vec::new();
+            bytes
+                .try_reserve_exact(len)
+                .map_err(|e| std::io::Error::new(std::io::ErrorKind::OutOfMemory, e.to_string()))?;
+            temp.seek(std::io::SeekFrom::Start(0))?;
+            temp.take(len as u64).read_to_end(&mut bytes)?;
+            Ok(SourceFile { path, bytes })
+        })
+        .collect()
+}
+
 pub async fn import(
     State(state): State<Arc<AppState>>,
     Caller(c): Caller,
@@ -147,27 +165,7 @@ pub async fn import(
         temp.flush().await.map_err(temp_error)?;
         received.push((path, temp.into_inner().into_std().await, len));
     }
-    // The store reads whole files: each is read back once, at its exact size (the
-    // temporary files are removed when closed, here).
-    let files = tokio::task::spawn_blocking(move || {
-        received
-            .into_iter()
-            .map(|(path, mut temp, len)| {
-                use std::io::{Read, Seek};
-                let mut bytes = Vec::new();
-                bytes.try_reserve_exact(len).map_err(|e| {
-                    std::io::Error::new(std::io::ErrorKind::OutOfMemory, e.to_string())
-                })?;
-                temp.seek(std::io::SeekFrom::Start(0))?;
-                temp.take(len as u64).read_to_end(&mut bytes)?;
-                Ok(SourceFile { path, bytes })
-            })
-            .collect::<std::io::Result<Vec<_>>>()
-    })
-    .await
-    .map_err(|e| ApiError::internal(e.to_string()))?
-    .map_err(temp_error)?;
-    if files.is_empty() {
+    if received.is_empty() {
         return Err(ApiError::bad_request(
             "no file: send each CSV file as a `file` part",
         ));
@@ -180,22 +178,33 @@ pub async fn import(
         os_user: None,
         ssh_client: None,
     };
-    let report = tokio::task::spawn_blocking(move || {
-        let now = chrono::SubsecRound::trunc_subsecs(
-            chrono::Utc::now().with_timezone(&tz).fixed_offset(),
-            0,
-        );
-        let ctx = ImportContext {
-            catalogue: &catalogue,
-            tz,
-            actor,
-            now,
-            reported_at: None,
-        };
-        store.import(&files, &ctx)
-    })
-    .await
-    .map_err(|e| ApiError::internal(e.to_string()))??;
+    // A thread of its own rather than the blocking pool: what the import allocated
+    // (several times the files' size for a large one) goes back to the system when
+    // the thread ends, instead of staying with a pooled thread until it idles out.
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    std::thread::Builder::new()
+        .name("govcheck-import".into())
+        .spawn(move || {
+            let result = read_back(received).map_err(temp_error).and_then(|files| {
+                let now = chrono::SubsecRound::trunc_subsecs(
+                    chrono::Utc::now().with_timezone(&tz).fixed_offset(),
+                    0,
+                );
+                let ctx = ImportContext {
+                    catalogue: &catalogue,
+                    tz,
+                    actor,
+                    now,
+                    reported_at: None,
+                };
+                store.import(&files, &ctx).map_err(ApiError::from)
+            });
+            let _ = tx.send(result);
+        })
+        .map_err(|e| ApiError::internal(format!("cannot start the import: {e}")))?;
+    let report = rx
+        .await
+        .map_err(|_| ApiError::internal("the import stopped without an answer"))??;
     // Readers see the import at once.
     state.current().await?;
     Ok(Json(json!(report)))
