@@ -35,7 +35,7 @@ impl FromRequestParts<Arc<AppState>> for ClientAddr {
         parts
             .extensions
             .get::<ConnectInfo<SocketAddr>>()
-            .map(|c| ClientAddr(c.0.ip()))
+            .map(|c| ClientAddr(c.0.ip().to_canonical()))
             .ok_or_else(|| ApiError::internal("the connection's address is unknown"))
     }
 }
