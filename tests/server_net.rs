@@ -331,3 +331,39 @@ fn oversized_uploads_get_413_without_being_read_on() {
     let (status, _) = get(&format!("{}/api/v1/health", srv.url), &viewer);
     assert_eq!(status, 200);
 }
+
+/// Only an import's upload has a deadline: an import that waits for the store longer
+/// than that (another writer holds it) is made and answered as made, never answered
+/// 408 and then committed anyway.
+#[test]
+fn an_import_that_outlasts_the_upload_deadline_is_answered_as_made() {
+    let (s, _sup, _viewer, admin) = setup();
+    let srv = start_with(
+        &s,
+        "127.0.0.1:0",
+        &["--upload-timeout", "1", "--lock-wait", "15"],
+    );
+    let file = s.write(
+        "late.csv",
+        "id,name,platform,region,host_unit\nzs-late-1,舟山迟到发布,微信,舟山市,舟山市新闻办\n",
+    );
+    // Another writer (as `govcheck import` on the host would) holds the store for 3 s.
+    let lock = std::fs::OpenOptions::new()
+        .write(true)
+        .open(s.store().join("lock"))
+        .expect("lock file");
+    lock.lock().expect("lock");
+    let holder = std::thread::spawn(move || {
+        std::thread::sleep(Duration::from_secs(3));
+        drop(lock);
+    });
+    let out = remote(&s, &srv.url, &admin, &["import", file.to_str().expect("p")]);
+    holder.join().expect("holder");
+    assert!(
+        out.status.success(),
+        "an import made must be answered as made: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let acc = s.ok(&["accounts", "--region", "舟山市", "--format", "csv"]);
+    assert!(acc.contains("zs-late-1"), "{acc}");
+}

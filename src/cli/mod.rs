@@ -217,6 +217,10 @@ pub enum Command {
         /// complete this many seconds after its first byte, however it trickles in.
         #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=3600))]
         head_timeout: u64,
+        /// How many seconds an import's upload (`POST /api/v1/import`) may take to
+        /// arrive (408 past it, nothing imported); the import itself is not cut short.
+        #[arg(long, default_value_t = 600, value_parser = clap::value_parser!(u64).range(1..=86_400))]
+        upload_timeout: u64,
         /// A reverse proxy (address or network, e.g. 10.0.0.5 or 10.0.0.0/24) whose
         /// X-Forwarded-For names the client: for the access log, the findings'
         /// history and the per-client share. Repeat for several. From any other peer
@@ -470,6 +474,7 @@ fn dispatch(cli: Cli, started: std::time::Instant) -> anyhow::Result<i32> {
             max_connections,
             max_per_peer,
             head_timeout,
+            upload_timeout,
             trusted_proxy,
         } => serve::run_server(
             &ctx,
@@ -482,6 +487,7 @@ fn dispatch(cli: Cli, started: std::time::Instant) -> anyhow::Result<i32> {
                 max_connections,
                 max_per_peer,
                 head: std::time::Duration::from_secs(head_timeout),
+                upload: std::time::Duration::from_secs(upload_timeout),
                 trusted_proxies: &trusted_proxy,
             },
         ),

@@ -20,6 +20,7 @@ pub struct ServeArgs<'a> {
     pub max_connections: usize,
     pub max_per_peer: usize,
     pub head: std::time::Duration,
+    pub upload: std::time::Duration,
     pub trusted_proxies: &'a [String],
 }
 
@@ -33,6 +34,7 @@ pub fn run_server(ctx: &Context, args: ServeArgs<'_>) -> anyhow::Result<i32> {
         max_connections,
         max_per_peer,
         head,
+        upload,
         trusted_proxies,
     } = args;
     let trusted_proxies = crate::server::peer::TrustedProxies::parse(trusted_proxies)?;
@@ -77,6 +79,7 @@ pub fn run_server(ctx: &Context, args: ServeArgs<'_>) -> anyhow::Result<i32> {
             tls,
             idle,
             head,
+            upload,
             trusted_proxies,
             max_connections,
             max_per_peer,

@@ -9,6 +9,7 @@
 
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use axum::Json;
@@ -29,7 +30,9 @@ use crate::store::import::{ImportContext, SourceFile};
 /// Largest import upload: a national accounts file of 150,000 rows is about 20 MB; the
 /// posts of a quarter can be several times that, so they may need several uploads.
 pub const IMPORT_LIMIT: usize = 256 * 1024 * 1024;
-/// An upload over an intranet link takes longer than an ordinary request.
+/// Longest an upload may take to arrive, by default (`serve --upload-timeout`): an
+/// upload over an intranet link takes longer than an ordinary request. The import
+/// itself, once the files are in, is not cut short.
 pub const IMPORT_TIMEOUT: Duration = Duration::from_secs(600);
 /// At most this many files in one import.
 const MAX_FILES: usize = 16;
@@ -130,6 +133,67 @@ pub async fn import(
     if declared.is_some_and(|n| n > IMPORT_LIMIT as u64) {
         return Err(too_large());
     }
+    // Only the upload has a deadline: once the files are in, the import runs to its
+    // end and is answered. A deadline over the whole request would answer 408 for an
+    // import that then commits anyway (a long lock wait, a national file).
+    let upload = Duration::from_millis(state.upload_ms.load(Ordering::Relaxed));
+    let received = tokio::time::timeout(upload, receive(form))
+        .await
+        .map_err(|_| {
+            ApiError::new(
+                StatusCode::REQUEST_TIMEOUT,
+                "timeout",
+                format!(
+                    "the upload took longer than {} s (serve --upload-timeout); nothing was imported",
+                    upload.as_secs()
+                ),
+            )
+        })??;
+    let store = state.store.clone();
+    let catalogue = state.catalogue.clone();
+    let tz = state.tz;
+    let actor = Actor {
+        name: c.name.clone(),
+        peer: Some(peer.to_string()),
+        ..Actor::default()
+    };
+    // A thread of its own rather than the blocking pool: what the import allocated
+    // (several times the files' size for a large one) goes back to the system when
+    // the thread ends, instead of staying with a pooled thread until it idles out.
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    std::thread::Builder::new()
+        .name("govcheck-import".into())
+        .spawn(move || {
+            let result = read_back(received).map_err(temp_error).and_then(|files| {
+                let now = chrono::SubsecRound::trunc_subsecs(
+                    chrono::Utc::now().with_timezone(&tz).fixed_offset(),
+                    0,
+                );
+                let ctx = ImportContext {
+                    catalogue: &catalogue,
+                    tz,
+                    actor,
+                    now,
+                    reported_at: None,
+                };
+                store.import(&files, &ctx).map_err(ApiError::from)
+            });
+            let _ = tx.send(result);
+            give_back_memory();
+        })
+        .map_err(|e| ApiError::internal(format!("cannot start the import: {e}")))?;
+    let report = rx
+        .await
+        .map_err(|_| ApiError::internal("the import stopped without an answer"))??;
+    // Readers see the import at once.
+    state.current().await?;
+    Ok(Json(json!(report)))
+}
+
+/// Receive the upload's files into temporary files: (name, file, length) each.
+async fn receive(
+    form: Result<Multipart, MultipartRejection>,
+) -> Result<Vec<(PathBuf, std::fs::File, usize)>, ApiError> {
     let mut form = form.map_err(|e| {
         ApiError::bad_request(format!(
             "expected a multipart/form-data upload with one `file` part per CSV file: {e}"
@@ -184,43 +248,5 @@ pub async fn import(
             "no file: send each CSV file as a `file` part",
         ));
     }
-    let store = state.store.clone();
-    let catalogue = state.catalogue.clone();
-    let tz = state.tz;
-    let actor = Actor {
-        name: c.name.clone(),
-        peer: Some(peer.to_string()),
-        ..Actor::default()
-    };
-    // A thread of its own rather than the blocking pool: what the import allocated
-    // (several times the files' size for a large one) goes back to the system when
-    // the thread ends, instead of staying with a pooled thread until it idles out.
-    let (tx, rx) = tokio::sync::oneshot::channel();
-    std::thread::Builder::new()
-        .name("govcheck-import".into())
-        .spawn(move || {
-            let result = read_back(received).map_err(temp_error).and_then(|files| {
-                let now = chrono::SubsecRound::trunc_subsecs(
-                    chrono::Utc::now().with_timezone(&tz).fixed_offset(),
-                    0,
-                );
-                let ctx = ImportContext {
-                    catalogue: &catalogue,
-                    tz,
-                    actor,
-                    now,
-                    reported_at: None,
-                };
-                store.import(&files, &ctx).map_err(ApiError::from)
-            });
-            let _ = tx.send(result);
-            give_back_memory();
-        })
-        .map_err(|e| ApiError::internal(format!("cannot start the import: {e}")))?;
-    let report = rx
-        .await
-        .map_err(|_| ApiError::internal("the import stopped without an answer"))??;
-    // Readers see the import at once.
-    state.current().await?;
-    Ok(Json(json!(report)))
+    Ok(received)
 }

@@ -63,6 +63,9 @@ pub struct AppState {
     pub checkpoint: std::sync::Mutex<Option<(u64, axum::body::Bytes)>>,
     /// Requests being served, per connection: the idle limit spares those connections.
     pub in_flight: Arc<idle::InFlight>,
+    /// Longest an import's upload may take to arrive, in milliseconds
+    /// ([`import::IMPORT_TIMEOUT`] unless `serve --upload-timeout` says otherwise).
+    pub upload_ms: AtomicU64,
     /// The connection caps and the trusted proxies, once `serve` has set them up; a
     /// router run without them takes every client at its TCP address.
     pub gate: std::sync::OnceLock<Arc<gate::Gate>>,
@@ -127,6 +130,7 @@ impl AppState {
             long_poll_ms: AtomicU64::new(MAX_WAIT.as_millis() as u64),
             checkpoint: std::sync::Mutex::new(None),
             in_flight: Arc::default(),
+            upload_ms: AtomicU64::new(import::IMPORT_TIMEOUT.as_millis() as u64),
             gate: std::sync::OnceLock::new(),
         }))
     }
@@ -187,6 +191,8 @@ pub struct ServeOptions {
     /// Close connections whose request head is not complete this long after its
     /// first byte ([`idle::HEAD_LIMIT`] by default).
     pub head: Duration,
+    /// Longest an import's upload may take to arrive (`--upload-timeout`).
+    pub upload: Duration,
     /// Peers whose `X-Forwarded-For` names the client (`--trusted-proxy`).
     pub trusted_proxies: peer::TrustedProxies,
     /// Connections served at once, in all and from one address
@@ -203,11 +209,10 @@ pub fn router(state: Arc<AppState>) -> Router {
             limit,
         )
     };
-    // Imports are uploads of whole registry files: a larger body and more time than
-    // any other request.
+    // Imports are uploads of whole registry files: a larger body than any other
+    // request, and a deadline on the upload alone (`upload_ms`), inside the handler.
     let uploads = Router::new()
         .route("/api/v1/import", axum::routing::post(import::import))
-        .layer(timeout(import::IMPORT_TIMEOUT))
         .layer(DefaultBodyLimit::max(import::IMPORT_LIMIT));
     api::routes()
         .layer(timeout(REQUEST_TIMEOUT))
@@ -317,6 +322,9 @@ pub async fn serve(state: Arc<AppState>, opts: ServeOptions) -> anyhow::Result<(
     state
         .long_poll_ms
         .store(half_idle.as_millis() as u64, Ordering::Relaxed);
+    state
+        .upload_ms
+        .store(opts.upload.as_millis() as u64, Ordering::Relaxed);
     spawn_watcher(state.clone());
     state.prewarm().await;
     let in_flight = state.in_flight.clone();
