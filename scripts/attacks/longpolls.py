@@ -35,7 +35,8 @@ def main():
         t = threading.Thread(target=poll, args=(host, port, a.token, since, xff, out)); t.start(); ts.append(t)
     for t in ts: t.join()
     kinds = {}
-    for k, _ in out: kinds[k] = kinds.get(k, 0) + 1
-    print(f"{a.n} long-polls: " + ", ".join(f"{k}: {v}" for k, v in sorted(kinds.items())))
+    for k, secs in out: kinds.setdefault(k, []).append(secs)
+    print(f"{a.n} long-polls: " + ", ".join(
+        f"{k}: {len(v)} ({min(v):.1f}-{max(v):.1f} s)" for k, v in sorted(kinds.items())))
 
 main()
