@@ -1,6 +1,7 @@
 //! Import of CSV files into a local store. Every file is read, decoded and checked
 //! first; then all changes are built against the latest registry under the writers'
-//! lock and appended as one batch. Any error names the file, line and field, and
+//! lock and committed with the posts as one batch ([`LocalStore::commit_with_posts`]:
+//! one commit point for the journal and the posts file). Any error names the file, line and field, and
 //! nothing is stored. Re-importing the same files changes nothing.
 
 pub mod decode;
@@ -135,8 +136,7 @@ pub fn import(
             .collect(),
         ..ImportReport::default()
     };
-    let mut posts = RawPosts::new();
-    let committed = store.commit(&ctx.actor, ctx.now, |reg| {
+    let (committed, posts_added) = store.commit_with_posts(&ctx.actor, ctx.now, |reg| {
         let mut b = Builder::new(
             reg,
             ctx,
@@ -158,15 +158,13 @@ pub fn import(
         report.inspected = b.inspected_count;
         report.findings = b.new_findings;
         report.warnings = std::mem::take(&mut b.warnings);
-        posts = std::mem::take(&mut b.posts);
-        Ok(b.into_changes())
+        let posts = std::mem::take(&mut b.posts);
+        Ok((b.into_changes(), posts))
     })?;
     if let Committed::Batch { seq, .. } = committed {
         report.seq = Some(seq);
     }
-    if !posts.is_empty() {
-        report.posts_added = store.add_posts(posts)?;
-    }
+    report.posts_added = posts_added;
     Ok(report)
 }
 
