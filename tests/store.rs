@@ -452,3 +452,25 @@ fn batches_since_gives_exactly_the_later_batches_from_any_point() {
         serde_json::to_string(&all.1[all.1.len() - 1].changes).expect("json")
     );
 }
+
+#[test]
+fn an_over_long_note_is_refused_by_the_store_and_nothing_is_written() {
+    let s = Sandbox::new();
+    s.demo();
+    let id = findings(&s)[0].clone();
+    let journal = s.journal();
+    let note = "注".repeat(govcheck::domain::limits::MAX_NOTE_CHARS + 1);
+    let err = s.fails(&["verify", &id, "--note", &note]);
+    assert!(err.contains("note is 4001 characters long"), "{err}");
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert_eq!(journal, s.journal(), "nothing written");
+    // The store itself refuses it, whichever edge the event came from.
+    let store = LocalStore::open(&s.store()).expect("open");
+    let mut e = event(&id, EventKind::Verified);
+    e.note = Some(note);
+    assert!(matches!(
+        store.append_events(vec![(e, None)]),
+        Err(StoreError::TooLong(_))
+    ));
+    assert_eq!(journal, s.journal(), "nothing written");
+}

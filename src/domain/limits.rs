@@ -9,6 +9,21 @@ pub const MAX_NAME_CHARS: usize = 256;
 /// Notes on findings and events, and problem wordings.
 pub const MAX_NOTE_CHARS: usize = 4000;
 
+/// Columns in an import file's header: the widest real file has a few dozen; a million
+/// would make recognising the header slow for nothing.
+pub const MAX_COLUMNS: usize = 256;
+/// Bytes in one line (record) of an import file: room for every field at its limit.
+pub const MAX_LINE_BYTES: usize = 64 * 1024;
+
+/// The limit for an import column, by its canonical name.
+pub fn column_limit(column: &str) -> usize {
+    match column {
+        "id" | "code" | "parent_code" | "round" | "account" => MAX_ID_CHARS,
+        "note" | "problem" => MAX_NOTE_CHARS,
+        _ => MAX_NAME_CHARS,
+    }
+}
+
 /// A text longer than its field allows.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{field} is {chars} characters long; at most {max} are allowed")]

@@ -58,7 +58,7 @@ pub enum StoreError {
         line: u64,
         message: String,
     },
-    #[error("{0}")]
+    #[error(transparent)]
     Rejected(#[from] ApplyError),
     #[error(
         "finding {finding} changed meanwhile (you saw version {expected}, it is now at {actual}); reload and try again"
@@ -68,7 +68,7 @@ pub enum StoreError {
         expected: u32,
         actual: u32,
     },
-    #[error("{0}")]
+    #[error(transparent)]
     Input(#[from] InputError),
     /// Another writer (an import, as a rule) held the store longer than this writer
     /// may wait; nothing was written.
@@ -80,7 +80,7 @@ pub enum StoreError {
     #[error("{0}")]
     Other(String),
     /// A text over its length limit (a note on an event): refused, nothing written.
-    #[error("{0}")]
+    #[error(transparent)]
     TooLong(#[from] crate::domain::limits::TooLong),
     /// A write failed after part of it reached the disk and undoing that part failed
     /// too: the store holds either the whole change or none of it (readers and the next

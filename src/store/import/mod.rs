@@ -23,6 +23,7 @@ use crate::domain::account::{Account, AccountStatus};
 use crate::domain::event::{Actor, Event, EventKind};
 use crate::domain::finding::{Finding, FindingSource, finding_id};
 use crate::domain::indicator::Catalogue;
+use crate::domain::limits::{MAX_COLUMNS, MAX_LINE_BYTES, check_len, column_limit};
 use crate::domain::region::{Region, RegionLookupError};
 use crate::domain::registry::{Change, Registry};
 use crate::domain::round::{Round, RoundMode};
@@ -91,6 +92,23 @@ pub fn read_table(file: &SourceFile) -> Result<Table, InputError> {
             InputError::new(&file.path, format!("not valid CSV: {e}")).at(line)
         })?;
         let line = rec.position().map_or(0, |p| p.line());
+        if header.is_none() && rec.len() > MAX_COLUMNS {
+            return Err(InputError::new(
+                &file.path,
+                format!(
+                    "the header has {} columns; at most {MAX_COLUMNS} are read",
+                    rec.len()
+                ),
+            )
+            .at(line));
+        }
+        if rec.as_byte_record().as_slice().len() > MAX_LINE_BYTES {
+            return Err(InputError::new(
+                &file.path,
+                format!("the line is longer than {} KiB", MAX_LINE_BYTES / 1024),
+            )
+            .at(line));
+        }
         let cells: Vec<String> = rec.iter().map(|c| c.trim().to_string()).collect();
         if cells.iter().all(String::is_empty) {
             continue;
@@ -111,6 +129,18 @@ pub fn read_table(file: &SourceFile) -> Result<Table, InputError> {
     }
     let header = header.ok_or_else(|| InputError::new(&file.path, "the file is empty"))?;
     let cols = headers::recognise(&header).map_err(|m| InputError::new(&file.path, m).at(1))?;
+    // Every value the store keeps, within its limit: checked here, once, for all kinds.
+    for (line, cells) in &rows {
+        for (col, i) in cols.iter() {
+            if let Some(v) = cells.get(i) {
+                check_len(col, v, column_limit(col)).map_err(|e| {
+                    InputError::new(&file.path, e.to_string())
+                        .at(*line)
+                        .field(col)
+                })?;
+            }
+        }
+    }
     Ok(Table {
         path: file.path.clone(),
         cols,
