@@ -332,3 +332,19 @@ fn valid_checkpoint() -> &'static Vec<u8> {
         checkpoint::encode(&snap.registry, &pos)
     })
 }
+
+#[test]
+fn notice_cells_and_rows_are_bounded_naming_where() {
+    let long = format!("地区,总量\n{},1\n", "名".repeat(4001));
+    let err = read_grids(Path::new("附件1.csv"), long.as_bytes()).expect_err("long cell");
+    assert!(
+        err.to_string().contains("cell A2") && err.to_string().contains("4001"),
+        "{err}"
+    );
+    let wide = format!("地区{}\n", ",x".repeat(100_000));
+    let err = read_grids(Path::new("附件1.csv"), wide.as_bytes()).expect_err("wide");
+    assert!(
+        err.to_string().contains("line 1") && err.to_string().contains("100001 columns"),
+        "{err}"
+    );
+}

@@ -9,6 +9,7 @@ use std::path::Path;
 
 use calamine::{Data, Reader, Xlsx};
 
+use crate::domain::limits::{MAX_NOTE_CHARS, check_len};
 use crate::domain::notice::{PublishedNotice, PublishedProblem, PublishedRow};
 use crate::domain::rate::parse_percent;
 use crate::domain::text::normalize_key;
@@ -30,9 +31,32 @@ pub fn read_grids(path: &Path, bytes: &[u8]) -> Result<Vec<Grid>, InputError> {
         .extension()
         .map(|e| e.to_string_lossy().to_lowercase())
         .unwrap_or_default();
-    if matches!(ext.as_str(), "xlsx" | "xlsm") || bytes.starts_with(b"PK\x03\x04") {
-        return read_xlsx(path, bytes);
+    let grids = if matches!(ext.as_str(), "xlsx" | "xlsm") || bytes.starts_with(b"PK\x03\x04") {
+        read_xlsx(path, bytes)?
+    } else {
+        read_csv(path, bytes)?
+    };
+    // Every cell may end up in the journal (a problem, a name, a unit): within the
+    // longest limit any field has, named by sheet, row and column.
+    for g in &grids {
+        for (r, row) in g.cells.iter().enumerate() {
+            for (c, cell) in row.iter().enumerate() {
+                check_len("the cell", cell, MAX_NOTE_CHARS).map_err(|e| {
+                    let sheet = g
+                        .sheet
+                        .as_ref()
+                        .map(|s| format!("sheet {s}, "))
+                        .unwrap_or_default();
+                    InputError::new(path, format!("{sheet}cell {}{}: {e}", col_letter(c), r + 1))
+                        .at(r as u64 + 1)
+                })?;
+            }
+        }
     }
+    Ok(grids)
+}
+
+fn read_csv(path: &Path, bytes: &[u8]) -> Result<Vec<Grid>, InputError> {
     let text = decode(path, bytes)?;
     let mut rdr = csv::ReaderBuilder::new()
         .has_headers(false)
@@ -40,7 +64,18 @@ pub fn read_grids(path: &Path, bytes: &[u8]) -> Result<Vec<Grid>, InputError> {
         .from_reader(text.as_bytes());
     let mut cells = Vec::new();
     for rec in rdr.records() {
-        let rec = rec.map_err(|e| InputError::new(path, format!("not valid CSV: {e}")))?;
+        let rec = rec.map_err(|e| {
+            let line = e.position().map_or(0, |p| p.line());
+            InputError::new(path, format!("not valid CSV: {e}")).at(line)
+        })?;
+        if rec.len() > MAX_COLUMNS as usize {
+            let line = rec.position().map_or(0, |p| p.line());
+            return Err(InputError::new(
+                path,
+                format!("{} columns; at most {MAX_COLUMNS} are read", rec.len()),
+            )
+            .at(line));
+        }
         cells.push(rec.iter().map(String::from).collect());
     }
     Ok(vec![Grid { sheet: None, cells }])
