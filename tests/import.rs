@@ -402,7 +402,7 @@ fn over_long_names_notes_and_lines_are_refused_naming_line_and_field() {
             "id,name,platform,region,host_unit,序号\nx-1,短名,微信,杭州市,某局,{}\n",
             "9".repeat(70_000)
         ),
-        &["l.csv", "line 2", "longer than 64 KiB"],
+        &["l.csv", "line 2", "field 序号", "longer than 64 KiB"],
     );
 }
 

@@ -103,11 +103,19 @@ pub fn read_table(file: &SourceFile) -> Result<Table, InputError> {
             .at(line));
         }
         if rec.as_byte_record().as_slice().len() > MAX_LINE_BYTES {
-            return Err(InputError::new(
+            let mut err = InputError::new(
                 &file.path,
                 format!("the line is longer than {} KiB", MAX_LINE_BYTES / 1024),
             )
-            .at(line));
+            .at(line);
+            // Name the field that made it so, by its header.
+            let longest = rec.iter().enumerate().max_by_key(|(_, c)| c.len());
+            if let (Some(h), Some((i, _))) = (&header, longest)
+                && let Some(name) = h.get(i)
+            {
+                err = err.field(crate::domain::text::truncate(&sanitize(name), 64));
+            }
+            return Err(err);
         }
         let cells: Vec<String> = rec.iter().map(|c| c.trim().to_string()).collect();
         if cells.iter().all(String::is_empty) {
