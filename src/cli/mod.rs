@@ -61,6 +61,11 @@ pub enum Command {
         /// Code of the root region of a new empty store.
         #[arg(long, default_value = "100000")]
         root_code: String,
+        /// Share the new store with the OS group NAME (several users on one host): the
+        /// directory becomes setgid to the group (mode 2770) and its files 0660.
+        /// Without it the store is private to you (0700, files 0600).
+        #[arg(long, value_name = "NAME")]
+        group: Option<String>,
     },
     /// Import CSV files (regions, accounts, rounds, inspected, findings, posts).
     Import {
@@ -204,9 +209,24 @@ pub enum Command {
         /// Connections served at once; further ones wait until one closes.
         #[arg(long, default_value_t = crate::server::gate::MAX_CONNECTIONS, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..=100_000))]
         max_connections: usize,
-        /// Connections from one address at once; further ones are closed.
+        /// Connections from one address at once; further ones are closed. Behind a
+        /// --trusted-proxy: requests at once from one forwarded client (429 past it).
         #[arg(long, default_value_t = crate::server::gate::MAX_PER_PEER, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..=100_000))]
         max_per_peer: usize,
+        /// Close a connection whose request head (request line and headers) is not
+        /// complete this many seconds after its first byte, however it trickles in.
+        #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=3600))]
+        head_timeout: u64,
+        /// How many seconds an import's upload (`POST /api/v1/import`) may take to
+        /// arrive (408 past it, nothing imported); the import itself is not cut short.
+        #[arg(long, default_value_t = 600, value_parser = clap::value_parser!(u64).range(1..=86_400))]
+        upload_timeout: u64,
+        /// A reverse proxy (address or network, e.g. 10.0.0.5 or 10.0.0.0/24) whose
+        /// X-Forwarded-For names the client: for the access log, the findings'
+        /// history and the per-client share. Repeat for several. From any other peer
+        /// the header is ignored.
+        #[arg(long = "trusted-proxy", value_name = "ADDR")]
+        trusted_proxy: Vec<String>,
     },
     /// Access tokens of the registry server.
     #[command(subcommand)]
@@ -235,7 +255,8 @@ pub enum TokenCommand {
         name: String,
         #[arg(long, value_enum)]
         role: crate::server::auth::Role,
-        /// Region the token may act in (code, path or unique name); default everywhere.
+        /// Region the token may act in (code, path or unique name), looked up in the
+        /// store (--data) now and bound to its code; default everywhere.
         #[arg(long)]
         scope: Option<String>,
     },
@@ -325,11 +346,29 @@ pub fn run() -> i32 {
     match dispatch(cli, started) {
         Ok(code) => code,
         Err(e) => {
-            let msg = format!("{e:#}");
-            eprintln!("govcheck: {}", crate::domain::text::sanitize(&msg));
+            eprintln!("govcheck: {}", crate::domain::text::sanitize(&one_line(&e)));
             1
         }
     }
+}
+
+/// The error and its causes on one line, each said once. Library errors often print
+/// their source inside their own message (`#[error("{0}")]` over a `#[from]`, or
+/// `"{path}: {source}"`), so anyhow's `{:#}` would repeat it (`unknown finding "X":
+/// unknown finding "X"`); a cause already contained in what is written is skipped.
+pub fn one_line(e: &anyhow::Error) -> String {
+    let mut msg = String::new();
+    for cause in e.chain() {
+        let text = cause.to_string();
+        if text.is_empty() || msg.contains(&text) {
+            continue;
+        }
+        if !msg.is_empty() {
+            msg.push_str(": ");
+        }
+        msg.push_str(&text);
+    }
+    msg
 }
 
 fn dispatch(cli: Cli, started: std::time::Instant) -> anyhow::Result<i32> {
@@ -343,7 +382,8 @@ fn dispatch(cli: Cli, started: std::time::Instant) -> anyhow::Result<i32> {
             demo,
             root_name,
             root_code,
-        } => setup::init(&ctx, demo, &root_name, &root_code),
+            group,
+        } => setup::init(&ctx, demo, &root_name, &root_code, group.as_deref()),
         Command::Import { files } => setup::import_files(&ctx, &files),
         Command::Summary {
             round,
@@ -433,6 +473,9 @@ fn dispatch(cli: Cli, started: std::time::Instant) -> anyhow::Result<i32> {
             lock_wait,
             max_connections,
             max_per_peer,
+            head_timeout,
+            upload_timeout,
+            trusted_proxy,
         } => serve::run_server(
             &ctx,
             serve::ServeArgs {
@@ -443,6 +486,9 @@ fn dispatch(cli: Cli, started: std::time::Instant) -> anyhow::Result<i32> {
                 lock_wait: std::time::Duration::from_secs(lock_wait),
                 max_connections,
                 max_per_peer,
+                head: std::time::Duration::from_secs(head_timeout),
+                upload: std::time::Duration::from_secs(upload_timeout),
+                trusted_proxies: &trusted_proxy,
             },
         ),
         Command::Token(TokenCommand::Create {
@@ -462,4 +508,22 @@ fn dispatch(cli: Cli, started: std::time::Instant) -> anyhow::Result<i32> {
         warn_refused(&ctx);
     }
     result
+}
+
+#[cfg(test)]
+mod tests {
+    use super::one_line;
+    use crate::store::StoreError;
+
+    #[test]
+    fn each_cause_is_said_once() {
+        let io = std::io::Error::other("No space left on device");
+        let e = anyhow::Error::from(StoreError::io("journal.jsonl", io)).context("recording");
+        assert_eq!(
+            one_line(&e),
+            "recording: journal.jsonl: No space left on device"
+        );
+        let e = anyhow::anyhow!("inner").context("outer");
+        assert_eq!(one_line(&e), "outer: inner");
+    }
 }

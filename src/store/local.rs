@@ -154,7 +154,7 @@ impl LocalStore {
                 return Err(StoreError::NotEmpty(dir.to_path_buf()));
             }
         }
-        fs::create_dir_all(dir).map_err(|e| StoreError::io(dir, e))?;
+        super::perm::create_dir_all(dir).map_err(|e| StoreError::io(dir, e))?;
         let store = LocalStore {
             dir: dir.to_path_buf(),
             cache: Arc::default(),
@@ -170,7 +170,8 @@ impl LocalStore {
             changes: vec![Change::Region(root)],
         };
         write_atomic(&store.path(JOURNAL), &journal::encode(&first)?)?;
-        File::create(store.path(LOCK)).map_err(|e| StoreError::io(store.path(LOCK), e))?;
+        super::perm::open(OpenOptions::new().write(true), &store.path(LOCK))
+            .map_err(|e| StoreError::io(store.path(LOCK), e))?;
         let manifest = Manifest {
             format: FORMAT_NAME.into(),
             version: FORMAT_VERSION,
@@ -329,11 +330,7 @@ impl LocalStore {
     /// Take the writers' lock; released when the returned file is dropped.
     fn lock(&self) -> Result<File, StoreError> {
         let p = self.path(LOCK);
-        let f = OpenOptions::new()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .open(&p)
+        let f = super::perm::open(OpenOptions::new().write(true), &p)
             .map_err(|e| StoreError::io(&p, e))?;
         let Some(wait) = self.lock_wait else {
             f.lock().map_err(|e| StoreError::io(&p, e))?;
@@ -507,11 +504,8 @@ impl LocalStore {
     fn write_pending(&self, seq: u64, bytes: &[u8]) -> Result<PathBuf, StoreError> {
         let p = self.path(&format!("{PENDING}{seq}"));
         let written = (|| {
-            let mut f = OpenOptions::new()
-                .write(true)
-                .create(true)
-                .truncate(true)
-                .open(&p)?;
+            // With the store's file mode from its creation, as every store file.
+            let mut f = super::perm::open(OpenOptions::new().write(true).truncate(true), &p)?;
             f.write_all(bytes)?;
             f.sync_all()
         })();
@@ -671,13 +665,9 @@ impl LocalStore {
     /// Merge post timestamps into the posts file (atomic rewrite under the lock).
     /// Returns how many were new.
     pub fn add_posts(&self, new: RawPosts) -> Result<usize, StoreError> {
-        let actor = Actor {
-            name: String::new(),
-            os_user: None,
-            ssh_client: None,
-        };
+        // No batch is written for posts alone: who and when are not recorded.
         let now = chrono::Utc::now().fixed_offset();
-        self.commit_with_posts(&actor, now, |_| Ok((Vec::new(), new)))
+        self.commit_with_posts(&Actor::default(), now, |_| Ok((Vec::new(), new)))
             .map(|(_, added)| added)
     }
 
