@@ -373,3 +373,51 @@ fn check_gives_a_silent_website_the_website_indicator() {
         "{f}"
     );
 }
+
+#[test]
+fn over_long_names_notes_and_lines_are_refused_naming_line_and_field() {
+    let long_name = "名".repeat(257);
+    refused(
+        "a.csv",
+        &format!(
+            "id,name,platform,region,host_unit\nx-1,短名,微信,杭州市,某局\nx-2,{long_name},微信,杭州市,某局\n"
+        ),
+        &["a.csv", "line 3", "field name", "257 characters", "256"],
+    );
+    let long_note = "注".repeat(4001);
+    refused(
+        "f.csv",
+        &format!("round,account,problem,note\n2025Q3,zs-1,出现严重表述错误,{long_note}\n"),
+        &["f.csv", "line 2", "field note", "4001 characters"],
+    );
+    let long_unit = "u".repeat(300);
+    refused(
+        "u.csv",
+        &format!("id,name,platform,region,host_unit\nx-1,短名,微信,杭州市,{long_unit}\n"),
+        &["u.csv", "line 2", "field host_unit"],
+    );
+    refused(
+        "l.csv",
+        &format!(
+            "id,name,platform,region,host_unit,序号\nx-1,短名,微信,杭州市,某局,{}\n",
+            "9".repeat(70_000)
+        ),
+        &["l.csv", "line 2", "field 序号", "longer than 64 KiB"],
+    );
+}
+
+#[test]
+fn a_header_of_a_million_columns_is_refused_fast_naming_the_count() {
+    let mut header = String::from("id,name,platform,region,host_unit");
+    for i in 0..1_000_000 {
+        header.push_str(&format!(",c{i}"));
+    }
+    header.push('\n');
+    // The count is in the message; the refusal comes before the header is matched
+    // against every alias (which took 14.5 s for this file).
+    refused(
+        "wide.csv",
+        &header,
+        &["wide.csv", "line 1", "1000005 columns", "256"],
+    );
+}

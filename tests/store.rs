@@ -452,3 +452,59 @@ fn batches_since_gives_exactly_the_later_batches_from_any_point() {
         serde_json::to_string(&all.1[all.1.len() - 1].changes).expect("json")
     );
 }
+
+#[test]
+fn an_over_long_note_is_refused_by_the_store_and_nothing_is_written() {
+    let s = Sandbox::new();
+    s.demo();
+    let id = findings(&s)[0].clone();
+    let journal = s.journal();
+    let note = "注".repeat(govcheck::domain::limits::MAX_NOTE_CHARS + 1);
+    let err = s.fails(&["verify", &id, "--note", &note]);
+    assert!(err.contains("note is 4001 characters long"), "{err}");
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert_eq!(journal, s.journal(), "nothing written");
+    // The store itself refuses it, whichever edge the event came from.
+    let store = LocalStore::open(&s.store()).expect("open");
+    let mut e = event(&id, EventKind::Verified);
+    e.note = Some(note);
+    assert!(matches!(
+        store.append_events(vec![(e, None)]),
+        Err(StoreError::TooLong(_))
+    ));
+    assert_eq!(journal, s.journal(), "nothing written");
+}
+
+/// The posts file an import wrote for batch N (`posts.tsv.pending-N`) is the store's
+/// posts file only once the journal holds batch N: readers use it then, and the next
+/// writer puts it in place; without its batch it is ignored and deleted.
+#[test]
+fn a_pending_posts_file_counts_only_when_its_batch_is_committed() {
+    let s = Sandbox::new();
+    s.demo();
+    let store = LocalStore::open(&s.store()).expect("open");
+    let seq = store.load().expect("load").seq;
+    let before = store.posts().expect("posts").by_account;
+    let dir = s.store();
+    let uncommitted = dir.join(format!("posts.tsv.pending-{}", seq + 1));
+    std::fs::write(&uncommitted, "# govcheck posts v1\nghost\t1:480\n").expect("write");
+    assert_eq!(store.posts().expect("posts").by_account, before, "ignored");
+    assert!(!String::from_utf8_lossy(&store.posts_bytes().expect("bytes")).contains("ghost"));
+    let id = findings(&s)[0].clone();
+    s.ok(&["verify", &id, "--note", "ok"]);
+    assert!(!uncommitted.exists(), "the next writer deletes it");
+    assert_eq!(store.posts().expect("posts").by_account, before);
+
+    // A committed one (its writer died before renaming it): read, then put in place.
+    let seq = store.load().expect("load").seq;
+    let committed = dir.join(format!("posts.tsv.pending-{seq}"));
+    std::fs::write(&committed, "# govcheck posts v1\nkept\t1:480\n").expect("write");
+    let posts = store.posts().expect("posts").by_account;
+    assert_eq!(posts.keys().collect::<Vec<_>>(), ["kept"]);
+    s.ok(&["reopen", &id, "--note", "again"]);
+    assert!(!committed.exists(), "put in place");
+    assert_eq!(
+        std::fs::read_to_string(dir.join("posts.tsv")).expect("posts"),
+        "# govcheck posts v1\nkept\t1:480\n"
+    );
+}

@@ -7,6 +7,7 @@ pub mod event;
 pub mod figures;
 pub mod finding;
 pub mod indicator;
+pub mod limits;
 pub mod listing;
 pub mod notice;
 pub mod rate;

@@ -70,7 +70,7 @@ impl From<StoreError> for ApiError {
                 "not_allowed",
                 e.to_string(),
             ),
-            StoreError::Input(_) => {
+            StoreError::Input(_) | StoreError::TooLong(_) => {
                 ApiError::new(StatusCode::BAD_REQUEST, "bad_input", e.to_string())
             }
             StoreError::Busy { .. } => {

@@ -324,6 +324,14 @@ impl<'a> R<'a> {
     fn len(&mut self) -> Option<usize> {
         self.u32().map(|n| n as usize)
     }
+    /// A count of items that each take at least `min` bytes: more than the remaining
+    /// bytes can hold is damage. What is reserved for the items is bounded by the
+    /// input, never by a number read from it.
+    fn count(&mut self, min: usize) -> Option<usize> {
+        let n = self.len()?;
+        let left = self.b.len().saturating_sub(self.pos);
+        (n.saturating_mul(min) <= left).then_some(n)
+    }
     fn str(&mut self) -> Option<String> {
         let n = self.len()?;
         String::from_utf8(self.take(n)?.to_vec()).ok()
@@ -513,7 +521,8 @@ fn decode(r: &mut R<'_>, out: &mut dyn ChangeSink) -> Option<()> {
             }),
         )?;
     }
-    let n = r.len()?;
+    // An account is at least five strings (4 bytes each), a status and four flags.
+    let n = r.count(25)?;
     out.reserve(Section::Accounts, n);
     for _ in 0..n {
         put(
@@ -558,14 +567,15 @@ fn decode(r: &mut R<'_>, out: &mut dyn ChangeSink) -> Option<()> {
     }
     for _ in 0..r.len()? {
         let round = r.str()?;
-        let n = r.len()?;
-        let mut accounts = Vec::with_capacity(n.min(1 << 20));
+        let n = r.count(4)?;
+        let mut accounts = Vec::with_capacity(n);
         for _ in 0..n {
             accounts.push(r.str()?);
         }
         put(out, Change::Inspected { round, accounts })?;
     }
-    let n = r.len()?;
+    // A finding is at least four strings, two options, a source, a deadline and points.
+    let n = r.count(21)?;
     out.reserve(Section::Findings, n);
     for _ in 0..n {
         put(
@@ -780,5 +790,19 @@ mod tests {
         longer.push(0);
         assert_eq!(load_into(&longer, &mut Registry::new()), None);
         assert_eq!(load_into(&bytes[..20], &mut Registry::new()), None);
+    }
+
+    #[test]
+    fn a_count_larger_than_the_remaining_bytes_is_damage_not_an_allocation() {
+        let mut r = R {
+            b: &[0xff, 0xff, 0xff, 0x0f, 1, 2, 3, 4],
+            pos: 0,
+        };
+        assert_eq!(r.count(4), None);
+        let mut r = R {
+            b: &[1, 0, 0, 0, 1, 2, 3, 4],
+            pos: 0,
+        };
+        assert_eq!(r.count(4), Some(1));
     }
 }

@@ -58,7 +58,7 @@ pub enum StoreError {
         line: u64,
         message: String,
     },
-    #[error("{0}")]
+    #[error(transparent)]
     Rejected(#[from] ApplyError),
     #[error(
         "finding {finding} changed meanwhile (you saw version {expected}, it is now at {actual}); reload and try again"
@@ -68,7 +68,7 @@ pub enum StoreError {
         expected: u32,
         actual: u32,
     },
-    #[error("{0}")]
+    #[error(transparent)]
     Input(#[from] InputError),
     /// Another writer (an import, as a rule) held the store longer than this writer
     /// may wait; nothing was written.
@@ -79,6 +79,19 @@ pub enum StoreError {
     },
     #[error("{0}")]
     Other(String),
+    /// A text over its length limit (a note on an event): refused, nothing written.
+    #[error(transparent)]
+    TooLong(#[from] crate::domain::limits::TooLong),
+    /// A write failed after part of it reached the disk and undoing that part failed
+    /// too: the store holds either the whole change or none of it (readers and the next
+    /// writer see one consistent state), but which one cannot be told from here. Every
+    /// other error from a write means nothing was written.
+    #[error("{}: {source}; the change may or may not have been stored (undoing it failed too): reload to see which", path.display())]
+    Unsettled {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
     /// An https:// registry, and no CA certificate to verify it with.
     #[error(
         "cannot verify {url}: no CA certificates on this host (tried {tried}). Give the registry's CA with --ca-file FILE or put it in ca.pem in the config directory (`govcheck paths`), or use an http:// registry URL on a trusted intranet"

@@ -29,6 +29,10 @@ const FORMAT_NAME: &str = "govcheck-store";
 const MANIFEST: &str = "store.json";
 const JOURNAL: &str = "journal.jsonl";
 const POSTS: &str = "posts.tsv";
+/// The posts file an import wrote for journal batch `<seq>`, before that batch was
+/// appended: `posts.tsv.pending-<seq>`. It is the store's posts file once (and only
+/// once) the journal holds batch `<seq>`; see [`LocalStore::commit_with_posts`].
+const PENDING: &str = "posts.tsv.pending-";
 const LOCK: &str = "lock";
 /// Journals shorter than this replay fast enough without a checkpoint; one is written
 /// (or refreshed) when the journal has grown by half of this since the last.
@@ -369,6 +373,31 @@ impl LocalStore {
     where
         F: FnOnce(&Registry) -> Result<Vec<Change>, StoreError>,
     {
+        self.commit_with_posts(actor, now, |reg| Ok((build(reg)?, RawPosts::new())))
+            .map(|(committed, _)| committed)
+    }
+
+    /// [`LocalStore::commit`] with post timestamps to merge into the posts file, all
+    /// under one lock and with one commit point, so an import is all or nothing: the
+    /// new posts file is written and fsynced as `posts.tsv.pending-<seq>` first, then
+    /// the batch is appended (the commit point), then the pending file is renamed over
+    /// `posts.tsv`. A failure before the append removes the pending file; a failed
+    /// append is cut off again; a crash anywhere leaves a pending file that readers use
+    /// only when the journal holds its batch and the next writer puts in place or
+    /// deletes ([`LocalStore::settle_posts`]). Without journal changes the posts file
+    /// is replaced atomically, the rename being the commit point. Returns how many
+    /// posts were new.
+    ///
+    /// Every error means nothing was written, except [`StoreError::Unsettled`].
+    pub fn commit_with_posts<F>(
+        &self,
+        actor: &Actor,
+        now: DateTime<FixedOffset>,
+        build: F,
+    ) -> Result<(Committed, usize), StoreError>
+    where
+        F: FnOnce(&Registry) -> Result<(Vec<Change>, RawPosts), StoreError>,
+    {
         let _lock = self.lock()?;
         let Current {
             snap,
@@ -376,9 +405,22 @@ impl LocalStore {
             lines,
             torn,
         } = self.current_state()?;
-        let changes = build(&snap.registry)?;
+        self.settle_posts(snap.seq)?;
+        let (changes, new_posts) = build(&snap.registry)?;
+        let mut posts_file = None;
+        let mut added = 0;
+        if !new_posts.is_empty() {
+            let mut all = posts::read_raw(&self.path(POSTS))?;
+            added = posts::merge(&mut all, new_posts);
+            if added > 0 {
+                posts_file = Some(posts::render(&all));
+            }
+        }
         if changes.is_empty() {
-            return Ok(Committed::Unchanged { seq: snap.seq });
+            if let Some(bytes) = posts_file {
+                write_atomic(&self.path(POSTS), &bytes)?;
+            }
+            return Ok((Committed::Unchanged { seq: snap.seq }, added));
         }
         let batch = Batch {
             seq: snap.seq + 1,
@@ -391,20 +433,26 @@ impl LocalStore {
         let mut check = snap.registry;
         check.apply_all(batch.changes)?;
 
-        let p = self.path(JOURNAL);
-        let mut f = OpenOptions::new()
-            .write(true)
-            .open(&p)
-            .map_err(|e| StoreError::io(&p, e))?;
-        if torn {
-            // A crashed writer left half a line: cut it off before appending.
-            f.set_len(valid_len).map_err(|e| StoreError::io(&p, e))?;
+        let pending = match posts_file {
+            Some(bytes) => Some(self.write_pending(batch.seq, &bytes)?),
+            None => None,
+        };
+        if let Err(e) = self.append(&line, valid_len, torn) {
+            return Err(match pending {
+                Some(p) if matches!(e, StoreError::Io { .. }) => match fs::remove_file(&p) {
+                    // A pending file left behind is harmless (its batch is not in the
+                    // journal: readers ignore it, the next writer deletes it).
+                    Ok(()) | Err(_) => e,
+                },
+                _ => e,
+            });
         }
-        use std::io::Seek;
-        f.seek(std::io::SeekFrom::Start(valid_len))
-            .map_err(|e| StoreError::io(&p, e))?;
-        f.write_all(&line).map_err(|e| StoreError::io(&p, e))?;
-        f.sync_data().map_err(|e| StoreError::io(&p, e))?;
+        // Committed. Putting the posts file in place is tidying: until it is done,
+        // readers use the pending file, and the next writer finishes the job.
+        if let Some(p) = pending {
+            let _ = fs::rename(&p, self.path(POSTS))
+                .and_then(|()| File::open(&self.dir).and_then(|d| d.sync_all()));
+        }
         self.hint(batch.seq, valid_len, lines);
         self.keep(
             valid_len + line.len() as u64,
@@ -415,10 +463,126 @@ impl LocalStore {
                 stale_since: None,
             },
         );
-        Ok(Committed::Batch {
-            seq: batch.seq,
-            changes: n,
-        })
+        Ok((
+            Committed::Batch {
+                seq: batch.seq,
+                changes: n,
+            },
+            added,
+        ))
+    }
+
+    /// Append one line at `valid_len` (cutting off a torn tail first) and fsync. On a
+    /// failure the journal is cut back to `valid_len`, so nothing was written; when
+    /// even that fails the outcome is [`StoreError::Unsettled`].
+    fn append(&self, line: &[u8], valid_len: u64, torn: bool) -> Result<(), StoreError> {
+        use std::io::Seek;
+        let p = self.path(JOURNAL);
+        let mut f = OpenOptions::new()
+            .write(true)
+            .open(&p)
+            .map_err(|e| StoreError::io(&p, e))?;
+        if torn {
+            // A crashed writer left half a line: cut it off before appending.
+            f.set_len(valid_len).map_err(|e| StoreError::io(&p, e))?;
+        }
+        let written = f
+            .seek(std::io::SeekFrom::Start(valid_len))
+            .and_then(|_| f.write_all(line))
+            .and_then(|()| f.sync_data());
+        match written {
+            Ok(()) => Ok(()),
+            Err(e) => match f.set_len(valid_len).and_then(|()| f.sync_data()) {
+                Ok(()) => Err(StoreError::io(&p, e)),
+                Err(_) => Err(StoreError::Unsettled { path: p, source: e }),
+            },
+        }
+    }
+
+    /// Write the posts file for batch `seq` beside the journal, durably (file and
+    /// directory entry), before the batch is appended. Removed again on failure.
+    fn write_pending(&self, seq: u64, bytes: &[u8]) -> Result<PathBuf, StoreError> {
+        let p = self.path(&format!("{PENDING}{seq}"));
+        let written = (|| {
+            // With the store's file mode from its creation, as every store file.
+            let mut f = super::perm::open(OpenOptions::new().write(true).truncate(true), &p)?;
+            f.write_all(bytes)?;
+            f.sync_all()
+        })();
+        if let Err(e) = written
+            .map_err(|e| StoreError::io(&p, e))
+            .and_then(|()| sync_dir(&self.dir))
+        {
+            let _ = fs::remove_file(&p);
+            return Err(e);
+        }
+        Ok(p)
+    }
+
+    /// Pending posts files (`posts.tsv.pending-<seq>`) in the directory, by sequence.
+    fn pending_posts(&self) -> Result<Vec<(u64, PathBuf)>, StoreError> {
+        let mut out = Vec::new();
+        for entry in fs::read_dir(&self.dir).map_err(|e| StoreError::io(&self.dir, e))? {
+            let entry = entry.map_err(|e| StoreError::io(&self.dir, e))?;
+            let name = entry.file_name();
+            if let Some(seq) = name
+                .to_str()
+                .and_then(|n| n.strip_prefix(PENDING))
+                .and_then(|n| n.parse::<u64>().ok())
+            {
+                out.push((seq, entry.path()));
+            }
+        }
+        out.sort();
+        Ok(out)
+    }
+
+    /// Under the writers' lock, before anything else is written: finish what a writer
+    /// that died (or failed) after writing a pending posts file left. A pending file
+    /// whose batch the journal holds (`seq <= last`) was committed and becomes
+    /// `posts.tsv`; one whose batch is not there never was, and is deleted.
+    fn settle_posts(&self, last: u64) -> Result<(), StoreError> {
+        let pending = self.pending_posts()?;
+        if pending.is_empty() {
+            return Ok(());
+        }
+        for (seq, p) in pending {
+            if seq <= last {
+                fs::rename(&p, self.path(POSTS)).map_err(|e| StoreError::io(&p, e))?;
+            } else {
+                fs::remove_file(&p).map_err(|e| StoreError::io(&p, e))?;
+            }
+        }
+        sync_dir(&self.dir)
+    }
+
+    /// The posts file readers should read: a pending file whose batch is committed
+    /// (its writer has not renamed it yet, or died before it could), else `posts.tsv`.
+    fn posts_path(&self) -> Result<PathBuf, StoreError> {
+        let last = self.current_state()?.snap.seq;
+        Ok(self
+            .pending_posts()?
+            .into_iter()
+            .rev()
+            .find(|(seq, _)| *seq <= last)
+            .map_or_else(|| self.path(POSTS), |(_, p)| p))
+    }
+
+    /// Read the current posts file with `read`; a pending file renamed away meanwhile
+    /// means `posts.tsv` is now the current one.
+    fn read_posts<T>(
+        &self,
+        read: impl Fn(&Path) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        let p = self.posts_path()?;
+        match read(&p) {
+            Err(StoreError::Io { source, .. })
+                if source.kind() == std::io::ErrorKind::NotFound && p != self.path(POSTS) =>
+            {
+                read(&self.path(POSTS))
+            }
+            other => other,
+        }
     }
 
     /// The registry as of the journal's current end, its valid length and whether it
@@ -501,14 +665,10 @@ impl LocalStore {
     /// Merge post timestamps into the posts file (atomic rewrite under the lock).
     /// Returns how many were new.
     pub fn add_posts(&self, new: RawPosts) -> Result<usize, StoreError> {
-        let _lock = self.lock()?;
-        let p = self.path(POSTS);
-        let mut all = posts::read_raw(&p)?;
-        let added = posts::merge(&mut all, new);
-        if added > 0 {
-            posts::write(&p, &all)?;
-        }
-        Ok(added)
+        // No batch is written for posts alone: who and when are not recorded.
+        let now = chrono::Utc::now().fixed_offset();
+        self.commit_with_posts(&Actor::default(), now, |_| Ok((Vec::new(), new)))
+            .map(|(_, added)| added)
     }
 
     /// Committed batches after `since`, for the server's change feed and remote
@@ -607,12 +767,13 @@ impl LocalStore {
 
     /// Raw posts file bytes (the documented `posts.tsv` format), empty when none.
     pub fn posts_bytes(&self) -> Result<Vec<u8>, StoreError> {
-        let p = self.path(POSTS);
-        match fs::read(&p) {
+        self.read_posts(|p| match fs::read(p) {
             Ok(b) => Ok(b),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Vec::new()),
-            Err(e) => Err(StoreError::io(&p, e)),
-        }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound && *p == self.path(POSTS) => {
+                Ok(Vec::new())
+            }
+            Err(e) => Err(StoreError::io(p, e)),
+        })
     }
 
     /// The journal's length: grows with every commit, so a viewer can poll it cheaply.
@@ -669,6 +830,9 @@ impl RegistrySource for LocalStore {
             .first()
             .map(|(e, _)| e.at)
             .ok_or_else(|| StoreError::Other("no events to append".into()))?;
+        for (e, _) in &events {
+            crate::domain::limits::check_event(e)?;
+        }
         let actor = events[0].0.by.clone();
         let done = self.commit(&actor, now, |reg| {
             let mut out = Vec::with_capacity(events.len());
@@ -698,6 +862,13 @@ impl RegistrySource for LocalStore {
     }
 
     fn posts(&self) -> Result<Posts, StoreError> {
-        posts::read(&self.path(POSTS))
+        let p = self.path(POSTS);
+        let bytes = self.posts_bytes()?;
+        let text = std::str::from_utf8(&bytes).map_err(|e| StoreError::Corrupt {
+            line: newlines(&bytes[..e.valid_up_to()]) + 1,
+            path: p.clone(),
+            message: "not UTF-8".into(),
+        })?;
+        posts::parse_posts(&p, text)
     }
 }

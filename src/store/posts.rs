@@ -3,7 +3,9 @@
 //!
 //! `posts.tsv`: a header line `# govcheck posts v1`, then one line per account:
 //! `<account id>\t<unix seconds>:<utc offset minutes>,…` sorted by time, no duplicates.
-//! The file is rewritten whole and atomically on each import.
+//! The file is rewritten whole on each import: beside the journal batch it belongs to
+//! (`posts.tsv.pending-<seq>`), put in place once that batch is committed (see
+//! [`crate::store::local`]).
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -112,8 +114,8 @@ pub fn merge(existing: &mut RawPosts, new: RawPosts) -> usize {
     added
 }
 
-/// Write the whole file atomically.
-pub fn write(path: &Path, posts: &RawPosts) -> Result<(), StoreError> {
+/// The whole file's bytes.
+pub fn render(posts: &RawPosts) -> Vec<u8> {
     use std::fmt::Write as _;
     let mut out = String::with_capacity(posts.len() * 64);
     out.push_str(HEADER);
@@ -129,5 +131,10 @@ pub fn write(path: &Path, posts: &RawPosts) -> Result<(), StoreError> {
         }
         out.push('\n');
     }
-    write_atomic(path, out.as_bytes())
+    out.into_bytes()
+}
+
+/// Write the whole file atomically.
+pub fn write(path: &Path, posts: &RawPosts) -> Result<(), StoreError> {
+    write_atomic(path, &render(posts))
 }

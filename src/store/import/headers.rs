@@ -136,6 +136,10 @@ impl Columns {
     pub fn get(&self, col: &str) -> Option<usize> {
         self.pos.get(col).copied()
     }
+    /// Every recognised column: canonical name and position.
+    pub fn iter(&self) -> impl Iterator<Item = (&'static str, usize)> + '_ {
+        self.pos.iter().map(|(c, i)| (*c, *i))
+    }
 }
 
 /// The normal form of a header cell: no spaces or BOM, half-width, lower-case ASCII,
@@ -195,7 +199,7 @@ pub fn recognise(headers: &[String]) -> Result<Columns, String> {
         ),
         None => format!(
             "header {:?} is not one govcheck imports; expected regions (code,name,parent_code), accounts (id,name,platform,region,host_unit), rounds (round,title,period_start,period_end,monitoring_point,mode,deadline), inspected (round,account), findings (round,account,problem) or posts (account,published_at)",
-            headers.join(",")
+            crate::domain::text::truncate(&headers.join(","), 200)
         ),
     })
 }

@@ -1,6 +1,7 @@
 //! Import of CSV files into a local store. Every file is read, decoded and checked
 //! first; then all changes are built against the latest registry under the writers'
-//! lock and appended as one batch. Any error names the file, line and field, and
+//! lock and committed with the posts as one batch ([`LocalStore::commit_with_posts`]:
+//! one commit point for the journal and the posts file). Any error names the file, line and field, and
 //! nothing is stored. Re-importing the same files changes nothing.
 
 pub mod decode;
@@ -22,6 +23,7 @@ use crate::domain::account::{Account, AccountStatus};
 use crate::domain::event::{Actor, Event, EventKind};
 use crate::domain::finding::{Finding, FindingSource, finding_id};
 use crate::domain::indicator::Catalogue;
+use crate::domain::limits::{MAX_COLUMNS, MAX_LINE_BYTES, check_len, column_limit};
 use crate::domain::region::{Region, RegionLookupError};
 use crate::domain::registry::{Change, Registry};
 use crate::domain::round::{Round, RoundMode};
@@ -90,6 +92,31 @@ pub fn read_table(file: &SourceFile) -> Result<Table, InputError> {
             InputError::new(&file.path, format!("not valid CSV: {e}")).at(line)
         })?;
         let line = rec.position().map_or(0, |p| p.line());
+        if header.is_none() && rec.len() > MAX_COLUMNS {
+            return Err(InputError::new(
+                &file.path,
+                format!(
+                    "the header has {} columns; at most {MAX_COLUMNS} are read",
+                    rec.len()
+                ),
+            )
+            .at(line));
+        }
+        if rec.as_byte_record().as_slice().len() > MAX_LINE_BYTES {
+            let mut err = InputError::new(
+                &file.path,
+                format!("the line is longer than {} KiB", MAX_LINE_BYTES / 1024),
+            )
+            .at(line);
+            // Name the field that made it so, by its header.
+            let longest = rec.iter().enumerate().max_by_key(|(_, c)| c.len());
+            if let (Some(h), Some((i, _))) = (&header, longest)
+                && let Some(name) = h.get(i)
+            {
+                err = err.field(crate::domain::text::truncate(&sanitize(name), 64));
+            }
+            return Err(err);
+        }
         let cells: Vec<String> = rec.iter().map(|c| c.trim().to_string()).collect();
         if cells.iter().all(String::is_empty) {
             continue;
@@ -110,6 +137,18 @@ pub fn read_table(file: &SourceFile) -> Result<Table, InputError> {
     }
     let header = header.ok_or_else(|| InputError::new(&file.path, "the file is empty"))?;
     let cols = headers::recognise(&header).map_err(|m| InputError::new(&file.path, m).at(1))?;
+    // Every value the store keeps, within its limit: checked here, once, for all kinds.
+    for (line, cells) in &rows {
+        for (col, i) in cols.iter() {
+            if let Some(v) = cells.get(i) {
+                check_len(col, v, column_limit(col)).map_err(|e| {
+                    InputError::new(&file.path, e.to_string())
+                        .at(*line)
+                        .field(col)
+                })?;
+            }
+        }
+    }
     Ok(Table {
         path: file.path.clone(),
         cols,
@@ -135,8 +174,7 @@ pub fn import(
             .collect(),
         ..ImportReport::default()
     };
-    let mut posts = RawPosts::new();
-    let committed = store.commit(&ctx.actor, ctx.now, |reg| {
+    let (committed, posts_added) = store.commit_with_posts(&ctx.actor, ctx.now, |reg| {
         let mut b = Builder::new(
             reg,
             ctx,
@@ -158,15 +196,13 @@ pub fn import(
         report.inspected = b.inspected_count;
         report.findings = b.new_findings;
         report.warnings = std::mem::take(&mut b.warnings);
-        posts = std::mem::take(&mut b.posts);
-        Ok(b.into_changes())
+        let posts = std::mem::take(&mut b.posts);
+        Ok((b.into_changes(), posts))
     })?;
     if let Committed::Batch { seq, .. } = committed {
         report.seq = Some(seq);
     }
-    if !posts.is_empty() {
-        report.posts_added = store.add_posts(posts)?;
-    }
+    report.posts_added = posts_added;
     Ok(report)
 }
 

@@ -9,6 +9,7 @@ use std::path::Path;
 
 use calamine::{Data, Reader, Xlsx};
 
+use crate::domain::limits::{MAX_NOTE_CHARS, check_len};
 use crate::domain::notice::{PublishedNotice, PublishedProblem, PublishedRow};
 use crate::domain::rate::parse_percent;
 use crate::domain::text::normalize_key;
@@ -30,9 +31,32 @@ pub fn read_grids(path: &Path, bytes: &[u8]) -> Result<Vec<Grid>, InputError> {
         .extension()
         .map(|e| e.to_string_lossy().to_lowercase())
         .unwrap_or_default();
-    if matches!(ext.as_str(), "xlsx" | "xlsm") || bytes.starts_with(b"PK\x03\x04") {
-        return read_xlsx(path, bytes);
+    let grids = if matches!(ext.as_str(), "xlsx" | "xlsm") || bytes.starts_with(b"PK\x03\x04") {
+        read_xlsx(path, bytes)?
+    } else {
+        read_csv(path, bytes)?
+    };
+    // Every cell may end up in the journal (a problem, a name, a unit): within the
+    // longest limit any field has, named by sheet, row and column.
+    for g in &grids {
+        for (r, row) in g.cells.iter().enumerate() {
+            for (c, cell) in row.iter().enumerate() {
+                check_len("the cell", cell, MAX_NOTE_CHARS).map_err(|e| {
+                    let sheet = g
+                        .sheet
+                        .as_ref()
+                        .map(|s| format!("sheet {s}, "))
+                        .unwrap_or_default();
+                    InputError::new(path, format!("{sheet}cell {}{}: {e}", col_letter(c), r + 1))
+                        .at(r as u64 + 1)
+                })?;
+            }
+        }
     }
+    Ok(grids)
+}
+
+fn read_csv(path: &Path, bytes: &[u8]) -> Result<Vec<Grid>, InputError> {
     let text = decode(path, bytes)?;
     let mut rdr = csv::ReaderBuilder::new()
         .has_headers(false)
@@ -40,30 +64,104 @@ pub fn read_grids(path: &Path, bytes: &[u8]) -> Result<Vec<Grid>, InputError> {
         .from_reader(text.as_bytes());
     let mut cells = Vec::new();
     for rec in rdr.records() {
-        let rec = rec.map_err(|e| InputError::new(path, format!("not valid CSV: {e}")))?;
+        let rec = rec.map_err(|e| {
+            let line = e.position().map_or(0, |p| p.line());
+            InputError::new(path, format!("not valid CSV: {e}")).at(line)
+        })?;
+        if rec.len() > MAX_COLUMNS as usize {
+            let line = rec.position().map_or(0, |p| p.line());
+            return Err(InputError::new(
+                path,
+                format!("{} columns; at most {MAX_COLUMNS} are read", rec.len()),
+            )
+            .at(line));
+        }
         cells.push(rec.iter().map(String::from).collect());
     }
     Ok(vec![Grid { sheet: None, cells }])
 }
 
+/// What all of a workbook's entries may inflate to together. A published notice is a
+/// few hundred kilobytes; this refuses a zip bomb before calamine inflates it.
+const MAX_INFLATED: u64 = 64 * 1024 * 1024;
+/// Cells a sheet may span (rows × columns, empty ones included): a sheet with one cell
+/// at A1 and one at XFD1048576 would otherwise ask for 17 billion.
+const MAX_CELLS: usize = 1_000_000;
+/// Columns a sheet may span: notices have about ten.
+const MAX_COLUMNS: u32 = 256;
+
+/// Refuse a workbook whose entries inflate past [`MAX_INFLATED`], by their declared
+/// sizes and by what they really inflate to (declared sizes can lie): each entry is
+/// inflated into nothing, through a reader that stops at the remaining budget.
+fn check_inflated(path: &Path, bytes: &[u8]) -> Result<(), InputError> {
+    use std::io::Read;
+    let bad = |m: String| InputError::new(path, m);
+    let too_big = || {
+        bad(format!(
+            "not a notice workbook: it inflates to more than {} MiB",
+            MAX_INFLATED / 1024 / 1024
+        ))
+    };
+    let mut zip = zip::ZipArchive::new(Cursor::new(bytes))
+        .map_err(|e| bad(format!("not a readable XLSX workbook: {e}")))?;
+    let mut budget = MAX_INFLATED;
+    for i in 0..zip.len() {
+        let entry = zip
+            .by_index(i)
+            .map_err(|e| bad(format!("not a readable XLSX workbook: {e}")))?;
+        if entry.size() > budget {
+            return Err(too_big());
+        }
+        let name = entry.name().to_string();
+        let n = std::io::copy(&mut entry.take(budget + 1), &mut std::io::sink())
+            .map_err(|e| bad(format!("not a readable XLSX workbook: {name}: {e}")))?;
+        budget = budget.checked_sub(n).ok_or_else(too_big)?;
+    }
+    Ok(())
+}
+
 fn read_xlsx(path: &Path, bytes: &[u8]) -> Result<Vec<Grid>, InputError> {
-    let mut wb: Xlsx<_> = Xlsx::new(Cursor::new(bytes.to_vec()))
+    check_inflated(path, bytes)?;
+    let mut wb: Xlsx<_> = Xlsx::new(Cursor::new(bytes))
         .map_err(|e| InputError::new(path, format!("not a readable XLSX workbook: {e}")))?;
     wb.load_merged_regions()
         .map_err(|e| InputError::new(path, format!("merged cells: {e}")))?;
     let mut grids = Vec::new();
     for name in wb.sheet_names() {
-        let range = wb
-            .worksheet_range(&name)
-            .map_err(|e| InputError::new(path, format!("sheet {name}: {e}")))?;
-        let (r0, c0) = range.start().unwrap_or((0, 0));
-        let (h, w) = range.get_size();
-        let (rows, cols) = (r0 as usize + h, c0 as usize + w);
-        let mut cells = vec![vec![String::new(); cols]; rows];
-        for (r, row) in range.rows().enumerate() {
-            for (c, v) in row.iter().enumerate() {
-                cells[r0 as usize + r][c0 as usize + c] = cell_text(v);
+        let sheet_err = |m: String| InputError::new(path, format!("sheet {name}: {m}"));
+        // Cell by cell rather than `worksheet_range`, which allocates the whole
+        // rectangle the cells span before anything can be checked.
+        let mut found: Vec<(usize, usize, String)> = Vec::new();
+        let (mut rows, mut cols) = (0usize, 0usize);
+        {
+            let mut reader = wb
+                .worksheet_cells_reader(&name)
+                .map_err(|e| sheet_err(e.to_string()))?;
+            while let Some(cell) = reader.next_cell().map_err(|e| sheet_err(e.to_string()))? {
+                let (r, c) = cell.get_position();
+                let v = Data::from(cell.get_value().clone());
+                if v == Data::Empty {
+                    continue;
+                }
+                if c >= MAX_COLUMNS {
+                    return Err(sheet_err(format!(
+                        "a cell in column {} (at most {MAX_COLUMNS} columns are read)",
+                        col_letter(c as usize)
+                    )));
+                }
+                rows = rows.max(r as usize + 1);
+                cols = cols.max(c as usize + 1);
+                if rows.saturating_mul(cols) > MAX_CELLS {
+                    return Err(sheet_err(format!(
+                        "spans {rows} rows and {cols} columns; at most {MAX_CELLS} cells are read"
+                    )));
+                }
+                found.push((r as usize, c as usize, cell_text(&v)));
             }
+        }
+        let mut cells = vec![vec![String::new(); cols]; rows];
+        for (r, c, text) in found {
+            cells[r][c] = text;
         }
         for (_, _, dim) in wb.merged_regions_by_sheet(&name) {
             let (sr, sc) = (dim.start.0 as usize, dim.start.1 as usize);
@@ -73,8 +171,8 @@ fn read_xlsx(path: &Path, bytes: &[u8]) -> Result<Vec<Grid>, InputError> {
                 .and_then(|r| r.get(sc))
                 .cloned()
                 .unwrap_or_default();
-            for row in cells.iter_mut().take(er + 1).skip(sr) {
-                for cell in row.iter_mut().take(ec + 1).skip(sc) {
+            for row in cells.iter_mut().take(er.saturating_add(1)).skip(sr) {
+                for cell in row.iter_mut().take(ec.saturating_add(1)).skip(sc) {
                     *cell = v.clone();
                 }
             }
