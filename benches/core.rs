@@ -180,8 +180,7 @@ fn ensure_dataset(n: usize, seed: u64, cat: &Catalogue) -> (Data, Vec<RoundStats
         tz: tz(),
         actor: Actor {
             name: "bench".into(),
-            os_user: None,
-            ssh_client: None,
+            ..Actor::default()
         },
         now: DateTime::parse_from_rfc3339("2026-07-01T09:00:00+08:00").expect("now"),
         reported_at: None,

@@ -132,6 +132,39 @@ pub enum SettingsError {
         path: PathBuf,
         source: std::io::Error,
     },
+    /// The config directory is writable by every user: anyone could plant a
+    /// `config.toml` (another registry, another name for the histories), a catalogue, a
+    /// CA or a token in it, so nothing is read from it.
+    #[error("{}: writable by every user (mode {mode:o}); refusing to read a configuration, catalogue, CA or token that anyone could have put there. Run: chmod o-w {}", path.display(), path.display())]
+    WorldWritable { path: PathBuf, mode: u32 },
+}
+
+/// Refuse a config directory that every user may write to (see
+/// [`SettingsError::WorldWritable`]); one that does not exist yet is fine.
+pub fn check_config_dir(dir: &Path) -> Result<(), SettingsError> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = match std::fs::metadata(dir) {
+            Ok(m) => m.permissions().mode() & 0o7777,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+            Err(e) => {
+                return Err(SettingsError::Io {
+                    path: dir.to_path_buf(),
+                    source: e,
+                });
+            }
+        };
+        if mode & 0o002 != 0 {
+            return Err(SettingsError::WorldWritable {
+                path: dir.to_path_buf(),
+                mode,
+            });
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = dir;
+    Ok(())
 }
 
 impl Settings {
@@ -314,6 +347,26 @@ mod tests {
         // No temporary directory at all: nothing to plant anything in.
         let absent = tmp.path().join("absent");
         assert!(private_fallback(&absent).is_ok());
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_world_writable_config_dir_is_refused() {
+        use std::os::unix::fs::PermissionsExt;
+        let tmp = tempfile::tempdir().expect("tmp");
+        let dir = tmp.path().join("config");
+        assert!(check_config_dir(&dir).is_ok(), "absent is fine");
+        std::fs::create_dir(&dir).expect("dir");
+        std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+        assert!(check_config_dir(&dir).is_ok());
+        std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o1777)).expect("chmod");
+        let err = check_config_dir(&dir).expect_err("refused").to_string();
+        assert!(
+            err.contains("config")
+                && err.contains("writable by every user")
+                && err.contains("1777"),
+            "{err}"
+        );
     }
 
     #[test]

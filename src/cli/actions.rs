@@ -5,7 +5,7 @@ use anyhow::{Context as _, anyhow, bail};
 use chrono::NaiveDate;
 
 use super::context::Context;
-use super::output::emit;
+use super::output::{emit, emit_confirmation, recorded_but};
 use crate::domain::event::{Event, EventKind};
 use crate::domain::finding::{Finding, FindingSource, finding_id};
 use crate::domain::indicator::AutoRule;
@@ -49,17 +49,27 @@ pub fn record(ctx: &Context, finding: &str, act: Act, note: Option<String>) -> a
     };
     let label = event.kind.label_zh();
     let seq = store.append_events(vec![(event, None)])?;
-    let reg = store.load()?.registry;
-    let idx = reg
-        .finding_index(finding)
-        .ok_or_else(|| anyhow!("finding {finding} vanished after writing"))?;
-    let f = &reg.findings()[idx];
-    let name = reg.account(&f.account).map_or("?", |a| a.name.as_str());
-    emit(&sanitize(&format!(
-        "{finding} {name}: {label}, now {} (recorded, journal batch {seq})",
-        reg.state(idx).status.label_zh()
-    )))?;
-    emit("\n")?;
+    // The event is durable from here on: whatever fails now only concerns the
+    // confirmation, and must not read as "not done" (a retry would record it twice).
+    let confirm = || -> anyhow::Result<()> {
+        let reg = store.load()?.registry;
+        let idx = reg
+            .finding_index(finding)
+            .ok_or_else(|| anyhow!("finding {finding} vanished after writing"))?;
+        let f = &reg.findings()[idx];
+        let name = reg.account(&f.account).map_or("?", |a| a.name.as_str());
+        emit(&sanitize(&format!(
+            "{finding} {name}: {label}, now {} (recorded, journal batch {seq})\n",
+            reg.state(idx).status.label_zh()
+        )))?;
+        Ok(())
+    };
+    confirm().map_err(|e| {
+        recorded_but(
+            &format!("{finding}: {label} recorded (journal batch {seq})"),
+            &e,
+        )
+    })?;
     Ok(0)
 }
 
@@ -126,9 +136,12 @@ pub fn check(ctx: &Context, round: &str) -> anyhow::Result<i32> {
         Ok(changes)
     })?;
     match done {
-        Committed::Batch { seq, .. } => emit(&format!(
-            "{round}: {found} account(s) with no post in the two weeks up to the monitoring point; {new} new finding(s) recorded (journal batch {seq}), {known} already recorded\n"
-        ))?,
+        Committed::Batch { seq, .. } => emit_confirmation(
+            &format!(
+                "{round}: {found} account(s) with no post in the two weeks up to the monitoring point; {new} new finding(s) recorded (journal batch {seq}), {known} already recorded\n"
+            ),
+            &format!("{round}: {new} new finding(s) recorded (journal batch {seq})"),
+        )?,
         Committed::Unchanged { .. } => emit(&format!(
             "{round}: {found} account(s) with no post in the two weeks up to the monitoring point; all already recorded, nothing changed\n"
         ))?,

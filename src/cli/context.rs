@@ -46,6 +46,7 @@ pub fn parse_day(text: &str, flag: &str) -> anyhow::Result<NaiveDate> {
 impl Context {
     pub fn new(cli: &Cli) -> anyhow::Result<Context> {
         let dirs = Dirs::discover()?;
+        crate::settings::check_config_dir(&dirs.config)?;
         let config_path = cli.config.clone().unwrap_or_else(|| dirs.config_file());
         if cli.config.is_some() && !config_path.exists() {
             bail!("{}: no such configuration file", config_path.display());
@@ -123,6 +124,8 @@ impl Context {
 
     /// A client for the registry server at `url`.
     pub fn remote(&self, url: &str) -> anyhow::Result<RemoteStore> {
+        // The URL first: `user:pass@` in it is the likelier mistake than a missing token.
+        crate::store::remote::refuse_userinfo(url)?;
         let token = registry_token(&self.dirs.config)?;
         let ca = self.ca_file.clone().or_else(|| {
             let p = self.dirs.config.join("ca.pem");
@@ -195,5 +198,6 @@ pub fn actor_from_env(settings: &Settings) -> Actor {
         name,
         os_user,
         ssh_client,
+        ..Actor::default()
     }
 }

@@ -61,6 +61,11 @@ pub enum Command {
         /// Code of the root region of a new empty store.
         #[arg(long, default_value = "100000")]
         root_code: String,
+        /// Share the new store with the OS group NAME (several users on one host): the
+        /// directory becomes setgid to the group (mode 2770) and its files 0660.
+        /// Without it the store is private to you (0700, files 0600).
+        #[arg(long, value_name = "NAME")]
+        group: Option<String>,
     },
     /// Import CSV files (regions, accounts, rounds, inspected, findings, posts).
     Import {
@@ -235,7 +240,8 @@ pub enum TokenCommand {
         name: String,
         #[arg(long, value_enum)]
         role: crate::server::auth::Role,
-        /// Region the token may act in (code, path or unique name); default everywhere.
+        /// Region the token may act in (code, path or unique name), looked up in the
+        /// store (--data) now and bound to its code; default everywhere.
         #[arg(long)]
         scope: Option<String>,
     },
@@ -325,11 +331,29 @@ pub fn run() -> i32 {
     match dispatch(cli, started) {
         Ok(code) => code,
         Err(e) => {
-            let msg = format!("{e:#}");
-            eprintln!("govcheck: {}", crate::domain::text::sanitize(&msg));
+            eprintln!("govcheck: {}", crate::domain::text::sanitize(&one_line(&e)));
             1
         }
     }
+}
+
+/// The error and its causes on one line, each said once. Library errors often print
+/// their source inside their own message (`#[error("{0}")]` over a `#[from]`, or
+/// `"{path}: {source}"`), so anyhow's `{:#}` would repeat it (`unknown finding "X":
+/// unknown finding "X"`); a cause already contained in what is written is skipped.
+pub fn one_line(e: &anyhow::Error) -> String {
+    let mut msg = String::new();
+    for cause in e.chain() {
+        let text = cause.to_string();
+        if text.is_empty() || msg.contains(&text) {
+            continue;
+        }
+        if !msg.is_empty() {
+            msg.push_str(": ");
+        }
+        msg.push_str(&text);
+    }
+    msg
 }
 
 fn dispatch(cli: Cli, started: std::time::Instant) -> anyhow::Result<i32> {
@@ -343,7 +367,8 @@ fn dispatch(cli: Cli, started: std::time::Instant) -> anyhow::Result<i32> {
             demo,
             root_name,
             root_code,
-        } => setup::init(&ctx, demo, &root_name, &root_code),
+            group,
+        } => setup::init(&ctx, demo, &root_name, &root_code, group.as_deref()),
         Command::Import { files } => setup::import_files(&ctx, &files),
         Command::Summary {
             round,
@@ -462,4 +487,22 @@ fn dispatch(cli: Cli, started: std::time::Instant) -> anyhow::Result<i32> {
         warn_refused(&ctx);
     }
     result
+}
+
+#[cfg(test)]
+mod tests {
+    use super::one_line;
+    use crate::store::StoreError;
+
+    #[test]
+    fn each_cause_is_said_once() {
+        let io = std::io::Error::other("No space left on device");
+        let e = anyhow::Error::from(StoreError::io("journal.jsonl", io)).context("recording");
+        assert_eq!(
+            one_line(&e),
+            "recording: journal.jsonl: No space left on device"
+        );
+        let e = anyhow::anyhow!("inner").context("outer");
+        assert_eq!(one_line(&e), "outer: inner");
+    }
 }

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context as _, anyhow, bail};
 
 use super::context::{Context, parse_day};
-use super::output::emit;
+use super::output::{emit, emit_confirmation};
 use super::report::scope;
 use crate::domain::figures::summarize;
 use crate::domain::notice::{PublishedNotice, check_arithmetic, check_registry};
@@ -51,9 +51,12 @@ pub fn import(ctx: &Context, round: &str, files: &[PathBuf]) -> anyhow::Result<i
             vec![Change::Notice(notice)]
         })
     })?;
-    emit(&format!(
-        "{round}: published record stored ({rows} region rows, {problems} problem accounts)\n"
-    ))?;
+    emit_confirmation(
+        &format!(
+            "{round}: published record stored ({rows} region rows, {problems} problem accounts)\n"
+        ),
+        &format!("{round}: published record stored"),
+    )?;
     Ok(0)
 }
 
@@ -94,11 +97,14 @@ pub fn import_as_round(
     store.commit(&ctx.actor, now, |reg| {
         as_round::changes(reg, &ctx.catalogue, &notice, round, &ctx.actor, now)
     })?;
-    emit(&format!(
-        "{id}: round created from the notice ({} regions, {} problem accounts)\n",
-        notice.rows.len(),
-        notice.problems.len()
-    ))?;
+    emit_confirmation(
+        &format!(
+            "{id}: round created from the notice ({} regions, {} problem accounts)\n",
+            notice.rows.len(),
+            notice.problems.len()
+        ),
+        &format!("{id}: round created from the notice"),
+    )?;
     Ok(0)
 }
 

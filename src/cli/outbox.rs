@@ -74,5 +74,5 @@ pub fn outbox(ctx: &Context, dismiss: bool, format: Format) -> anyhow::Result<i3
         rows.push(vec![state.to_string(), finding, action, note, reason, at]);
     }
     let json = json_string(&json!({"pending": pending, "refused": refused}));
-    print(format, table, &headers, rows, json.map_err(Into::into))
+    print(format, table, &headers, rows, &[], json.map_err(Into::into))
 }

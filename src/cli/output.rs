@@ -1,11 +1,12 @@
 //! Output for people and scripts: tables aligned by display width (CJK = 2 columns),
-//! CSV with exact headers, JSON. Text from data is neutralised before it is printed.
+//! CSV with exact headers, JSON. Text from data is neutralised before it is printed, and
+//! in CSV a formula from data is turned into text (see [`spreadsheet_text`]).
 
 use std::io::Write;
 
 use serde::Serialize;
 
-use crate::domain::text::{pad_left, pad_right, sanitize, width};
+use crate::domain::text::{pad_left, pad_right, sanitize, spreadsheet_text, width};
 
 /// `--format`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, Default)]
@@ -84,12 +85,26 @@ impl Table {
     }
 }
 
-/// CSV with the given header; cells are neutralised (no control characters).
-pub fn csv_string(headers: &[&str], rows: &[Vec<String>]) -> Result<String, csv::Error> {
+/// CSV with the given header. Cells are neutralised (no control characters); the
+/// columns listed in `figures` hold numbers govcheck computed (counts, rates, days) and
+/// stay numbers, every other cell is text from data and goes through
+/// [`spreadsheet_text`], so a formula in a name never runs in the spreadsheet that opens
+/// the file.
+pub fn csv_string(
+    headers: &[&str],
+    rows: &[Vec<String>],
+    figures: &[usize],
+) -> Result<String, csv::Error> {
     let mut w = csv::Writer::from_writer(Vec::new());
     w.write_record(headers)?;
     for r in rows {
-        w.write_record(r.iter().map(|c| sanitize(c)))?;
+        w.write_record(r.iter().enumerate().map(|(i, c)| {
+            if figures.contains(&i) {
+                sanitize(c)
+            } else {
+                spreadsheet_text(c)
+            }
+        }))?;
     }
     let bytes = w.into_inner().map_err(|e| e.into_error())?;
     Ok(String::from_utf8_lossy(&bytes).into_owned())
@@ -105,6 +120,23 @@ pub fn json_string<T: Serialize>(value: &T) -> Result<String, serde_json::Error>
             c => c.to_string(),
         })
         .collect())
+}
+
+/// The error for a change that was made and made durable, when only reporting it
+/// failed (stdout on a full disk, a closed terminal): it says the change (`done`) was
+/// recorded, so nobody repeats it. The exit status stays non-zero: the output is
+/// missing.
+pub fn recorded_but(done: &str, e: &anyhow::Error) -> anyhow::Error {
+    anyhow::anyhow!(
+        "{done}, but could not write the confirmation: {}; it is recorded, do not repeat it",
+        super::one_line(e)
+    )
+}
+
+/// [`emit`] the confirmation of a change already durable; when it cannot be written,
+/// the error says that `done` was recorded all the same ([`recorded_but`]).
+pub fn emit_confirmation(text: &str, done: &str) -> anyhow::Result<()> {
+    emit(text).map_err(|e| recorded_but(done, &e.into()))
 }
 
 /// Print to stdout; a closed pipe (`| head`) is not an error.
@@ -138,9 +170,20 @@ mod tests {
         let mut t = Table::new(&["name"]);
         t.push(vec!["x\x1b[31my".into()]);
         assert!(!t.render().contains('\x1b'));
-        let c = csv_string(&["a"], &[vec!["\x1b]0;t\x07".into()]]).expect("csv");
+        let c = csv_string(&["a"], &[vec!["\x1b]0;t\x07".into()]], &[]).expect("csv");
         assert!(!c.contains('\x1b') && !c.contains('\x07'));
         let j = json_string(&"a\u{9b}b\x1b").expect("json");
         assert!(!j.contains('\u{9b}') && !j.contains('\x1b'), "{j}");
+    }
+
+    #[test]
+    fn csv_quotes_formulas_from_data_but_not_figures() {
+        let rows = vec![vec![
+            "=1+2".to_string(),
+            "-16".to_string(),
+            "99.73%".to_string(),
+        ]];
+        let c = csv_string(&["name", "days", "rate"], &rows, &[1, 2]).expect("csv");
+        assert_eq!(c, "name,days,rate\n'=1+2,-16,99.73%\n");
     }
 }

@@ -48,16 +48,19 @@ fn need_round<'a>(reg: &'a Registry, round: &str) -> anyhow::Result<&'a crate::d
     })
 }
 
+/// Print in the chosen format. `csv_figures` lists the CSV columns that hold numbers
+/// govcheck computed (kept as numbers); every other CSV cell is text from data.
 pub(super) fn print(
     format: Format,
     table: Table,
     csv_headers: &[&str],
     csv_rows: Vec<Vec<String>>,
+    csv_figures: &[usize],
     json: anyhow::Result<String>,
 ) -> anyhow::Result<i32> {
     let text = match format {
         Format::Table => table.render(),
-        Format::Csv => csv_string(csv_headers, &csv_rows)?,
+        Format::Csv => csv_string(csv_headers, &csv_rows, csv_figures)?,
         Format::Json => json? + "\n",
     };
     emit(&text)?;
@@ -111,6 +114,7 @@ pub fn summary(
         table,
         &["region", "total", "inspected", "problems", "pass_rate"],
         rows,
+        &[1, 2, 3, 4],
         json_string(&s).map_err(Into::into),
     )
 }
@@ -150,6 +154,7 @@ pub fn accounts(
         table,
         &headers,
         rows,
+        &[],
         json_string(&json).map_err(Into::into),
     )
 }
@@ -179,6 +184,7 @@ pub fn rounds(ctx: &Context, format: Format) -> anyhow::Result<i32> {
         table,
         &headers,
         rows,
+        &[],
         json_string(&reg.rounds()).map_err(Into::into),
     )
 }
@@ -262,6 +268,7 @@ pub fn findings(
         table,
         &headers,
         rows,
+        &[],
         json_string(&list).map_err(Into::into),
     )
 }
@@ -281,6 +288,10 @@ pub fn history(ctx: &Context, finding: &str, format: Format) -> anyhow::Result<i
         "os_user",
         "ssh_client",
         "note",
+        // Through the registry server: the address it saw, and what the client claimed.
+        "peer",
+        "claimed_os_user",
+        "claimed_ssh_client",
     ];
     let rows: Vec<Vec<String>> = events
         .iter()
@@ -289,6 +300,7 @@ pub fn history(ctx: &Context, finding: &str, format: Format) -> anyhow::Result<i
             if let crate::domain::EventKind::DeadlineExtended { to } = e.kind {
                 event = format!("{event} {to}");
             }
+            let claimed = e.by.claimed.as_ref();
             vec![
                 e.finding.clone(),
                 e.at.to_rfc3339(),
@@ -297,6 +309,11 @@ pub fn history(ctx: &Context, finding: &str, format: Format) -> anyhow::Result<i
                 e.by.os_user.clone().unwrap_or_default(),
                 e.by.ssh_client.clone().unwrap_or_default(),
                 e.note.clone().unwrap_or_default(),
+                e.by.peer.clone().unwrap_or_default(),
+                claimed.and_then(|c| c.os_user.clone()).unwrap_or_default(),
+                claimed
+                    .and_then(|c| c.ssh_client.clone())
+                    .unwrap_or_default(),
             ]
         })
         .collect();
@@ -336,6 +353,7 @@ pub fn history(ctx: &Context, finding: &str, format: Format) -> anyhow::Result<i
         table,
         &headers,
         rows,
+        &[],
         json_string(&events).map_err(Into::into),
     )
 }
@@ -397,6 +415,7 @@ pub fn warnings(
         table,
         &headers,
         rows,
+        &[5],
         json_string(&list).map_err(Into::into),
     )
 }

@@ -1,12 +1,12 @@
 //! Setting up: creating stores, importing files, the synthetic dataset, paths, and the
 //! entry to the console.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use anyhow::Context as _;
 
 use super::context::Context;
-use super::output::emit;
+use super::output::{emit, emit_confirmation};
 use crate::domain::region::Region;
 use crate::store::LocalStore;
 use crate::store::demo::{create_demo_store, demo_actor};
@@ -22,17 +22,29 @@ pub fn import_ctx(ctx: &Context) -> ImportContext<'_> {
     }
 }
 
-pub fn init(ctx: &Context, demo: bool, root_name: &str, root_code: &str) -> anyhow::Result<i32> {
+pub fn init(
+    ctx: &Context,
+    demo: bool,
+    root_name: &str,
+    root_code: &str,
+    group: Option<&str>,
+) -> anyhow::Result<i32> {
+    if let Some(group) = group {
+        share_new_store(&ctx.data, group)?;
+    }
     if demo {
         let mut ictx = import_ctx(ctx);
         ictx.actor = demo_actor(&ctx.actor);
         let (_, report) = create_demo_store(&ctx.data, &ictx)?;
-        emit(&format!(
-            "created demo store {} (Zhejiang 2022 Q1: {} accounts, {} findings)\n",
-            ctx.data.display(),
-            report.accounts,
-            report.findings
-        ))?;
+        emit_confirmation(
+            &format!(
+                "created demo store {} (Zhejiang 2022 Q1: {} accounts, {} findings)\n",
+                ctx.data.display(),
+                report.accounts,
+                report.findings
+            ),
+            &format!("created demo store {}", ctx.data.display()),
+        )?;
     } else {
         let root = Region {
             code: root_code.to_string(),
@@ -40,12 +52,59 @@ pub fn init(ctx: &Context, demo: bool, root_name: &str, root_code: &str) -> anyh
             parent: None,
         };
         LocalStore::create(&ctx.data, root, &ctx.actor, ctx.now())?;
-        emit(&format!(
-            "created store {} (root region {root_name} {root_code})\n",
-            ctx.data.display()
-        ))?;
+        emit_confirmation(
+            &format!(
+                "created store {} (root region {root_name} {root_code})\n",
+                ctx.data.display()
+            ),
+            &format!("created store {}", ctx.data.display()),
+        )?;
     }
     Ok(0)
+}
+
+/// `init --group NAME`: make the (new, empty) store directory the group's shared
+/// directory before anything is written in it, so every file the store creates takes
+/// the group and mode 0660 from it (see [`crate::store::perm`]). Nothing is changed
+/// when the group is unknown, the directory holds something, or we may not give it
+/// to the group.
+fn share_new_store(dir: &Path, group: &str) -> anyhow::Result<()> {
+    #[cfg(unix)]
+    {
+        use crate::store::perm;
+        let shown = crate::domain::text::sanitize(group);
+        let gid = perm::group_id(group)
+            .with_context(|| format!("--group {shown}: looking up the group"))?
+            .ok_or_else(|| anyhow::anyhow!("--group {shown}: no such group on this host"))?;
+        let created = match std::fs::read_dir(dir) {
+            Ok(mut entries) => {
+                if entries.next().is_some() {
+                    return Err(crate::store::StoreError::NotEmpty(dir.to_path_buf()).into());
+                }
+                false
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                perm::create_dir_all(dir).with_context(|| format!("{}", dir.display()))?;
+                true
+            }
+            Err(e) => return Err(e).with_context(|| format!("{}", dir.display())),
+        };
+        if let Err(e) = perm::share_with_group(dir, gid) {
+            if created {
+                let _ = std::fs::remove_dir(dir);
+            }
+            anyhow::bail!(
+                "--group {shown}: cannot give {} to the group ({e}); you must own the directory and be a member of the group",
+                dir.display()
+            );
+        }
+        Ok(())
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = (dir, group);
+        anyhow::bail!("--group: shared stores need a Unix host");
+    }
 }
 
 pub fn import_files(ctx: &Context, files: &[PathBuf]) -> anyhow::Result<i32> {
@@ -73,22 +132,29 @@ pub fn import_files(ctx: &Context, files: &[PathBuf]) -> anyhow::Result<i32> {
             format!("{path} ({}, {n} rows)", k.name())
         })
         .collect();
+    let done = format!("imported {}", kinds.join(", "));
     if report.changed() {
-        emit(&format!(
-            "imported {}: {} region(s), {} account(s), {} round(s), {} inspected, {} finding(s), {} post(s) new or changed\n",
-            kinds.join(", "),
-            report.regions,
-            report.accounts,
-            report.rounds,
-            report.inspected,
-            report.findings,
-            report.posts_added
-        ))?;
+        emit_confirmation(
+            &format!(
+                "imported {}: {} region(s), {} account(s), {} round(s), {} inspected, {} finding(s), {} post(s) new or changed\n",
+                kinds.join(", "),
+                report.regions,
+                report.accounts,
+                report.rounds,
+                report.inspected,
+                report.findings,
+                report.posts_added
+            ),
+            &done,
+        )?;
     } else {
-        emit(&format!(
-            "{}: nothing new; the store already holds all of it\n",
-            kinds.join(", ")
-        ))?;
+        emit_confirmation(
+            &format!(
+                "{}: nothing new; the store already holds all of it\n",
+                kinds.join(", ")
+            ),
+            &done,
+        )?;
     }
     Ok(0)
 }

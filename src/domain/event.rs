@@ -7,6 +7,12 @@ use serde::{Deserialize, Serialize};
 
 /// Who did something: the configured display name plus what the host tells us, so that
 /// two supervisors sharing one login are still told apart by where they came from.
+///
+/// Through the registry server, what the server saw (the token's name, the peer
+/// address) is kept apart from what the client says about itself (`claimed`): an audit
+/// trail must never record a client's word as a fact. `os_user` and `ssh_client` are
+/// what the writing process itself saw (the local CLI and console); the server leaves
+/// them empty.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(deny_unknown_fields)]
 pub struct Actor {
@@ -16,17 +22,71 @@ pub struct Actor {
     /// Client address from `SSH_CLIENT`, when the session came in over SSH.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ssh_client: Option<String>,
+    /// The address the registry server saw the request come from: the TCP peer, or
+    /// the address a trusted proxy forwarded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub peer: Option<String>,
+    /// What the client said about itself, unverified.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub claimed: Option<Claimed>,
+}
+
+/// A client's own account of who and where it is (its OS user, its `SSH_CLIENT`):
+/// recorded, labelled as claimed, never taken as seen.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct Claimed {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub os_user: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ssh_client: Option<String>,
+}
+
+impl Claimed {
+    /// `None` when the client claimed nothing.
+    pub fn of(os_user: Option<String>, ssh_client: Option<String>) -> Option<Claimed> {
+        (os_user.is_some() || ssh_client.is_some()).then_some(Claimed {
+            os_user,
+            ssh_client,
+        })
+    }
+}
+
+/// `user@address`, `user`, `@address`, or nothing.
+fn user_at(
+    f: &mut std::fmt::Formatter<'_>,
+    user: Option<&str>,
+    addr: Option<&str>,
+) -> std::fmt::Result {
+    match (user, addr) {
+        (Some(u), Some(a)) => write!(f, "{u}@{a}"),
+        (Some(u), None) => write!(f, "{u}"),
+        (None, Some(a)) => write!(f, "@{a}"),
+        (None, None) => Ok(()),
+    }
 }
 
 impl std::fmt::Display for Actor {
+    /// `张三 (tester@10.0.0.5)` locally; `张三 from 10.1.2.3 (claimed tester@10.9.9.9)`
+    /// through the server.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(&self.name)?;
-        match (&self.os_user, &self.ssh_client) {
-            (Some(u), Some(a)) => write!(f, " ({u}@{a})"),
-            (Some(u), None) => write!(f, " ({u})"),
-            (None, Some(a)) => write!(f, " (@{a})"),
-            (None, None) => Ok(()),
+        if self.os_user.is_some() || self.ssh_client.is_some() {
+            f.write_str(" (")?;
+            user_at(f, self.os_user.as_deref(), self.ssh_client.as_deref())?;
+            f.write_str(")")?;
         }
+        if let Some(p) = &self.peer {
+            write!(f, " from {p}")?;
+        }
+        if let Some(c) = &self.claimed
+            && (c.os_user.is_some() || c.ssh_client.is_some())
+        {
+            f.write_str(" (claimed ")?;
+            user_at(f, c.os_user.as_deref(), c.ssh_client.as_deref())?;
+            f.write_str(")")?;
+        }
+        Ok(())
     }
 }
 
@@ -360,5 +420,33 @@ mod tests {
         assert!(json.contains("\"to\":\"2022-05-10\""), "{json}");
         let back: Event = serde_json::from_str(&json).expect("parse");
         assert_eq!(back, e);
+    }
+
+    /// Journal lines written before `peer` and `claimed` existed still load, and the
+    /// server's kind of actor says what was seen apart from what was claimed.
+    #[test]
+    fn actor_keeps_seen_and_claimed_apart() {
+        let old: Actor =
+            serde_json::from_str(r#"{"name":"张三","os_user":"zs","ssh_client":"10.0.0.5"}"#)
+                .expect("old line");
+        assert_eq!(old.peer, None);
+        assert_eq!(old.to_string(), "张三 (zs@10.0.0.5)");
+        let served = Actor {
+            name: "张三".into(),
+            peer: Some("127.0.0.1".into()),
+            claimed: Claimed::of(Some("root".into()), Some("10.9.9.9".into())),
+            ..Actor::default()
+        };
+        assert_eq!(
+            served.to_string(),
+            "张三 from 127.0.0.1 (claimed root@10.9.9.9)"
+        );
+        let json = serde_json::to_string(&served).expect("json");
+        assert_eq!(
+            json,
+            r#"{"name":"张三","peer":"127.0.0.1","claimed":{"os_user":"root","ssh_client":"10.9.9.9"}}"#
+        );
+        assert_eq!(serde_json::from_str::<Actor>(&json).expect("back"), served);
+        assert_eq!(Claimed::of(None, None), None);
     }
 }

@@ -1,6 +1,7 @@
 //! Text rules shared by every edge: display width for CJK tables, neutralising control
-//! characters from data before they reach a terminal, and the normal form used to match
-//! the many spellings found in notices.
+//! characters from data before they reach a terminal or a spreadsheet formula before it
+//! reaches a spreadsheet, and the normal form used to match the many spellings found in
+//! notices.
 
 use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 
@@ -18,6 +19,32 @@ pub fn sanitize(text: &str) -> String {
             c => c,
         })
         .collect()
+}
+
+/// A cell of text taken from data, made safe for a CSV file that will be opened in a
+/// spreadsheet: [`sanitize`]d, and prefixed with `'` when it could be read as a formula
+/// (it starts with `=`, `+`, `-`, `@`, a tab or a carriage return, as OWASP lists them),
+/// so `=HYPERLINK(…)` or `+cmd|' /C calc'!A0` from an imported name shows as text
+/// instead of running. The check looks at the text both before and after sanitising:
+/// sanitising turns a leading tab into a space, and a spreadsheet that trims it would
+/// see `=1+2` again, so leading whitespace is looked through too.
+///
+/// Only for text from data: figures govcheck computes (counts, rates, days) must stay
+/// numbers and are written as they are.
+pub fn spreadsheet_text(text: &str) -> String {
+    let clean = sanitize(text);
+    if could_be_formula(text) || could_be_formula(&clean) {
+        format!("'{clean}")
+    } else {
+        clean
+    }
+}
+
+fn could_be_formula(text: &str) -> bool {
+    const TRIGGERS: [char; 4] = ['=', '+', '-', '@'];
+    text.starts_with(['\t', '\r'])
+        || text.starts_with(TRIGGERS)
+        || text.trim_start().starts_with(TRIGGERS)
 }
 
 /// [`sanitize`] each line, keeping the line breaks (for multi-line messages).
@@ -121,6 +148,30 @@ mod tests {
         assert_eq!(sanitize("a\tb\nc"), "a b c");
         assert_eq!(sanitize("\u{9b}31m"), "\u{FFFD}31m");
         assert_eq!(sanitize("普通文本"), "普通文本");
+    }
+
+    #[test]
+    fn formulas_from_data_become_text() {
+        assert_eq!(
+            spreadsheet_text("=HYPERLINK(\"http://x\",\"y\")"),
+            "'=HYPERLINK(\"http://x\",\"y\")"
+        );
+        assert_eq!(
+            spreadsheet_text("+cmd|' /C calc'!A0"),
+            "'+cmd|' /C calc'!A0"
+        );
+        assert_eq!(spreadsheet_text("-2+3"), "'-2+3");
+        assert_eq!(spreadsheet_text("@SUM(1+1)"), "'@SUM(1+1)");
+        // The tab is checked before it is neutralised: never a bare `=1+2`.
+        assert_eq!(spreadsheet_text("\t=1+2"), "' =1+2");
+        assert_eq!(spreadsheet_text("\r=1+2"), "' =1+2");
+        assert_eq!(spreadsheet_text("\tplain"), "' plain");
+        assert_eq!(spreadsheet_text(" =1+2"), "' =1+2");
+        // Ordinary text and text with a sign inside is left alone.
+        assert_eq!(spreadsheet_text("舟山医疗保障"), "舟山医疗保障");
+        assert_eq!(spreadsheet_text("a=b-c"), "a=b-c");
+        assert_eq!(spreadsheet_text(""), "");
+        assert!(!spreadsheet_text("=\x1b[2J").contains('\x1b'));
     }
 
     #[test]

@@ -1,13 +1,12 @@
 //! The `/api/v1` handlers. Reads come from the shared snapshot; the one write (append an
 //! event) goes through the store, which checks the version the client saw.
 
-use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use axum::extract::rejection::{JsonRejection, QueryRejection};
-use axum::extract::{ConnectInfo, FromRequestParts, Path, Query, State};
+use axum::extract::{FromRequestParts, Path, Query, State};
 use axum::http::request::Parts;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -17,10 +16,11 @@ use chrono::NaiveDate;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::auth::{Role, TokenEntry};
+use super::auth::{Refusal, Role, TokenEntry};
 use super::error::ApiError;
+use super::peer::ClientAddr;
 use super::{AppState, MAX_PAGE, MAX_WAIT};
-use crate::domain::event::{Actor, Event, EventKind, Status};
+use crate::domain::event::{Actor, Claimed, Event, EventKind, Status};
 use crate::domain::figures::summarize;
 use crate::domain::listing;
 use crate::domain::registry::Registry;
@@ -77,12 +77,16 @@ impl FromRequestParts<Arc<AppState>> for Caller {
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.strip_prefix("Bearer "))
             .ok_or_else(ApiError::unauthorized)?;
-        state
-            .tokens
-            .verify(token)
-            .cloned()
-            .map(Caller)
-            .ok_or_else(ApiError::unauthorized)
+        match state.tokens.check(token) {
+            Ok(entry) => Ok(Caller(entry)),
+            Err(Refusal::Unknown) => Err(ApiError::unauthorized()),
+            // The reason (a path, a parse error) is in the server's log, not for clients.
+            Err(Refusal::Unavailable(_)) => Err(ApiError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "tokens_unavailable",
+                "the server cannot read its tokens file just now; every request is refused until it is fixed",
+            )),
+        }
     }
 }
 
@@ -157,8 +161,24 @@ async fn health(State(state): St) -> Result<Json<Value>, ApiError> {
     ))
 }
 
-async fn me(Caller(c): Caller) -> Json<Value> {
-    Json(json!({"name": c.name, "role": c.role, "scope": c.scope}))
+/// Who the token is. `scope` is the region as named when the token was created;
+/// `scope_code` is what decides, and `scope_path` where that code is now (`null` when
+/// it is no longer in the registry: the token may then not act at all).
+async fn me(State(state): St, Caller(c): Caller) -> Result<Json<Value>, ApiError> {
+    let snap = state.current().await?;
+    let tree = snap.registry.tree();
+    let (code, path) = match c.scope_region(tree) {
+        Ok(Some(i)) => (Some(tree.get(i).code.clone()), Some(tree.path(i))),
+        Ok(None) => (None, None),
+        Err(_) => (c.scope_code.clone(), None),
+    };
+    Ok(Json(json!({
+        "name": c.name,
+        "role": c.role,
+        "scope": c.scope,
+        "scope_code": code,
+        "scope_path": path,
+    })))
 }
 
 async fn regions(State(state): St, _c: Caller) -> Result<Json<Value>, ApiError> {
@@ -355,7 +375,8 @@ pub struct EventRequest {
     pub to: Option<NaiveDate>,
     /// The finding version the client saw; a different current version is a conflict.
     pub based_on: u32,
-    /// The client's OS user and SSH client address, recorded beside the token's name.
+    /// The client's OS user and SSH client address: recorded in the history as what the
+    /// client claimed, beside the token's name and the address the server saw.
     #[serde(default)]
     pub os_user: Option<String>,
     #[serde(default)]
@@ -383,7 +404,7 @@ fn event_kind(kind: &str, to: Option<NaiveDate>) -> Result<EventKind, ApiError> 
 async fn append_event(
     State(state): St,
     Caller(c): Caller,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    peer: ClientAddr,
     Id(id): Id,
     b: Result<Json<EventRequest>, JsonRejection>,
 ) -> Result<impl IntoResponse, ApiError> {
@@ -400,11 +421,18 @@ async fn append_event(
     let idx = reg
         .finding_index(&id)
         .ok_or_else(|| ApiError::not_found(format!("no finding {id:?}")))?;
-    if let Some(scope) = &c.scope {
-        let s = reg
-            .tree()
-            .resolve(scope)
-            .map_err(|e| ApiError::forbidden(format!("token scope {scope:?}: {e}")))?;
+    // By the code bound at creation, never by name: an import that renamed the
+    // region or added another of the same name changes nothing here.
+    let scope = c.scope_region(reg.tree()).map_err(|e| {
+        eprintln!(
+            "govcheck serve: token {} ({}) refused: {}",
+            c.id,
+            crate::domain::text::sanitize(&c.name),
+            crate::domain::text::sanitize(&e.to_string())
+        );
+        ApiError::forbidden(format!("{}'s token may not act: {e}", c.name))
+    })?;
+    if let Some(s) = scope {
         let a = reg
             .account_index(&reg.findings()[idx].account)
             .ok_or_else(|| ApiError::internal("finding without account"))?;
@@ -427,10 +455,12 @@ async fn append_event(
             chrono::Utc::now().with_timezone(&state.tz).fixed_offset(),
             0,
         ),
+        // What the server saw is recorded as seen; what the client says, as claimed.
         by: Actor {
             name: c.name.clone(),
-            os_user: clean(req.os_user),
-            ssh_client: clean(req.ssh_client).or_else(|| Some(peer.ip().to_string())),
+            peer: Some(peer.to_string()),
+            claimed: Claimed::of(clean(req.os_user), clean(req.ssh_client)),
+            ..Actor::default()
         },
         note: req.note.filter(|n| !n.trim().is_empty()),
     };

@@ -16,6 +16,7 @@ use super::AppState;
 use super::api::Caller;
 use super::auth::Role;
 use super::error::ApiError;
+use super::peer::ClientAddr;
 use crate::domain::event::Actor;
 use crate::store::import::{ImportContext, SourceFile};
 
@@ -40,6 +41,7 @@ fn file_name(raw: Option<&str>, n: usize) -> PathBuf {
 pub async fn import(
     State(state): State<Arc<AppState>>,
     Caller(c): Caller,
+    peer: ClientAddr,
     form: Result<Multipart, MultipartRejection>,
 ) -> Result<Json<Value>, ApiError> {
     if c.role < Role::Admin {
@@ -49,7 +51,8 @@ pub async fn import(
             c.role.as_str()
         )));
     }
-    if let Some(scope) = &c.scope {
+    if c.is_scoped() {
+        let scope = c.scope.as_deref().or(c.scope_code.as_deref()).unwrap_or("");
         return Err(ApiError::forbidden(format!(
             "{}'s token is limited to {scope}; imports change the whole registry and need an admin token without a scope",
             c.name
@@ -100,8 +103,8 @@ pub async fn import(
     let tz = state.tz;
     let actor = Actor {
         name: c.name.clone(),
-        os_user: None,
-        ssh_client: None,
+        peer: Some(peer.to_string()),
+        ..Actor::default()
     };
     let report = tokio::task::spawn_blocking(move || {
         let now = chrono::SubsecRound::trunc_subsecs(

@@ -18,14 +18,16 @@ use chrono::{DateTime, Datelike, FixedOffset, NaiveDate, TimeZone};
 use super::atomic::write_atomic;
 use super::error::StoreError;
 use crate::domain::account::{Account, AccountStatus};
-use crate::domain::event::{Actor, Event, EventKind};
+use crate::domain::event::{Actor, Claimed, Event, EventKind};
 use crate::domain::finding::{Finding, FindingSource};
 use crate::domain::region::Region;
 use crate::domain::registry::{Change, Registry};
 use crate::domain::round::{Round, RoundMode};
 
 pub const FILE: &str = "checkpoint.bin";
-const MAGIC: &[u8; 8] = b"GCCKPT01";
+/// 02: an event's actor also holds the peer the server saw and what the client claimed
+/// (a checkpoint of 01 is not read: the store rebuilds it from the journal).
+const MAGIC: &[u8; 8] = b"GCCKPT02";
 
 /// Where in the journal a checkpoint was taken.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -268,6 +270,15 @@ pub fn encode(reg: &Registry, pos: &Position) -> Vec<u8> {
             w.str(&e.by.name);
             w.opt_str(e.by.os_user.as_deref());
             w.opt_str(e.by.ssh_client.as_deref());
+            w.opt_str(e.by.peer.as_deref());
+            match &e.by.claimed {
+                None => w.u8(0),
+                Some(c) => {
+                    w.u8(1);
+                    w.opt_str(c.os_user.as_deref());
+                    w.opt_str(c.ssh_client.as_deref());
+                }
+            }
             w.opt_str(e.note.as_deref());
         }
     }
@@ -603,6 +614,15 @@ fn decode(r: &mut R<'_>, out: &mut dyn ChangeSink) -> Option<()> {
                     name: r.str()?,
                     os_user: r.opt_str()?,
                     ssh_client: r.opt_str()?,
+                    peer: r.opt_str()?,
+                    claimed: match r.u8()? {
+                        0 => None,
+                        1 => Some(Claimed {
+                            os_user: r.opt_str()?,
+                            ssh_client: r.opt_str()?,
+                        }),
+                        _ => return None,
+                    },
                 },
                 note: r.opt_str()?,
             }),
@@ -683,6 +703,54 @@ mod tests {
             Some("账号123")
         );
         assert_eq!(encode(&back, &POS), bytes, "encodes to the same bytes");
+    }
+
+    /// The actor of an event written through the server (the peer it saw, what the
+    /// client claimed) survives the checkpoint: a console starting from one, or a
+    /// store loading one, shows the same history as the journal.
+    #[test]
+    fn an_events_peer_and_claims_survive_the_checkpoint() {
+        let mut reg = registry(3);
+        let round: Round = serde_json::from_str(
+            r#"{"id":"R1","title":"t","period_start":"2022-01-01","period_end":"2022-03-27","monitoring_point":"2022-03-27"}"#,
+        )
+        .expect("round");
+        let finding: Finding = serde_json::from_str(
+            r#"{"id":"R1-0001","round":"R1","account":"A000001","indicator":"nm.no-update-2w"}"#,
+        )
+        .expect("finding");
+        let at = chrono::DateTime::parse_from_rfc3339("2022-04-01T10:00:00+08:00").expect("t");
+        let event = |kind, by| Event {
+            finding: "R1-0001".into(),
+            kind,
+            at,
+            by,
+            note: None,
+        };
+        let served = Actor {
+            name: "张三".into(),
+            peer: Some("10.1.2.3".into()),
+            claimed: Some(Claimed {
+                os_user: None,
+                ssh_client: Some("10.9.9.9".into()),
+            }),
+            ..Actor::default()
+        };
+        for c in [
+            Change::Round(round),
+            Change::Finding(finding),
+            Change::Event(event(EventKind::Reported, Actor::default())),
+            Change::Event(event(EventKind::RectificationReported, served.clone())),
+        ] {
+            reg.apply(c).expect("apply");
+        }
+        reg.reindex();
+        let bytes = encode(&reg, &POS);
+        let mut back = Registry::new();
+        assert_eq!(load_into(&bytes, &mut back), Some(POS));
+        let idx = back.finding_index("R1-0001").expect("finding");
+        let by: Vec<&Actor> = back.history(idx).iter().map(|e| &e.by).collect();
+        assert_eq!(by, vec![&Actor::default(), &served]);
     }
 
     #[test]

@@ -150,7 +150,7 @@ impl LocalStore {
                 return Err(StoreError::NotEmpty(dir.to_path_buf()));
             }
         }
-        fs::create_dir_all(dir).map_err(|e| StoreError::io(dir, e))?;
+        super::perm::create_dir_all(dir).map_err(|e| StoreError::io(dir, e))?;
         let store = LocalStore {
             dir: dir.to_path_buf(),
             cache: Arc::default(),
@@ -166,7 +166,8 @@ impl LocalStore {
             changes: vec![Change::Region(root)],
         };
         write_atomic(&store.path(JOURNAL), &journal::encode(&first)?)?;
-        File::create(store.path(LOCK)).map_err(|e| StoreError::io(store.path(LOCK), e))?;
+        super::perm::open(OpenOptions::new().write(true), &store.path(LOCK))
+            .map_err(|e| StoreError::io(store.path(LOCK), e))?;
         let manifest = Manifest {
             format: FORMAT_NAME.into(),
             version: FORMAT_VERSION,
@@ -325,11 +326,7 @@ impl LocalStore {
     /// Take the writers' lock; released when the returned file is dropped.
     fn lock(&self) -> Result<File, StoreError> {
         let p = self.path(LOCK);
-        let f = OpenOptions::new()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .open(&p)
+        let f = super::perm::open(OpenOptions::new().write(true), &p)
             .map_err(|e| StoreError::io(&p, e))?;
         let Some(wait) = self.lock_wait else {
             f.lock().map_err(|e| StoreError::io(&p, e))?;

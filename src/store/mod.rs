@@ -9,6 +9,7 @@ pub mod import;
 pub mod journal;
 pub mod local;
 pub mod notice;
+pub mod perm;
 pub mod posts;
 pub mod remote;
 mod rng;

@@ -87,6 +87,31 @@ fn slug(url: &str) -> String {
         .collect()
 }
 
+/// A user name or password in the registry URL (`http://user:pass@host`) is never
+/// sent as such: the server knows only bearer tokens, so a request would get a bare 401
+/// that hides why, and the password would end up in the cache directory's name. The
+/// URL is refused up front, saying so; the password is not repeated.
+pub fn refuse_userinfo(url: &str) -> Result<(), StoreError> {
+    let Ok(parsed) = reqwest::Url::parse(url) else {
+        return Ok(());
+    };
+    if parsed.username().is_empty() && parsed.password().is_none() {
+        return Ok(());
+    }
+    let mut masked = parsed.clone();
+    if parsed.password().is_some() {
+        let _ = masked.set_password(Some("***"));
+    }
+    let mut bare = parsed.clone();
+    let _ = bare.set_username("");
+    let _ = bare.set_password(None);
+    Err(StoreError::Other(crate::domain::text::sanitize(&format!(
+        "registry URL {}: a user name or password in the URL is not used (the registry accepts only the bearer token from GOVCHECK_TOKEN or the token file, and would answer 401); use {} with the token",
+        masked.as_str().trim_end_matches('/'),
+        bare.as_str().trim_end_matches('/')
+    ))))
+}
+
 impl RemoteStore {
     /// A client for `url` (the server root, e.g. `https://gov.example:8443`), caching
     /// under `cache_root`. `ca_file` adds an intranet CA (PEM).
@@ -102,6 +127,7 @@ impl RemoteStore {
                 "registry URL {url:?} must start with http:// or https://"
             )));
         }
+        refuse_userinfo(&base)?;
         let tls = tls_config(&base, ca_file, &system_bundle_candidates())?;
         let client = reqwest::blocking::Client::builder()
             .timeout(Duration::from_secs(40))
@@ -175,7 +201,7 @@ impl RemoteStore {
         crc: Option<&str>,
         bytes: Option<&[u8]>,
     ) -> Result<(), StoreError> {
-        std::fs::create_dir_all(&self.cache).map_err(|e| StoreError::io(&self.cache, e))?;
+        super::perm::create_dir_all(&self.cache).map_err(|e| StoreError::io(&self.cache, e))?;
         // The position goes first, so a crash between the two writes leaves a position
         // that does not match the copy, which the server then refuses (409) and the next
         // start fetches everything afresh.
@@ -430,13 +456,9 @@ impl RemoteStore {
     /// Held while the outbox is appended to or flushed, so a console and a CLI command
     /// on the same host neither send an action twice nor lose one queued meanwhile.
     fn outbox_lock(&self) -> Result<std::fs::File, StoreError> {
-        std::fs::create_dir_all(&self.cache).map_err(|e| StoreError::io(&self.cache, e))?;
+        super::perm::create_dir_all(&self.cache).map_err(|e| StoreError::io(&self.cache, e))?;
         let p = self.cache.join("outbox.lock");
-        let f = OpenOptions::new()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .open(&p)
+        let f = super::perm::open(OpenOptions::new().write(true), &p)
             .map_err(|e| StoreError::io(&p, e))?;
         f.lock().map_err(|e| StoreError::io(&p, e))?;
         Ok(f)
@@ -597,11 +619,7 @@ fn json_lines<T: Serialize>(items: &[T]) -> Result<Vec<u8>, StoreError> {
 /// Append one JSON line per item and fsync.
 fn append_lines<T: Serialize>(p: &Path, items: &[T]) -> Result<(), StoreError> {
     let created = !p.exists();
-    let mut f = OpenOptions::new()
-        .create(true)
-        .read(true)
-        .append(true)
-        .open(p)
+    let mut f = super::perm::open(OpenOptions::new().read(true).append(true), p)
         .map_err(|e| StoreError::io(p, e))?;
     cut_torn_tail(&mut f).map_err(|e| StoreError::io(p, e))?;
     f.write_all(&json_lines(items)?)

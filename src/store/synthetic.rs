@@ -1236,8 +1236,7 @@ mod tests {
         let cat = Catalogue::builtin();
         let actor = Actor {
             name: "test".into(),
-            os_user: None,
-            ssh_client: None,
+            ..Actor::default()
         };
         let now = DateTime::parse_from_rfc3339("2026-07-01T09:00:00+08:00").expect("now");
         let ctx = ImportContext {

@@ -18,15 +18,10 @@ impl Log {
     /// directory, logging is off.
     pub fn open(dir: &Path, tz: chrono_tz::Tz) -> Log {
         let path = dir.join("console.log");
-        let file = std::fs::create_dir_all(dir)
+        // Private (0600 in a 0700 directory): the log names findings and servers.
+        let file = crate::store::perm::create_dir_all(dir)
             .ok()
-            .and_then(|_| {
-                OpenOptions::new()
-                    .create(true)
-                    .append(true)
-                    .open(&path)
-                    .ok()
-            })
+            .and_then(|_| crate::store::perm::open(OpenOptions::new().append(true), &path).ok())
             .map(Mutex::new);
         Log { file, path, tz }
     }
@@ -40,5 +35,25 @@ impl Log {
                 .format("%Y-%m-%dT%H:%M:%S%.3f%z");
             let _ = writeln!(f, "{now} {}", crate::domain::text::sanitize(msg));
         }
+    }
+}
+
+#[cfg(all(test, unix))]
+mod tests {
+    use super::*;
+    use std::os::unix::fs::PermissionsExt;
+
+    #[test]
+    fn the_log_is_private() {
+        let tmp = tempfile::tempdir().expect("tmp");
+        let dir = tmp.path().join("state/govcheck");
+        let log = Log::open(&dir, chrono_tz::Asia::Shanghai);
+        log.line("opened 2022Q1-0006");
+        let mode = |p: &Path| std::fs::metadata(p).expect("meta").permissions().mode() & 0o7777;
+        assert_eq!(mode(&dir), 0o700);
+        assert_eq!(mode(&tmp.path().join("state")), 0o700);
+        assert_eq!(mode(&log.path), 0o600);
+        let text = std::fs::read_to_string(&log.path).expect("log");
+        assert!(text.contains("opened 2022Q1-0006"), "{text}");
     }
 }

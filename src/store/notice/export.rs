@@ -16,7 +16,7 @@ use crate::domain::notice::overview_paragraph;
 use crate::domain::rate::Rate;
 use crate::domain::registry::Registry;
 use crate::domain::round::RoundMode;
-use crate::domain::text::width;
+use crate::domain::text::{sanitize, spreadsheet_text, width};
 use crate::store::atomic::write_atomic;
 use crate::store::error::StoreError;
 
@@ -201,12 +201,31 @@ fn blanked(rows: &[[String; 6]]) -> Vec<[String; 6]> {
     out
 }
 
-fn csv_of(header: &[&str; 6], rows: &[[String; 6]]) -> Result<Vec<u8>, StoreError> {
+/// 附件1's columns that hold figures govcheck computed: 序号, the counts and the rate.
+const FIGURES1: [usize; 5] = [0, 2, 3, 4, 5];
+/// 附件2's: 序号 only; the rest is text from the registry.
+const FIGURES2: [usize; 1] = [0];
+
+/// CSV of a table: the `figures` columns as computed, every other cell (names, regions,
+/// host units, problems: text from data) through [`spreadsheet_text`], so a formula
+/// imported as a name never runs in the spreadsheet that opens the attachment.
+fn csv_of(
+    header: &[&str; 6],
+    rows: &[[String; 6]],
+    figures: &[usize],
+) -> Result<Vec<u8>, StoreError> {
     let mut w = csv::Writer::from_writer(Vec::new());
     let e = |e: csv::Error| StoreError::Other(e.to_string());
     w.write_record(header).map_err(e)?;
     for r in rows {
-        w.write_record(r).map_err(e)?;
+        let cells = r.iter().enumerate().map(|(i, c)| {
+            if figures.contains(&i) {
+                sanitize(c)
+            } else {
+                spreadsheet_text(c)
+            }
+        });
+        w.write_record(cells).map_err(e)?;
     }
     w.into_inner().map_err(|e| StoreError::Other(e.to_string()))
 }
@@ -223,8 +242,8 @@ pub fn write_csv(a: &Attachments, dir: &Path) -> Result<Vec<std::path::PathBuf>,
     let p1 = dir.join("附件1.csv");
     let p2 = dir.join("附件2.csv");
     let p3 = dir.join("总体情况.txt");
-    write_atomic(&p1, &bom(csv_of(&HEADER1, &a.table1)?))?;
-    write_atomic(&p2, &bom(csv_of(&HEADER2, &blanked(&a.table2))?))?;
+    write_atomic(&p1, &bom(csv_of(&HEADER1, &a.table1, &FIGURES1)?))?;
+    write_atomic(&p2, &bom(csv_of(&HEADER2, &blanked(&a.table2), &FIGURES2)?))?;
     write_atomic(&p3, format!("{}\n", a.paragraph).as_bytes())?;
     Ok(vec![p1, p2, p3])
 }
