@@ -209,9 +209,24 @@ pub enum Command {
         /// Connections served at once; further ones wait until one closes.
         #[arg(long, default_value_t = crate::server::gate::MAX_CONNECTIONS, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..=100_000))]
         max_connections: usize,
-        /// Connections from one address at once; further ones are closed.
+        /// Connections from one address at once; further ones are closed. Behind a
+        /// --trusted-proxy: requests at once from one forwarded client (429 past it).
         #[arg(long, default_value_t = crate::server::gate::MAX_PER_PEER, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..=100_000))]
         max_per_peer: usize,
+        /// Close a connection whose request head (request line and headers) is not
+        /// complete this many seconds after its first byte, however it trickles in.
+        #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=3600))]
+        head_timeout: u64,
+        /// How many seconds an import's upload (`POST /api/v1/import`) may take to
+        /// arrive (408 past it, nothing imported); the import itself is not cut short.
+        #[arg(long, default_value_t = 600, value_parser = clap::value_parser!(u64).range(1..=86_400))]
+        upload_timeout: u64,
+        /// A reverse proxy (address or network, e.g. 10.0.0.5 or 10.0.0.0/24) whose
+        /// X-Forwarded-For names the client: for the access log, the findings'
+        /// history and the per-client share. Repeat for several. From any other peer
+        /// the header is ignored.
+        #[arg(long = "trusted-proxy", value_name = "ADDR")]
+        trusted_proxy: Vec<String>,
     },
     /// Access tokens of the registry server.
     #[command(subcommand)]
@@ -458,6 +473,9 @@ fn dispatch(cli: Cli, started: std::time::Instant) -> anyhow::Result<i32> {
             lock_wait,
             max_connections,
             max_per_peer,
+            head_timeout,
+            upload_timeout,
+            trusted_proxy,
         } => serve::run_server(
             &ctx,
             serve::ServeArgs {
@@ -468,6 +486,9 @@ fn dispatch(cli: Cli, started: std::time::Instant) -> anyhow::Result<i32> {
                 lock_wait: std::time::Duration::from_secs(lock_wait),
                 max_connections,
                 max_per_peer,
+                head: std::time::Duration::from_secs(head_timeout),
+                upload: std::time::Duration::from_secs(upload_timeout),
+                trusted_proxies: &trusted_proxy,
             },
         ),
         Command::Token(TokenCommand::Create {

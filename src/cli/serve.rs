@@ -19,6 +19,9 @@ pub struct ServeArgs<'a> {
     pub lock_wait: std::time::Duration,
     pub max_connections: usize,
     pub max_per_peer: usize,
+    pub head: std::time::Duration,
+    pub upload: std::time::Duration,
+    pub trusted_proxies: &'a [String],
 }
 
 pub fn run_server(ctx: &Context, args: ServeArgs<'_>) -> anyhow::Result<i32> {
@@ -30,7 +33,11 @@ pub fn run_server(ctx: &Context, args: ServeArgs<'_>) -> anyhow::Result<i32> {
         lock_wait,
         max_connections,
         max_per_peer,
+        head,
+        upload,
+        trusted_proxies,
     } = args;
+    let trusted_proxies = crate::server::peer::TrustedProxies::parse(trusted_proxies)?;
     let addr: SocketAddr = listen.parse().with_context(|| {
         format!("--listen {listen:?}: expected an address such as 127.0.0.1:8080")
     })?;
@@ -71,6 +78,9 @@ pub fn run_server(ctx: &Context, args: ServeArgs<'_>) -> anyhow::Result<i32> {
             listen: addr,
             tls,
             idle,
+            head,
+            upload,
+            trusted_proxies,
             max_connections,
             max_per_peer,
         },

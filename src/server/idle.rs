@@ -1,8 +1,15 @@
-//! Connections that stay silent are closed. The HTTP server as axum runs it has no
-//! header-read deadline, so a client that opens a connection and sends nothing (or one
-//! byte now and then) would hold it forever; the request timeout only starts once a
-//! request has been read. Here every connection's reads carry an idle limit instead,
-//! suspended while the server itself is still working on one of its requests.
+//! Connections that stay silent, or take too long over a request head, are closed. The
+//! HTTP server as axum runs it has no header-read deadline, so a client that opens a
+//! connection and sends nothing would hold it forever, and one that sends its request
+//! head a byte every few seconds would too, since every byte shows it is alive; the
+//! request timeout only starts once a request has been read. Here every connection's
+//! reads carry two limits, both suspended while the server itself is still working on
+//! one of its requests: an idle limit (time since the last byte), and a head deadline
+//! (time since the first byte of a request head, however the bytes are spread).
+//!
+//! hyper's own `header_read_timeout` is not used: it runs from the moment hyper starts
+//! waiting for a head, so on a kept-alive connection it is an idle limit too, and it
+//! would close consoles' pooled connections after a few seconds of quiet.
 
 use std::collections::HashMap;
 use std::io;
@@ -22,14 +29,42 @@ use super::gate::{Gate, Slot};
 /// Longer than the change feed's longest wait, so a long-polling console is never cut.
 pub const IDLE_LIMIT: Duration = Duration::from_secs(60);
 
-/// A stream whose reads fail with `TimedOut` after `limit` in which no byte was read
-/// and none could be written, unless the server is still working on a request of the
+/// Longest a client may take to send a whole request head, from its first byte. A
+/// console sends its head in one packet; ten seconds is a very slow link.
+pub const HEAD_LIMIT: Duration = Duration::from_secs(10);
+
+/// The limits on a connection's reads.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    /// Silence allowed while the server waits for the client.
+    pub idle: Duration,
+    /// Time allowed for a request head, from its first byte.
+    pub head: Duration,
+}
+
+impl Default for Limits {
+    fn default() -> Limits {
+        Limits {
+            idle: IDLE_LIMIT,
+            head: HEAD_LIMIT,
+        }
+    }
+}
+
+/// A stream whose reads fail with `TimedOut` after the idle limit in which no byte was
+/// read and none could be written, or once a request head has been arriving for longer
+/// than the head limit, unless the server is still working on a request of the
 /// connection (an import, a write waiting for the store): that silence is the
 /// server's, not the client's.
 pub struct IdleTimeout<S> {
     inner: S,
-    limit: Duration,
-    deadline: Option<Pin<Box<Sleep>>>,
+    limits: Limits,
+    /// When the current silence started to count, if it has.
+    idle_since: Option<Instant>,
+    /// When the first byte of a request head not yet complete arrived. A request head
+    /// is complete when the server serves the request or answers.
+    head_since: Option<Instant>,
+    timer: Option<Pin<Box<Sleep>>>,
     /// The connection's place under the caps, given back when it is dropped.
     _slot: Option<Slot>,
     /// Where the connection's requests in progress are counted, and its peer address.
@@ -37,11 +72,13 @@ pub struct IdleTimeout<S> {
 }
 
 impl<S> IdleTimeout<S> {
-    pub fn new(inner: S, limit: Duration) -> IdleTimeout<S> {
+    pub fn new(inner: S, limits: Limits) -> IdleTimeout<S> {
         IdleTimeout {
             inner,
-            limit,
-            deadline: None,
+            limits,
+            idle_since: None,
+            head_since: None,
+            timer: None,
             _slot: None,
             in_flight: None,
         }
@@ -58,6 +95,45 @@ impl<S> IdleTimeout<S> {
         self._slot = Some(slot);
         self
     }
+
+    fn serving(&self) -> bool {
+        self.in_flight
+            .as_ref()
+            .is_some_and(|(f, peer)| f.serving(*peer))
+    }
+
+    /// The error when a limit has passed at `now`, else when the next one falls due.
+    fn check(&mut self, now: Instant) -> Result<Instant, io::Error> {
+        if self.serving() {
+            // Our own silence, and the head was read: look again a limit later.
+            self.head_since = None;
+            self.idle_since = Some(now);
+            return Ok(now + self.limits.idle);
+        }
+        let idle_since = *self.idle_since.get_or_insert(now);
+        if let Some(head) = self.head_since
+            && now >= head + self.limits.head
+        {
+            return Err(io::Error::new(
+                io::ErrorKind::TimedOut,
+                format!(
+                    "request head not complete within {} s of its first byte",
+                    self.limits.head.as_secs()
+                ),
+            ));
+        }
+        if now >= idle_since + self.limits.idle {
+            return Err(io::Error::new(
+                io::ErrorKind::TimedOut,
+                format!("nothing received for {} s", self.limits.idle.as_secs()),
+            ));
+        }
+        let idle_at = idle_since + self.limits.idle;
+        Ok(match self.head_since {
+            Some(head) => idle_at.min(head + self.limits.head),
+            None => idle_at,
+        })
+    }
 }
 
 impl<S: AsyncRead + Unpin> AsyncRead for IdleTimeout<S> {
@@ -67,34 +143,43 @@ impl<S: AsyncRead + Unpin> AsyncRead for IdleTimeout<S> {
         buf: &mut ReadBuf<'_>,
     ) -> Poll<io::Result<()>> {
         let this = &mut *self;
+        let before = buf.filled().len();
         match Pin::new(&mut this.inner).poll_read(cx, buf) {
             Poll::Ready(r) => {
-                this.deadline = None;
+                this.idle_since = None;
+                // The requests-in-progress table is shared by all connections: looked
+                // at only when a head may start or may be overdue, not on every read.
+                let now = Instant::now();
+                if buf.filled().len() > before && this.head_since.is_none() && !this.serving() {
+                    // The first byte of a request head (or of a body nobody waits for).
+                    this.head_since = Some(now);
+                }
+                if this
+                    .head_since
+                    .is_some_and(|head| now >= head + this.limits.head)
+                    && let Err(e) = this.check(now)
+                {
+                    return Poll::Ready(Err(e));
+                }
+                this.idle_since = None;
                 Poll::Ready(r)
             }
-            Poll::Pending => {
-                let limit = this.limit;
-                let deadline = this.deadline.get_or_insert_with(|| {
-                    Box::pin(tokio::time::sleep_until(Instant::now() + limit))
-                });
-                loop {
-                    if deadline.as_mut().poll(cx).is_pending() {
-                        return Poll::Pending;
-                    }
-                    let serving = this
-                        .in_flight
-                        .as_ref()
-                        .is_some_and(|(f, peer)| f.serving(*peer));
-                    if !serving {
-                        return Poll::Ready(Err(io::Error::new(
-                            io::ErrorKind::TimedOut,
-                            format!("nothing received for {} s", limit.as_secs()),
-                        )));
-                    }
-                    // Our own silence: look again a limit later.
-                    deadline.as_mut().reset(Instant::now() + limit);
+            Poll::Pending => loop {
+                let at = match this.check(Instant::now()) {
+                    Ok(at) => at,
+                    Err(e) => return Poll::Ready(Err(e)),
+                };
+                match &mut this.timer {
+                    Some(t) if t.deadline() == at => {}
+                    Some(t) => t.as_mut().reset(at),
+                    None => this.timer = Some(Box::pin(tokio::time::sleep_until(at))),
                 }
-            }
+                if let Some(t) = &mut this.timer
+                    && t.as_mut().poll(cx).is_pending()
+                {
+                    return Poll::Pending;
+                }
+            },
         }
     }
 }
@@ -110,8 +195,10 @@ impl<S: AsyncWrite + Unpin> AsyncWrite for IdleTimeout<S> {
         // A response on its way out (a large checkpoint over a slow link) is not
         // silence: hyper keeps a read pending meanwhile, and that read must not time out
         // while the client is still taking the bytes.
+        // An answer also means the request head before it was complete.
         if matches!(r, Poll::Ready(Ok(n)) if n > 0) {
-            this.deadline = None;
+            this.idle_since = None;
+            this.head_since = None;
         }
         r
     }
@@ -182,7 +269,7 @@ pub async fn accept(tcp: &TcpListener) -> (TcpStream, SocketAddr) {
 /// A plain-HTTP listener whose connections carry the idle limit and the caps.
 pub struct PlainListener {
     pub tcp: TcpListener,
-    pub limit: Duration,
+    pub limits: Limits,
     pub gate: Arc<Gate>,
     pub in_flight: Arc<InFlight>,
 }
@@ -193,7 +280,7 @@ impl axum::serve::Listener for PlainListener {
 
     async fn accept(&mut self) -> (Self::Io, Self::Addr) {
         self.gate
-            .admit(&self.tcp, self.limit, &self.in_flight)
+            .admit(&self.tcp, self.limits, &self.in_flight)
             .await
     }
 

@@ -63,6 +63,12 @@ pub struct AppState {
     pub checkpoint: std::sync::Mutex<Option<(u64, axum::body::Bytes)>>,
     /// Requests being served, per connection: the idle limit spares those connections.
     pub in_flight: Arc<idle::InFlight>,
+    /// Longest an import's upload may take to arrive, in milliseconds
+    /// ([`import::IMPORT_TIMEOUT`] unless `serve --upload-timeout` says otherwise).
+    pub upload_ms: AtomicU64,
+    /// The connection caps and the trusted proxies, once `serve` has set them up; a
+    /// router run without them takes every client at its TCP address.
+    pub gate: std::sync::OnceLock<Arc<gate::Gate>>,
 }
 
 /// Per-region tables by (round, scope, as-of day), valid for one journal position,
@@ -124,6 +130,8 @@ impl AppState {
             long_poll_ms: AtomicU64::new(MAX_WAIT.as_millis() as u64),
             checkpoint: std::sync::Mutex::new(None),
             in_flight: Arc::default(),
+            upload_ms: AtomicU64::new(import::IMPORT_TIMEOUT.as_millis() as u64),
+            gate: std::sync::OnceLock::new(),
         }))
     }
 
@@ -180,6 +188,13 @@ pub struct ServeOptions {
     pub tls: Option<(PathBuf, PathBuf)>,
     /// Close connections silent for this long ([`idle::IDLE_LIMIT`] by default).
     pub idle: Duration,
+    /// Close connections whose request head is not complete this long after its
+    /// first byte ([`idle::HEAD_LIMIT`] by default).
+    pub head: Duration,
+    /// Longest an import's upload may take to arrive (`--upload-timeout`).
+    pub upload: Duration,
+    /// Peers whose `X-Forwarded-For` names the client (`--trusted-proxy`).
+    pub trusted_proxies: peer::TrustedProxies,
     /// Connections served at once, in all and from one address
     /// ([`gate::MAX_CONNECTIONS`], [`gate::MAX_PER_PEER`] by default).
     pub max_connections: usize,
@@ -194,11 +209,10 @@ pub fn router(state: Arc<AppState>) -> Router {
             limit,
         )
     };
-    // Imports are uploads of whole registry files: a larger body and more time than
-    // any other request.
+    // Imports are uploads of whole registry files: a larger body than any other
+    // request, and a deadline on the upload alone (`upload_ms`), inside the handler.
     let uploads = Router::new()
         .route("/api/v1/import", axum::routing::post(import::import))
-        .layer(timeout(import::IMPORT_TIMEOUT))
         .layer(DefaultBodyLimit::max(import::IMPORT_LIMIT));
     api::routes()
         .layer(timeout(REQUEST_TIMEOUT))
@@ -212,14 +226,33 @@ pub fn router(state: Arc<AppState>) -> Router {
 }
 
 /// One line per request on stderr: method, path, status, the token's name (never the
-/// token), duration. Also counts the request as in progress on its connection while it
-/// is served, so the idle limit does not cut a connection the server keeps waiting.
-async fn access_log(State(state): State<Arc<AppState>>, req: Request, next: Next) -> Response {
+/// token), duration, and the client's address as the server established it (with the
+/// proxy it came through, when it was forwarded). Also counts the request as in
+/// progress on its connection while it is served, so the idle limit does not cut a
+/// connection the server keeps waiting, and records the client's address in the
+/// request ([`peer::ClientAddr`]) for the handlers. A client behind a trusted proxy
+/// with its share of requests already in progress is answered 429.
+async fn access_log(State(state): State<Arc<AppState>>, mut req: Request, next: Next) -> Response {
     let started = std::time::Instant::now();
-    let _serving = req
+    let tcp_peer = req
         .extensions()
         .get::<axum::extract::ConnectInfo<SocketAddr>>()
-        .map(|c| state.in_flight.begin(c.0));
+        .map(|c| c.0);
+    let _serving = tcp_peer.map(|p| state.in_flight.begin(p));
+    let gate = state.gate.get();
+    let client = tcp_peer.map(|p| match gate {
+        Some(g) => g.trusted().client(
+            p.ip(),
+            req.headers()
+                .get_all("x-forwarded-for")
+                .iter()
+                .map(|v| v.as_bytes()),
+        ),
+        None => peer::ClientAddr(p.ip().to_canonical()),
+    });
+    if let Some(c) = client {
+        req.extensions_mut().insert(c);
+    }
     let method = req.method().clone();
     let path = req.uri().path().to_string();
     let who = req
@@ -229,9 +262,29 @@ async fn access_log(State(state): State<Arc<AppState>>, req: Request, next: Next
         .and_then(|v| v.strip_prefix("Bearer "))
         .and_then(|t| state.tokens.verify(t))
         .map_or_else(|| "-".to_string(), |e| e.name.clone());
-    let resp = next.run(req).await;
+    let admitted = match (gate, tcp_peer, client) {
+        (Some(g), Some(p), Some(c)) => g.begin_request(p.ip(), c),
+        _ => Ok(None),
+    };
+    let resp = match admitted {
+        Ok(_slot) => next.run(req).await,
+        Err(share) => {
+            use axum::response::IntoResponse as _;
+            error::ApiError::new(
+                axum::http::StatusCode::TOO_MANY_REQUESTS,
+                "too_many_requests",
+                format!("{share} requests from this client are in progress already; retry when one is answered"),
+            )
+            .into_response()
+        }
+    };
+    let from = match (client, tcp_peer) {
+        (Some(c), Some(p)) if c.0 != p.ip().to_canonical() => format!("{c} via {}", p.ip()),
+        (Some(c), _) => c.to_string(),
+        _ => "-".to_string(),
+    };
     eprintln!(
-        "{} {method} {} {} {} {}ms",
+        "{} {method} {} {} {} {}ms {from}",
         chrono::Utc::now()
             .with_timezone(&state.tz)
             .format("%Y-%m-%dT%H:%M:%S%:z"),
@@ -269,18 +322,32 @@ pub async fn serve(state: Arc<AppState>, opts: ServeOptions) -> anyhow::Result<(
     state
         .long_poll_ms
         .store(half_idle.as_millis() as u64, Ordering::Relaxed);
+    state
+        .upload_ms
+        .store(opts.upload.as_millis() as u64, Ordering::Relaxed);
     spawn_watcher(state.clone());
     state.prewarm().await;
     let in_flight = state.in_flight.clone();
+    let gate = gate::Gate::new(
+        opts.max_connections,
+        opts.max_per_peer,
+        opts.trusted_proxies.clone(),
+    );
+    // Set once, here, before any request: a second `serve` of the same state keeps the
+    // first gate, which holds the same options.
+    let _ = state.gate.set(gate.clone());
+    let limits = idle::Limits {
+        idle: opts.idle,
+        head: opts.head,
+    };
     let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
     let addr = listener.local_addr()?;
-    let gate = gate::Gate::new(opts.max_connections, opts.max_per_peer);
     match tls {
         Some(config) => {
             eprintln!("govcheck serve: listening on https://{addr}");
             // `tap_io` gives the TLS listener axum's peer-address plumbing.
             let listener =
-                tls::TlsListener::new(listener, config, opts.idle, gate, in_flight)?.tap_io(|_| {});
+                tls::TlsListener::new(listener, config, limits, gate, in_flight)?.tap_io(|_| {});
             axum::serve(listener, app)
                 .with_graceful_shutdown(shutdown_signal())
                 .await?;
@@ -289,7 +356,7 @@ pub async fn serve(state: Arc<AppState>, opts: ServeOptions) -> anyhow::Result<(
             eprintln!("govcheck serve: listening on http://{addr}");
             let listener = idle::PlainListener {
                 tcp: listener,
-                limit: opts.idle,
+                limits,
                 gate,
                 in_flight,
             }

@@ -14,7 +14,7 @@ use rustls::pki_types::{CertificateDer, PrivateKeyDer};
 use tokio::net::{TcpListener, TcpStream};
 
 use super::gate::Gate;
-use super::idle::{IdleTimeout, InFlight};
+use super::idle::{IdleTimeout, InFlight, Limits};
 use tokio::sync::mpsc;
 use tokio_rustls::TlsAcceptor;
 use tokio_rustls::server::TlsStream;
@@ -90,7 +90,7 @@ impl TlsListener {
     pub fn new(
         tcp: TcpListener,
         config: Arc<ServerConfig>,
-        idle: Duration,
+        limits: Limits,
         gate: Arc<Gate>,
         in_flight: Arc<InFlight>,
     ) -> std::io::Result<TlsListener> {
@@ -99,7 +99,7 @@ impl TlsListener {
         let acceptor = TlsAcceptor::from(config);
         tokio::spawn(async move {
             loop {
-                let (stream, peer) = gate.admit(&tcp, idle, &in_flight).await;
+                let (stream, peer) = gate.admit(&tcp, limits, &in_flight).await;
                 if tx.is_closed() {
                     break;
                 }
