@@ -571,6 +571,75 @@ fn the_openapi_description_matches_the_routes() {
     }
 }
 
+/// Every error code the server's code can emit (each goes through `ApiError::new`, the
+/// helpers of src/server/error.rs included), read from the source so a code added
+/// later cannot be forgotten in docs/openapi.json: clients switch on these codes.
+fn error_codes_in_the_server_source() -> Vec<(String, String)> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("src/server");
+    let mut codes = Vec::new();
+    let mut files: Vec<_> = std::fs::read_dir(&dir)
+        .expect("src/server")
+        .map(|e| e.expect("entry").path())
+        .filter(|p| p.extension().is_some_and(|x| x == "rs"))
+        .collect();
+    files.sort();
+    for file in files {
+        let text = std::fs::read_to_string(&file).expect("source");
+        for (at, _) in text.match_indices("ApiError::new(") {
+            let args = &text[at + "ApiError::new(".len()..];
+            // The code is the second argument, a string literal.
+            let (status, rest) = args.split_once(',').expect("ApiError::new arguments");
+            assert!(!status.contains('"'), "{}: status first", file.display());
+            let rest = rest.trim_start();
+            let code = rest
+                .strip_prefix('"')
+                .and_then(|r| r.split_once('"'))
+                .map(|(c, _)| c.to_string())
+                .unwrap_or_else(|| {
+                    panic!(
+                        "{}: ApiError::new without a literal code: {}",
+                        file.display(),
+                        &rest[..rest.len().min(60)]
+                    )
+                });
+            codes.push((code, file.display().to_string()));
+        }
+    }
+    codes
+}
+
+#[test]
+fn every_error_code_the_server_emits_is_in_the_openapi_description() {
+    let spec: Value = serde_json::from_str(
+        &std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/openapi.json"))
+            .expect("spec"),
+    )
+    .expect("json");
+    let documented: Vec<&str> =
+        spec["components"]["schemas"]["Error"]["properties"]["error"]["properties"]["code"]["enum"]
+            .as_array()
+            .expect("the error code enum")
+            .iter()
+            .filter_map(Value::as_str)
+            .collect();
+    let emitted = error_codes_in_the_server_source();
+    // The scan itself works: the helpers' codes and one from a handler are found.
+    for known in ["bad_request", "unauthorized", "busy", "diverged"] {
+        assert!(emitted.iter().any(|(c, _)| c == known), "{known} not found");
+    }
+    let missing: Vec<_> = emitted
+        .iter()
+        .filter(|(c, _)| !documented.contains(&c.as_str()))
+        .collect();
+    assert!(missing.is_empty(), "not in docs/openapi.json: {missing:?}");
+    // And the description lists no code the server never sends.
+    let stale: Vec<_> = documented
+        .iter()
+        .filter(|d| !emitted.iter().any(|(c, _)| c == *d))
+        .collect();
+    assert!(stale.is_empty(), "documented but never sent: {stale:?}");
+}
+
 /// An intranet PKI in miniature: a CA, and a certificate it issued for the loopback
 /// server. Returns the CA's PEM, the server's chain PEM and its key PEM.
 fn intranet_pki() -> (String, String, String) {

@@ -112,6 +112,21 @@ fn body<T>(b: Result<Json<T>, JsonRejection>) -> Result<T, ApiError> {
     })
 }
 
+/// The `{id}` of a route. axum's own rejection (a segment that is not UTF-8 once
+/// percent-decoded) is plain text; every error of this API is the JSON error object
+/// of docs/openapi.json, which clients parse.
+pub struct Id(pub String);
+
+impl<S: Send + Sync> FromRequestParts<S> for Id {
+    type Rejection = ApiError;
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        Path::<String>::from_request_parts(parts, state)
+            .await
+            .map(|Path(id)| Id(id))
+            .map_err(|e| ApiError::bad_request(format!("path: {}", e.body_text())))
+    }
+}
+
 fn resolve_region(reg: &Registry, region: Option<&str>) -> Result<Option<usize>, ApiError> {
     region
         .map(|r| {
@@ -224,7 +239,7 @@ fn today(state: &AppState) -> NaiveDate {
 async fn summary(
     State(state): St,
     _c: Caller,
-    Path(id): Path<String>,
+    Id(id): Id,
     q: Result<Query<SummaryQuery>, QueryRejection>,
 ) -> Result<Response, ApiError> {
     let q = query(q)?;
@@ -338,11 +353,7 @@ fn finding_json(state: &AppState, reg: &Registry, idx: usize) -> Value {
     })
 }
 
-async fn finding(
-    State(state): St,
-    _c: Caller,
-    Path(id): Path<String>,
-) -> Result<Json<Value>, ApiError> {
+async fn finding(State(state): St, _c: Caller, Id(id): Id) -> Result<Json<Value>, ApiError> {
     let snap = state.current().await?;
     let reg = &snap.registry;
     let idx = reg
@@ -394,7 +405,7 @@ async fn append_event(
     State(state): St,
     Caller(c): Caller,
     peer: ClientAddr,
-    Path(id): Path<String>,
+    Id(id): Id,
     b: Result<Json<EventRequest>, JsonRejection>,
 ) -> Result<impl IntoResponse, ApiError> {
     let req = body(b)?;
