@@ -65,6 +65,11 @@ pub struct LocalStore {
     /// Where recent batches start in the journal, by sequence number (see
     /// [`LocalStore::batches_since`]).
     hints: Arc<Mutex<std::collections::BTreeMap<u64, (u64, u64)>>>,
+    /// Held while a position is looked for by reading the whole journal: a burst of
+    /// consoles asking for the same position (after the server restarts, every
+    /// long-poll at once) then costs one read, remembered as a hint, not one copy of
+    /// the journal in memory per request.
+    scan: Arc<Mutex<()>>,
     /// How long a write waits for another writer (an import) to finish: forever by
     /// default; bounded for the server, whose requests must be answered, and answered
     /// truthfully (a write given up on is never made afterwards).
@@ -159,6 +164,7 @@ impl LocalStore {
             dir: dir.to_path_buf(),
             cache: Arc::default(),
             hints: Arc::default(),
+            scan: Arc::default(),
             lock_wait: None,
         };
         // The journal comes first and the manifest last: a crash in between leaves a
@@ -216,6 +222,7 @@ impl LocalStore {
             dir: dir.to_path_buf(),
             cache: Arc::default(),
             hints: Arc::default(),
+            scan: Arc::default(),
             lock_wait: None,
         })
     }
@@ -732,14 +739,29 @@ impl LocalStore {
     /// Where batch `seq`'s line starts and how many lines precede it.
     fn locate(&self, seq: u64) -> Result<Option<(u64, u64)>, StoreError> {
         let p = self.path(JOURNAL);
-        if let Some((offset, lines)) = self.hints.lock().ok().and_then(|h| h.get(&seq).copied())
-            && let Ok(head) = read_at(&p, offset, LINE_HEAD)
-            && journal::seq_of_line(&head) == Some(seq)
-        {
-            return Ok(Some((offset, lines)));
+        let hinted = || {
+            self.hints
+                .lock()
+                .ok()
+                .and_then(|h| h.get(&seq).copied())
+                .filter(|&(offset, _)| {
+                    read_at(&p, offset, LINE_HEAD)
+                        .is_ok_and(|head| journal::seq_of_line(&head) == Some(seq))
+                })
+        };
+        if let Some(found) = hinted() {
+            return Ok(Some(found));
+        }
+        let _one_scan_at_a_time = self.scan.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(found) = hinted() {
+            return Ok(Some(found));
         }
         let bytes = fs::read(&p).map_err(|e| StoreError::io(&p, e))?;
-        Ok(journal::find_seq(&bytes, seq).map(|(o, l)| (o as u64, l)))
+        let found = journal::find_seq(&bytes, seq).map(|(o, l)| (o as u64, l));
+        if let Some((offset, lines)) = found {
+            self.hint(seq, offset, lines);
+        }
+        Ok(found)
     }
 
     /// The checksum field of batch `seq`'s line.
@@ -870,5 +892,44 @@ impl RegistrySource for LocalStore {
             message: "not UTF-8".into(),
         })?;
         posts::parse_posts(&p, text)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::event::Actor;
+    use crate::domain::indicator::Catalogue;
+    use crate::store::import::ImportContext;
+
+    /// A feed request for a position no request has been given before reads the
+    /// journal once and remembers where it was: the burst of long-polls that follows a
+    /// restart (all asking for the same position) must not each copy the journal.
+    #[test]
+    fn a_position_found_by_a_full_read_is_remembered() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let cat = Catalogue::builtin();
+        let ctx = ImportContext {
+            catalogue: &cat,
+            tz: chrono_tz::Asia::Shanghai,
+            actor: Actor {
+                name: "演示".into(),
+                ..Actor::default()
+            },
+            now: chrono::DateTime::parse_from_rfc3339("2022-03-27T09:00:00+08:00").expect("t"),
+            reported_at: None,
+        };
+        let (store, _) =
+            crate::store::demo::create_demo_store(&dir.path().join("s"), &ctx).expect("demo");
+        let reader = LocalStore::open(store.dir()).expect("open");
+        let last = reader.feed(0).expect("feed").seq;
+        assert!(last >= 1);
+        assert!(reader.hints.lock().expect("hints").get(&last).is_none());
+        let feed = reader.feed(last).expect("feed");
+        assert!(feed.batches.is_empty() && feed.since_crc.is_some());
+        assert!(
+            reader.hints.lock().expect("hints").get(&last).is_some(),
+            "the position found by reading the journal is kept as a hint"
+        );
     }
 }
