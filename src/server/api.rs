@@ -59,7 +59,18 @@ pub fn routes() -> Router<Arc<AppState>> {
         .route("/api/v1/changes", get(changes))
         .route("/api/v1/posts", get(posts))
         .route("/api/v1/checkpoint", get(checkpoint))
+        .method_not_allowed_fallback(method_not_allowed)
         .fallback(|| async { ApiError::not_found("no such endpoint (see docs/api.md)") })
+}
+
+/// A route asked with a method it does not have: 405 with its `Allow` header (axum
+/// adds it) and the JSON error body every 4xx has, not axum's empty one.
+pub async fn method_not_allowed() -> ApiError {
+    ApiError::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "method_not_allowed",
+        "this endpoint does not take that method (see the Allow header and docs/api.md)",
+    )
 }
 
 /// The caller, from `Authorization: Bearer <token>`.
@@ -87,6 +98,20 @@ impl FromRequestParts<Arc<AppState>> for Caller {
                 "the server cannot read its tokens file just now; every request is refused until it is fixed",
             )),
         }
+    }
+}
+
+/// The `{id}` of a path. Axum's own rejection (e.g. `%FF`, not UTF-8) is plain text;
+/// clients are promised the JSON error body for every 4xx.
+pub struct PathId(pub String);
+
+impl<S: Send + Sync> FromRequestParts<S> for PathId {
+    type Rejection = ApiError;
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        Path::<String>::from_request_parts(parts, state)
+            .await
+            .map(|Path(id)| PathId(id))
+            .map_err(|e| ApiError::bad_request(format!("path: {}", e.body_text())))
     }
 }
 
@@ -224,7 +249,7 @@ fn today(state: &AppState) -> NaiveDate {
 async fn summary(
     State(state): St,
     _c: Caller,
-    Path(id): Path<String>,
+    PathId(id): PathId,
     q: Result<Query<SummaryQuery>, QueryRejection>,
 ) -> Result<Response, ApiError> {
     let q = query(q)?;
@@ -341,7 +366,7 @@ fn finding_json(state: &AppState, reg: &Registry, idx: usize) -> Value {
 async fn finding(
     State(state): St,
     _c: Caller,
-    Path(id): Path<String>,
+    PathId(id): PathId,
 ) -> Result<Json<Value>, ApiError> {
     let snap = state.current().await?;
     let reg = &snap.registry;
@@ -394,7 +419,7 @@ async fn append_event(
     State(state): St,
     Caller(c): Caller,
     peer: ClientAddr,
-    Path(id): Path<String>,
+    PathId(id): PathId,
     b: Result<Json<EventRequest>, JsonRejection>,
 ) -> Result<impl IntoResponse, ApiError> {
     let req = body(b)?;

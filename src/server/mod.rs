@@ -198,6 +198,7 @@ pub fn router(state: Arc<AppState>) -> Router {
     // any other request.
     let uploads = Router::new()
         .route("/api/v1/import", axum::routing::post(import::import))
+        .method_not_allowed_fallback(api::method_not_allowed)
         .layer(timeout(import::IMPORT_TIMEOUT))
         .layer(DefaultBodyLimit::max(import::IMPORT_LIMIT));
     api::routes()
