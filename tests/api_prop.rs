@@ -1058,3 +1058,64 @@ fn import_uploads_of_anything_are_answered_in_json_and_refusals_write_nothing() 
     )
     .unwrap();
 }
+
+/// A request body that never arrives: the client stalls after the headers.
+struct Stalled;
+
+impl http_body::Body for Stalled {
+    type Data = axum::body::Bytes;
+    type Error = std::convert::Infallible;
+    fn poll_frame(
+        self: std::pin::Pin<&mut Self>,
+        _cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Result<http_body::Frame<Self::Data>, Self::Error>>> {
+        std::task::Poll::Pending
+    }
+}
+
+/// Found by looking for every 4xx the stack makes itself: the request timeout (408)
+/// came with an empty body. Time is paused, so the 30 s pass at once.
+#[test]
+fn a_request_that_outlasts_the_timeout_gets_408_with_the_json_error_body() {
+    let fx = Fixture::new();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .start_paused(true)
+        .build()
+        .expect("runtime");
+    let len0 = fx.journal_len();
+    for path in [
+        format!("/api/v1/findings/{}/events", fx.findings[0]),
+        "/api/v1/import".to_string(),
+    ] {
+        let token = if path.ends_with("import") {
+            &fx.admin
+        } else {
+            &fx.supervisor
+        };
+        let content_type = if path.ends_with("import") {
+            "multipart/form-data; boundary=XyZ"
+        } else {
+            "application/json"
+        };
+        let mut req = Request::post(&path)
+            .header(header::AUTHORIZATION, format!("Bearer {token}"))
+            .header(header::CONTENT_TYPE, content_type)
+            .body(Body::new(Stalled))
+            .expect("request");
+        req.extensions_mut()
+            .insert(ConnectInfo(SocketAddr::from(([192, 0, 2, 7], 40000))));
+        let app = router(fx.state.clone());
+        let (status, body) = rt.block_on(async {
+            let resp = app.oneshot(req).await.expect("infallible");
+            let status = resp.status();
+            let body = axum::body::to_bytes(resp.into_body(), 1 << 20)
+                .await
+                .expect("body");
+            (status, body.to_vec())
+        });
+        assert_eq!(status, StatusCode::REQUEST_TIMEOUT, "{path}");
+        assert_eq!(error_code(&body), "timeout", "{path}: {body:?}");
+    }
+    assert_eq!(fx.journal_len(), len0);
+}
