@@ -16,6 +16,7 @@ use std::sync::Arc;
 use axum::body::Body;
 use axum::extract::ConnectInfo;
 use axum::http::{HeaderValue, Request, StatusCode, header};
+use chrono::Datelike;
 use govcheck::server::auth::{Role, Tokens};
 use govcheck::server::{AppState, router};
 use govcheck::store::RegistrySource;
@@ -1118,4 +1119,66 @@ fn a_request_that_outlasts_the_timeout_gets_408_with_the_json_error_body() {
         assert_eq!(error_code(&body), "timeout", "{path}: {body:?}");
     }
     assert_eq!(fx.journal_len(), len0);
+}
+
+/// Any calendar day chrono can hold, from its first to its last.
+fn any_day() -> impl Strategy<Value = chrono::NaiveDate> {
+    let first = chrono::NaiveDate::MIN.num_days_from_ce();
+    let last = chrono::NaiveDate::MAX.num_days_from_ce();
+    prop_oneof![
+        (first..=last).prop_map(chrono::NaiveDate::from_num_days_from_ce_opt),
+        (-3650i32..3650).prop_map(|d| chrono::NaiveDate::from_ymd_opt(2022, 3, 31)
+            .and_then(|b| b.checked_add_signed(chrono::Duration::days(d.into())))),
+        Just(Some(chrono::NaiveDate::MIN)),
+        Just(Some(chrono::NaiveDate::MAX)),
+    ]
+    .prop_filter_map("a day", |d| d)
+}
+
+/// Deadlines and as-of days at the ends of the calendar: the figures that count days
+/// (overdue, days left) must not overflow into a panic, whatever was stored.
+#[test]
+fn deadlines_and_as_of_days_at_the_ends_of_the_calendar_never_make_a_server_error() {
+    let fx = Fixture::new();
+    let mut r = runner(80);
+    r.run(
+        &(
+            0usize..64,
+            any_day(),
+            any_day(),
+            prop::sample::select(KINDS),
+        ),
+        |(pick, to, as_of, kind)| {
+            let id = fx.findings[pick % fx.findings.len()].clone();
+            let round = fx.rounds[pick % fx.rounds.len()].clone();
+            let version = fx.version(&id).unwrap_or(0);
+            let body = json!({"kind": kind, "to": to, "based_on": version, "note": "edge"});
+            post_event(
+                &fx,
+                "edge event",
+                &Target::Known(pick),
+                &Auth::Supervisor,
+                Some("application/json"),
+                serde_json::to_vec(&body).expect("json"),
+            )?;
+            let day = enc(&as_of.to_string());
+            for path in [
+                format!("/api/v1/findings?round={round}&as_of={day}"),
+                format!("/api/v1/findings?round={round}&as_of={day}&status=open"),
+                format!("/api/v1/rounds/{round}/summary?as_of={day}"),
+                format!("/api/v1/findings/{}", enc(&id)),
+                "/api/v1/checkpoint".to_string(),
+            ] {
+                let req = fx
+                    .authorize(Request::get(&path), &Auth::Supervisor)
+                    .body(Body::empty())
+                    .expect("request");
+                let (status, body) = fx.send(req);
+                check_answer(&format!("GET {path}"), status, &body)?;
+                prop_assert!(status.is_success(), "GET {path}: {status}");
+            }
+            Ok(())
+        },
+    )
+    .unwrap();
 }
