@@ -59,7 +59,18 @@ pub fn routes() -> Router<Arc<AppState>> {
         .route("/api/v1/changes", get(changes))
         .route("/api/v1/posts", get(posts))
         .route("/api/v1/checkpoint", get(checkpoint))
+        .method_not_allowed_fallback(method_not_allowed)
         .fallback(|| async { ApiError::not_found("no such endpoint (see docs/api.md)") })
+}
+
+/// A route asked with a method it does not have: 405 with its `Allow` header (axum
+/// adds it) and the JSON error body every 4xx has, not axum's empty one.
+pub async fn method_not_allowed() -> ApiError {
+    ApiError::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "method_not_allowed",
+        "this endpoint does not take that method (see the Allow header and docs/api.md)",
+    )
 }
 
 /// The caller, from `Authorization: Bearer <token>`.

@@ -213,16 +213,38 @@ pub fn router(state: Arc<AppState>) -> Router {
     // request, and a deadline on the upload alone (`upload_ms`), inside the handler.
     let uploads = Router::new()
         .route("/api/v1/import", axum::routing::post(import::import))
+        .method_not_allowed_fallback(api::method_not_allowed)
         .layer(DefaultBodyLimit::max(import::IMPORT_LIMIT));
     api::routes()
         .layer(timeout(REQUEST_TIMEOUT))
         .merge(uploads)
+        .layer(axum::middleware::map_response(timeout_in_json))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             access_log,
         ))
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .with_state(state)
+}
+
+/// The timeout layer answers 408 with an empty body; clients are promised the JSON
+/// error body for every 4xx. (Whether a timed-out write was made is not known here, so
+/// the message does not say.)
+async fn timeout_in_json(resp: Response) -> Response {
+    use axum::response::IntoResponse;
+    if resp.status() == axum::http::StatusCode::REQUEST_TIMEOUT
+        && !resp
+            .headers()
+            .contains_key(axum::http::header::CONTENT_TYPE)
+    {
+        return error::ApiError::new(
+            axum::http::StatusCode::REQUEST_TIMEOUT,
+            "timeout",
+            "the request took longer than the server allows (see docs/api.md)",
+        )
+        .into_response();
+    }
+    resp
 }
 
 /// One line per request on stderr: method, path, status, the token's name (never the
