@@ -757,9 +757,11 @@ fn silent_and_half_sent_connections_are_closed() {
         &viewer,
     );
     assert_eq!(status, 200, "{v}");
+    // Capped at half the idle limit (0.5 s here), not the 5 s asked for: the margin
+    // tells the cap from the asked-for wait however loaded the machine is.
     assert!(
-        started.elapsed() < Duration::from_secs(1),
-        "waited at most half the idle limit"
+        started.elapsed() < Duration::from_secs(4),
+        "the wait is capped by the idle limit, not the 5 s asked for"
     );
     for conn in [&mut silent, &mut half] {
         conn.set_read_timeout(Some(Duration::from_secs(10)))
