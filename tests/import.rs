@@ -421,3 +421,24 @@ fn a_header_of_a_million_columns_is_refused_fast_naming_the_count() {
         &["wide.csv", "line 1", "1000005 columns", "256"],
     );
 }
+
+/// A file of an unknown kind is refused at its header, before any of its rows is read
+/// into memory: a mistaken upload of hundreds of MB costs one line, and the message is
+/// about the header, not about some row further down.
+#[test]
+fn an_unknown_header_is_refused_before_the_rows_are_read() {
+    let s = Sandbox::new();
+    s.demo();
+    let before = s.journal();
+    let p = s.write(
+        "mystery.csv",
+        "编号,名字\n1,甲\n2,乙,多出来的一列,又一列\n3,丙\n",
+    );
+    let err = s.fails(&["import", p.to_str().expect("p")]);
+    assert!(
+        err.contains("mystery.csv") && err.contains("line 1"),
+        "{err}"
+    );
+    assert!(!err.contains("fields, but the header has"), "{err}");
+    assert_eq!(before, s.journal());
+}

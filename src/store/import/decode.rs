@@ -1,15 +1,17 @@
 //! Text decoding of imported files: UTF-8 (with or without BOM) or GB18030/GBK as Excel
 //! on Chinese Windows saves CSV. Bytes valid in neither are an error, never replaced.
 
+use std::borrow::Cow;
 use std::path::Path;
 
 use crate::store::error::InputError;
 
-/// Decode `bytes` to text, or say where the first undecodable byte is.
-pub fn decode(path: &Path, bytes: &[u8]) -> Result<String, InputError> {
+/// Decode `bytes` to text, or say where the first undecodable byte is. UTF-8 is
+/// borrowed, not copied: an upload of hundreds of MB is not held twice.
+pub fn decode<'b>(path: &Path, bytes: &'b [u8]) -> Result<Cow<'b, str>, InputError> {
     let body = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     match std::str::from_utf8(body) {
-        Ok(s) => Ok(s.to_string()),
+        Ok(s) => Ok(Cow::Borrowed(s)),
         Err(utf8_err) => {
             if bytes.len() != body.len() {
                 // A UTF-8 BOM promises UTF-8: do not fall back.
@@ -19,7 +21,7 @@ pub fn decode(path: &Path, bytes: &[u8]) -> Result<String, InputError> {
                 .decode_without_bom_handling_and_without_replacement(body)
                 .map_or((None, true), |t| (Some(t), false));
             match (text, had_errors) {
-                (Some(t), false) => Ok(t.into_owned()),
+                (Some(t), false) => Ok(Cow::Owned(t.into_owned())),
                 _ => Err(bad_bytes(
                     path,
                     body,

@@ -84,7 +84,9 @@ pub fn read_table(file: &SourceFile) -> Result<Table, InputError> {
         .has_headers(false)
         .flexible(true)
         .from_reader(text.as_bytes());
-    let mut header: Option<Vec<String>> = None;
+    // The header is recognised as soon as it is read: a file of an unknown kind is
+    // refused before any of its rows is kept.
+    let mut header: Option<(Vec<String>, Columns)> = None;
     let mut rows = Vec::new();
     for rec in rdr.records() {
         let rec = rec.map_err(|e| {
@@ -110,7 +112,7 @@ pub fn read_table(file: &SourceFile) -> Result<Table, InputError> {
             .at(line);
             // Name the field that made it so, by its header.
             let longest = rec.iter().enumerate().max_by_key(|(_, c)| c.len());
-            if let (Some(h), Some((i, _))) = (&header, longest)
+            if let (Some((h, _)), Some((i, _))) = (&header, longest)
                 && let Some(name) = h.get(i)
             {
                 err = err.field(crate::domain::text::truncate(&sanitize(name), 64));
@@ -122,8 +124,12 @@ pub fn read_table(file: &SourceFile) -> Result<Table, InputError> {
             continue;
         }
         match &header {
-            None => header = Some(cells),
-            Some(h) => {
+            None => {
+                let cols = headers::recognise(&cells)
+                    .map_err(|m| InputError::new(&file.path, m).at(line))?;
+                header = Some((cells, cols));
+            }
+            Some((h, cols)) => {
                 if cells.len() > h.len() && cells[h.len()..].iter().any(|c| !c.is_empty()) {
                     return Err(InputError::new(
                         &file.path,
@@ -131,24 +137,22 @@ pub fn read_table(file: &SourceFile) -> Result<Table, InputError> {
                     )
                     .at(line));
                 }
+                // Every value the store keeps, within its limit: checked here, once,
+                // for all kinds.
+                for (col, i) in cols.iter() {
+                    if let Some(v) = cells.get(i) {
+                        check_len(col, v, column_limit(col)).map_err(|e| {
+                            InputError::new(&file.path, e.to_string())
+                                .at(line)
+                                .field(col)
+                        })?;
+                    }
+                }
                 rows.push((line, cells));
             }
         }
     }
-    let header = header.ok_or_else(|| InputError::new(&file.path, "the file is empty"))?;
-    let cols = headers::recognise(&header).map_err(|m| InputError::new(&file.path, m).at(1))?;
-    // Every value the store keeps, within its limit: checked here, once, for all kinds.
-    for (line, cells) in &rows {
-        for (col, i) in cols.iter() {
-            if let Some(v) = cells.get(i) {
-                check_len(col, v, column_limit(col)).map_err(|e| {
-                    InputError::new(&file.path, e.to_string())
-                        .at(*line)
-                        .field(col)
-                })?;
-            }
-        }
-    }
+    let (_, cols) = header.ok_or_else(|| InputError::new(&file.path, "the file is empty"))?;
     Ok(Table {
         path: file.path.clone(),
         cols,
