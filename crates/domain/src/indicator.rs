@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use super::text::{line_col, normalize_key};
 
 /// The built-in catalogue, compiled into the binary so it works from any directory.
-pub const BUILTIN_CATALOGUE: &str = include_str!("../../config/catalogue.toml");
+pub const BUILTIN_CATALOGUE: &str = include_str!("../../../config/catalogue.toml");
 
 /// Veto indicators fail an account on their own; deduction indicators take points off a
 /// website's score.

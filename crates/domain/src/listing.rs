@@ -357,7 +357,7 @@ pub fn sort_regions(rows: &[RegionFigures], order: &mut [usize], by: RegionSort,
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::rate::Rate;
+    use crate::rate::Rate;
 
     fn region(name: &str, total: u64, problems: u64, inspected: u64) -> RegionFigures {
         RegionFigures {

@@ -22,7 +22,7 @@ impl Rate {
     /// The pass rate 合格率 = 1 − failing / inspected.
     ///
     /// ```
-    /// use govcheck::domain::Rate;
+    /// use govcheck_domain::Rate;
     /// // Zhejiang 2022 Q1: 14 problem accounts of 5189 (the notice printed 99.71%).
     /// assert_eq!(Rate::pass(14, 5189).percent().as_deref(), Some("99.73%"));
     /// ```

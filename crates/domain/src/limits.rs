@@ -52,7 +52,7 @@ pub fn check_len(field: &str, text: &str, max: usize) -> Result<(), TooLong> {
 
 /// The one check every event passes before it is appended, whichever edge (the CLI,
 /// the console, the registry server) it came from.
-pub fn check_event(event: &crate::domain::event::Event) -> Result<(), TooLong> {
+pub fn check_event(event: &crate::event::Event) -> Result<(), TooLong> {
     if let Some(note) = &event.note {
         check_len("note", note, MAX_NOTE_CHARS)?;
     }

@@ -12,12 +12,12 @@ use serde::de::value::{MapAccessDeserializer, MapDeserializer};
 use serde::de::{self, Deserialize, Deserializer, MapAccess, Visitor};
 
 use super::Change;
-use crate::domain::account::Account;
-use crate::domain::event::Event;
-use crate::domain::finding::Finding;
-use crate::domain::notice::PublishedNotice;
-use crate::domain::region::Region;
-use crate::domain::round::Round;
+use crate::account::Account;
+use crate::event::Event;
+use crate::finding::Finding;
+use crate::notice::PublishedNotice;
+use crate::region::Region;
+use crate::round::Round;
 
 /// The `op` tag. Kept exhaustive by [`op_of`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize)]
@@ -113,7 +113,7 @@ impl<'de> Deserialize<'de> for Change {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::account::AccountStatus;
+    use crate::account::AccountStatus;
 
     fn account() -> Change {
         Change::Account(Account {
