@@ -5,6 +5,7 @@
 
 mod common;
 
+use std::ffi::OsStr;
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::path::Path;
 
@@ -163,22 +164,26 @@ fn an_error_is_said_once() {
     assert_eq!(err.trim(), "govcheck: unknown finding \"X\"");
 }
 
-#[test]
-fn a_recorded_action_whose_confirmation_cannot_be_written_says_it_was_recorded() {
-    let s = Sandbox::new();
-    s.demo();
+/// Run govcheck on the sandbox's store with stdout on a full disk (`/dev/full`).
+fn with_stdout_full<S: AsRef<OsStr>>(s: &Sandbox, args: &[S]) -> std::process::Output {
     let full = std::fs::OpenOptions::new()
         .write(true)
         .open("/dev/full")
         .expect("/dev/full");
-    let out = s
-        .cmd()
+    s.cmd()
         .arg("--data")
         .arg(s.store())
-        .args(["rectified", "2022Q1-0007"])
+        .args(args)
         .stdout(full)
         .output()
-        .expect("run");
+        .expect("run")
+}
+
+#[test]
+fn a_recorded_action_whose_confirmation_cannot_be_written_says_it_was_recorded() {
+    let s = Sandbox::new();
+    s.demo();
+    let out = with_stdout_full(&s, &["rectified", "2022Q1-0007"]);
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "{err}");
     assert!(
@@ -203,19 +208,7 @@ fn an_import_whose_confirmation_cannot_be_written_says_it_was_recorded() {
         "more.csv",
         "id,name,platform,region,host_unit\nnew-1,舟山新号,微信公众号,舟山市,舟山市某局\n",
     );
-    let full = std::fs::OpenOptions::new()
-        .write(true)
-        .open("/dev/full")
-        .expect("/dev/full");
-    let out = s
-        .cmd()
-        .arg("--data")
-        .arg(s.store())
-        .arg("import")
-        .arg(&f)
-        .stdout(full)
-        .output()
-        .expect("run");
+    let out = with_stdout_full(&s, &[OsStr::new("import"), f.as_os_str()]);
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "{err}");
     assert!(
