@@ -39,8 +39,8 @@ use govcheck::domain::rules::silent_accounts;
 use govcheck::domain::{Registry, RoundMode};
 use govcheck::store::import::ImportContext;
 use govcheck::store::journal;
-use govcheck::store::synthetic::{self, GENERATOR_VERSION, RoundStats};
 use govcheck::store::{LocalStore, RegistrySource};
+use govcheck::synthetic::{self, GENERATOR_VERSION, RoundStats};
 use rusqlite::{Connection, params};
 
 type Figures = BTreeMap<String, (u64, u64, u64)>;

@@ -7,7 +7,7 @@ use std::path::Path;
 
 use common::Sandbox;
 use govcheck::domain::notice::PublishedNotice;
-use govcheck::store::notice::read::{parse_notice, read_grids};
+use govcheck::formats::notice::read::{parse_notice, read_grids};
 use rust_xlsxwriter::{Format, Workbook};
 
 const FIXTURE: &str = "data/demo/zhejiang-2022q1";

@@ -6,10 +6,10 @@
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
+use govcheck::formats::notice::read::read_grids;
 use govcheck::store::checkpoint;
 use govcheck::store::import::{SourceFile, read_table};
 use govcheck::store::journal;
-use govcheck::store::notice::read::read_grids;
 use proptest::prelude::*;
 
 fn config(cases: u32) -> ProptestConfig {

@@ -572,13 +572,13 @@ fn the_openapi_description_matches_the_routes() {
 }
 
 /// Every error code the server's code can emit (each goes through `ApiError::new`, the
-/// helpers of src/server/error.rs included), read from the source so a code added
+/// helpers of crates/server/src/error.rs included), read from the source so a code added
 /// later cannot be forgotten in docs/openapi.json: clients switch on these codes.
 fn error_codes_in_the_server_source() -> Vec<(String, String)> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("src/server");
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("crates/server/src");
     let mut codes = Vec::new();
     let mut files: Vec<_> = std::fs::read_dir(&dir)
-        .expect("src/server")
+        .expect("crates/server/src")
         .map(|e| e.expect("entry").path())
         .filter(|p| p.extension().is_some_and(|x| x == "rs"))
         .collect();

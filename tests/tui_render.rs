@@ -656,7 +656,7 @@ fn overview_shows_the_notice_check_and_e_exports_its_attachments() {
     let grids = vec![
         (
             std::path::Path::new("a1.csv"),
-            govcheck::store::notice::read::read_grids(
+            govcheck::formats::notice::read::read_grids(
                 std::path::Path::new("a1.csv"),
                 &text("attachment1.csv"),
             )
@@ -664,14 +664,14 @@ fn overview_shows_the_notice_check_and_e_exports_its_attachments() {
         ),
         (
             std::path::Path::new("a2.csv"),
-            govcheck::store::notice::read::read_grids(
+            govcheck::formats::notice::read::read_grids(
                 std::path::Path::new("a2.csv"),
                 &text("attachment2.csv"),
             )
             .expect("a2"),
         ),
     ];
-    let notice = govcheck::store::notice::read::parse_notice("2022Q1", &grids).expect("notice");
+    let notice = govcheck::formats::notice::read::parse_notice("2022Q1", &grids).expect("notice");
     f.store
         .commit(
             &Actor::default(),

@@ -222,6 +222,21 @@ pub struct FindingState {
     pub version: u32,
 }
 
+/// The change that made a finding's version what it is: what a conflict shows ("王芳
+/// verified it at 10:42"), so the supervisor knows what they would overwrite.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LastChange {
+    /// The finding's version now.
+    pub version: u32,
+    /// Its status now.
+    pub status: Status,
+    /// The last event's kind, who recorded it (as the registry saw them) and when.
+    #[serde(flatten)]
+    pub kind: EventKind,
+    pub by: String,
+    pub at: DateTime<FixedOffset>,
+}
+
 impl FindingState {
     /// A finding before any event, with its deadline from the finding or the round.
     pub fn new(deadline: Option<NaiveDate>) -> FindingState {

@@ -349,6 +349,20 @@ impl Registry {
         self.states[idx].deadline
     }
     /// Was the last event of this kind? (used by the console to label rows)
+    /// What a conflicting writer is shown: the finding's version and status now, and
+    /// the event that made them (none for a finding nobody has acted on).
+    pub fn last_change(&self, idx: usize) -> Option<crate::event::LastChange> {
+        let state = self.state(idx);
+        let last = self.history(idx).last()?;
+        Some(crate::event::LastChange {
+            version: state.version,
+            status: state.status,
+            kind: last.kind.clone(),
+            by: last.by.name.clone(),
+            at: last.at,
+        })
+    }
+
     pub fn last_event(&self, idx: usize) -> Option<&EventKind> {
         self.events[idx].last().map(|e| &e.kind)
     }

@@ -1,0 +1,218 @@
+//! A round built from a published notice alone, so a province's history can be loaded
+//! from its past notices: the regions of 附件1, the problem accounts of 附件2 with their
+//! findings, and synthetic filler accounts (marked synthetic, operating only during the
+//! round's window) up to each region's published total and inspected count.
+
+use std::collections::HashMap;
+
+use super::NoticeError;
+use crate::account::{Account, AccountStatus};
+use crate::event::{Actor, Event, EventKind};
+use crate::finding::{Finding, FindingSource, finding_id};
+use crate::indicator::Catalogue;
+use crate::notice::PublishedNotice;
+use crate::region::Region;
+use crate::registry::{Change, Registry};
+use crate::round::{Round, RoundMode};
+
+/// Changes that create `round` from `notice`. The round must not exist yet.
+pub fn changes(
+    reg: &Registry,
+    cat: &Catalogue,
+    notice: &PublishedNotice,
+    mut round: Round,
+    actor: &Actor,
+    at: chrono::DateTime<chrono::FixedOffset>,
+) -> Result<Vec<Change>, NoticeError> {
+    let id = round.id.clone();
+    if reg.round(&id).is_some() {
+        return Err(NoticeError::RoundExists(id));
+    }
+    let root = reg
+        .root_region()
+        .cloned()
+        .ok_or(NoticeError::NoRootRegion)?;
+    let tree = reg.tree();
+    let full = notice.rows.iter().all(|r| r.inspected == r.total);
+    round.mode = if full {
+        RoundMode::Full
+    } else {
+        RoundMode::Sample
+    };
+    let mut out = Vec::new();
+
+    // Regions of 附件1, by name among the root's children, created when missing.
+    let mut region_code: HashMap<&str, String> = HashMap::new();
+    for r in &notice.rows {
+        let code = match tree.child_named(tree.root(), &r.region) {
+            Some(i) => tree.get(i).code.clone(),
+            None => {
+                let code = format!("{}/{}", root.code, r.region);
+                out.push(Change::Region(Region {
+                    code: code.clone(),
+                    name: r.region.clone(),
+                    parent: Some(root.code.clone()),
+                }));
+                code
+            }
+        };
+        region_code.insert(r.region.as_str(), code);
+    }
+    out.push(Change::Round(round.clone()));
+
+    // Problem accounts: an existing account with the same name and platform in that
+    // region is reused; otherwise a new (real, not synthetic) account is registered.
+    let mut new_ids: Vec<String> = Vec::new();
+    let mut problem_accounts: Vec<(String, &str)> = Vec::new();
+    for (k, p) in notice.problems.iter().enumerate() {
+        let code =
+            region_code
+                .get(p.region.as_str())
+                .ok_or_else(|| NoticeError::RegionNotInTable1 {
+                    row: k + 1,
+                    region: p.region.clone(),
+                })?;
+        let platform = cat
+            .canonical_platform(&p.platform)
+            .map_or_else(|| p.platform.clone(), |d| d.name.clone());
+        let scope = tree.by_code(code);
+        let existing = reg.accounts().iter().enumerate().find(|(i, a)| {
+            a.name == p.name
+                && a.platform == platform
+                && scope.is_some_and(|s| tree.is_within(reg.account_region(*i), s))
+        });
+        let account_id = match existing {
+            Some((_, a)) => {
+                // Named in an older notice than the one that registered it: it was
+                // operating then too.
+                if a.opened_on.is_some_and(|o| o > round.period_start) {
+                    let mut earlier = a.clone();
+                    earlier.opened_on = Some(round.period_start);
+                    out.push(Change::Account(earlier));
+                }
+                a.id.clone()
+            }
+            None => {
+                let aid = format!("{id}-n{:04}", k + 1);
+                if !new_ids.contains(&aid) {
+                    out.push(Change::Account(Account {
+                        id: aid.clone(),
+                        name: p.name.clone(),
+                        platform,
+                        region: code.clone(),
+                        host_unit: p.host_unit.clone(),
+                        supervisor_unit: None,
+                        status: AccountStatus::Operating,
+                        // Known from this notice on: it must not swell earlier rounds.
+                        opened_on: Some(round.period_start),
+                        closed_on: None,
+                        synthetic: false,
+                    }));
+                    new_ids.push(aid.clone());
+                }
+                aid
+            }
+        };
+        problem_accounts.push((account_id, p.problem.as_str()));
+    }
+
+    // Fillers up to each region's total; the sample list up to its inspected count.
+    let mut inspected: Vec<String> = Vec::new();
+    for (a, _) in &problem_accounts {
+        if !inspected.contains(a) {
+            inspected.push(a.clone());
+        }
+    }
+    for r in &notice.rows {
+        let code = &region_code[r.region.as_str()];
+        let scope = tree.by_code(code);
+        // Problem accounts of this region count whatever their recorded window says
+        // (an older notice may name an account registered by a newer one).
+        let mut listed: Vec<&String> = Vec::new();
+        for (p, (a, _)) in notice.problems.iter().zip(&problem_accounts) {
+            if p.region == r.region && !listed.contains(&a) {
+                listed.push(a);
+            }
+        }
+        let existing: Vec<&Account> = reg
+            .accounts()
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| scope.is_some_and(|s| tree.is_within(reg.account_region(*i), s)))
+            .filter(|(i, a)| counted_in(reg, &round, *i) && !listed.contains(&&a.id))
+            .map(|(_, a)| a)
+            .collect();
+        let have = (existing.len() + listed.len()) as u64;
+        let mut fillers = Vec::new();
+        for n in 0..r.total.saturating_sub(have) {
+            let aid = format!("{id}-{}-f{:05}", code.replace('/', "-"), n + 1);
+            out.push(Change::Account(Account {
+                id: aid.clone(),
+                name: format!("{}账号{:04}", r.region, n + 1),
+                platform: "微信公众号".into(),
+                region: code.clone(),
+                host_unit: format!("{}（通报未列明）", r.region),
+                supervisor_unit: None,
+                status: AccountStatus::Closed,
+                opened_on: Some(round.period_start),
+                closed_on: Some(round.period_end),
+                synthetic: true,
+            }));
+            fillers.push(aid);
+        }
+        if !full {
+            let listed_here = listed.len() as u64;
+            let pool = existing.iter().map(|a| a.id.clone()).chain(fillers);
+            let want = r.inspected.saturating_sub(listed_here) as usize;
+            inspected.extend(
+                pool.filter(|a| !inspected.contains(a))
+                    .take(want)
+                    .collect::<Vec<_>>(),
+            );
+        }
+    }
+    if !full {
+        out.push(Change::Inspected {
+            round: id.clone(),
+            accounts: inspected,
+        });
+    }
+
+    for (n, (account, problem)) in problem_accounts.iter().enumerate() {
+        let ind = cat
+            .match_problem(problem)
+            .ok_or_else(|| NoticeError::UnknownProblem {
+                row: n + 1,
+                problem: problem.to_string(),
+            })?;
+        let fid = finding_id(&id, n + 1);
+        out.push(Change::Finding(Finding {
+            id: fid.clone(),
+            round: id.clone(),
+            account: account.clone(),
+            indicator: ind.code.clone(),
+            problem: (*problem != ind.name).then(|| problem.to_string()),
+            note: None,
+            source: FindingSource::Notice,
+            deadline: None,
+            points: None,
+        }));
+        out.push(Change::Event(Event {
+            finding: fid,
+            kind: EventKind::Reported,
+            at,
+            by: actor.clone(),
+            note: None,
+        }));
+    }
+    let mut n = notice.clone();
+    n.round = id;
+    out.push(Change::Notice(n));
+    Ok(out)
+}
+
+/// Operating during the round's window (the round is not in the registry yet, so
+/// `figures::counted` cannot be asked).
+fn counted_in(reg: &Registry, round: &Round, idx: usize) -> bool {
+    reg.accounts()[idx].operating_during(round.period_start, round.period_end)
+}

@@ -1,0 +1,3 @@
+//! Published notices' attachments as offices publish them.
+
+pub mod read;

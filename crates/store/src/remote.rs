@@ -1,0 +1,869 @@
+//! The registry server as a [`RegistrySource`]: the console and the CLI pointed at a URL
+//! see the same registry (the server's journal, replayed by the same domain code), so
+//! figures are identical to a local store's.
+//!
+//! When the link is down, `load` falls back to the last copy cached under the cache dir
+//! (marked stale with its age), and events go to a durable outbox that
+//! [`RemoteStore::flush_outbox`] sends when the link returns, conflicts one by one.
+
+use std::fs::OpenOptions;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use chrono::DateTime;
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+
+use crate::atomic::write_atomic;
+use crate::checkpoint;
+use crate::error::StoreError;
+use crate::journal::{self, Batch};
+use crate::{RegistrySource, Snapshot};
+use govcheck_domain::event::{Event, EventKind};
+use govcheck_domain::registry::Registry;
+use govcheck_domain::rules::Posts;
+
+/// Who the server says we are (`GET /api/v1/me`).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+pub struct Identity {
+    pub name: String,
+    pub role: String,
+    pub scope: Option<String>,
+}
+
+/// An event waiting in the outbox.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Pending {
+    pub event: Event,
+    pub based_on: Option<u32>,
+}
+
+/// An offline action the registry refused when it was finally sent, kept (in
+/// `refused.jsonl` beside the outbox) until the supervisor has looked at it: it is
+/// never simply dropped.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct RefusedAction {
+    pub action: Pending,
+    /// The registry's reason (a conflict names the version the finding is at now).
+    pub reason: String,
+    /// When it was refused.
+    pub at: DateTime<chrono::FixedOffset>,
+}
+
+/// What a flush of the outbox did.
+#[derive(Debug, Default)]
+pub struct FlushReport {
+    pub sent: usize,
+    /// Events the server refused (conflict or not allowed), with its message; they are
+    /// dropped from the outbox and must be looked at by the supervisor.
+    pub refused: Vec<(Pending, String)>,
+    /// Still waiting (the link dropped again).
+    pub waiting: usize,
+}
+
+pub struct RemoteStore {
+    base: String,
+    token: String,
+    client: reqwest::blocking::Client,
+    cache: PathBuf,
+    /// The registry as last fetched, with the checksum of its last batch's journal
+    /// line: a refresh asks only for the batches since (see [`RemoteStore::fetch`]).
+    last: std::sync::Mutex<Option<(Snapshot, String)>>,
+}
+
+/// What the cache remembers of its copy's position in the server's journal.
+#[derive(Debug, Serialize, Deserialize)]
+struct CachedFeed {
+    seq: u64,
+    crc: String,
+}
+
+fn slug(url: &str) -> String {
+    url.trim_start_matches("https://")
+        .trim_start_matches("http://")
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
+        .collect()
+}
+
+/// A user name or password in the registry URL (`http://user:pass@host`) is never
+/// sent as such: the server knows only bearer tokens, so a request would get a bare 401
+/// that hides why, and the password would end up in the cache directory's name. The
+/// URL is refused up front, saying so; the password is not repeated.
+pub fn refuse_userinfo(url: &str) -> Result<(), StoreError> {
+    let Ok(parsed) = reqwest::Url::parse(url) else {
+        return Ok(());
+    };
+    if parsed.username().is_empty() && parsed.password().is_none() {
+        return Ok(());
+    }
+    let mut masked = parsed.clone();
+    if parsed.password().is_some() {
+        let _ = masked.set_password(Some("***"));
+    }
+    let mut bare = parsed.clone();
+    let _ = bare.set_username("");
+    let _ = bare.set_password(None);
+    Err(StoreError::Other(govcheck_domain::text::sanitize(
+        &format!(
+            "registry URL {}: a user name or password in the URL is not used (the registry accepts only the bearer token from GOVCHECK_TOKEN or the token file, and would answer 401); use {} with the token",
+            masked.as_str().trim_end_matches('/'),
+            bare.as_str().trim_end_matches('/')
+        ),
+    )))
+}
+
+impl RemoteStore {
+    /// A client for `url` (the server root, e.g. `https://gov.example:8443`), caching
+    /// under `cache_root`. `ca_file` adds an intranet CA (PEM).
+    pub fn new(
+        url: &str,
+        token: &str,
+        ca_file: Option<&Path>,
+        cache_root: &Path,
+    ) -> Result<RemoteStore, StoreError> {
+        let base = url.trim_end_matches('/').to_string();
+        if !(base.starts_with("http://") || base.starts_with("https://")) {
+            return Err(StoreError::Other(format!(
+                "registry URL {url:?} must start with http:// or https://"
+            )));
+        }
+        refuse_userinfo(&base)?;
+        let tls = tls_config(&base, ca_file, &system_bundle_candidates())?;
+        let client = reqwest::blocking::Client::builder()
+            .timeout(Duration::from_secs(40))
+            .connect_timeout(Duration::from_secs(5))
+            .tls_backend_preconfigured(tls)
+            .build()
+            .map_err(|e| StoreError::Other(format!("cannot build the registry client: {e}")))?;
+        let cache = cache_root.join("registry").join(slug(&base));
+        Ok(RemoteStore {
+            base,
+            token: token.to_string(),
+            client,
+            cache,
+            last: std::sync::Mutex::new(None),
+        })
+    }
+
+    pub fn url(&self) -> &str {
+        &self.base
+    }
+
+    fn unreachable(&self, e: impl std::fmt::Display) -> StoreError {
+        StoreError::Unreachable {
+            url: self.base.clone(),
+            message: e.to_string(),
+        }
+    }
+
+    fn send(
+        &self,
+        req: reqwest::blocking::RequestBuilder,
+    ) -> Result<reqwest::blocking::Response, StoreError> {
+        let resp = req
+            .bearer_auth(&self.token)
+            .send()
+            .map_err(|e| self.unreachable(e))?;
+        if resp.status().is_success() {
+            return Ok(resp);
+        }
+        let status = resp.status().as_u16();
+        let body: Value = resp.json().unwrap_or(Value::Null);
+        Err(refused(status, &body))
+    }
+
+    fn get_json(&self, path: &str) -> Result<Value, StoreError> {
+        self.send(self.client.get(format!("{}{path}", self.base)))?
+            .json()
+            .map_err(|e| self.unreachable(e))
+    }
+
+    /// Who the server says we are.
+    pub fn whoami(&self) -> Result<Identity, StoreError> {
+        serde_json::from_value(self.get_json("/api/v1/me")?)
+            .map_err(|e| StoreError::Other(e.to_string()))
+    }
+
+    fn cache_file(&self) -> PathBuf {
+        self.cache.join("registry.ckpt")
+    }
+
+    fn outbox_file(&self) -> PathBuf {
+        self.cache.join("outbox.jsonl")
+    }
+
+    /// Keep the registry as last fetched, in the checkpoint format, for offline starts
+    /// and for the next start to fetch only what changed. `bytes` is the checkpoint as
+    /// the server sent it, when nothing was applied on top of it (no re-encoding).
+    fn save_cache(
+        &self,
+        snap: &Snapshot,
+        crc: Option<&str>,
+        bytes: Option<&[u8]>,
+    ) -> Result<(), StoreError> {
+        crate::perm::create_dir_all(&self.cache).map_err(|e| StoreError::io(&self.cache, e))?;
+        // The position goes first, so a crash between the two writes leaves a position
+        // that does not match the copy, which the server then refuses (409) and the next
+        // start fetches everything afresh.
+        let _ = std::fs::remove_file(self.feed_file());
+        match bytes {
+            Some(b) => write_atomic(&self.cache_file(), b)?,
+            None => {
+                let pos = checkpoint::Position {
+                    journal_len: 0,
+                    seq: snap.seq,
+                    lines: 0,
+                    last_line_len: 0,
+                    last_line_crc: 0,
+                };
+                write_atomic(
+                    &self.cache_file(),
+                    &checkpoint::encode(&snap.registry, &pos),
+                )?;
+            }
+        }
+        self.touch_fetched()?;
+        if let Some(crc) = crc {
+            let feed = CachedFeed {
+                seq: snap.seq,
+                crc: crc.to_string(),
+            };
+            let text = serde_json::to_vec(&feed).map_err(|e| StoreError::Other(e.to_string()))?;
+            write_atomic(&self.feed_file(), &text)?;
+        }
+        Ok(())
+    }
+
+    /// Record that the cached copy was current as of now (the age the offline
+    /// banner shows).
+    fn touch_fetched(&self) -> Result<(), StoreError> {
+        write_atomic(
+            &self.cache.join("fetched_at"),
+            chrono::Utc::now().fixed_offset().to_rfc3339().as_bytes(),
+        )
+    }
+
+    fn feed_file(&self) -> PathBuf {
+        self.cache.join("feed.json")
+    }
+
+    fn load_cache(&self) -> Result<Snapshot, StoreError> {
+        let p = self.cache_file();
+        let bytes = std::fs::read(&p).map_err(|e| StoreError::io(&p, e))?;
+        let mut registry = Registry::new();
+        let pos =
+            checkpoint::load_into(&bytes, &mut registry).ok_or_else(|| StoreError::Corrupt {
+                path: p.clone(),
+                line: 0,
+                message: "damaged cache; it is refetched when the registry is reachable".into(),
+            })?;
+        let fetched = std::fs::read_to_string(self.cache.join("fetched_at"))
+            .ok()
+            .and_then(|t| DateTime::parse_from_rfc3339(t.trim()).ok());
+        Ok(Snapshot {
+            registry,
+            seq: pos.seq,
+            stale_since: fetched.or_else(|| Some(chrono::Utc::now().fixed_offset())),
+        })
+    }
+
+    /// The cached copy with its journal position, when both are there and agree.
+    fn cached_base(&self) -> Option<(Snapshot, String)> {
+        let feed: CachedFeed =
+            serde_json::from_slice(&std::fs::read(self.feed_file()).ok()?).ok()?;
+        let snap = self.load_cache().ok()?;
+        (snap.seq == feed.seq).then_some((snap, feed.crc))
+    }
+
+    /// The batches after `since`, proving with `crc` that our copy is the server's.
+    fn changes(
+        &self,
+        since: u64,
+        crc: Option<&str>,
+    ) -> Result<(u64, String, Vec<Batch>), StoreError> {
+        let mut url = format!("/api/v1/changes?since={since}");
+        if let Some(c) = crc {
+            url.push_str(&format!("&crc={c}"));
+        }
+        let v = self.get_json(&url)?;
+        let seq = v["seq"].as_u64().unwrap_or(since);
+        let last_crc = v["crc"].as_str().unwrap_or_default().to_string();
+        let batches: Vec<Batch> = serde_json::from_value(v["batches"].clone()).map_err(|e| {
+            StoreError::Other(format!("registry sent a malformed change feed: {e}"))
+        })?;
+        Ok((seq, last_crc, batches))
+    }
+
+    /// The registry as the server has it now. From the copy held in memory, or else the
+    /// one cached on disk, only the batches since are fetched (a refresh after another
+    /// supervisor's verify is one small request, and a start over a slow link does not
+    /// download the whole registry again). When there is no copy, or the server says
+    /// ours is not its journal's (restored from a backup), the whole checkpoint.
+    fn fetch(&self) -> Result<Snapshot, StoreError> {
+        let held = self.last.lock().ok().and_then(|l| l.clone());
+        let from_disk = held.is_none();
+        if let Some((mut snap, crc)) = held.or_else(|| self.cached_base()) {
+            match self.changes(snap.seq, Some(&crc)) {
+                Ok((seq, last_crc, batches)) => {
+                    let changed = !batches.is_empty();
+                    let applied =
+                        journal::replay_into(&mut snap.registry, batches, Path::new(&self.base), 0);
+                    if applied.is_ok() && !last_crc.is_empty() {
+                        snap.seq = seq;
+                        snap.stale_since = None;
+                        // The cache is rewritten only when something changed; a copy
+                        // that was already current only gets its new age.
+                        if changed {
+                            let _ = self.save_cache(&snap, Some(&last_crc), None);
+                        } else if from_disk {
+                            let _ = self.touch_fetched();
+                        }
+                        self.remember(&snap, &last_crc);
+                        return Ok(snap);
+                    }
+                }
+                Err(e @ StoreError::Unreachable { .. }) => return Err(e),
+                // Diverged (409) or a feed that does not apply: start afresh.
+                Err(_) => {}
+            }
+        }
+        self.fetch_all()
+    }
+
+    /// The registry from the server's checkpoint, then the batches committed since.
+    fn fetch_all(&self) -> Result<Snapshot, StoreError> {
+        let resp = self.send(self.client.get(format!("{}/api/v1/checkpoint", self.base)))?;
+        let bytes = resp.bytes().map_err(|e| self.unreachable(e))?;
+        let mut registry = Registry::new();
+        let pos = checkpoint::load_into(&bytes, &mut registry)
+            .ok_or_else(|| StoreError::Other("registry sent a damaged checkpoint".into()))?;
+        let (seq, crc, batches) = self.changes(pos.seq, None)?;
+        let untouched = batches.is_empty();
+        journal::replay_into(&mut registry, batches, Path::new(&self.base), 0)?;
+        let snap = Snapshot {
+            registry,
+            seq,
+            stale_since: None,
+        };
+        let crc = (!crc.is_empty()).then_some(crc);
+        let raw = untouched.then_some(&bytes[..]);
+        let _ = self.save_cache(&snap, crc.as_deref(), raw);
+        if let Some(c) = &crc {
+            self.remember(&snap, c);
+        }
+        Ok(snap)
+    }
+
+    /// The registry as last fetched: held in memory, else the copy cached on disk.
+    fn last_known(&self) -> Option<Snapshot> {
+        let held = self
+            .last
+            .lock()
+            .ok()
+            .and_then(|l| l.as_ref().map(|(s, _)| s.clone()));
+        held.or_else(|| self.load_cache().ok())
+    }
+
+    fn remember(&self, snap: &Snapshot, crc: &str) {
+        if let Ok(mut l) = self.last.lock() {
+            *l = Some((snap.clone(), crc.to_string()));
+        }
+    }
+
+    /// Send registry files to the server's import (an admin token is needed). The
+    /// server applies them as the local import does: all or nothing.
+    pub fn import(
+        &self,
+        files: &[crate::import::SourceFile],
+    ) -> Result<crate::import::ImportReport, StoreError> {
+        // Asked first: the server refuses before reading the upload, which a client
+        // still sending megabytes sees only as a broken connection.
+        let me = self.whoami()?;
+        if me.role != "admin" || me.scope.is_some() {
+            return Err(StoreError::Refused {
+                status: 403,
+                code: "forbidden".into(),
+                message: format!(
+                    "{} is a {}{}: imports need an admin token without a scope",
+                    me.name,
+                    me.role,
+                    me.scope
+                        .map(|s| format!(" limited to {s}"))
+                        .unwrap_or_default()
+                ),
+            });
+        }
+        let mut form = reqwest::blocking::multipart::Form::new();
+        for f in files {
+            let name = f.path.file_name().map_or_else(
+                || "file.csv".to_string(),
+                |n| n.to_string_lossy().into_owned(),
+            );
+            let part = reqwest::blocking::multipart::Part::bytes(f.bytes.clone())
+                .file_name(name)
+                .mime_str("text/csv")
+                .map_err(|e| StoreError::Other(e.to_string()))?;
+            form = form.part("file", part);
+        }
+        let req = self
+            .client
+            .post(format!("{}/api/v1/import", self.base))
+            .timeout(Duration::from_secs(600))
+            .multipart(form);
+        self.send(req)?
+            .json()
+            .map_err(|e| StoreError::Other(format!("registry sent a malformed import report: {e}")))
+    }
+
+    /// Events waiting to be sent.
+    pub fn pending(&self) -> Result<Vec<Pending>, StoreError> {
+        Ok(self.read_outbox()?.0)
+    }
+
+    /// Complete outbox lines this version cannot read (written by a newer govcheck, or
+    /// edited by hand): never sent, never dropped, kept for the version that reads them.
+    pub fn unreadable_outbox_lines(&self) -> Result<Vec<String>, StoreError> {
+        Ok(self.read_outbox()?.1)
+    }
+
+    /// The outbox as actions, and the complete lines that are not one. A torn last
+    /// line (crash mid-append, no newline) is neither: it was never queued.
+    fn read_outbox(&self) -> Result<(Vec<Pending>, Vec<String>), StoreError> {
+        let p = self.outbox_file();
+        let text = match std::fs::read_to_string(&p) {
+            Ok(t) => t,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                return Ok((Vec::new(), Vec::new()));
+            }
+            Err(e) => return Err(StoreError::io(&p, e)),
+        };
+        let complete = text.rfind('\n').map_or("", |end| &text[..end]);
+        let (mut items, mut unreadable) = (Vec::new(), Vec::new());
+        for line in complete.lines().filter(|l| !l.trim().is_empty()) {
+            match serde_json::from_str::<Pending>(line) {
+                Ok(item) => items.push(item),
+                Err(_) => unreadable.push(line.to_string()),
+            }
+        }
+        Ok((items, unreadable))
+    }
+
+    fn queue(&self, items: &[Pending]) -> Result<(), StoreError> {
+        let _lock = self.outbox_lock()?;
+        append_lines(&self.outbox_file(), items)
+    }
+
+    /// Held while the outbox is appended to or flushed, so a console and a CLI command
+    /// on the same host neither send an action twice nor lose one queued meanwhile.
+    fn outbox_lock(&self) -> Result<std::fs::File, StoreError> {
+        crate::perm::create_dir_all(&self.cache).map_err(|e| StoreError::io(&self.cache, e))?;
+        let p = self.cache.join("outbox.lock");
+        let f = crate::perm::open(OpenOptions::new().write(true), &p)
+            .map_err(|e| StoreError::io(&p, e))?;
+        f.lock().map_err(|e| StoreError::io(&p, e))?;
+        Ok(f)
+    }
+
+    fn refused_file(&self) -> PathBuf {
+        self.cache.join("refused.jsonl")
+    }
+
+    /// Offline actions the registry refused, oldest first, until dismissed.
+    pub fn refused(&self) -> Result<Vec<RefusedAction>, StoreError> {
+        let p = self.refused_file();
+        match std::fs::read_to_string(&p) {
+            Ok(t) => Ok(t
+                .lines()
+                .filter_map(|l| serde_json::from_str::<RefusedAction>(l).ok())
+                .collect()),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Vec::new()),
+            Err(e) => Err(StoreError::io(&p, e)),
+        }
+    }
+
+    /// Forget the refused actions (the supervisor has dealt with them).
+    pub fn dismiss_refused(&self) -> Result<usize, StoreError> {
+        let _lock = self.outbox_lock()?;
+        let n = self.refused()?.len();
+        let p = self.refused_file();
+        match std::fs::remove_file(&p) {
+            Ok(()) => Ok(n),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(0),
+            Err(e) => Err(StoreError::io(&p, e)),
+        }
+    }
+
+    /// Whether the finding's latest event is this action already: sent earlier, with
+    /// the answer lost on the way back, so sending it again conflicts with itself.
+    /// `Err(Unreachable)` when the server could not be asked: the action then keeps
+    /// waiting rather than being filed as refused on the strength of a network blip.
+    fn already_recorded(&self, p: &Pending) -> Result<bool, StoreError> {
+        let f = self.get_json(&format!("/api/v1/findings/{}", urlencode(&p.event.finding)))?;
+        let Some(last) = f["events"].as_array().and_then(|e| e.last()).cloned() else {
+            return Ok(false);
+        };
+        let Ok(last) = serde_json::from_value::<Event>(last) else {
+            return Ok(false);
+        };
+        Ok(last.kind == p.event.kind
+            && last.note == p.event.note
+            && last.by.name == p.event.by.name)
+    }
+
+    fn post_event(&self, p: &Pending) -> Result<u64, StoreError> {
+        let based_on = match p.based_on {
+            Some(v) => v,
+            None => {
+                let f =
+                    self.get_json(&format!("/api/v1/findings/{}", urlencode(&p.event.finding)))?;
+                f["version"].as_u64().unwrap_or(0) as u32
+            }
+        };
+        let (kind, to) = match &p.event.kind {
+            EventKind::DeadlineExtended { to } => ("deadline_extended", Some(*to)),
+            k => (k.label(), None),
+        };
+        let body = json!({
+            "kind": kind,
+            "note": p.event.note,
+            "to": to,
+            "based_on": based_on,
+            "os_user": p.event.by.os_user,
+            "ssh_client": p.event.by.ssh_client,
+        });
+        let url = format!(
+            "{}/api/v1/findings/{}/events",
+            self.base,
+            urlencode(&p.event.finding)
+        );
+        let resp = self
+            .send(self.client.post(url).json(&body))
+            .map_err(|e| match e {
+                StoreError::Refused {
+                    status: 409,
+                    message,
+                    ..
+                } => StoreError::Conflict {
+                    finding: p.event.finding.clone(),
+                    expected: based_on,
+                    actual: conflict_version(&message).unwrap_or(based_on + 1),
+                    last: None,
+                },
+                other => other,
+            })?;
+        let v: Value = resp.json().map_err(|e| self.unreachable(e))?;
+        Ok(v["seq"].as_u64().unwrap_or(0))
+    }
+
+    /// Send what waits in the outbox, oldest first. Stops at the first network error
+    /// (the rest keep waiting); a refusal is reported and dropped.
+    pub fn flush_outbox(&self) -> Result<FlushReport, StoreError> {
+        let _lock = self.outbox_lock()?;
+        let (items, unreadable) = self.read_outbox()?;
+        let mut report = FlushReport::default();
+        let mut rest = Vec::new();
+        for (i, it) in items.iter().enumerate() {
+            match self.post_event(it) {
+                Ok(_) => report.sent += 1,
+                Err(StoreError::Unreachable { .. }) => {
+                    rest.extend_from_slice(&items[i..]);
+                    break;
+                }
+                Err(e @ StoreError::Conflict { .. }) => match self.already_recorded(it) {
+                    Ok(true) => report.sent += 1,
+                    Err(StoreError::Unreachable { .. }) => {
+                        rest.extend_from_slice(&items[i..]);
+                        break;
+                    }
+                    Ok(false) | Err(_) => report.refused.push((it.clone(), e.to_string())),
+                },
+                Err(e) => report.refused.push((it.clone(), e.to_string())),
+            }
+        }
+        report.waiting = rest.len();
+        // The refusals are durable before the outbox forgets them.
+        let now = chrono::Utc::now().fixed_offset();
+        let refused: Vec<RefusedAction> = report
+            .refused
+            .iter()
+            .map(|(action, reason)| RefusedAction {
+                action: action.clone(),
+                reason: reason.clone(),
+                at: now,
+            })
+            .collect();
+        if !refused.is_empty() {
+            append_lines(&self.refused_file(), &refused)?;
+        }
+        if !items.is_empty() {
+            let mut bytes = json_lines(&rest)?;
+            for line in &unreadable {
+                bytes.extend_from_slice(line.as_bytes());
+                bytes.push(b'\n');
+            }
+            write_atomic(&self.outbox_file(), &bytes)?;
+        }
+        Ok(report)
+    }
+}
+
+/// One JSON line per item (the outbox's and the refusals' format).
+fn json_lines<T: Serialize>(items: &[T]) -> Result<Vec<u8>, StoreError> {
+    let mut bytes = Vec::new();
+    for it in items {
+        bytes.extend(serde_json::to_vec(it).map_err(|e| StoreError::Other(e.to_string()))?);
+        bytes.push(b'\n');
+    }
+    Ok(bytes)
+}
+
+/// Append one JSON line per item and fsync.
+fn append_lines<T: Serialize>(p: &Path, items: &[T]) -> Result<(), StoreError> {
+    let created = !p.exists();
+    let mut f = crate::perm::open(OpenOptions::new().read(true).append(true), p)
+        .map_err(|e| StoreError::io(p, e))?;
+    cut_torn_tail(&mut f).map_err(|e| StoreError::io(p, e))?;
+    f.write_all(&json_lines(items)?)
+        .map_err(|e| StoreError::io(p, e))?;
+    f.sync_data().map_err(|e| StoreError::io(p, e))?;
+    if created && let Some(dir) = p.parent() {
+        crate::atomic::sync_dir(dir)?;
+    }
+    Ok(())
+}
+
+/// Cut a torn last line (a crash mid-append, never reported done) before appending, so
+/// the next line is not glued to the fragment and then dropped with it as unreadable.
+fn cut_torn_tail(f: &mut std::fs::File) -> std::io::Result<()> {
+    use std::io::Read;
+    let len = f.metadata()?.len();
+    if len == 0 {
+        return Ok(());
+    }
+    let mut text = Vec::new();
+    f.read_to_end(&mut text)?;
+    let keep = text.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
+    if keep as u64 != len {
+        f.set_len(keep as u64)?;
+    }
+    Ok(())
+}
+
+/// Where Linux distributions keep the system's CA bundle (PEM), in the order tried.
+pub const SYSTEM_CA_BUNDLES: &[&str] = &[
+    // Debian, Ubuntu, UOS, Deepin, Alpine with ca-certificates
+    "/etc/ssl/certs/ca-certificates.crt",
+    // CentOS/RHEL 7+, Kylin V10, openEuler, Fedora
+    "/etc/pki/tls/certs/ca-bundle.crt",
+    "/etc/pki/ca-trust/extracted/pem/tls-ca-bundle.pem",
+    // openSUSE, SLES
+    "/etc/ssl/ca-bundle.pem",
+    // Alpine, some minimal images
+    "/etc/ssl/cert.pem",
+];
+
+/// The CA bundles to try for an https:// registry: `SSL_CERT_FILE` alone when it is set
+/// (as OpenSSL does), else [`SYSTEM_CA_BUNDLES`].
+pub fn system_bundle_candidates() -> Vec<PathBuf> {
+    match std::env::var_os("SSL_CERT_FILE").filter(|v| !v.is_empty()) {
+        Some(f) => vec![PathBuf::from(f)],
+        None => SYSTEM_CA_BUNDLES.iter().map(PathBuf::from).collect(),
+    }
+}
+
+/// The TLS set-up of the registry client. Nothing is read from the host for an http://
+/// registry (a static binary on a host without CA certificates must still reach a
+/// plain-HTTP intranet server). For https://, the roots are the first system bundle of
+/// `candidates` that holds certificates, plus the certificates of `ca_file` (an
+/// intranet CA); with no root at all, one error names everything that was tried.
+pub fn tls_config(
+    url: &str,
+    ca_file: Option<&Path>,
+    candidates: &[PathBuf],
+) -> Result<rustls::ClientConfig, StoreError> {
+    let mut roots = rustls::RootCertStore::empty();
+    if url.starts_with("https://") {
+        let mut tried = Vec::new();
+        for path in candidates {
+            match std::fs::read(path) {
+                Ok(pem) => {
+                    let (added, _unusable) =
+                        roots.add_parsable_certificates(pem_certificates(&pem));
+                    if added > 0 {
+                        break;
+                    }
+                    tried.push(format!("{} (no usable certificate)", path.display()));
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                    tried.push(format!("{} (absent)", path.display()));
+                }
+                Err(e) => tried.push(format!("{} ({e})", path.display())),
+            }
+        }
+        if let Some(ca) = ca_file {
+            let pem = std::fs::read(ca).map_err(|e| StoreError::io(ca, e))?;
+            let (added, _) = roots.add_parsable_certificates(pem_certificates(&pem));
+            if added == 0 {
+                return Err(StoreError::Other(format!(
+                    "{}: no PEM certificate in it (--ca-file / ca.pem must hold the CA certificate, BEGIN CERTIFICATE)",
+                    ca.display()
+                )));
+            }
+        }
+        if roots.is_empty() {
+            return Err(StoreError::NoTrustedRoots {
+                url: url.to_string(),
+                tried: tried.join(", "),
+            });
+        }
+    }
+    let provider = std::sync::Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+    let config = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|e| StoreError::Other(format!("TLS set-up: {e}")))?
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    Ok(config)
+}
+
+/// The certificates of a PEM file; anything else in it (comments, keys) is skipped.
+fn pem_certificates(pem: &[u8]) -> Vec<rustls::pki_types::CertificateDer<'static>> {
+    use rustls::pki_types::pem::PemObject;
+    rustls::pki_types::CertificateDer::pem_slice_iter(pem)
+        .filter_map(Result::ok)
+        .collect()
+}
+
+fn urlencode(s: &str) -> String {
+    s.bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
+}
+
+fn conflict_version(message: &str) -> Option<u32> {
+    message
+        .split("now at ")
+        .nth(1)
+        .and_then(|r| r.split(|c: char| !c.is_ascii_digit()).next())
+        .and_then(|n| n.parse().ok())
+}
+
+fn refused(status: u16, body: &Value) -> StoreError {
+    StoreError::Refused {
+        status,
+        code: body["error"]["code"]
+            .as_str()
+            .unwrap_or("unknown")
+            .to_string(),
+        message: body["error"]["message"]
+            .as_str()
+            .unwrap_or("(no message)")
+            .to_string(),
+    }
+}
+
+impl RegistrySource for RemoteStore {
+    fn describe(&self) -> String {
+        self.base.clone()
+    }
+
+    fn load(&self) -> Result<Snapshot, StoreError> {
+        match self.fetch() {
+            Ok(s) => {
+                // The link is up: send what waited offline before anyone reads stale data.
+                if self.outbox_file().exists() {
+                    let _ = self.flush_outbox();
+                    return self.fetch();
+                }
+                Ok(s)
+            }
+            Err(e @ StoreError::Unreachable { .. }) => self.load_cache().map_err(|_| e),
+            Err(e) => Err(e),
+        }
+    }
+
+    fn change_token(&self) -> Result<u64, StoreError> {
+        let v = self.get_json("/api/v1/health")?;
+        Ok(v["seq"].as_u64().unwrap_or(0))
+    }
+
+    fn append_events(&self, events: Vec<(Event, Option<u32>)>) -> Result<u64, StoreError> {
+        let items: Vec<Pending> = events
+            .into_iter()
+            .map(|(event, based_on)| Pending { event, based_on })
+            .collect();
+        let mut seq = 0;
+        for (i, it) in items.iter().enumerate() {
+            match self.post_event(it) {
+                Ok(s) => seq = s,
+                Err(StoreError::Unreachable { .. }) => {
+                    // Sent later, the action must not land on changes nobody here has
+                    // seen: it is based on the finding as the last copy shows it.
+                    let mut waiting = items[i..].to_vec();
+                    let known = self.last_known();
+                    for w in waiting.iter_mut().filter(|w| w.based_on.is_none()) {
+                        w.based_on = known.as_ref().and_then(|snap| {
+                            let idx = snap.registry.finding_index(&w.event.finding)?;
+                            Some(snap.registry.state(idx).version)
+                        });
+                    }
+                    self.queue(&waiting)?;
+                    return Err(StoreError::Queued {
+                        path: self.outbox_file(),
+                    });
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(seq)
+    }
+
+    fn refused_offline(&self) -> usize {
+        self.refused().map_or(0, |r| r.len())
+    }
+
+    fn identity(&self) -> Option<String> {
+        self.whoami().ok().map(|i| match i.scope {
+            Some(sc) => format!("{} ({}, {sc})", i.name, i.role),
+            None => format!("{} ({})", i.name, i.role),
+        })
+    }
+
+    fn posts(&self) -> Result<Posts, StoreError> {
+        let resp = self.send(self.client.get(format!("{}/api/v1/posts", self.base)))?;
+        let text = resp.text().map_err(|e| self.unreachable(e))?;
+        crate::posts::parse_posts(Path::new(&self.base), &text)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn append_after_a_torn_line_keeps_the_new_line_readable() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let p = dir.path().join("outbox.jsonl");
+        std::fs::write(&p, "{\"a\":1}\n{\"a\":").expect("torn file");
+        append_lines(&p, &[json!({"a": 2})]).expect("append");
+        let text = std::fs::read_to_string(&p).expect("read");
+        assert_eq!(text, "{\"a\":1}\n{\"a\":2}\n");
+    }
+
+    #[test]
+    fn append_creates_the_file() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let p = dir.path().join("refused.jsonl");
+        append_lines(&p, &[json!({"a": 1}), json!({"a": 2})]).expect("append");
+        let text = std::fs::read_to_string(&p).expect("read");
+        assert_eq!(text, "{\"a\":1}\n{\"a\":2}\n");
+    }
+}

@@ -1,0 +1,697 @@
+//! The console's whole state. Rendering reads only this; only [`crate::update`] changes
+//! it. Derived tables (a page's summary, its finding rows) are computed here when the
+//! data, the round or the scope change, never while drawing, so a frame costs the same
+//! however large the registry is.
+
+use std::sync::Arc;
+
+use chrono::NaiveDate;
+use chrono_tz::Tz;
+
+use crate::i18n::{I18n, Lang};
+use crate::keymap::Keymap;
+use govcheck_domain::event::{Actor, Status};
+use govcheck_domain::figures::{Summary, summarize};
+use govcheck_domain::indicator::Catalogue;
+use govcheck_domain::listing::{
+    DeadlineGroup, FindingRow, FindingSort, RegionSort, Scope, SortDir, findings_in, sort_findings,
+    sort_regions,
+};
+use govcheck_domain::notice::{Discrepancy, check_arithmetic, check_registry};
+use govcheck_domain::registry::Registry;
+use govcheck_domain::rules::{Posts, Warning, early_warnings};
+use govcheck_domain::search::SearchKey;
+
+/// Display settings the console needs, taken from the configuration once.
+#[derive(Debug, Clone)]
+pub struct Options {
+    pub lang: Lang,
+    pub ascii: bool,
+    pub color: bool,
+    pub mouse: bool,
+    /// How `y` copies, and whether this session is over SSH (read once at start, so
+    /// [`crate::clipboard::plan`] stays a pure decision).
+    pub copy: govcheck_settings::CopyMode,
+    pub over_ssh: bool,
+    pub due_soon_days: i64,
+    pub good_rate: f64,
+    pub warn_rate: f64,
+    pub warn_after_days: i64,
+}
+
+impl Options {
+    pub fn from_settings(s: &govcheck_settings::Settings, no_color: bool) -> Options {
+        Options {
+            lang: Lang::parse(&s.display.language).unwrap_or(Lang::Zh),
+            ascii: s.display.ascii,
+            color: !no_color,
+            mouse: s.display.mouse,
+            copy: s.display.copy,
+            over_ssh: crate::clipboard::over_ssh(),
+            due_soon_days: s.display.due_soon_days,
+            good_rate: s.display.good_rate,
+            warn_rate: s.display.warn_rate,
+            warn_after_days: s.rules.warn_after_days,
+        }
+    }
+}
+
+/// What a search can find.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Target {
+    /// Account name (registry index).
+    Account(usize),
+    /// Host unit of an account (registry index).
+    HostUnit(usize),
+    /// A region (tree index).
+    Region(usize),
+}
+
+/// The searchable names, prepared once per load (pinyin readings precomputed).
+#[derive(Debug, Default)]
+pub struct SearchIndex {
+    pub entries: Vec<(Target, SearchKey)>,
+    /// Answers for the 26 one-letter queries, computed after load: the first keystroke
+    /// matches most names and is the slowest search; longer queries starting with that
+    /// letter only scan the names it matched.
+    pub by_letter: Vec<Option<LetterHits>>,
+}
+
+/// Everything a one-letter query matched.
+#[derive(Debug, Default)]
+pub struct LetterHits {
+    /// The best hits, best first (at most the console's display limit).
+    pub hits: Vec<Hit>,
+    pub total: usize,
+    /// Indexes into `entries` of every match, in entry order.
+    pub all: Vec<u32>,
+}
+
+/// A loaded registry with what goes with it.
+#[derive(Debug, Clone)]
+pub struct Data {
+    pub registry: Arc<Registry>,
+    pub posts: Arc<Posts>,
+    pub index: Arc<SearchIndex>,
+    pub seq: u64,
+    /// The registry was unreachable and this is the cached copy fetched then.
+    pub stale_since: Option<chrono::DateTime<chrono::FixedOffset>>,
+    /// Who the registry says we are (remote sources only).
+    pub identity: Option<String>,
+    /// Offline actions the registry refused, not yet dismissed (remote sources only).
+    pub refused_offline: usize,
+    /// False for the first delivery of a load (registry only, so the first frame comes
+    /// early); posts, the search index and the identity follow in a second one.
+    pub complete: bool,
+}
+
+/// Filters of the problems list: each `None` means "all".
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Filter {
+    pub status: Option<Status>,
+    pub indicator: Option<String>,
+    pub platform: Option<String>,
+}
+
+/// The overview of one scope.
+#[derive(Debug, Clone)]
+pub struct OverviewPage {
+    pub scope: usize,
+    pub cursor: usize,
+    pub sort: RegionSort,
+    pub dir: SortDir,
+    pub summary: Option<Summary>,
+    /// The previous round's table for the same scope (trend).
+    pub previous: Option<Summary>,
+    /// Rows shown, in order: indexes into `summary.rows`.
+    pub visible: Vec<usize>,
+    /// Where the round's published notice disagrees with its arithmetic or with the
+    /// registry (root scope only: a notice's table is the province's).
+    pub discrepancies: Vec<Discrepancy>,
+}
+
+/// A list of findings in a scope (the problems view, or a leaf region's accounts).
+#[derive(Debug, Clone)]
+pub struct ProblemsPage {
+    pub scope: Option<usize>,
+    /// Only the accounts registered at `scope` itself (opened from its 本级 row), not
+    /// those of the regions under it.
+    pub own_level: bool,
+    pub cursor: usize,
+    pub sort: FindingSort,
+    pub dir: SortDir,
+    pub filter: Filter,
+    pub rows: Vec<FindingRow>,
+    pub visible: Vec<usize>,
+}
+
+/// One line of the deadline-tracking view.
+#[derive(Debug, Clone, PartialEq)]
+pub enum DeadlineLine {
+    /// Group heading with its size and counts per region (most first).
+    Heading {
+        group: DeadlineGroup,
+        count: usize,
+        regions: Vec<(String, usize)>,
+    },
+    /// A finding: index into `rows`.
+    Row(usize),
+}
+
+#[derive(Debug, Clone)]
+pub struct DeadlinesPage {
+    pub scope: Option<usize>,
+    /// Index into the selectable rows (not the lines).
+    pub cursor: usize,
+    pub rows: Vec<FindingRow>,
+    pub lines: Vec<DeadlineLine>,
+}
+
+#[derive(Debug, Clone)]
+pub struct WarningsPage {
+    pub scope: Option<usize>,
+    pub cursor: usize,
+    pub items: Vec<Warning>,
+}
+
+/// One account, and (when opened from a finding) that finding.
+#[derive(Debug, Clone)]
+pub struct DetailPage {
+    pub account: String,
+    pub finding: Option<String>,
+    pub scroll: usize,
+}
+
+#[derive(Debug, Clone)]
+pub enum Page {
+    /// Boxed: a summary is large, and pages move around the stacks.
+    Overview(Box<OverviewPage>),
+    Problems(ProblemsPage),
+    Deadlines(DeadlinesPage),
+    Warnings(WarningsPage),
+    Detail(DetailPage),
+}
+
+/// The top-level views (`1` … `4`, `Tab`), each with its own page stack.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum View {
+    Overview,
+    Problems,
+    Deadlines,
+    Warnings,
+}
+
+impl View {
+    pub const ALL: [View; 4] = [
+        View::Overview,
+        View::Problems,
+        View::Deadlines,
+        View::Warnings,
+    ];
+    pub fn index(self) -> usize {
+        match self {
+            View::Overview => 0,
+            View::Problems => 1,
+            View::Deadlines => 2,
+            View::Warnings => 3,
+        }
+    }
+    pub fn key(self) -> &'static str {
+        match self {
+            View::Overview => "view.overview",
+            View::Problems => "view.problems",
+            View::Deadlines => "view.deadlines",
+            View::Warnings => "view.warnings",
+        }
+    }
+}
+
+/// The remediation actions a dialog records.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DialogKind {
+    Verify,
+    Reject,
+    Rectified,
+    Extend,
+    Reopen,
+}
+
+impl DialogKind {
+    pub fn key(self) -> &'static str {
+        match self {
+            DialogKind::Verify => "dialog.verify",
+            DialogKind::Reject => "dialog.reject",
+            DialogKind::Rectified => "dialog.rectified",
+            DialogKind::Extend => "dialog.extend",
+            DialogKind::Reopen => "dialog.reopen",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DialogState {
+    /// The note field has the focus.
+    Editing,
+    /// Sent to the store; waiting for it to say the event is durable.
+    Saving,
+    /// The store (or a check) refused; the message is shown, the note kept.
+    Failed(String),
+}
+
+#[derive(Debug, Clone)]
+pub struct Dialog {
+    pub kind: DialogKind,
+    pub finding: String,
+    pub account: String,
+    pub problem: String,
+    pub status: Status,
+    /// The finding version the supervisor saw: a different one in the store is a
+    /// conflict, never silently overwritten.
+    pub version: u32,
+    pub input: String,
+    pub state: DialogState,
+}
+
+/// A search hit, ready to show.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Hit {
+    pub target: Target,
+    pub score: i64,
+    pub positions: Vec<usize>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct SearchState {
+    pub input: String,
+    /// Incremented per query; results of an older one are dropped (latest wins).
+    pub generation: u64,
+    pub hits: Vec<Hit>,
+    /// Hits of the current generation arrived.
+    pub done: bool,
+    /// Matched names in total (hits keeps the best ones).
+    pub total: usize,
+    pub cursor: usize,
+    /// The input has the focus (typing goes into it); otherwise the list has.
+    pub editing: bool,
+}
+
+#[derive(Debug, Clone)]
+pub enum Overlay {
+    Help,
+    Dialog(Dialog),
+    Command(String),
+    Search(SearchState),
+    /// Choose filters of the problems list: which field is selected.
+    Filter(usize),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Tone {
+    Info,
+    Done,
+    Error,
+}
+
+#[derive(Debug, Clone)]
+pub struct StatusLine {
+    pub text: String,
+    pub tone: Tone,
+}
+
+/// Everything the console shows.
+#[derive(Debug, Clone)]
+pub struct App {
+    pub opts: Options,
+    pub i18n: Arc<I18n>,
+    pub keymap: Arc<Keymap>,
+    pub catalogue: Arc<Catalogue>,
+    pub tz: Tz,
+    pub as_of: NaiveDate,
+    pub actor: Actor,
+    /// Where the data comes from (`local: /path`).
+    pub source: String,
+    pub data: Option<Data>,
+    /// The last change token seen: a different one means someone wrote.
+    pub token: Option<u64>,
+    pub round: Option<String>,
+    pub view: View,
+    /// One page stack per view; never empty once data is loaded.
+    pub stacks: [Vec<Page>; 4],
+    pub problems_only: bool,
+    pub overlay: Option<Overlay>,
+    pub status: Option<StatusLine>,
+    pub loading: bool,
+    pub width: u16,
+    pub height: u16,
+    pub quit: bool,
+    /// Writes sent to the store and not yet answered.
+    pub writes_in_flight: usize,
+}
+
+impl App {
+    pub fn new(
+        opts: Options,
+        keymap: Keymap,
+        catalogue: Catalogue,
+        tz: Tz,
+        as_of: NaiveDate,
+        actor: Actor,
+        source: String,
+    ) -> App {
+        App {
+            i18n: Arc::new(I18n::new(opts.lang)),
+            opts,
+            keymap: Arc::new(keymap),
+            catalogue: Arc::new(catalogue),
+            tz,
+            as_of,
+            actor,
+            source,
+            data: None,
+            token: None,
+            round: None,
+            view: View::Overview,
+            stacks: [Vec::new(), Vec::new(), Vec::new(), Vec::new()],
+            problems_only: false,
+            overlay: None,
+            status: None,
+            loading: true,
+            width: 80,
+            height: 24,
+            quit: false,
+            writes_in_flight: 0,
+        }
+    }
+
+    pub fn t<'a>(&'a self, key: &'a str) -> &'a str {
+        self.i18n.t(key)
+    }
+
+    pub fn registry(&self) -> Option<&Registry> {
+        self.data.as_ref().map(|d| d.registry.as_ref())
+    }
+
+    pub fn stack(&self) -> &[Page] {
+        &self.stacks[self.view.index()]
+    }
+
+    pub fn stack_mut(&mut self) -> &mut Vec<Page> {
+        &mut self.stacks[self.view.index()]
+    }
+
+    pub fn page(&self) -> Option<&Page> {
+        self.stack().last()
+    }
+
+    pub fn page_mut(&mut self) -> Option<&mut Page> {
+        self.stack_mut().last_mut()
+    }
+
+    /// The region the user is looking at: the scope of the overview's top page.
+    pub fn scope(&self) -> Option<usize> {
+        self.stacks[0].iter().rev().find_map(|p| match p {
+            Page::Overview(o) => Some(o.scope),
+            Page::Problems(p) => p.scope,
+            _ => None,
+        })
+    }
+
+    /// Rows the list part of the screen holds (header, tabs, borders, column titles and
+    /// the status line taken away), for paging.
+    pub fn list_height(&self) -> usize {
+        usize::from(self.height.saturating_sub(7)).max(1)
+    }
+
+    // --------------------------------------------------------------- derived data
+
+    pub fn overview_page(&self, scope: usize) -> Page {
+        let mut p = OverviewPage {
+            scope,
+            cursor: 0,
+            sort: RegionSort::Registry,
+            dir: SortDir::Natural,
+            summary: None,
+            previous: None,
+            visible: Vec::new(),
+            discrepancies: Vec::new(),
+        };
+        self.fill_overview(&mut p);
+        Page::Overview(Box::new(p))
+    }
+
+    pub fn problems_page(&self, scope: Option<usize>) -> Page {
+        self.problems_page_of(scope, false)
+    }
+
+    /// The findings of the accounts registered at `region` itself: what its 本级 row
+    /// counts.
+    pub fn own_level_page(&self, region: usize) -> Page {
+        self.problems_page_of(Some(region), true)
+    }
+
+    fn problems_page_of(&self, scope: Option<usize>, own_level: bool) -> Page {
+        let mut p = ProblemsPage {
+            scope,
+            own_level,
+            cursor: 0,
+            sort: FindingSort::Deadline,
+            dir: SortDir::Natural,
+            filter: Filter::default(),
+            rows: Vec::new(),
+            visible: Vec::new(),
+        };
+        self.fill_problems(&mut p);
+        Page::Problems(p)
+    }
+
+    pub fn deadlines_page(&self, scope: Option<usize>) -> Page {
+        let mut p = DeadlinesPage {
+            scope,
+            cursor: 0,
+            rows: Vec::new(),
+            lines: Vec::new(),
+        };
+        self.fill_deadlines(&mut p);
+        Page::Deadlines(p)
+    }
+
+    pub fn warnings_page(&self, scope: Option<usize>) -> Page {
+        let mut p = WarningsPage {
+            scope,
+            cursor: 0,
+            items: Vec::new(),
+        };
+        self.fill_warnings(&mut p);
+        Page::Warnings(p)
+    }
+
+    fn fill_overview(&self, p: &mut OverviewPage) {
+        let (Some(reg), Some(round)) = (self.registry(), self.round.as_deref()) else {
+            return;
+        };
+        // The round and the one before it (for the trend), side by side: each is a pass
+        // over every account, and this is on the way to the first frame and every drill.
+        let (summary, previous) = rayon::join(
+            || summarize(reg, &self.catalogue, round, p.scope, self.as_of).ok(),
+            || {
+                reg.previous_round(round)
+                    .and_then(|r| summarize(reg, &self.catalogue, &r.id, p.scope, self.as_of).ok())
+            },
+        );
+        p.summary = summary;
+        p.previous = previous;
+        let Some(s) = &p.summary else {
+            p.visible.clear();
+            return;
+        };
+        p.discrepancies = match reg.notice(round) {
+            Some(n) if p.scope == reg.tree().root() => {
+                let mut d = check_arithmetic(n);
+                d.extend(check_registry(n, s, reg, &self.catalogue));
+                d
+            }
+            _ => Vec::new(),
+        };
+        let mut vis: Vec<usize> = (0..s.rows.len())
+            .filter(|&i| !self.problems_only || s.rows[i].has_open_work())
+            .collect();
+        sort_regions(&s.rows, &mut vis, p.sort, p.dir);
+        p.visible = vis;
+        p.cursor = p.cursor.min(p.visible.len().saturating_sub(1));
+    }
+
+    fn rows_in(&self, scope: Scope) -> Vec<FindingRow> {
+        match (self.registry(), self.round.as_deref()) {
+            (Some(reg), Some(round)) => {
+                findings_in(reg, &self.catalogue, round, scope, None, self.as_of)
+            }
+            _ => Vec::new(),
+        }
+    }
+
+    fn fill_problems(&self, p: &mut ProblemsPage) {
+        let keep = selected_id(&p.rows, &p.visible, p.cursor);
+        p.rows = self.rows_in(match (p.scope, p.own_level) {
+            (None, _) => Scope::All,
+            (Some(s), false) => Scope::Within(s),
+            (Some(s), true) => Scope::At(s),
+        });
+        let rows = &p.rows;
+        let mut vis: Vec<usize> = (0..rows.len())
+            .filter(|&i| {
+                let r = &rows[i];
+                (!self.problems_only || !r.status.is_closed())
+                    && p.filter.status.is_none_or(|s| s == r.status)
+                    && p.filter
+                        .indicator
+                        .as_ref()
+                        .is_none_or(|x| *x == r.indicator)
+                    && p.filter.platform.as_ref().is_none_or(|x| *x == r.platform)
+            })
+            .collect();
+        sort_findings(rows, &mut vis, p.sort, p.dir);
+        p.visible = vis;
+        p.cursor = restore_cursor(&p.rows, &p.visible, keep.as_deref(), p.cursor);
+    }
+
+    fn fill_deadlines(&self, p: &mut DeadlinesPage) {
+        let keep = selectable(&p.lines)
+            .get(p.cursor)
+            .and_then(|&i| p.rows.get(i))
+            .map(|r| r.id.clone());
+        let mut rows = self.rows_in(p.scope.map_or(Scope::All, Scope::Within));
+        if self.problems_only {
+            rows.retain(|r| !r.status.is_closed());
+        }
+        rows.sort_by(|x, y| {
+            x.days_left
+                .unwrap_or(i64::MAX)
+                .cmp(&y.days_left.unwrap_or(i64::MAX))
+                .then_with(|| x.id.cmp(&y.id))
+        });
+        let mut groups: Vec<(DeadlineGroup, Vec<usize>)> = Vec::new();
+        for (i, r) in rows.iter().enumerate() {
+            let g = DeadlineGroup::of(r, self.opts.due_soon_days);
+            match groups.iter_mut().find(|(x, _)| *x == g) {
+                Some((_, v)) => v.push(i),
+                None => groups.push((g, vec![i])),
+            }
+        }
+        groups.sort_by_key(|(g, _)| *g);
+        let mut lines = Vec::new();
+        for (g, idx) in groups {
+            let mut per: Vec<(String, usize)> = Vec::new();
+            for &i in &idx {
+                match per.iter_mut().find(|(n, _)| *n == rows[i].region) {
+                    Some((_, c)) => *c += 1,
+                    None => per.push((rows[i].region.clone(), 1)),
+                }
+            }
+            per.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+            lines.push(DeadlineLine::Heading {
+                group: g,
+                count: idx.len(),
+                regions: per,
+            });
+            lines.extend(idx.into_iter().map(DeadlineLine::Row));
+        }
+        p.rows = rows;
+        p.lines = lines;
+        let sel = selectable(&p.lines);
+        p.cursor = match keep {
+            Some(id) => sel
+                .iter()
+                .position(|&i| p.rows[i].id == id)
+                .unwrap_or(p.cursor),
+            None => p.cursor,
+        }
+        .min(sel.len().saturating_sub(1));
+    }
+
+    fn fill_warnings(&self, p: &mut WarningsPage) {
+        let (Some(d), Some(round)) = (&self.data, self.round.as_deref()) else {
+            return;
+        };
+        let reg = d.registry.as_ref();
+        // Without the posts (first delivery of a load, or offline) every account would
+        // look silent: no warnings rather than false ones.
+        let Some(r) = reg
+            .round(round)
+            .filter(|_| d.complete && d.stale_since.is_none())
+        else {
+            p.items.clear();
+            return;
+        };
+        let mut items = early_warnings(
+            reg,
+            r,
+            &d.posts,
+            self.tz,
+            self.as_of,
+            self.opts.warn_after_days,
+        );
+        if let Some(s) = p.scope {
+            items.retain(|w| reg.tree().is_within(reg.account_region(w.account_idx), s));
+        }
+        p.items = items;
+        p.cursor = p.cursor.min(p.items.len().saturating_sub(1));
+    }
+
+    /// Recompute every page's derived data (after a load, a write, a round switch or a
+    /// toggle), keeping cursors on the same finding where there is one.
+    pub fn refresh_pages(&mut self) {
+        let mut stacks = std::mem::take(&mut self.stacks);
+        for stack in &mut stacks {
+            for page in stack.iter_mut() {
+                match page {
+                    Page::Overview(p) => self.fill_overview(p),
+                    Page::Problems(p) => self.fill_problems(p),
+                    Page::Deadlines(p) => self.fill_deadlines(p),
+                    Page::Warnings(p) => self.fill_warnings(p),
+                    Page::Detail(_) => {}
+                }
+            }
+        }
+        self.stacks = stacks;
+    }
+
+    /// Start every view afresh at the root (first load, or a store whose regions
+    /// changed under us).
+    pub fn reset_stacks(&mut self) {
+        let Some(root) = self.registry().map(|r| r.tree().root()) else {
+            return;
+        };
+        if self.registry().is_some_and(|r| r.tree().is_empty()) {
+            return;
+        }
+        self.stacks = [
+            vec![self.overview_page(root)],
+            vec![self.problems_page(None)],
+            vec![self.deadlines_page(None)],
+            vec![self.warnings_page(None)],
+        ];
+    }
+}
+
+/// Indexes into `rows` of the selectable lines of a deadline view.
+pub fn selectable(lines: &[DeadlineLine]) -> Vec<usize> {
+    lines
+        .iter()
+        .filter_map(|l| match l {
+            DeadlineLine::Row(i) => Some(*i),
+            DeadlineLine::Heading { .. } => None,
+        })
+        .collect()
+}
+
+fn selected_id(rows: &[FindingRow], visible: &[usize], cursor: usize) -> Option<String> {
+    visible
+        .get(cursor)
+        .and_then(|&i| rows.get(i))
+        .map(|r| r.id.clone())
+}
+
+fn restore_cursor(rows: &[FindingRow], visible: &[usize], id: Option<&str>, old: usize) -> usize {
+    let found = id.and_then(|id| visible.iter().position(|&i| rows[i].id == id));
+    found.unwrap_or(old).min(visible.len().saturating_sub(1))
+}

@@ -1,0 +1,507 @@
+//! Rendering: a pure function of [`App`]. Nothing here reads files, the clock or the
+//! terminal, so every screen is tested on ratatui's `TestBackend`. The frame is: a title
+//! line (round, window, mode, as-of day), the view tabs, the breadcrumb, the page, and a
+//! status line.
+
+pub mod deadlines;
+pub mod detail;
+pub mod dialog;
+pub mod help;
+pub mod overview;
+pub mod problems;
+pub mod search;
+pub mod table;
+pub mod warnings;
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Clear, Paragraph};
+
+use super::app::{App, Overlay, Page, SearchState, Tone, View};
+use super::theme::Theme;
+use govcheck_domain::event::Status;
+use govcheck_domain::text::{sanitize, truncate, width};
+
+/// Smallest usable terminal; below it a message says so instead of a broken layout.
+pub const MIN_WIDTH: u16 = 60;
+pub const MIN_HEIGHT: u16 = 12;
+
+pub fn theme(app: &App) -> Theme {
+    Theme {
+        color: app.opts.color,
+        ascii: app.opts.ascii,
+    }
+}
+
+pub fn render(f: &mut Frame, app: &App) {
+    let area = f.area();
+    let th = theme(app);
+    if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
+        let msg = format!(
+            "{} ({}x{} < {}x{})",
+            app.t("msg.too_small"),
+            area.width,
+            area.height,
+            MIN_WIDTH,
+            MIN_HEIGHT
+        );
+        let lines: Vec<Line> = textwrap_cells(&msg, usize::from(area.width.max(1)))
+            .into_iter()
+            .map(Line::from)
+            .collect();
+        f.render_widget(Paragraph::new(lines).style(th.bad()), area);
+        return;
+    }
+    let [title, tabs, crumb, body, status] = areas(area);
+    f.render_widget(Paragraph::new(title_line(app, &th, title.width)), title);
+    f.render_widget(Paragraph::new(tabs_line(app, &th)), tabs);
+    f.render_widget(Paragraph::new(crumb_line(app, &th, crumb.width)), crumb);
+
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_set(th.border())
+        .border_style(th.dim())
+        .title(Span::styled(
+            format!(
+                " {} ",
+                truncate(&page_title(app), usize::from(body.width.saturating_sub(4)))
+            ),
+            th.heading(),
+        ));
+    let inner = page_area(body);
+    f.render_widget(block, body);
+
+    if let Some(Overlay::Search(s)) = &app.overlay {
+        search::render(f, app, s, inner, &th);
+    } else if app.data.is_none() {
+        let key = if app.loading {
+            "msg.loading"
+        } else {
+            "msg.no_data"
+        };
+        f.render_widget(Paragraph::new(app.t(key)), inner);
+    } else {
+        match app.page() {
+            Some(Page::Overview(p)) => overview::render(f, app, p, inner, &th),
+            Some(Page::Problems(p)) => problems::render(f, app, p, inner, &th),
+            Some(Page::Deadlines(p)) => deadlines::render(f, app, p, inner, &th),
+            Some(Page::Warnings(p)) => warnings::render(f, app, p, inner, &th),
+            Some(Page::Detail(p)) => detail::render(f, app, p, inner, &th),
+            None => f.render_widget(Paragraph::new(app.t("msg.no_rounds")), inner),
+        }
+    }
+
+    match &app.overlay {
+        Some(Overlay::Help) => help::render(f, app, area, &th),
+        Some(Overlay::Dialog(d)) => dialog::render(f, app, d, area, &th),
+        Some(Overlay::Filter(field)) => dialog::render_filter(f, app, *field, area, &th),
+        _ => {}
+    }
+    status_line(f, app, status, &th);
+}
+
+/// The frame's parts, top to bottom: title, view tabs, breadcrumb, page (with its
+/// border) and status line. Shared by [`render`] and [`item_at`], so a click lands on
+/// the row that was drawn there.
+pub fn areas(area: Rect) -> [Rect; 5] {
+    Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Length(1),
+        Constraint::Length(1),
+        Constraint::Min(3),
+        Constraint::Length(1),
+    ])
+    .areas(area)
+}
+
+/// Inside the page's border.
+pub fn page_area(body: Rect) -> Rect {
+    Block::default().borders(Borders::ALL).inner(body)
+}
+
+/// Where a list's rows are drawn: the rectangle below its header(s), and the index of
+/// the line drawn on its first row (lists scroll by whole pages).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ListRows {
+    pub area: Rect,
+    pub first: usize,
+}
+
+impl ListRows {
+    /// `lines` rows below `headers` header lines of `inner`, scrolled so that line
+    /// `selected` shows; `footers` lines stay free at the bottom.
+    pub fn new(inner: Rect, headers: u16, footers: u16, selected: usize) -> ListRows {
+        let height = inner.height.saturating_sub(headers + footers).max(1);
+        let area = Rect {
+            x: inner.x,
+            y: inner.y.saturating_add(headers),
+            width: inner.width,
+            height: height.min(inner.height.saturating_sub(headers)),
+        };
+        ListRows {
+            area,
+            first: table::page_offset(selected, usize::from(height)),
+        }
+    }
+
+    /// Rows the list shows at once (the page size).
+    pub fn capacity(&self) -> usize {
+        usize::from(self.area.height).max(1)
+    }
+
+    /// The list line drawn at screen position (`x`, `y`), if any.
+    pub fn line_at(&self, x: u16, y: u16) -> Option<usize> {
+        let a = self.area;
+        let inside = x >= a.x && x < a.right() && y >= a.y && y < a.bottom();
+        inside.then(|| self.first + usize::from(y - a.y))
+    }
+}
+
+/// The rows of the list on screen (the search results over a page, else the page's
+/// own list), computed from the state alone exactly as [`render`] lays them out.
+pub fn list_rows(app: &App) -> Option<ListRows> {
+    let inner = list_area(app)?;
+    match &app.overlay {
+        Some(Overlay::Search(s)) => return Some(search::list_rows(s, inner)),
+        Some(_) => return None,
+        None => {}
+    }
+    match app.page()? {
+        Page::Overview(p) => Some(overview::list_rows(p, inner)),
+        Page::Problems(p) => Some(problems::list_rows(p, inner)),
+        Page::Deadlines(p) => Some(deadlines::list_rows(p, inner)),
+        Page::Warnings(p) => Some(warnings::list_rows(p, inner)),
+        Page::Detail(_) => None,
+    }
+}
+
+/// Inside the page's border on a screen of the app's size; `None` when the screen is
+/// too small to draw a page.
+fn list_area(app: &App) -> Option<Rect> {
+    if app.width < MIN_WIDTH || app.height < MIN_HEIGHT {
+        return None;
+    }
+    let [_, _, _, body, _] = areas(Rect::new(0, 0, app.width, app.height));
+    Some(page_area(body))
+}
+
+/// Rows the search results show at once (their page size), for `PgUp` / `PgDn` while
+/// the search state is out of the app being updated.
+pub fn search_page(app: &App, s: &SearchState) -> usize {
+    list_area(app).map_or_else(
+        || app.list_height(),
+        |inner| search::list_rows(s, inner).capacity(),
+    )
+}
+
+/// The list item (the value the page's cursor takes) drawn at screen position
+/// (`x`, `y`): a row of the search results or of the page's list, or `None` for
+/// headers, borders, group headings and empty space. What a mouse click selects.
+pub fn item_at(app: &App, x: u16, y: u16) -> Option<usize> {
+    let line = list_rows(app)?.line_at(x, y)?;
+    let len = match &app.overlay {
+        Some(Overlay::Search(s)) => s.hits.len(),
+        _ => match app.page()? {
+            Page::Overview(p) => p.visible.len(),
+            Page::Problems(p) => p.visible.len(),
+            Page::Deadlines(p) => return deadlines::item_of_line(p, line),
+            Page::Warnings(p) => p.items.len(),
+            Page::Detail(_) => 0,
+        },
+    };
+    (line < len).then_some(line)
+}
+
+/// Split text into lines of at most `cols` cells (for short messages).
+fn textwrap_cells(text: &str, cols: usize) -> Vec<String> {
+    let mut out = vec![String::new()];
+    for ch in text.chars() {
+        let cur = out.last_mut().map_or(0, |l| width(l));
+        if cur + width(ch.encode_utf8(&mut [0; 4])) > cols {
+            out.push(String::new());
+        }
+        if let Some(l) = out.last_mut() {
+            l.push(ch);
+        }
+    }
+    out
+}
+
+fn title_line(app: &App, th: &Theme, cols: u16) -> Line<'static> {
+    let mut text = String::from(" govcheck ");
+    if let (Some(reg), Some(id)) = (app.registry(), app.round.as_deref())
+        && let Some(r) = reg.round(id)
+    {
+        let mode = match r.mode {
+            govcheck_domain::round::RoundMode::Full => app.t("round.full"),
+            govcheck_domain::round::RoundMode::Sample => app.t("round.sample"),
+        };
+        // The facts first (id, window, mode): the long official title is cut at 80.
+        text.push_str(&format!(
+            "[{}] {} {}~{} {}  {}",
+            r.id,
+            app.t("round.window"),
+            r.period_start,
+            r.period_end,
+            mode,
+            sanitize(&r.title),
+        ));
+    }
+    let right = format!("  {} {} ", app.t("round.as_of"), app.as_of);
+    let avail = usize::from(cols).saturating_sub(width(&right));
+    let left = truncate(&text, avail);
+    let pad = avail.saturating_sub(width(&left));
+    Line::from(vec![
+        Span::styled(left, th.title()),
+        Span::raw(" ".repeat(pad)),
+        Span::styled(right, th.heading()),
+    ])
+}
+
+fn tabs_line(app: &App, th: &Theme) -> Line<'static> {
+    let mut spans = vec![Span::raw(" ")];
+    for (i, v) in View::ALL.iter().enumerate() {
+        let label = format!("{} {}", i + 1, app.t(v.key()));
+        if *v == app.view {
+            spans.push(Span::styled(format!("[{label}]"), th.selected()));
+        } else {
+            spans.push(Span::styled(format!(" {label} "), th.plain()));
+        }
+        spans.push(Span::raw(" "));
+    }
+    spans.push(Span::styled(
+        format!(
+            " {}",
+            if app.problems_only {
+                app.t("flag.problems_only")
+            } else {
+                ""
+            }
+        ),
+        th.warn(),
+    ));
+    Line::from(spans)
+}
+
+/// `浙江省 › 舟山市 › 舟山医疗保障`: where the user is in the page stack.
+pub fn crumbs(app: &App) -> Vec<String> {
+    let Some(reg) = app.registry() else {
+        return Vec::new();
+    };
+    let tree = reg.tree();
+    let mut out: Vec<String> = Vec::new();
+    let chain_of = |idx: usize| -> Vec<String> {
+        tree.chain(idx)
+            .into_iter()
+            .map(|i| tree.get(i).name.clone())
+            .collect()
+    };
+    for p in app.stack() {
+        match p {
+            Page::Overview(o) => out = chain_of(o.scope),
+            Page::Problems(q) => {
+                out = q.scope.map_or_else(|| chain_of(tree.root()), chain_of);
+                if q.own_level {
+                    out.push(app.t("label.own_level").to_string());
+                }
+                out.push(app.t("view.problems").to_string());
+            }
+            Page::Deadlines(q) => {
+                out = q.scope.map_or_else(|| chain_of(tree.root()), chain_of);
+                out.push(app.t("view.deadlines").to_string());
+            }
+            Page::Warnings(q) => {
+                out = q.scope.map_or_else(|| chain_of(tree.root()), chain_of);
+                out.push(app.t("view.warnings").to_string());
+            }
+            Page::Detail(d) => out.push(
+                reg.account(&d.account)
+                    .map_or(d.account.clone(), |a| a.name.clone()),
+            ),
+        }
+    }
+    out
+}
+
+fn crumb_line(app: &App, th: &Theme, cols: u16) -> Line<'static> {
+    let text = format!(" {}", sanitize(&crumbs(app).join(th.crumb_sep())));
+    Line::from(Span::styled(
+        truncate(&text, usize::from(cols)),
+        th.heading(),
+    ))
+}
+
+fn page_title(app: &App) -> String {
+    let th = theme(app);
+    match app.page() {
+        Some(Page::Overview(p)) => {
+            format!(
+                "{}  ({} {} {})",
+                app.t("view.overview"),
+                app.t("label.sort"),
+                app.t(&format!("col.{}", p.sort.name())),
+                th.sort_marker(p.sort.ascending(p.dir))
+            )
+        }
+        Some(Page::Problems(p)) => {
+            let mut t = format!(
+                "{} {}  ({} {} {})",
+                app.t("view.problems"),
+                p.visible.len(),
+                app.t("label.sort"),
+                app.t(&format!("col.{}", p.sort.name())),
+                th.sort_marker(p.sort.ascending(p.dir))
+            );
+            if p.filter != Default::default() {
+                t.push_str(&format!("  [{}]", app.t("label.filtered")));
+            }
+            t
+        }
+        Some(Page::Deadlines(_)) => app.t("view.deadlines").to_string(),
+        Some(Page::Warnings(p)) => format!("{} {}", app.t("view.warnings"), p.items.len()),
+        Some(Page::Detail(_)) => app.t("view.detail").to_string(),
+        None => String::new(),
+    }
+}
+
+fn status_line(f: &mut Frame, app: &App, area: Rect, th: &Theme) {
+    if let Some(Overlay::Command(c)) = &app.overlay {
+        let text = format!(":{}", sanitize(c));
+        let w = width(&text) as u16;
+        f.render_widget(Paragraph::new(text), area);
+        f.set_cursor_position((area.x + w.min(area.width.saturating_sub(1)), area.y));
+        return;
+    }
+    let data = app.data.as_ref();
+    let who = data
+        .and_then(|d| d.identity.clone())
+        .unwrap_or_else(|| app.actor.name.clone());
+    // Offline is never hidden: it decides whether what the screen shows is current.
+    let stale = data
+        .and_then(|d| d.stale_since)
+        .map(|at| {
+            format!(
+                " [{} {}] ",
+                app.t("status.offline_cached"),
+                at.format("%m-%d %H:%M")
+            )
+        })
+        .unwrap_or_default();
+    // Refused offline actions stay on screen until dismissed: each is a verify or a
+    // rejection the supervisor believes was recorded.
+    let refused = data.map_or(0, |d| d.refused_offline);
+    let stale = if refused > 0 {
+        format!("{stale} [{refused} {}] ", app.t("status.refused_offline"))
+    } else {
+        stale
+    };
+    let source = format!(" {} | {} ", sanitize(&who), sanitize(&app.source));
+    let (text, style) = match &app.status {
+        Some(s) => (
+            s.text.clone(),
+            match s.tone {
+                Tone::Info => th.plain(),
+                Tone::Done => th.done(),
+                Tone::Error => th.bad(),
+            },
+        ),
+        None => (hints(app), th.dim()),
+    };
+    let cols = usize::from(area.width);
+    let right = if (width(&source) + width(&stale)) * 3 > cols * 2 {
+        stale.clone()
+    } else {
+        format!("{source}{stale}")
+    };
+    let avail = cols.saturating_sub(width(&right));
+    let left = truncate(&format!(" {text}"), avail);
+    let pad = avail.saturating_sub(width(&left));
+    let line = Line::from(vec![
+        Span::styled(left, style),
+        Span::raw(" ".repeat(pad)),
+        Span::styled(right, if stale.is_empty() { th.dim() } else { th.bad() }),
+    ]);
+    f.render_widget(Paragraph::new(line), area);
+}
+
+/// The most useful keys for the page, from the key map in force.
+fn hints(app: &App) -> String {
+    use super::action::Action as A;
+    let km = &app.keymap;
+    let pick: &[A] = match app.page() {
+        Some(Page::Overview(_)) => &[
+            A::Open,
+            A::Back,
+            A::Sort,
+            A::ProblemsOnly,
+            A::Search,
+            A::Help,
+            A::Quit,
+        ],
+        Some(Page::Detail(_)) => &[
+            A::Verify,
+            A::Reject,
+            A::Rectified,
+            A::Extend,
+            A::Back,
+            A::Help,
+        ],
+        _ => &[
+            A::Open,
+            A::Verify,
+            A::Filter,
+            A::Sort,
+            A::Search,
+            A::Help,
+            A::Quit,
+        ],
+    };
+    pick.iter()
+        .filter(|a| !km.keys(**a).is_empty())
+        .map(|a| format!("{} {}", km.label(*a), app.t(&format!("hint.{}", a.name()))))
+        .collect::<Vec<_>>()
+        .join("  ")
+}
+
+/// Status words in the interface language.
+pub fn status_label(app: &App, s: Status) -> &str {
+    app.t(match s {
+        Status::Open => "st.open",
+        Status::Rectified => "st.rectified",
+        Status::Verified => "st.verified",
+        Status::Waived => "st.waived",
+    })
+}
+
+/// A centred rectangle for popups, clamped to the screen.
+pub fn centered(area: Rect, w: u16, h: u16) -> Rect {
+    let w = w.min(area.width);
+    let h = h.min(area.height);
+    Rect {
+        x: area.x + (area.width - w) / 2,
+        y: area.y + (area.height - h) / 2,
+        width: w,
+        height: h,
+    }
+}
+
+/// A bordered popup with the screen under it cleared.
+pub fn popup<'a>(f: &mut Frame, area: Rect, title: &str, th: &Theme) -> (Rect, Block<'a>) {
+    f.render_widget(Clear, area);
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_set(th.border())
+        .title(Span::styled(format!(" {title} "), th.heading()));
+    (block.inner(area), block)
+}
+
+/// Style for the selection marker and row.
+pub fn row_style(selected: bool, th: &Theme) -> Style {
+    if selected {
+        th.selected()
+    } else {
+        Style::new()
+    }
+}

@@ -1,0 +1,196 @@
+//! 总体情况: the per-region table of the round for one scope, straight from
+//! `domain::figures::summarize`, with the trend against the previous round.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::style::Style;
+use ratatui::text::Line;
+use ratatui::widgets::Paragraph;
+
+use super::ListRows;
+use super::table::{Cell, Col, MARKER, header, row, widths};
+use crate::app::{App, OverviewPage};
+use crate::theme::Theme;
+use govcheck_domain::figures::{RegionFigures, Summary};
+use govcheck_domain::listing::RegionSort;
+use govcheck_domain::text::{sanitize, truncate};
+
+const BAR: usize = 10;
+
+pub fn columns(app: &App) -> Vec<Col> {
+    vec![
+        Col::new(app.t("col.region"), 8).flex(),
+        Col::new(app.t("col.total"), 6).right(),
+        Col::new(app.t("col.inspected"), 6).right().drop(3),
+        Col::new(app.t("col.problems"), 5).right(),
+        Col::new(app.t("col.pass_rate"), 7).right(),
+        Col::new("", BAR).drop(5),
+        Col::new(app.t("col.trend"), 6).right().drop(4),
+        Col::new(app.t("col.open"), 6).right(),
+        Col::new(app.t("col.rectified"), 6).right().drop(2),
+        Col::new(app.t("col.verified"), 6).right().drop(1),
+        Col::new(app.t("col.overdue"), 4).right(),
+    ]
+}
+
+/// The column of [`columns`] a sort orders by.
+pub fn sort_column(by: RegionSort) -> usize {
+    match by {
+        RegionSort::Registry => 0,
+        RegionSort::Total => 1,
+        RegionSort::Inspected => 2,
+        RegionSort::Problems => 3,
+        RegionSort::PassRate => 4,
+        RegionSort::Open => 7,
+        RegionSort::Rectified => 8,
+        RegionSort::Verified => 9,
+        RegionSort::Overdue => 10,
+    }
+}
+
+/// Style of a pass rate by the configured thresholds (presentation only: the rate
+/// itself comes from the domain).
+fn rate_style(app: &App, r: &RegionFigures, th: &Theme) -> Style {
+    match r.pass_rate.basis_points() {
+        None => th.dim(),
+        Some(bp) if (bp as f64) >= app.opts.good_rate * 100.0 => th.good(),
+        Some(bp) if (bp as f64) < app.opts.warn_rate * 100.0 => th.bad(),
+        Some(_) => th.warn(),
+    }
+}
+
+fn trend(r: &RegionFigures, prev: Option<&Summary>) -> String {
+    let before = prev.and_then(|p| {
+        if r.region_idx.is_none() && r.code.is_empty() {
+            Some(&p.total)
+        } else {
+            p.rows
+                .iter()
+                .find(|x| x.code == r.code && x.region == r.region)
+        }
+    });
+    match (
+        r.pass_rate.basis_points(),
+        before.and_then(|b| b.pass_rate.basis_points()),
+    ) {
+        (Some(now), Some(then)) => {
+            let d = now as i64 - then as i64;
+            let sign = if d > 0 {
+                "+"
+            } else if d < 0 {
+                "-"
+            } else {
+                ""
+            };
+            format!("{sign}{}.{:02}", d.abs() / 100, d.abs() % 100)
+        }
+        _ => "-".into(),
+    }
+}
+
+fn bar(r: &RegionFigures, th: &Theme) -> String {
+    if r.pass_rate.basis_points().is_none() {
+        return String::new();
+    }
+    let filled = (r.pass_rate.fraction() * BAR as f64).round() as usize;
+    let filled = filled.min(BAR);
+    let mut s: String = std::iter::repeat_n(th.bar_fill(), filled).collect();
+    s.extend(std::iter::repeat_n(th.bar_empty(), BAR - filled));
+    s
+}
+
+fn cells(app: &App, r: &RegionFigures, prev: Option<&Summary>, th: &Theme) -> Vec<Cell> {
+    let rs = rate_style(app, r, th);
+    let over = if r.overdue > 0 { th.bad() } else { th.plain() };
+    vec![
+        Cell::new(&r.region),
+        Cell::new(r.total.to_string()),
+        Cell::new(r.inspected.to_string()),
+        Cell::new(r.problems.to_string()),
+        Cell::styled(r.pass_rate.percent().unwrap_or_else(|| "-".into()), rs),
+        Cell::styled(bar(r, th), rs),
+        Cell::new(trend(r, prev)),
+        Cell::new(r.open.to_string()),
+        Cell::new(r.rectified.to_string()),
+        Cell::new(r.verified.to_string()),
+        Cell::styled(r.overdue.to_string(), over),
+    ]
+}
+
+/// Where the region rows are drawn: below the column titles, above the total row (and
+/// the notice check's line when it found something).
+pub fn list_rows(p: &OverviewPage, area: Rect) -> ListRows {
+    let footers = 1 + u16::from(!p.discrepancies.is_empty());
+    ListRows::new(area, 1, footers, p.cursor)
+}
+
+pub fn render(f: &mut Frame, app: &App, p: &OverviewPage, area: Rect, th: &Theme) {
+    let Some(s) = &p.summary else {
+        f.render_widget(Paragraph::new(app.t("msg.no_rounds")), area);
+        return;
+    };
+    let mut cols = columns(app);
+    let at = sort_column(p.sort);
+    if let Some(c) = cols.get_mut(at) {
+        *c = c.clone().sorted(th.sort_marker(p.sort.ascending(p.dir)));
+    }
+    let w = widths(&cols, usize::from(area.width));
+    let mut lines: Vec<Line> = vec![header(&cols, &w, th.heading())];
+    let extra = usize::from(!p.discrepancies.is_empty());
+    let rows = list_rows(p, area);
+    let (h, off) = (rows.capacity(), rows.first);
+    for (pos, &i) in p.visible.iter().enumerate().skip(off).take(h) {
+        let r = &s.rows[i];
+        let sel = pos == p.cursor;
+        let marker = format!(
+            "{}{}",
+            if sel { ">" } else { " " },
+            if r.overdue > 0 { "!" } else { " " }
+        );
+        lines.push(row(
+            &cols,
+            &w,
+            cells(app, r, p.previous.as_ref(), th),
+            &marker,
+            super::row_style(sel, th),
+            th.matched(),
+        ));
+    }
+    if p.visible.is_empty() {
+        lines.push(Line::from(format!(
+            "{}{}",
+            " ".repeat(MARKER),
+            app.t("msg.nothing_open")
+        )));
+    }
+    while lines.len() < usize::from(area.height).saturating_sub(1 + extra) {
+        lines.push(Line::default());
+    }
+    if let Some(first) = p.discrepancies.first() {
+        let more = p.discrepancies.len() - 1;
+        let text = if more > 0 {
+            format!(
+                " ! {}: {first} ({} {more})",
+                app.t("status.notice_check"),
+                app.t("status.more")
+            )
+        } else {
+            format!(" ! {}: {first}", app.t("status.notice_check"))
+        };
+        lines.push(Line::styled(
+            truncate(&sanitize(&text), usize::from(area.width)),
+            th.bad(),
+        ));
+    }
+    let mut total = s.total.clone();
+    total.region = app.t("label.total").to_string();
+    lines.push(row(
+        &cols,
+        &w,
+        cells(app, &total, p.previous.as_ref(), th),
+        "",
+        th.heading(),
+        th.matched(),
+    ));
+    f.render_widget(Paragraph::new(lines), area);
+}

@@ -1,0 +1,102 @@
+//! 问题账号: the findings in scope from `domain::listing::findings`, sorted by deadline
+//! (days left negative = overdue, marked `!` and with the word, not only a colour).
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::Line;
+use ratatui::widgets::Paragraph;
+
+use super::ListRows;
+use super::table::{Cell, Col, MARKER, header, row, widths};
+use crate::app::{App, ProblemsPage};
+use crate::theme::Theme;
+use govcheck_domain::listing::{FindingRow, FindingSort};
+
+pub fn columns(app: &App) -> Vec<Col> {
+    vec![
+        Col::new(app.t("col.problem"), 10).flex(),
+        Col::new(app.t("col.region"), 6).drop(3),
+        Col::new(app.t("col.platform"), 8).drop(4),
+        Col::new(app.t("col.account"), 12).flex(),
+        Col::new(app.t("col.host_unit"), 10).flex().drop(5),
+        Col::new(app.t("col.deadline"), 10).drop(2),
+        Col::new(app.t("col.days_left"), 4).right(),
+        Col::new(app.t("col.status"), 6),
+    ]
+}
+
+/// The column of [`columns`] a sort orders by.
+pub fn sort_column(by: FindingSort) -> usize {
+    match by {
+        FindingSort::Indicator => 0,
+        FindingSort::Region => 1,
+        FindingSort::Account => 3,
+        FindingSort::Deadline => 5,
+        FindingSort::Status => 7,
+    }
+}
+
+/// Cells shared by the problems and deadline views.
+pub fn finding_cells(app: &App, r: &FindingRow, th: &Theme) -> Vec<Cell> {
+    let days = r.days_left.map_or_else(|| "-".into(), |d| d.to_string());
+    let status = if r.overdue {
+        Cell::styled(app.t("st.overdue"), th.bad())
+    } else {
+        Cell::new(super::status_label(app, r.status))
+    };
+    vec![
+        Cell::new(&r.problem),
+        Cell::new(&r.region),
+        Cell::new(&r.platform),
+        Cell::new(&r.account),
+        Cell::new(&r.host_unit),
+        Cell::new(r.deadline.map_or_else(|| "-".into(), |d| d.to_string())),
+        Cell::styled(days, if r.overdue { th.bad() } else { th.plain() }),
+        status,
+    ]
+}
+
+pub fn marker(sel: bool, r: &FindingRow) -> String {
+    format!(
+        "{}{}",
+        if sel { ">" } else { " " },
+        if r.overdue { "!" } else { " " }
+    )
+}
+
+/// Where the findings are drawn: below the column titles.
+pub fn list_rows(p: &ProblemsPage, area: Rect) -> ListRows {
+    ListRows::new(area, 1, 0, p.cursor)
+}
+
+pub fn render(f: &mut Frame, app: &App, p: &ProblemsPage, area: Rect, th: &Theme) {
+    let mut cols = columns(app);
+    let at = sort_column(p.sort);
+    if let Some(c) = cols.get_mut(at) {
+        *c = c.clone().sorted(th.sort_marker(p.sort.ascending(p.dir)));
+    }
+    let w = widths(&cols, usize::from(area.width));
+    let mut lines: Vec<Line> = vec![header(&cols, &w, th.heading())];
+    let rows = list_rows(p, area);
+    let (h, off) = (rows.capacity(), rows.first);
+    for (pos, &i) in p.visible.iter().enumerate().skip(off).take(h) {
+        let r = &p.rows[i];
+        let sel = pos == p.cursor;
+        lines.push(row(
+            &cols,
+            &w,
+            finding_cells(app, r, th),
+            &marker(sel, r),
+            super::row_style(sel, th),
+            th.matched(),
+        ));
+    }
+    if p.visible.is_empty() {
+        lines.push(Line::from(format!(
+            "{}{}",
+            " ".repeat(MARKER),
+            app.t("msg.no_findings")
+        )));
+    }
+    f.render_widget(Paragraph::new(lines), area);
+}
