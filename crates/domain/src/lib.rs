@@ -10,6 +10,7 @@ pub mod indicator;
 pub mod limits;
 pub mod listing;
 pub mod notice;
+pub mod published;
 pub mod rate;
 pub mod region;
 pub mod registry;

@@ -12,7 +12,7 @@ use serde::Serialize;
 use super::account::Account;
 use super::event::{Event, EventKind, FindingState, TransitionError};
 use super::finding::Finding;
-use super::notice::PublishedNotice;
+use super::published::PublishedNotice;
 use super::region::{Region, RegionTree};
 use super::round::{Round, chronological};
 

@@ -10,13 +10,15 @@
 //! one console gone wrong behind the proxy is still stopped without the others.
 
 use std::collections::HashMap;
+use std::io;
 use std::net::{IpAddr, SocketAddr};
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
-use crate::idle::{IdleTimeout, InFlight, Limits, accept};
+use crate::idle::{IdleTimeout, InFlight, Limits};
 use crate::peer::{ClientAddr, TrustedProxies};
 
 /// Connections served at once, by default: every console of a province holds one or
@@ -182,5 +184,42 @@ impl Gate {
                 }
             }
         }
+    }
+}
+
+/// Accept the next TCP connection, retrying after errors such as running out of file
+/// descriptors (waiting a little instead of spinning).
+pub async fn accept(tcp: &TcpListener) -> (TcpStream, SocketAddr) {
+    loop {
+        match tcp.accept().await {
+            Ok(c) => return c,
+            Err(e) => {
+                eprintln!("govcheck serve: accept failed: {e}");
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+        }
+    }
+}
+
+/// A plain-HTTP listener whose connections carry the idle limit and the caps.
+pub struct PlainListener {
+    pub tcp: TcpListener,
+    pub limits: Limits,
+    pub gate: Arc<Gate>,
+    pub in_flight: Arc<InFlight>,
+}
+
+impl axum::serve::Listener for PlainListener {
+    type Io = IdleTimeout<TcpStream>;
+    type Addr = SocketAddr;
+
+    async fn accept(&mut self) -> (Self::Io, Self::Addr) {
+        self.gate
+            .admit(&self.tcp, self.limits, &self.in_flight)
+            .await
+    }
+
+    fn local_addr(&self) -> io::Result<Self::Addr> {
+        self.tcp.local_addr()
     }
 }

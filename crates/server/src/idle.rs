@@ -20,10 +20,8 @@ use std::task::{Context, Poll};
 use std::time::Duration;
 
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
-use tokio::net::{TcpListener, TcpStream};
-use tokio::time::{Instant, Sleep};
 
-use crate::gate::{Gate, Slot};
+use tokio::time::{Instant, Sleep};
 
 /// Longest a connection may go without sending a byte while the server waits for one.
 /// Longer than the change feed's longest wait, so a long-polling console is never cut.
@@ -65,8 +63,9 @@ pub struct IdleTimeout<S> {
     /// is complete when the server serves the request or answers.
     head_since: Option<Instant>,
     timer: Option<Pin<Box<Sleep>>>,
-    /// The connection's place under the caps, given back when it is dropped.
-    _slot: Option<Slot>,
+    /// The connection's place under the caps (a gate's slot), given back when it is
+    /// dropped: held, never looked at, so this module knows nothing of the caps.
+    _slot: Option<Box<dyn Send + Sync>>,
     /// Where the connection's requests in progress are counted, and its peer address.
     in_flight: Option<(Arc<InFlight>, SocketAddr)>,
 }
@@ -91,8 +90,8 @@ impl<S> IdleTimeout<S> {
     }
 
     /// Hold `slot` for as long as the connection lives.
-    pub fn holding(mut self, slot: Slot) -> IdleTimeout<S> {
-        self._slot = Some(slot);
+    pub fn holding(mut self, slot: impl Send + Sync + 'static) -> IdleTimeout<S> {
+        self._slot = Some(Box::new(slot));
         self
     }
 
@@ -249,42 +248,5 @@ impl Drop for Serving {
                 m.remove(&self.peer);
             }
         }
-    }
-}
-
-/// Accept the next TCP connection, retrying after errors such as running out of file
-/// descriptors (waiting a little instead of spinning).
-pub async fn accept(tcp: &TcpListener) -> (TcpStream, SocketAddr) {
-    loop {
-        match tcp.accept().await {
-            Ok(c) => return c,
-            Err(e) => {
-                eprintln!("govcheck serve: accept failed: {e}");
-                tokio::time::sleep(Duration::from_millis(100)).await;
-            }
-        }
-    }
-}
-
-/// A plain-HTTP listener whose connections carry the idle limit and the caps.
-pub struct PlainListener {
-    pub tcp: TcpListener,
-    pub limits: Limits,
-    pub gate: Arc<Gate>,
-    pub in_flight: Arc<InFlight>,
-}
-
-impl axum::serve::Listener for PlainListener {
-    type Io = IdleTimeout<TcpStream>;
-    type Addr = SocketAddr;
-
-    async fn accept(&mut self) -> (Self::Io, Self::Addr) {
-        self.gate
-            .admit(&self.tcp, self.limits, &self.in_flight)
-            .await
-    }
-
-    fn local_addr(&self) -> io::Result<Self::Addr> {
-        self.tcp.local_addr()
     }
 }

@@ -377,7 +377,7 @@ pub async fn serve(state: Arc<AppState>, opts: ServeOptions) -> anyhow::Result<(
         }
         None => {
             eprintln!("govcheck serve: listening on http://{addr}");
-            let listener = idle::PlainListener {
+            let listener = gate::PlainListener {
                 tcp: listener,
                 limits,
                 gate,

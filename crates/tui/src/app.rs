@@ -695,3 +695,38 @@ fn restore_cursor(rows: &[FindingRow], visible: &[usize], id: Option<&str>, old:
     let found = id.and_then(|id| visible.iter().position(|&i| rows[i].id == id));
     found.unwrap_or(old).min(visible.len().saturating_sub(1))
 }
+
+/// The values a filter field cycles through: `None` (all) first.
+pub fn filter_values(app: &App, field: usize) -> Vec<Option<String>> {
+    let mut vals: Vec<Option<String>> = vec![None];
+    match field {
+        0 => vals.extend(
+            [
+                Status::Open,
+                Status::Rectified,
+                Status::Verified,
+                Status::Waived,
+            ]
+            .map(|s| Some(s.as_str().to_string())),
+        ),
+        _ => {
+            if let Some(Page::Problems(p)) = app.page() {
+                let mut seen: Vec<String> = p
+                    .rows
+                    .iter()
+                    .map(|r| {
+                        if field == 1 {
+                            r.indicator.clone()
+                        } else {
+                            r.platform.clone()
+                        }
+                    })
+                    .collect();
+                seen.sort();
+                seen.dedup();
+                vals.extend(seen.into_iter().map(Some));
+            }
+        }
+    }
+    vals
+}

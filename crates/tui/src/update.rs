@@ -10,7 +10,7 @@ use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 use crate::action::Action;
 use crate::app::{
     App, Data, DetailPage, Dialog, DialogKind, DialogState, Hit, Overlay, Page, SearchState,
-    StatusLine, Target, Tone, View, selectable,
+    StatusLine, Target, Tone, View, filter_values, selectable,
 };
 use crate::i18n::{I18n, Lang};
 use govcheck_domain::event::{Actor, Event, EventKind, Status};
@@ -650,41 +650,6 @@ fn open_hit(app: &mut App, hit: &Hit) {
 }
 
 // ------------------------------------------------------------------ filters
-
-/// The values a filter field cycles through: `None` (all) first.
-pub fn filter_values(app: &App, field: usize) -> Vec<Option<String>> {
-    let mut vals: Vec<Option<String>> = vec![None];
-    match field {
-        0 => vals.extend(
-            [
-                Status::Open,
-                Status::Rectified,
-                Status::Verified,
-                Status::Waived,
-            ]
-            .map(|s| Some(s.as_str().to_string())),
-        ),
-        _ => {
-            if let Some(Page::Problems(p)) = app.page() {
-                let mut seen: Vec<String> = p
-                    .rows
-                    .iter()
-                    .map(|r| {
-                        if field == 1 {
-                            r.indicator.clone()
-                        } else {
-                            r.platform.clone()
-                        }
-                    })
-                    .collect();
-                seen.sort();
-                seen.dedup();
-                vals.extend(seen.into_iter().map(Some));
-            }
-        }
-    }
-    vals
-}
 
 fn filter_key(app: &mut App, field: usize, k: KeyEvent) -> Outcome {
     let step: i64 = match k.code {

@@ -15,7 +15,7 @@ use super::Change;
 use crate::account::Account;
 use crate::event::Event;
 use crate::finding::Finding;
-use crate::notice::PublishedNotice;
+use crate::published::PublishedNotice;
 use crate::region::Region;
 use crate::round::Round;
 

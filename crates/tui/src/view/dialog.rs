@@ -7,9 +7,9 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
 
+use crate::app::filter_values;
 use crate::app::{App, Dialog, DialogKind, DialogState, Page};
 use crate::theme::Theme;
-use crate::update::filter_values;
 use govcheck_domain::text::{sanitize, truncate, width};
 
 pub fn render(f: &mut Frame, app: &App, d: &Dialog, area: Rect, th: &Theme) {
