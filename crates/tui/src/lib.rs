@@ -10,6 +10,7 @@
 pub mod action;
 pub mod app;
 pub mod clipboard;
+pub mod error;
 pub mod i18n;
 pub mod keymap;
 pub mod log;
