@@ -1431,7 +1431,9 @@ fn joined(buf: &Buffer) -> String {
 fn a_long_error_is_shown_whole_at_80x24() {
     let cause = "/srv/govcheck/exports/2022Q1/浙江省/舟山市/2022Q1-浙江省-通报附件.xlsx: \
                  Permission denied (os error 13); the working directory is read-only, \
-                 start govcheck from a directory you may write to";
+                 start govcheck from a directory you may write to, or give the export a \
+                 directory with its --out flag from the command line (govcheck notice export); \
+                 nothing was written";
     let want: String = cause.chars().filter(|c| !c.is_whitespace()).collect();
     let mut fx = fixture();
     let depth = fx.app.stack().len();
