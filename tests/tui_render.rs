@@ -1472,3 +1472,31 @@ fn a_long_error_is_shown_whole_at_80x24() {
     assert!(s.contains("Enter 重试"), "{s}");
     assert_rows_fit(&buf);
 }
+
+#[test]
+fn a_registry_out_of_reach_reports_the_actions_in_its_outbox_as_pending() {
+    let cache = tempfile::tempdir().expect("tempdir");
+    // Nothing listens on port 1: the connection is refused at once.
+    let remote =
+        govcheck::store::remote::RemoteStore::new("http://127.0.0.1:1", "t", None, cache.path())
+            .expect("client");
+    assert!(remote.pending_findings().is_empty());
+    let ev = Event {
+        finding: "2022Q1-0008".into(),
+        kind: EventKind::Verified,
+        at: DateTime::parse_from_rfc3339("2022-04-30T10:42:00+08:00").expect("t"),
+        by: Actor::default(),
+        note: None,
+    };
+    let queued = remote
+        .append_events(vec![(ev, Some(1))])
+        .map_err(TaskError::from);
+    assert!(
+        matches!(queued, Err(TaskError::Queued { .. })),
+        "{queued:?}"
+    );
+    assert_eq!(
+        remote.pending_findings(),
+        ["2022Q1-0008".to_string()].into()
+    );
+}
