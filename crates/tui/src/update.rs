@@ -502,11 +502,11 @@ fn dialog_key(app: &mut App, mut d: Dialog, k: KeyEvent) -> Outcome {
 /// A dialog whose write met a conflict: `Enter`, `r` or the reload key reload the
 /// data and select the finding again; `Esc` closes; nothing sends the stale action.
 fn conflict_key(app: &mut App, d: Dialog, k: KeyEvent) -> Outcome {
-    let reload = matches!(
-        k.code,
-        KeyCode::Enter | KeyCode::Char('r') | KeyCode::Char('R')
-    ) && !k.modifiers.contains(KeyModifiers::ALT)
-        || app.keymap.action(&k) == Some(Action::Reload);
+    let plain = !k
+        .modifiers
+        .intersects(KeyModifiers::ALT | KeyModifiers::CONTROL);
+    let reload_key = matches!(k.code, KeyCode::Enter | KeyCode::Char('r' | 'R'));
+    let reload = (plain && reload_key) || app.keymap.action(&k) == Some(Action::Reload);
     if reload {
         app.reselect = Some(d.finding);
         app.status = None;

@@ -608,3 +608,32 @@ pub fn row_style(selected: bool, th: &Theme) -> Style {
         Style::new()
     }
 }
+
+#[cfg(test)]
+mod wrap_tests {
+    use super::wrap_words;
+    use govcheck_domain::text::width;
+
+    #[test]
+    fn wrapping_keeps_every_character_and_no_line_is_wider_than_asked() {
+        let texts = [
+            "",
+            "short",
+            "a word-that-is-longer-than-a-line and more",
+            "读取失败：/srv/govcheck/store/journal.jsonl, line 12: 校验和不符",
+            "two  spaces   and trailing   ",
+        ];
+        for text in texts {
+            for cols in [1, 2, 5, 11, 78] {
+                let lines = wrap_words(text, cols);
+                assert!(!lines.is_empty());
+                for l in &lines {
+                    assert!(width(l) <= cols.max(2), "{text:?} at {cols}: {l:?}");
+                }
+                let strip = |s: &str| s.split_whitespace().collect::<String>();
+                assert_eq!(strip(&lines.concat()), strip(text), "{text:?} at {cols}");
+            }
+        }
+        assert_eq!(wrap_words("ab cd ef", 5), vec!["ab cd", "ef"]);
+    }
+}
