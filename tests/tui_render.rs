@@ -328,13 +328,15 @@ fn verify_dialog_and_its_states() {
             "not done before the store says so: {s}"
         );
         assert!(!s.contains("已保存"), "{s}");
-        // A conflict is shown and the note kept.
+        // A refusal is shown and the note kept.
         update(
             &mut fx.app,
             Msg::Written {
                 finding: "2022Q1-0008".into(),
                 kind: govcheck::tui::app::DialogKind::Verify,
-                result: Err("finding 2022Q1-0008 changed meanwhile".into()),
+                result: Err(govcheck::tui::error::TaskError::Store(
+                    "finding 2022Q1-0008 changed meanwhile".into(),
+                )),
             },
         );
         let s = screen(&draw(&mut fx.app, w, h));
@@ -1083,6 +1085,7 @@ fn own_level_app() -> App {
         stale_since: None,
         identity: None,
         refused_offline: 0,
+        pending: Default::default(),
         complete: true,
     };
     update(&mut app, Msg::Loaded(Ok((data, 1))));
@@ -1199,5 +1202,301 @@ fn page_down_shows_the_next_page_with_the_selection_on_its_first_row() {
         Some(">"),
         "{}",
         screen(&buf)
+    );
+}
+
+// ------------------------------------------------ store outcomes across the task boundary
+
+use govcheck::tui::app::DialogKind;
+use govcheck::tui::error::TaskError;
+
+/// The local store as a registry that is offline with `pending` waiting in its outbox.
+struct Outboxed<'a> {
+    inner: &'a LocalStore,
+    pending: std::collections::BTreeSet<String>,
+}
+
+impl RegistrySource for Outboxed<'_> {
+    fn describe(&self) -> String {
+        self.inner.describe()
+    }
+    fn load(&self) -> Result<govcheck::store::Snapshot, govcheck::store::StoreError> {
+        self.inner.load()
+    }
+    fn change_token(&self) -> Result<u64, govcheck::store::StoreError> {
+        self.inner.change_token()
+    }
+    fn append_events(
+        &self,
+        _: Vec<(Event, Option<u32>)>,
+    ) -> Result<u64, govcheck::store::StoreError> {
+        Err(govcheck::store::StoreError::Queued {
+            path: "/cache/outbox.jsonl".into(),
+        })
+    }
+    fn posts(&self) -> Result<govcheck::domain::rules::Posts, govcheck::store::StoreError> {
+        self.inner.posts()
+    }
+    fn pending_findings(&self) -> std::collections::BTreeSet<String> {
+        self.pending.clone()
+    }
+}
+
+/// The problems view with the cursor on finding `id`.
+fn on_finding(app: &mut App, id: &str) {
+    key(app, KeyCode::Char('2'));
+    assert!(
+        govcheck::tui::update::select_finding(app, id),
+        "{id} is listed"
+    );
+    assert_eq!(
+        govcheck::tui::update::selected(app).and_then(|(_, f)| f),
+        Some(id.to_string())
+    );
+}
+
+/// The rows of the screen that hold `needle`.
+fn rows_with(buf: &Buffer, needle: &str) -> Vec<String> {
+    lines(buf)
+        .into_iter()
+        .filter(|l| l.contains(needle))
+        .collect()
+}
+
+#[test]
+fn a_queued_action_closes_its_dialog_reads_as_queued_and_is_not_offered_again() {
+    let mut fx = fixture();
+    let id = "2022Q1-0008";
+    on_finding(&mut fx.app, id);
+    key(&mut fx.app, KeyCode::Char('v'));
+    keys(&mut fx.app, "已恢复更新");
+    let out = key(&mut fx.app, KeyCode::Enter);
+    let [Effect::Append { .. }] = out.effects.as_slice() else {
+        panic!("{:?}", out.effects)
+    };
+    // What the task runner sends back for an offline registry: the store's own error.
+    let offline = Outboxed {
+        inner: &fx.store,
+        pending: [id.to_string()].into(),
+    };
+    let result = offline.append_events(Vec::new()).map_err(TaskError::from);
+    update(
+        &mut fx.app,
+        Msg::Written {
+            finding: id.into(),
+            kind: DialogKind::Verify,
+            result,
+        },
+    );
+    assert!(fx.app.overlay.is_none(), "closed as for a success");
+    let buf = draw(&mut fx.app, 80, 24);
+    let s = screen(&buf);
+    assert!(s.contains("已存入待发送队列，联网后自动发送"), "{s}");
+    assert!(
+        !s.contains("未保存"),
+        "a queued action is not a failure: {s}"
+    );
+    let row = rows_with(&buf, "舟山医疗保障");
+    assert!(row.iter().any(|r| r.contains("待发送")), "{row:?}\n{s}");
+    assert_rows_fit(&buf);
+    // Not offered again: no dialog, a message saying why.
+    for k in ['v', 'x', 'r', 'd', 'o'] {
+        let out = key(&mut fx.app, KeyCode::Char(k));
+        assert!(fx.app.overlay.is_none(), "{k} opened a dialog");
+        assert!(out.effects.is_empty());
+    }
+    let s = screen(&draw(&mut fx.app, 80, 24));
+    assert!(s.contains("已有一项操作在待发送队列中"), "{s}");
+    // The reload (offline: the cached copy and the outbox) keeps it pending...
+    let loaded = govcheck::tui::task::load(&offline).expect("load");
+    update(&mut fx.app, Msg::Loaded(Ok(loaded)));
+    key(&mut fx.app, KeyCode::Char('v'));
+    assert!(fx.app.overlay.is_none(), "still queued");
+    let s = screen(&draw(&mut fx.app, 120, 40));
+    assert!(s.contains("待发送"), "{s}");
+    // ...until the outbox is sent: then the finding can be acted on again.
+    let loaded = govcheck::tui::task::load(&fx.store).expect("load");
+    update(&mut fx.app, Msg::Loaded(Ok(loaded)));
+    key(&mut fx.app, KeyCode::Char('v'));
+    assert!(
+        matches!(&fx.app.overlay, Some(Overlay::Dialog(d)) if d.finding == id),
+        "offered again once sent"
+    );
+}
+
+#[test]
+fn a_conflict_says_who_changed_the_finding_when_and_to_what_and_offers_a_reload() {
+    let id = "2022Q1-0008";
+    let reload_keys = [
+        KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE),
+        KeyEvent::new(KeyCode::Char('r'), KeyModifiers::NONE),
+        KeyEvent::new(KeyCode::Char('r'), KeyModifiers::CONTROL),
+    ];
+    for reload in reload_keys {
+        let mut fx = fixture();
+        on_finding(&mut fx.app, id);
+        key(&mut fx.app, KeyCode::Char('v'));
+        keys(&mut fx.app, "已恢复更新");
+        let out = key(&mut fx.app, KeyCode::Enter);
+        let [Effect::Append { version, .. }] = out.effects.as_slice() else {
+            panic!("{:?}", out.effects)
+        };
+        // 王芳 verified it meanwhile.
+        let theirs = Event {
+            finding: id.into(),
+            kind: EventKind::Verified,
+            at: DateTime::parse_from_rfc3339("2022-04-30T10:42:00+08:00").expect("t"),
+            by: Actor {
+                name: "王芳".into(),
+                ..Actor::default()
+            },
+            note: None,
+        };
+        fx.store
+            .append_events(vec![(theirs.clone(), Some(*version))])
+            .expect("theirs");
+        let ours = Event {
+            by: fx.app.actor.clone(),
+            ..theirs
+        };
+        let result = fx
+            .store
+            .append_events(vec![(ours, Some(*version))])
+            .map_err(TaskError::from);
+        assert!(
+            matches!(result, Err(TaskError::Conflict { .. })),
+            "{result:?}"
+        );
+        update(
+            &mut fx.app,
+            Msg::Written {
+                finding: id.into(),
+                kind: DialogKind::Verify,
+                result,
+            },
+        );
+        let buf = draw(&mut fx.app, 80, 24);
+        let s = screen(&buf);
+        assert!(
+            joined_within(&buf, DIALOG_INNER).contains(
+                "问题2022Q1-0008已被他人修改：王芳已于04-3010:42复核通过，现为已复核（版本2）"
+            ),
+            "{s}"
+        );
+        assert!(s.contains("Enter / r 重新载入"), "{s}");
+        assert!(s.contains("已恢复更新"), "the note stays on screen: {s}");
+        assert_rows_fit(&buf);
+        // The reload key reloads; nothing resends the stale action.
+        let out = update(&mut fx.app, Msg::Key(reload));
+        assert_eq!(out.effects, vec![Effect::Load], "{reload:?}");
+        assert!(fx.app.overlay.is_none());
+        // Another row selected meanwhile; the reload puts the cursor back on the finding.
+        key(&mut fx.app, KeyCode::Char('g'));
+        let loaded = govcheck::tui::task::load(&fx.store).expect("load");
+        update(&mut fx.app, Msg::Loaded(Ok(loaded)));
+        assert_eq!(
+            govcheck::tui::update::selected(&fx.app).and_then(|(_, f)| f),
+            Some(id.to_string())
+        );
+        let buf = draw(&mut fx.app, 80, 24);
+        let row = rows_with(&buf, "舟山医疗保障");
+        assert!(row.iter().any(|r| r.contains("已复核")), "{row:?}");
+    }
+}
+
+/// The columns inside the remediation dialog at 80 columns (70 wide, centred).
+const DIALOG_INNER: std::ops::Range<u16> = 6..74;
+
+/// The text of columns `cols` of the screen, row after row, with spaces and box lines
+/// taken out: what a message wrapped over several rows there reads as once joined.
+fn joined_within(buf: &Buffer, cols: std::ops::Range<u16>) -> String {
+    let mut out = String::new();
+    for y in 0..buf.area.height {
+        for x in cols.clone() {
+            if let Some(c) = buf.cell((x, y)) {
+                out.push_str(c.symbol());
+            }
+        }
+    }
+    out.chars()
+        .filter(|c| !c.is_whitespace() && !"│─┌┐└┘".contains(*c))
+        .collect()
+}
+
+fn joined(buf: &Buffer) -> String {
+    joined_within(buf, 0..buf.area.width)
+}
+
+#[test]
+fn a_long_error_is_shown_whole_at_80x24() {
+    let cause = "/srv/govcheck/exports/2022Q1/浙江省/舟山市/2022Q1-浙江省-通报附件.xlsx: \
+                 Permission denied (os error 13); the working directory is read-only, \
+                 start govcheck from a directory you may write to, or give the export a \
+                 directory with its --out flag from the command line (govcheck notice export); \
+                 nothing was written";
+    let want: String = cause.chars().filter(|c| !c.is_whitespace()).collect();
+    let mut fx = fixture();
+    let depth = fx.app.stack().len();
+    update(
+        &mut fx.app,
+        Msg::Exported(Err(TaskError::Store(cause.into()))),
+    );
+    let buf = draw(&mut fx.app, 80, 24);
+    let s = screen(&buf);
+    assert!(s.contains("导出失败"), "{s}");
+    assert!(joined(&buf).contains(&want), "cut:\n{s}");
+    assert_rows_fit(&buf);
+    // Esc closes the message (and does not go back a page).
+    key(&mut fx.app, KeyCode::Esc);
+    assert!(fx.app.status.is_none());
+    assert_eq!(fx.app.stack().len(), depth);
+    // In a dialog, the refusal is shown whole too.
+    on_finding(&mut fx.app, "2022Q1-0008");
+    key(&mut fx.app, KeyCode::Char('v'));
+    key(&mut fx.app, KeyCode::Enter);
+    update(
+        &mut fx.app,
+        Msg::Written {
+            finding: "2022Q1-0008".into(),
+            kind: DialogKind::Verify,
+            result: Err(TaskError::Store(cause.into())),
+        },
+    );
+    let buf = draw(&mut fx.app, 80, 24);
+    let s = screen(&buf);
+    assert!(s.contains("未保存"), "{s}");
+    assert!(
+        joined_within(&buf, DIALOG_INNER).contains(&want),
+        "cut:\n{s}"
+    );
+    assert!(s.contains("Enter 重试"), "{s}");
+    assert_rows_fit(&buf);
+}
+
+#[test]
+fn a_registry_out_of_reach_reports_the_actions_in_its_outbox_as_pending() {
+    let cache = tempfile::tempdir().expect("tempdir");
+    // Nothing listens on port 1: the connection is refused at once.
+    let remote =
+        govcheck::store::remote::RemoteStore::new("http://127.0.0.1:1", "t", None, cache.path())
+            .expect("client");
+    assert!(remote.pending_findings().is_empty());
+    let ev = Event {
+        finding: "2022Q1-0008".into(),
+        kind: EventKind::Verified,
+        at: DateTime::parse_from_rfc3339("2022-04-30T10:42:00+08:00").expect("t"),
+        by: Actor::default(),
+        note: None,
+    };
+    let queued = remote
+        .append_events(vec![(ev, Some(1))])
+        .map_err(TaskError::from);
+    assert!(
+        matches!(queued, Err(TaskError::Queued { .. })),
+        "{queued:?}"
+    );
+    assert_eq!(
+        remote.pending_findings(),
+        ["2022Q1-0008".to_string()].into()
     );
 }

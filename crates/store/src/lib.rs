@@ -57,6 +57,12 @@ pub trait RegistrySource: Send + Sync {
     fn refused_offline(&self) -> usize {
         0
     }
+    /// The findings with an action waiting in the outbox (taken offline, not yet sent):
+    /// screens show them as pending and do not offer the action again, which would
+    /// queue a second copy. Empty for a source that writes at once.
+    fn pending_findings(&self) -> std::collections::BTreeSet<String> {
+        std::collections::BTreeSet::new()
+    }
 }
 
 /// What the registry server needs of its storage beyond [`RegistrySource`]: the change

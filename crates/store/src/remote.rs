@@ -830,6 +830,12 @@ impl RegistrySource for RemoteStore {
         self.refused().map_or(0, |r| r.len())
     }
 
+    fn pending_findings(&self) -> std::collections::BTreeSet<String> {
+        self.pending()
+            .map(|p| p.into_iter().map(|w| w.event.finding).collect())
+            .unwrap_or_default()
+    }
+
     fn identity(&self) -> Option<String> {
         self.whoami().ok().map(|i| match i.scope {
             Some(sc) => format!("{} ({}, {sc})", i.name, i.role),

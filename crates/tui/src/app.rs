@@ -3,6 +3,7 @@
 //! data, the round or the scope change, never while drawing, so a frame costs the same
 //! however large the registry is.
 
+use std::collections::BTreeSet;
 use std::sync::Arc;
 
 use chrono::NaiveDate;
@@ -100,6 +101,8 @@ pub struct Data {
     pub identity: Option<String>,
     /// Offline actions the registry refused, not yet dismissed (remote sources only).
     pub refused_offline: usize,
+    /// Findings with an action waiting in the outbox (remote sources only).
+    pub pending: BTreeSet<String>,
     /// False for the first delivery of a load (registry only, so the first frame comes
     /// early); posts, the search index and the identity follow in a second one.
     pub complete: bool,
@@ -254,8 +257,13 @@ pub enum DialogState {
     Editing,
     /// Sent to the store; waiting for it to say the event is durable.
     Saving,
-    /// The store (or a check) refused; the message is shown, the note kept.
+    /// The store (or a check) refused; the message is shown, the note kept, and
+    /// `Enter` tries again.
     Failed(String),
+    /// Someone else changed the finding first: the message says who, when and to what.
+    /// The note is kept on screen but no longer sent: `Enter` (or `r`) reloads, since
+    /// the action was decided on a state that is gone.
+    Conflict(String),
 }
 
 #[derive(Debug, Clone)]
@@ -346,6 +354,12 @@ pub struct App {
     pub quit: bool,
     /// Writes sent to the store and not yet answered.
     pub writes_in_flight: usize,
+    /// Findings with an action queued in the outbox, not yet sent: their actions are
+    /// not offered again (a second copy would be queued). Set from each load and as
+    /// soon as a write comes back queued.
+    pub pending: BTreeSet<String>,
+    /// The finding to select again when the reload a conflict asked for arrives.
+    pub reselect: Option<String>,
 }
 
 impl App {
@@ -380,6 +394,8 @@ impl App {
             height: 24,
             quit: false,
             writes_in_flight: 0,
+            pending: BTreeSet::new(),
+            reselect: None,
         }
     }
 

@@ -57,6 +57,35 @@ impl I18n {
     }
 }
 
+/// `template` with each `{name}` of `args` replaced by its value, in one pass: a value
+/// that itself holds `{name}` (a name from the data) is left as it is.
+pub fn fill(template: &str, args: &[(&str, &str)]) -> String {
+    let mut out = String::with_capacity(template.len());
+    let mut rest = template;
+    while let Some(open) = rest.find('{') {
+        out.push_str(&rest[..open]);
+        let after = &rest[open + 1..];
+        let value = after.find('}').and_then(|close| {
+            let name = &after[..close];
+            args.iter()
+                .find(|(n, _)| *n == name)
+                .map(|(_, v)| (*v, close))
+        });
+        match value {
+            Some((v, close)) => {
+                out.push_str(v);
+                rest = &after[close + 1..];
+            }
+            None => {
+                out.push('{');
+                rest = after;
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
 fn flatten(prefix: &str, table: &toml::Table, lang: &str, out: &mut HashMap<String, String>) {
     for (k, v) in table {
         let key = if prefix.is_empty() {
@@ -90,6 +119,16 @@ mod tests {
         assert_eq!(a, b);
         assert_eq!(zh.t("view.overview"), "总体情况");
         assert_eq!(en.t("view.overview"), "Overview");
+    }
+
+    #[test]
+    fn fill_replaces_each_placeholder_once_and_leaves_data_alone() {
+        assert_eq!(
+            fill("{by} at {at}: {x}", &[("by", "{at}"), ("at", "10:42")]),
+            "{at} at 10:42: {x}"
+        );
+        assert_eq!(fill("no braces", &[]), "no braces");
+        assert_eq!(fill("open { only", &[("a", "b")]), "open { only");
     }
 
     #[test]

@@ -10,6 +10,7 @@
 pub mod action;
 pub mod app;
 pub mod clipboard;
+pub mod error;
 pub mod i18n;
 pub mod keymap;
 pub mod log;
@@ -221,6 +222,7 @@ fn handle(app: &mut App, tasks: &mut Tasks, log: &log::Log, m: Msg) -> bool {
     match &m {
         Msg::Loaded(Ok((d, _))) => tasks.set_data(d),
         Msg::Loaded(Err(e)) => log.line(&format!("load failed: {e}")),
+        Msg::Exported(Err(e)) => log.line(&format!("export failed: {e}")),
         Msg::Written {
             finding, result, ..
         } => log.line(&format!("write {finding}: {result:?}")),

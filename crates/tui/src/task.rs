@@ -15,12 +15,12 @@ use tokio::sync::mpsc::UnboundedSender;
 use tokio::task::JoinHandle;
 
 use crate::app::{Data, Hit, LetterHits, SearchIndex, Target};
+use crate::error::TaskError;
 use crate::update::{Effect, Msg};
 use govcheck_domain::event::{Actor, Event};
 use govcheck_domain::registry::Registry;
 use govcheck_domain::rules::Posts;
 use govcheck_domain::search::{Query, Screen, SearchKey, match_key, score_screened, screen_key};
-use govcheck_domain::text::sanitize;
 use govcheck_store::{RegistrySource, StoreError};
 
 /// How many hits a search keeps (the list shows a screenful; the count shows all).
@@ -111,8 +111,8 @@ impl Tasks {
                     .await;
                     let result = match res {
                         Ok(Ok(seq)) => Ok(seq),
-                        Ok(Err(e)) => Err(describe(&e)),
-                        Err(e) => Err(e.to_string()),
+                        Ok(Err(e)) => Err(TaskError::from(e)),
+                        Err(e) => Err(TaskError::from(e)),
                     };
                     let _ = tx.send(Msg::Written {
                         finding,
@@ -165,15 +165,15 @@ impl Tasks {
                 let tx = self.tx.clone();
                 tokio::spawn(async move {
                     let res = tokio::task::spawn_blocking(move || {
-                        let path = std::env::current_dir()
-                            .map_err(|e| e.to_string())?
-                            .join(file_name);
+                        let dir = std::env::current_dir()
+                            .map_err(|e| TaskError::from(StoreError::io(".", e)))?;
+                        let path = dir.join(file_name);
                         govcheck_store::export::write_xlsx(&attachments, &path)
                             .map(|()| path.display().to_string())
-                            .map_err(|e| describe(&e))
+                            .map_err(TaskError::from)
                     })
                     .await;
-                    let _ = tx.send(Msg::Exported(res.unwrap_or_else(|e| Err(e.to_string()))));
+                    let _ = tx.send(Msg::Exported(res.unwrap_or_else(|e| Err(e.into()))));
                 });
             }
         }
@@ -191,7 +191,7 @@ impl Tasks {
             let first = match tokio::task::spawn_blocking(move || load_registry(s1.as_ref())).await
             {
                 Ok(r) => r,
-                Err(e) => Err(e.to_string()),
+                Err(e) => Err(e.into()),
             };
             let (data, token) = match first {
                 Ok(ok) => ok,
@@ -211,7 +211,7 @@ impl Tasks {
             let msg = match rest {
                 Ok(Ok(full)) => Msg::Loaded(Ok((full, token))),
                 Ok(Err(e)) => Msg::Loaded(Err(e)),
-                Err(e) => Msg::Loaded(Err(e.to_string())),
+                Err(e) => Msg::Loaded(Err(e.into())),
             };
             let _ = tx.send(msg);
         }));
@@ -251,13 +251,9 @@ fn now(tz: Tz) -> DateTime<FixedOffset> {
     Utc::now().with_timezone(&tz).fixed_offset()
 }
 
-fn describe(e: &StoreError) -> String {
-    sanitize(&e.to_string())
-}
-
 /// Read everything the console needs: the registry, the posts (for warnings) and the
 /// search index, in one go (tests and benchmarks; the console uses the two phases).
-pub fn load(source: &dyn RegistrySource) -> Result<(Data, u64), String> {
+pub fn load(source: &dyn RegistrySource) -> Result<(Data, u64), TaskError> {
     let (data, token) = load_registry(source)?;
     Ok((complete(source, data)?, token))
 }
@@ -267,13 +263,15 @@ pub fn load(source: &dyn RegistrySource) -> Result<(Data, u64), String> {
 ///
 /// A registry that cannot be reached still gives its cached copy (marked stale, token 0
 /// so the next successful poll reloads).
-pub fn load_registry(source: &dyn RegistrySource) -> Result<(Data, u64), String> {
+pub fn load_registry(source: &dyn RegistrySource) -> Result<(Data, u64), TaskError> {
     let token = match source.change_token() {
         Ok(t) => t,
         Err(StoreError::Unreachable { .. }) => 0,
-        Err(e) => return Err(describe(&e)),
+        Err(e) => return Err(e.into()),
     };
-    let snap = source.load().map_err(|e| describe(&e))?;
+    let snap = source.load()?;
+    // Read after the load, which sends what waited when the link is up.
+    let pending = source.pending_findings();
     Ok((
         Data {
             registry: Arc::new(snap.registry),
@@ -283,6 +281,7 @@ pub fn load_registry(source: &dyn RegistrySource) -> Result<(Data, u64), String>
             stale_since: snap.stale_since,
             identity: None,
             refused_offline: 0,
+            pending,
             complete: false,
         },
         token,
@@ -290,9 +289,9 @@ pub fn load_registry(source: &dyn RegistrySource) -> Result<(Data, u64), String>
 }
 
 /// Phase two: posts (empty when offline), the search index and the identity.
-pub fn complete(source: &dyn RegistrySource, mut data: Data) -> Result<Data, String> {
+pub fn complete(source: &dyn RegistrySource, mut data: Data) -> Result<Data, TaskError> {
     if data.stale_since.is_none() {
-        data.posts = Arc::new(source.posts().map_err(|e| describe(&e))?);
+        data.posts = Arc::new(source.posts()?);
         data.identity = source.identity();
     }
     data.refused_offline = source.refused_offline();

@@ -12,7 +12,8 @@ use crate::app::{
     App, Data, DetailPage, Dialog, DialogKind, DialogState, Hit, Overlay, Page, SearchState,
     StatusLine, Target, Tone, View, filter_values, selectable,
 };
-use crate::i18n::{I18n, Lang};
+use crate::error::TaskError;
+use crate::i18n::{I18n, Lang, fill};
 use govcheck_domain::event::{Actor, Event, EventKind, Status};
 use govcheck_domain::listing::{FindingSort, RegionSort, SortDir};
 use govcheck_domain::text::sanitize;
@@ -24,14 +25,14 @@ pub enum Msg {
     Key(KeyEvent),
     Resize(u16, u16),
     /// A load finished: the data and the change token read just before it.
-    Loaded(Result<(Data, u64), String>),
+    Loaded(Result<(Data, u64), TaskError>),
     /// The background poll saw this change token.
     Token(u64),
     /// The store answered a write.
     Written {
         finding: String,
         kind: DialogKind,
-        result: Result<u64, String>,
+        result: Result<u64, TaskError>,
     },
     /// Search results for a query generation.
     SearchDone {
@@ -49,7 +50,7 @@ pub enum Msg {
     /// The terminal input ended (the link dropped).
     InputClosed,
     /// An export finished: the path written, or the error.
-    Exported(Result<String, String>),
+    Exported(Result<String, TaskError>),
 }
 
 /// I/O for the task runner to start.
@@ -123,6 +124,7 @@ pub fn update(app: &mut App, msg: Msg) -> Outcome {
             if !known_round {
                 app.round = data.registry.latest_round().map(|r| r.id.clone());
             }
+            app.pending = data.pending.clone();
             app.data = Some(data);
             app.token = Some(token);
             app.loading = false;
@@ -131,11 +133,16 @@ pub fn update(app: &mut App, msg: Msg) -> Outcome {
             } else {
                 app.refresh_pages();
             }
+            if let Some(id) = app.reselect.take() {
+                select_finding(app, &id);
+            }
             Outcome::redraw()
         }
         Msg::Loaded(Err(e)) => {
             app.loading = false;
-            set_status(app, Tone::Error, e);
+            tracing::error!(error = %e, "load failed");
+            let text = format!("{}: {}", app.t("status.load_failed"), failure_text(app, &e));
+            set_status(app, Tone::Error, text);
             Outcome::redraw()
         }
         Msg::Token(t) => {
@@ -171,11 +178,53 @@ pub fn update(app: &mut App, msg: Msg) -> Outcome {
                     app.loading = true;
                     Outcome::with(Effect::Load)
                 }
-                Err(e) => {
-                    if ours && let Some(Overlay::Dialog(d)) = &mut app.overlay {
-                        d.state = DialogState::Failed(e.clone());
+                // Stored in the outbox: done here, sent by itself later. Closed like a
+                // success and marked pending, so nobody queues it a second time.
+                Err(TaskError::Queued { path }) => {
+                    tracing::info!(%finding, outbox = %path.display(), "action queued");
+                    if ours {
+                        app.overlay = None;
                     }
-                    set_status(app, Tone::Error, format!("{finding}: {e}"));
+                    app.pending.insert(finding.clone());
+                    let text = format!(
+                        "{} {}: {}",
+                        app.t(kind.key()),
+                        finding,
+                        app.t("status.queued")
+                    );
+                    set_status(app, Tone::Done, text);
+                    app.loading = true;
+                    Outcome::with(Effect::Load)
+                }
+                Err(e @ TaskError::Conflict { .. }) => {
+                    tracing::warn!(%finding, error = %e, "write refused: conflict");
+                    let text = conflict_text(app, &e);
+                    let status = format!(
+                        "{} {}: {text}  [{} {}]",
+                        app.t(kind.key()),
+                        finding,
+                        app.keymap.label(Action::Reload),
+                        app.t("dialog.reload")
+                    );
+                    if ours && let Some(Overlay::Dialog(d)) = &mut app.overlay {
+                        d.state = DialogState::Conflict(text);
+                    }
+                    set_status(app, Tone::Error, status);
+                    Outcome::redraw()
+                }
+                Err(e) => {
+                    tracing::error!(%finding, error = %e, "write failed");
+                    let text = failure_text(app, &e);
+                    if ours && let Some(Overlay::Dialog(d)) = &mut app.overlay {
+                        d.state = DialogState::Failed(text.clone());
+                    }
+                    let status = format!(
+                        "{} {}: {} {text}",
+                        app.t(kind.key()),
+                        finding,
+                        app.t("dialog.failed")
+                    );
+                    set_status(app, Tone::Error, status);
                     Outcome::redraw()
                 }
             }
@@ -204,10 +253,112 @@ pub fn update(app: &mut App, msg: Msg) -> Outcome {
             Outcome::redraw()
         }
         Msg::Exported(Err(e)) => {
-            set_status(app, Tone::Error, e);
+            tracing::error!(error = %e, "export failed");
+            let text = format!(
+                "{}: {}",
+                app.t("status.export_failed"),
+                failure_text(app, &e)
+            );
+            set_status(app, Tone::Error, text);
             Outcome::redraw()
         }
     }
+}
+
+/// A task's failure in the interface language, with its cause. The cause of a store
+/// error stays in the store's words: they name the file, line or field to fix.
+pub fn failure_text(app: &App, e: &TaskError) -> String {
+    match e {
+        TaskError::Queued { .. } => app.t("status.queued").to_string(),
+        TaskError::Conflict { .. } => conflict_text(app, e),
+        TaskError::Unreachable { url, message } => fill(
+            app.t("error.unreachable"),
+            &[("url", url), ("cause", message)],
+        ),
+        TaskError::Refused {
+            status,
+            code,
+            message,
+        } => fill(
+            app.t("error.refused"),
+            &[
+                ("status", &status.to_string()),
+                ("code", code),
+                ("cause", message),
+            ],
+        ),
+        TaskError::Store(cause) => cause.clone(),
+        TaskError::Task(cause) => fill(app.t("error.task"), &[("cause", cause)]),
+    }
+}
+
+/// What a conflict says: who changed the finding, when (in the office's time zone)
+/// and to what, so the supervisor knows what a reload will show.
+pub fn conflict_text(app: &App, e: &TaskError) -> String {
+    let TaskError::Conflict {
+        finding,
+        expected,
+        actual,
+        last,
+    } = e
+    else {
+        return failure_text(app, e);
+    };
+    let what = match last {
+        Some(l) => {
+            let at =
+                l.at.with_timezone(&app.tz)
+                    .format("%m-%d %H:%M")
+                    .to_string();
+            let event = match &l.kind {
+                EventKind::DeadlineExtended { to } => {
+                    format!("{} -> {to}", app.t(&format!("ev.{}", l.kind.label())))
+                }
+                k => app.t(&format!("ev.{}", k.label())).to_string(),
+            };
+            fill(
+                app.t("error.conflict_by"),
+                &[
+                    ("by", &l.by),
+                    ("at", &at),
+                    ("event", &event),
+                    ("status", crate::view::status_label(app, l.status)),
+                    ("version", &l.version.to_string()),
+                ],
+            )
+        }
+        None => fill(
+            app.t("error.conflict_versions"),
+            &[
+                ("expected", &expected.to_string()),
+                ("actual", &actual.to_string()),
+            ],
+        ),
+    };
+    let head = fill(app.t("error.conflict"), &[("finding", finding)]);
+    format!("{head}{what}")
+}
+
+/// Put the cursor of the page on screen on finding `id` (a list of findings, or the
+/// detail page that shows it); false when the page does not list it.
+pub fn select_finding(app: &mut App, id: &str) -> bool {
+    let Some(page) = app.page_mut() else {
+        return false;
+    };
+    let found = match page {
+        Page::Problems(p) => p
+            .visible
+            .iter()
+            .position(|&i| p.rows.get(i).is_some_and(|r| r.id == id))
+            .map(|pos| p.cursor = pos),
+        Page::Deadlines(p) => selectable(&p.lines)
+            .iter()
+            .position(|&i| p.rows.get(i).is_some_and(|r| r.id == id))
+            .map(|pos| p.cursor = pos),
+        Page::Detail(d) => (d.finding.as_deref() == Some(id)).then_some(()),
+        Page::Overview(_) | Page::Warnings(_) => None,
+    };
+    found.is_some()
 }
 
 /// A click: the row under it is found with the layout [`crate::view::render`] uses.
@@ -323,6 +474,9 @@ fn dialog_key(app: &mut App, mut d: Dialog, k: KeyEvent) -> Outcome {
         app.overlay = Some(Overlay::Dialog(d));
         return Outcome::default();
     }
+    if matches!(d.state, DialogState::Conflict(_)) {
+        return conflict_key(app, d, k);
+    }
     match k.code {
         KeyCode::Esc => return Outcome::redraw(),
         KeyCode::Enter => return confirm(app, d),
@@ -343,6 +497,27 @@ fn dialog_key(app: &mut App, mut d: Dialog, k: KeyEvent) -> Outcome {
     }
     app.overlay = Some(Overlay::Dialog(d));
     Outcome::redraw()
+}
+
+/// A dialog whose write met a conflict: `Enter`, `r` or the reload key reload the
+/// data and select the finding again; `Esc` closes; nothing sends the stale action.
+fn conflict_key(app: &mut App, d: Dialog, k: KeyEvent) -> Outcome {
+    let plain = !k
+        .modifiers
+        .intersects(KeyModifiers::ALT | KeyModifiers::CONTROL);
+    let reload_key = matches!(k.code, KeyCode::Enter | KeyCode::Char('r' | 'R'));
+    let reload = (plain && reload_key) || app.keymap.action(&k) == Some(Action::Reload);
+    if reload {
+        app.reselect = Some(d.finding);
+        app.status = None;
+        app.loading = true;
+        return Outcome::with(Effect::Load);
+    }
+    if k.code == KeyCode::Esc {
+        return Outcome::redraw();
+    }
+    app.overlay = Some(Overlay::Dialog(d));
+    Outcome::default()
 }
 
 /// A moment used only to ask the domain whether an event may follow; the real time is
@@ -404,6 +579,11 @@ fn open_dialog(app: &mut App, kind: DialogKind) -> Outcome {
         set_status(app, Tone::Info, app.t("status.no_finding").to_string());
         return Outcome::redraw();
     };
+    if app.pending.contains(&finding) {
+        let text = format!("{finding}: {}", app.t("status.pending_action"));
+        set_status(app, Tone::Info, text);
+        return Outcome::redraw();
+    }
     let Some(reg) = app.registry() else {
         return Outcome::default();
     };
@@ -803,7 +983,12 @@ pub fn apply(app: &mut App, action: Action) -> Outcome {
         Action::Bottom => move_cursor(app, |_, len, _| len.saturating_sub(1)),
         Action::Open => open(app),
         Action::Back => {
-            if app.stack().len() > 1 {
+            // A message too long for the status line is shown over the page: `Esc`
+            // closes it before it goes back.
+            if crate::view::message_panel(app, app.width).is_some() {
+                app.status = None;
+                Outcome::redraw()
+            } else if app.stack().len() > 1 {
                 app.stack_mut().pop();
                 Outcome::redraw()
             } else if app.status.take().is_some() {

@@ -109,6 +109,12 @@ pub fn lines(app: &App, d: &DetailPage, th: &Theme) -> Vec<Line<'static>> {
             Span::styled(format!("   {}: ", app.t("col.days_left")), th.dim()),
             Span::styled(days, if overdue { th.bad() } else { th.plain() }),
         ]));
+        if app.pending.contains(&f.id) {
+            out.push(Line::from(Span::styled(
+                format!("  {}: {}", app.t("st.pending"), app.t("status.queued")),
+                th.warn(),
+            )));
+        }
         out.push(Line::default());
         out.push(Line::from(Span::styled(
             app.t("detail.history").to_string(),

@@ -14,10 +14,33 @@ use govcheck_domain::text::{sanitize, truncate, width};
 
 pub fn render(f: &mut Frame, app: &App, d: &Dialog, area: Rect, th: &Theme) {
     let w = area.width.min(70);
-    let rect = super::centered(area, w, 12);
+    let iw = usize::from(w.saturating_sub(2));
+    // The outcome, wrapped here so the dialog grows to show all of it: a refusal's
+    // cause is at its end.
+    let (outcome, keys) = match &d.state {
+        DialogState::Editing => (Vec::new(), app.t("dialog.keys")),
+        DialogState::Saving => (vec![app.t("dialog.saving").to_string()], ""),
+        DialogState::Failed(e) => (
+            super::wrap_words(
+                &format!("{}: {}", app.t("dialog.failed"), sanitize(e)),
+                iw.saturating_sub(1),
+            ),
+            app.t("dialog.retry_keys"),
+        ),
+        DialogState::Conflict(e) => (
+            super::wrap_words(&sanitize(e), iw.saturating_sub(1)),
+            app.t("dialog.conflict_keys"),
+        ),
+    };
+    let keys_lines = u16::from(!keys.is_empty());
+    let outcome_lines = u16::try_from(outcome.len()).unwrap_or(u16::MAX);
+    let h = 8u16
+        .saturating_add(outcome_lines)
+        .saturating_add(keys_lines)
+        .max(12);
+    let rect = super::centered(area, w, h);
     let (inner, block) = super::popup(f, rect, app.t(d.kind.key()), th);
     f.render_widget(block, rect);
-    let iw = usize::from(inner.width);
     let label = |k: &str| Span::styled(format!(" {}: ", app.t(k)), th.dim());
     let input_label = match d.kind {
         DialogKind::Reject => "dialog.reason",
@@ -56,24 +79,18 @@ pub fn render(f: &mut Frame, app: &App, d: &Dialog, area: Rect, th: &Theme) {
         ]),
         Line::default(),
     ];
-    match &d.state {
-        DialogState::Editing => lines.push(Line::from(Span::styled(
-            format!(" {}", app.t("dialog.keys")),
-            th.dim(),
-        ))),
-        DialogState::Saving => lines.push(Line::from(Span::styled(
-            format!(" {}", app.t("dialog.saving")),
-            th.warn(),
-        ))),
-        DialogState::Failed(e) => {
-            lines.push(Line::from(Span::styled(
-                format!(" {}: {}", app.t("dialog.failed"), sanitize(e)),
-                th.bad(),
-            )));
-        }
+    let style = match &d.state {
+        DialogState::Saving => th.warn(),
+        _ => th.bad(),
+    };
+    for l in outcome {
+        lines.push(Line::from(Span::styled(format!(" {l}"), style)));
+    }
+    if !keys.is_empty() {
+        lines.push(Line::from(Span::styled(format!(" {keys}"), th.dim())));
     }
     f.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);
-    if d.state != DialogState::Saving {
+    if matches!(d.state, DialogState::Editing | DialogState::Failed(_)) {
         let x = inner.x + (width(&prefix) + width(&shown)) as u16;
         f.set_cursor_position((x.min(inner.right().saturating_sub(1)), inner.y + 4));
     }

@@ -99,7 +99,88 @@ pub fn render(f: &mut Frame, app: &App) {
         Some(Overlay::Filter(field)) => dialog::render_filter(f, app, *field, area, &th),
         _ => {}
     }
+    if let Some(lines) = message_panel(app, area.width) {
+        message(f, app, &lines, body, status, &th);
+    }
     status_line(f, app, status, &th);
+}
+
+/// The status message wrapped to the screen's width, when it does not fit on the status
+/// line (`cols` wide): it is then drawn whole in a panel above the status line rather
+/// than cut, since the end of an error is where its cause is. `None` while an overlay
+/// is open (a dialog shows its own outcome whole) or when the message fits.
+pub fn message_panel(app: &App, cols: u16) -> Option<Vec<String>> {
+    if app.overlay.is_some() {
+        return None;
+    }
+    let s = app.status.as_ref()?;
+    let cols = usize::from(cols);
+    let avail = cols.saturating_sub(width(&status_right(app, cols)));
+    if width(&format!(" {}", s.text)) <= avail {
+        return None;
+    }
+    Some(wrap_words(&s.text, cols.saturating_sub(2).max(1)))
+}
+
+/// The panel of [`message_panel`]: the width of the screen, its bottom on the status
+/// line, as tall as the message (at most the page's height).
+fn message(f: &mut Frame, app: &App, lines: &[String], body: Rect, status: Rect, th: &Theme) {
+    let want = u16::try_from(lines.len())
+        .unwrap_or(u16::MAX)
+        .saturating_add(2);
+    let h = want.min(body.height);
+    let rect = Rect {
+        x: body.x,
+        y: status.y.saturating_sub(h),
+        width: body.width,
+        height: h,
+    };
+    let title = match app.status.as_ref().map(|s| s.tone) {
+        Some(Tone::Error) => app.t("status.error_title"),
+        _ => app.t("status.message_title"),
+    };
+    let (inner, block) = popup(f, rect, title, th);
+    let block = block.title_bottom(Span::styled(
+        format!(" {} ", app.t("status.message_keys")),
+        th.dim(),
+    ));
+    f.render_widget(block, rect);
+    let style = status_style(app, th);
+    let text: Vec<Line> = lines
+        .iter()
+        .map(|l| Line::from(Span::styled(l.clone(), style)))
+        .collect();
+    f.render_widget(Paragraph::new(text), inner);
+}
+
+/// Split text into lines of at most `cols` cells, between words where it can (a word
+/// wider than a line, or a run of CJK text, is split between characters).
+pub fn wrap_words(text: &str, cols: usize) -> Vec<String> {
+    let cols = cols.max(1);
+    let mut out: Vec<String> = Vec::new();
+    let mut line = String::new();
+    for word in text.split_inclusive(' ') {
+        let fits = width(line.trim_end()) + width(word.trim_end()) <= cols;
+        if !line.is_empty() && !fits && width(word.trim_end()) <= cols {
+            out.push(line.trim_end().to_string());
+            line.clear();
+        }
+        for ch in word.chars() {
+            let w = width(ch.encode_utf8(&mut [0; 4]));
+            if width(&line) + w > cols && !(ch == ' ' && width(&line) == cols) {
+                out.push(line.trim_end().to_string());
+                line.clear();
+            }
+            if ch == ' ' && width(&line) >= cols {
+                continue;
+            }
+            line.push(ch);
+        }
+    }
+    if !line.trim_end().is_empty() || out.is_empty() {
+        out.push(line.trim_end().to_string());
+    }
+    out
 }
 
 /// The frame's parts, top to bottom: title, view tabs, breadcrumb, page (with its
@@ -366,14 +447,28 @@ fn page_title(app: &App) -> String {
     }
 }
 
-fn status_line(f: &mut Frame, app: &App, area: Rect, th: &Theme) {
-    if let Some(Overlay::Command(c)) = &app.overlay {
-        let text = format!(":{}", sanitize(c));
-        let w = width(&text) as u16;
-        f.render_widget(Paragraph::new(text), area);
-        f.set_cursor_position((area.x + w.min(area.width.saturating_sub(1)), area.y));
-        return;
+/// The style of the status message, by its tone.
+fn status_style(app: &App, th: &Theme) -> Style {
+    match app.status.as_ref().map(|s| s.tone) {
+        Some(Tone::Info) | None => th.plain(),
+        Some(Tone::Done) => th.done(),
+        Some(Tone::Error) => th.bad(),
     }
+}
+
+/// The right part of the status line (who, where, offline and refused markers), on a
+/// line `cols` wide.
+fn status_right(app: &App, cols: usize) -> String {
+    let (source, stale) = status_parts(app);
+    if (width(&source) + width(&stale)) * 3 > cols * 2 {
+        stale
+    } else {
+        format!("{source}{stale}")
+    }
+}
+
+/// `(source, stale)`: who and where; the offline and refused markers.
+fn status_parts(app: &App) -> (String, String) {
     let data = app.data.as_ref();
     let who = data
         .and_then(|d| d.identity.clone())
@@ -398,18 +493,26 @@ fn status_line(f: &mut Frame, app: &App, area: Rect, th: &Theme) {
         stale
     };
     let source = format!(" {} | {} ", sanitize(&who), sanitize(&app.source));
-    let (text, style) = match &app.status {
-        Some(s) => (
-            s.text.clone(),
-            match s.tone {
-                Tone::Info => th.plain(),
-                Tone::Done => th.done(),
-                Tone::Error => th.bad(),
-            },
-        ),
-        None => (hints(app), th.dim()),
-    };
+    (source, stale)
+}
+
+fn status_line(f: &mut Frame, app: &App, area: Rect, th: &Theme) {
+    if let Some(Overlay::Command(c)) = &app.overlay {
+        let text = format!(":{}", sanitize(c));
+        let w = width(&text) as u16;
+        f.render_widget(Paragraph::new(text), area);
+        f.set_cursor_position((area.x + w.min(area.width.saturating_sub(1)), area.y));
+        return;
+    }
+    let (source, stale) = status_parts(app);
     let cols = usize::from(area.width);
+    // A message too long for this line is in the panel above it.
+    let (text, style) = match &app.status {
+        Some(s) if message_panel(app, area.width).is_none() => {
+            (s.text.clone(), status_style(app, th))
+        }
+        _ => (hints(app), th.dim()),
+    };
     let right = if (width(&source) + width(&stale)) * 3 > cols * 2 {
         stale.clone()
     } else {
@@ -503,5 +606,34 @@ pub fn row_style(selected: bool, th: &Theme) -> Style {
         th.selected()
     } else {
         Style::new()
+    }
+}
+
+#[cfg(test)]
+mod wrap_tests {
+    use super::wrap_words;
+    use govcheck_domain::text::width;
+
+    #[test]
+    fn wrapping_keeps_every_character_and_no_line_is_wider_than_asked() {
+        let texts = [
+            "",
+            "short",
+            "a word-that-is-longer-than-a-line and more",
+            "读取失败：/srv/govcheck/store/journal.jsonl, line 12: 校验和不符",
+            "two  spaces   and trailing   ",
+        ];
+        for text in texts {
+            for cols in [1, 2, 5, 11, 78] {
+                let lines = wrap_words(text, cols);
+                assert!(!lines.is_empty());
+                for l in &lines {
+                    assert!(width(l) <= cols.max(2), "{text:?} at {cols}: {l:?}");
+                }
+                let strip = |s: &str| s.split_whitespace().collect::<String>();
+                assert_eq!(strip(&lines.concat()), strip(text), "{text:?} at {cols}");
+            }
+        }
+        assert_eq!(wrap_words("ab cd ef", 5), vec!["ab cd", "ef"]);
     }
 }

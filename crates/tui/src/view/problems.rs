@@ -39,7 +39,10 @@ pub fn sort_column(by: FindingSort) -> usize {
 /// Cells shared by the problems and deadline views.
 pub fn finding_cells(app: &App, r: &FindingRow, th: &Theme) -> Vec<Cell> {
     let days = r.days_left.map_or_else(|| "-".into(), |d| d.to_string());
-    let status = if r.overdue {
+    // An action waiting in the outbox shows until it is sent (not offered again).
+    let status = if app.pending.contains(&r.id) {
+        Cell::styled(app.t("st.pending"), th.warn())
+    } else if r.overdue {
         Cell::styled(app.t("st.overdue"), th.bad())
     } else {
         Cell::new(super::status_label(app, r.status))
