@@ -1,0 +1,104 @@
+//! Every searchable name of a registry, prepared once.
+//!
+//! Preparing a name (its pinyin readings, see [`SearchKey`]) costs far more than
+//! matching it, so it is done once per registry, not once per query: the console
+//! builds its index when a load completes, the server once per journal position, the
+//! CLI once per command. All three search the same entries.
+
+use super::matcher::SearchKey;
+use super::rank::LetterHits;
+use crate::registry::Registry;
+
+/// What a search can find.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Target {
+    /// Account name (registry index).
+    Account(usize),
+    /// Host unit of an account (registry index of the first account it runs).
+    HostUnit(usize),
+    /// A region (tree index).
+    Region(usize),
+}
+
+/// Marks an account without a host unit in [`SearchIndex`]'s unit table.
+const NO_UNIT: u32 = u32::MAX;
+
+/// The searchable names of one registry, prepared once (pinyin readings precomputed).
+///
+/// An index belongs to the registry it was built from: searching it with another one
+/// gives hits for the wrong accounts (never a panic).
+#[derive(Debug, Default)]
+pub struct SearchIndex {
+    /// Account names, host units (each distinct unit once, at its first account) and
+    /// region names, in that order; a hit's tie-break is its place here.
+    pub entries: Vec<(Target, SearchKey)>,
+    /// Answers for the 26 one-letter queries (empty until
+    /// [`SearchIndex::with_letter_answers`]): the first keystroke matches most names
+    /// and is the slowest search; longer queries starting with that letter only scan
+    /// the names it matched.
+    pub by_letter: Vec<Option<LetterHits>>,
+    /// For each account, its name's entry.
+    pub(super) name_entry: Vec<u32>,
+    /// For each account, its host unit's entry (shared by every account of the unit),
+    /// or [`NO_UNIT`]: an account list ranks an account by the better of the two.
+    pub(super) unit_entry: Vec<u32>,
+}
+
+impl SearchIndex {
+    /// Account names, host units (each distinct unit once) and region names.
+    pub fn build(reg: &Registry) -> SearchIndex {
+        let accounts = reg.accounts();
+        let mut entries = Vec::with_capacity(accounts.len() * 2 + reg.tree().len());
+        let mut name_entry = Vec::with_capacity(accounts.len());
+        let mut unit_entry = Vec::with_capacity(accounts.len());
+        let mut units = std::collections::HashMap::new();
+        for (i, a) in accounts.iter().enumerate() {
+            name_entry.push(entry_no(entries.len()));
+            entries.push((Target::Account(i), SearchKey::new(&a.name)));
+            if a.host_unit.is_empty() {
+                unit_entry.push(NO_UNIT);
+                continue;
+            }
+            let at = *units.entry(a.host_unit.as_str()).or_insert_with(|| {
+                entries.push((Target::HostUnit(i), SearchKey::new(&a.host_unit)));
+                entry_no(entries.len() - 1)
+            });
+            unit_entry.push(at);
+        }
+        for (i, r) in reg.tree().regions().iter().enumerate() {
+            entries.push((Target::Region(i), SearchKey::new(&r.name)));
+        }
+        SearchIndex {
+            entries,
+            by_letter: Vec::new(),
+            name_entry,
+            unit_entry,
+        }
+    }
+
+    /// The index with its one-letter answers computed (the console's; computing them
+    /// also warms the search pool before the first key).
+    pub fn with_letter_answers(mut self) -> SearchIndex {
+        self.by_letter = super::rank::letter_answers(&self);
+        self
+    }
+
+    /// Number of entries, as the `u32` scans count in.
+    pub(super) fn len_u32(&self) -> u32 {
+        u32::try_from(self.entries.len()).unwrap_or(u32::MAX)
+    }
+
+    /// The entries that name account `i`: its name and its host unit's.
+    pub(super) fn entries_of_account(&self, i: usize) -> [Option<u32>; 2] {
+        [
+            self.name_entry.get(i).copied(),
+            self.unit_entry.get(i).copied().filter(|&e| e != NO_UNIT),
+        ]
+    }
+}
+
+/// An entry's number. A registry has far fewer than 4 billion names; were it ever
+/// reached, later names would share the last number and rank as ties.
+fn entry_no(at: usize) -> u32 {
+    u32::try_from(at).unwrap_or(u32::MAX)
+}
