@@ -224,19 +224,39 @@ fn the_server_builds_its_search_index_once_per_journal_position() {
     }
     assert_eq!(builds(), 1, "one index for four searches");
 
-    // The journal moves: the next search builds the new position's index, once.
+    // The journal moves with an event: the names are the same, so is the index.
+    let (_, before) = served.get("/api/v1/health");
     let id = common::server::zhoushan_finding(&served.sandbox);
     served.sandbox.ok(&["rectified", &id, "--note", "已整改"]);
+    let (_, health) = served.get("/api/v1/health");
+    assert!(health["seq"].as_u64() > before["seq"].as_u64(), "{health}");
+    served.server_ids("zs");
+    assert_eq!(builds(), 1, "an event leaves every name as it was");
+
+    // An import adds an account: the next search builds the new names' index, once.
+    let accounts = served.sandbox.write(
+        "accounts.csv",
+        "id,name,platform,region,host_unit\nzs-new,舟山新区发布,微信公众号,舟山市,舟山新区管委会\n",
+    );
+    served
+        .sandbox
+        .ok(&["import", accounts.to_str().expect("path")]);
     assert_eq!(builds(), 1, "built lazily, when somebody searches");
-    let after = served.server_ids("zs");
+    let after = served.server_ids("zsxq");
     served.server_ids("tzsf");
     assert_eq!(builds(), 2);
+    assert!(after.contains(&"zs-new".to_string()), "{after:?}");
+    let (_, now) = served.get("/api/v1/health");
+    assert!(now["seq"].as_u64() > health["seq"].as_u64());
     let reg = served.registry();
-    let want: Vec<String> = brute_force(&reg, "zs")
-        .iter()
-        .map(|&i| reg.accounts()[i].id.clone())
-        .collect();
-    assert_eq!(after, want);
+    for q in ["zs", "zsxq", "舟山新区"] {
+        let want: Vec<String> = brute_force(&reg, q)
+            .iter()
+            .map(|&i| reg.accounts()[i].id.clone())
+            .collect();
+        assert_eq!(served.server_ids(q), want, "{q}");
+    }
+    assert_eq!(builds(), 2);
 }
 
 #[test]

@@ -2,9 +2,11 @@
 //! position.
 //!
 //! Preparing 150,000 names (their pinyin readings) costs far more than matching them,
-//! so the server keeps the [`SearchIndex`] of its current snapshot and builds a new one
-//! only when a request finds the journal has moved (lazily: a write costs nothing until
-//! somebody searches). Building and scanning are CPU work and run on the blocking pool,
+//! so the server keeps the [`SearchIndex`] of its current snapshot and looks again only
+//! when a request finds the journal has moved (lazily: a write costs nothing until
+//! somebody searches). Even then it builds a new index only when the names changed
+//! ([`SearchIndex::serves`]): most writes are remediation events, which leave every
+//! account and region name as it was. Building and scanning are CPU work and run on the blocking pool,
 //! never on the async executor; a scan stops when its request is dropped (the client
 //! went away or the request timed out), through the index's [`Cancel`].
 
@@ -16,15 +18,20 @@ use govcheck_store::Snapshot;
 
 use crate::error::ApiError;
 
-/// An index and the journal position (`seq`) it was built at.
-type Built = Option<(u64, Arc<SearchIndex>)>;
+/// An index and the snapshot it serves (kept to tell whether the next one has the
+/// same names; it shares all but the findings' histories with the current one).
+#[derive(Clone)]
+struct Built {
+    snap: Arc<Snapshot>,
+    index: Arc<SearchIndex>,
+}
 
 /// The search index of the latest snapshot searched, by its journal position.
 #[derive(Default)]
 pub struct IndexCache {
-    /// The index and the `seq` it was built at. Written by the build itself, so a
-    /// build whose request went away still lands for the next one.
-    ready: Arc<Mutex<Built>>,
+    /// The index of the latest journal position searched. Written by the build itself,
+    /// so a build whose request went away still lands for the next one.
+    ready: Arc<Mutex<Option<Built>>>,
     /// Held while an index is built: a burst of searches after a write waits for one
     /// build instead of starting one each.
     building: tokio::sync::Mutex<()>,
@@ -43,11 +50,12 @@ impl IndexCache {
         let ready = self.ready.lock().ok()?;
         ready
             .as_ref()
-            .filter(|(at, _)| *at == seq)
-            .map(|(_, index)| index.clone())
+            .filter(|b| b.snap.seq == seq)
+            .map(|b| b.index.clone())
     }
 
-    /// The index of `snap`, built now if the journal moved since the last one.
+    /// The index of `snap`: the last one if the journal has not moved or the names are
+    /// the same, else built now.
     pub async fn index(&self, snap: &Arc<Snapshot>) -> Result<Arc<SearchIndex>, ApiError> {
         if let Some(index) = self.cached(snap.seq) {
             return Ok(index);
@@ -56,17 +64,26 @@ impl IndexCache {
         if let Some(index) = self.cached(snap.seq) {
             return Ok(index);
         }
+        let previous = self.ready.lock().ok().and_then(|r| r.clone());
         let snap = snap.clone();
         let ready = self.ready.clone();
         let builds = self.builds.clone();
         tokio::task::spawn_blocking(move || {
-            let index = Arc::new(SearchIndex::build(&snap.registry));
-            builds.fetch_add(1, Ordering::Relaxed);
+            let index = match previous {
+                Some(b) if SearchIndex::serves(&b.snap.registry, &snap.registry) => b.index,
+                _ => {
+                    builds.fetch_add(1, Ordering::Relaxed);
+                    Arc::new(SearchIndex::build(&snap.registry))
+                }
+            };
             if let Ok(mut ready) = ready.lock() {
                 // A request that still holds an older snapshot does not push the
                 // current index out.
-                if ready.as_ref().is_none_or(|(at, _)| *at <= snap.seq) {
-                    *ready = Some((snap.seq, index.clone()));
+                if ready.as_ref().is_none_or(|b| b.snap.seq <= snap.seq) {
+                    *ready = Some(Built {
+                        snap,
+                        index: index.clone(),
+                    });
                 }
             }
             index

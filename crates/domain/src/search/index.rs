@@ -83,6 +83,20 @@ impl SearchIndex {
         self
     }
 
+    /// Whether an index built from `built_from` serves `reg` as well as one built from
+    /// it would: the same account names and host units and the same region names, in
+    /// the same order. Most writes only append events, so a server keeps its index
+    /// across them instead of preparing every name again. Costs a pointer comparison
+    /// when the two registries share their accounts and regions (a registry's copies do
+    /// until one of them changes them), a pass over the names otherwise.
+    pub fn serves(built_from: &Registry, reg: &Registry) -> bool {
+        same_by(built_from.accounts(), reg.accounts(), |a, b| {
+            a.name == b.name && a.host_unit == b.host_unit
+        }) && same_by(built_from.tree().regions(), reg.tree().regions(), |a, b| {
+            a.name == b.name
+        })
+    }
+
     /// Number of entries, as the `u32` scans count in.
     pub(super) fn len_u32(&self) -> u32 {
         u32::try_from(self.entries.len()).unwrap_or(u32::MAX)
@@ -95,6 +109,12 @@ impl SearchIndex {
             self.unit_entry.get(i).copied().filter(|&e| e != NO_UNIT),
         ]
     }
+}
+
+/// Two lists hold equal items in the same order: the same slice (shared, unchanged),
+/// or item by item.
+fn same_by<T>(a: &[T], b: &[T], eq: impl Fn(&T, &T) -> bool) -> bool {
+    a.len() == b.len() && (std::ptr::eq(a, b) || a.iter().zip(b).all(|(x, y)| eq(x, y)))
 }
 
 /// An entry's number. A registry has far fewer than 4 billion names; were it ever
