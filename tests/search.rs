@@ -28,11 +28,18 @@ use tower::ServiceExt;
 /// prepared afresh, the better score kept, best first and ties in registry order. The
 /// index must give exactly this.
 fn brute_force(reg: &Registry, query: &str) -> Vec<usize> {
+    brute_force_within(reg, None, query)
+}
+
+/// [`brute_force`] among the accounts within a region (tree index).
+fn brute_force_within(reg: &Registry, scope: Option<usize>, query: &str) -> Vec<usize> {
     let q = Query::new(query);
+    let tree = reg.tree();
     let mut hits: Vec<(i64, usize)> = reg
         .accounts()
         .iter()
         .enumerate()
+        .filter(|(i, _)| scope.is_none_or(|s| tree.is_within(reg.account_region(*i), s)))
         .filter_map(|(i, a)| {
             [&a.name, &a.host_unit]
                 .iter()
@@ -105,10 +112,20 @@ impl Served {
 
     /// Every account id `/api/v1/accounts?search=` lists, page after page, in order.
     fn server_ids(&self, query: &str) -> Vec<String> {
+        self.server_ids_within("", query)
+    }
+
+    /// [`Served::server_ids`] with `region=` (none when empty).
+    fn server_ids_within(&self, region: &str, query: &str) -> Vec<String> {
         let mut ids = Vec::new();
+        let region = if region.is_empty() {
+            String::new()
+        } else {
+            format!("&region={}", encode(region))
+        };
         for page in 1.. {
             let (status, v) = self.get(&format!(
-                "/api/v1/accounts?search={}&per_page=1000&page={page}",
+                "/api/v1/accounts?search={}&per_page=1000&page={page}{region}",
                 encode(query)
             ));
             assert_eq!(status, StatusCode::OK, "{v}");
@@ -127,9 +144,14 @@ impl Served {
 
     /// Every account id `govcheck accounts --search` prints, in order.
     fn cli_ids(&self, query: &str) -> Vec<String> {
-        let out = self
-            .sandbox
-            .ok(&["accounts", "--search", query, "--format", "csv"]);
+        self.cli_ids_within(&[], query)
+    }
+
+    /// [`Served::cli_ids`] with more arguments (`--region R`).
+    fn cli_ids_within(&self, args: &[&str], query: &str) -> Vec<String> {
+        let mut all = vec!["accounts", "--search", query, "--format", "csv"];
+        all.extend_from_slice(args);
+        let out = self.sandbox.ok(&all);
         let mut rows = csv::Reader::from_reader(out.as_bytes());
         rows.records()
             .map(|r| r.expect("csv row")[0].to_string())
@@ -210,6 +232,29 @@ fn the_cli_the_server_and_the_console_find_the_same_accounts() {
             assert!(found.is_subset(&want), "console, {query:?}");
         }
     }
+}
+
+#[test]
+fn a_search_within_a_region_finds_the_same_accounts_in_the_cli_and_the_server() {
+    let served = Served::new();
+    let reg = served.registry();
+    let zhoushan = reg.tree().resolve("舟山市").expect("舟山市");
+    let mut narrowed = 0;
+    for query in ["zs", "gongan", "舟山", "12345", "putuo", "fb", "hz"] {
+        let want: Vec<String> = brute_force_within(&reg, Some(zhoushan), query)
+            .iter()
+            .map(|&i| reg.accounts()[i].id.clone())
+            .collect();
+        narrowed += usize::from(want.len() < brute_force(&reg, query).len());
+        let cli = served.cli_ids_within(&["--region", "舟山市"], query);
+        assert_eq!(cli, want, "CLI, {query:?}");
+        assert_eq!(
+            served.server_ids_within("舟山市", query),
+            want,
+            "server, {query:?}"
+        );
+    }
+    assert!(narrowed >= 3, "the region must leave hits out");
 }
 
 #[test]

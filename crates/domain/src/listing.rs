@@ -155,14 +155,14 @@ impl DeadlineGroup {
 /// initials against the name or the host unit, best first (ties in registry order);
 /// all accounts in registry order without a query.
 ///
-/// Builds a [`SearchIndex`] for this one search: a caller that searches more than once
-/// (the server) keeps the index and calls [`SearchIndex::accounts`] itself.
+/// Builds a [`SearchIndex`] of the scope for this one search: a caller that searches
+/// more than once (the server) keeps an index and calls [`SearchIndex::accounts`].
 pub fn search_accounts(reg: &Registry, scope: Option<usize>, query: Option<&str>) -> Vec<usize> {
     let query = query.unwrap_or_default();
     if Query::new(query).is_empty() {
         return accounts_within(reg, scope);
     }
-    SearchIndex::build(reg)
+    SearchIndex::build_within(reg, scope)
         .accounts(reg, scope, query, &Cancel::new())
         .unwrap_or_default()
 }

@@ -216,16 +216,15 @@ async fn accounts(
     let snap = state.current().await?;
     let reg = &snap.registry;
     let scope = resolve_region(reg, q.region.as_deref())?;
-    let hits: Vec<usize> =
-        crate::search::accounts(&state.search, &snap, scope, q.search.as_deref())
-            .await?
-            .into_iter()
-            .filter(|&i| {
-                q.platform
-                    .as_ref()
-                    .is_none_or(|p| &reg.accounts()[i].platform == p)
-            })
-            .collect();
+    let found = crate::search::accounts(&state.search, &snap, scope, q.search.as_deref()).await?;
+    let hits: Vec<usize> = found
+        .into_iter()
+        .filter(|&i| {
+            q.platform
+                .as_ref()
+                .is_none_or(|p| &reg.accounts()[i].platform == p)
+        })
+        .collect();
     let (page, per, range) = page_bounds(q.page, q.per_page, hits.len())?;
     let items: Vec<_> = hits[range].iter().map(|&i| &reg.accounts()[i]).collect();
     Ok(Json(

@@ -20,8 +20,9 @@ pub enum Target {
     Region(usize),
 }
 
-/// Marks an account without a host unit in [`SearchIndex`]'s unit table.
-const NO_UNIT: u32 = u32::MAX;
+/// Marks an account without a host unit in [`SearchIndex`]'s unit table, or one left
+/// out of the index ([`SearchIndex::build_within`]) in both tables.
+const NO_ENTRY: u32 = u32::MAX;
 
 /// The searchable names of one registry, prepared once (pinyin readings precomputed).
 ///
@@ -40,23 +41,38 @@ pub struct SearchIndex {
     /// For each account, its name's entry.
     pub(super) name_entry: Vec<u32>,
     /// For each account, its host unit's entry (shared by every account of the unit),
-    /// or [`NO_UNIT`]: an account list ranks an account by the better of the two.
+    /// or [`NO_ENTRY`]: an account list ranks an account by the better of the two.
     pub(super) unit_entry: Vec<u32>,
 }
 
 impl SearchIndex {
     /// Account names, host units (each distinct unit once) and region names.
     pub fn build(reg: &Registry) -> SearchIndex {
+        SearchIndex::build_within(reg, None)
+    }
+
+    /// [`SearchIndex::build`] with only the accounts (and their host units) within a
+    /// region (tree index), for a one-off search of one region: the CLI's
+    /// `accounts --region R --search Q` prepares the names it can find, not 150,000.
+    /// Account lists rank the same either way (ties go by registry order, not by place
+    /// in the index).
+    pub fn build_within(reg: &Registry, scope: Option<usize>) -> SearchIndex {
         let accounts = reg.accounts();
+        let tree = reg.tree();
         let mut entries = Vec::with_capacity(accounts.len() * 2 + reg.tree().len());
         let mut name_entry = Vec::with_capacity(accounts.len());
         let mut unit_entry = Vec::with_capacity(accounts.len());
         let mut units = std::collections::HashMap::new();
         for (i, a) in accounts.iter().enumerate() {
+            if scope.is_some_and(|s| !tree.is_within(reg.account_region(i), s)) {
+                name_entry.push(NO_ENTRY);
+                unit_entry.push(NO_ENTRY);
+                continue;
+            }
             name_entry.push(entry_no(entries.len()));
             entries.push((Target::Account(i), SearchKey::new(&a.name)));
             if a.host_unit.is_empty() {
-                unit_entry.push(NO_UNIT);
+                unit_entry.push(NO_ENTRY);
                 continue;
             }
             let at = *units.entry(a.host_unit.as_str()).or_insert_with(|| {
@@ -105,8 +121,8 @@ impl SearchIndex {
     /// The entries that name account `i`: its name and its host unit's.
     pub(super) fn entries_of_account(&self, i: usize) -> [Option<u32>; 2] {
         [
-            self.name_entry.get(i).copied(),
-            self.unit_entry.get(i).copied().filter(|&e| e != NO_UNIT),
+            self.name_entry.get(i).copied().filter(|&e| e != NO_ENTRY),
+            self.unit_entry.get(i).copied().filter(|&e| e != NO_ENTRY),
         ]
     }
 }
