@@ -72,8 +72,16 @@ impl IndexCache {
             let index = match previous {
                 Some(b) if SearchIndex::serves(&b.snap.registry, &snap.registry) => b.index,
                 _ => {
+                    let started = std::time::Instant::now();
+                    let index = Arc::new(SearchIndex::build(&snap.registry));
                     builds.fetch_add(1, Ordering::Relaxed);
-                    Arc::new(SearchIndex::build(&snap.registry))
+                    tracing::debug!(
+                        seq = snap.seq,
+                        entries = index.entries.len(),
+                        ms = started.elapsed().as_millis() as u64,
+                        "search index built"
+                    );
+                    index
                 }
             };
             if let Ok(mut ready) = ready.lock() {
