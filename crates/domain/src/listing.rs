@@ -9,7 +9,7 @@ use super::event::Status;
 use super::figures::RegionFigures;
 use super::indicator::Catalogue;
 use super::registry::Registry;
-use super::search::{Query, SearchKey, match_key};
+use super::search::{Cancel, Query, SearchIndex, accounts_within};
 
 /// A finding with everything a list shows.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -154,28 +154,17 @@ impl DeadlineGroup {
 /// Accounts within a scope (tree index) matching a search typed as Chinese, pinyin or
 /// initials against the name or the host unit, best first (ties in registry order);
 /// all accounts in registry order without a query.
+///
+/// Builds a [`SearchIndex`] of the scope for this one search: a caller that searches
+/// more than once (the server) keeps an index and calls [`SearchIndex::accounts`].
 pub fn search_accounts(reg: &Registry, scope: Option<usize>, query: Option<&str>) -> Vec<usize> {
-    let tree = reg.tree();
-    let query = query.map(Query::new).filter(|q| !q.is_empty());
-    let mut hits: Vec<(i64, usize)> = reg
-        .accounts()
-        .iter()
-        .enumerate()
-        .filter(|(i, _)| scope.is_none_or(|s| tree.is_within(reg.account_region(*i), s)))
-        .filter_map(|(i, a)| match &query {
-            None => Some((0, i)),
-            Some(q) => [&a.name, &a.host_unit]
-                .iter()
-                .filter_map(|t| match_key(q, &SearchKey::new(t)))
-                .map(|m| m.score)
-                .max()
-                .map(|score| (score, i)),
-        })
-        .collect();
-    if query.is_some() {
-        hits.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+    let query = query.unwrap_or_default();
+    if Query::new(query).is_empty() {
+        return accounts_within(reg, scope);
     }
-    hits.into_iter().map(|(_, i)| i).collect()
+    SearchIndex::build_within(reg, scope)
+        .accounts(reg, scope, query, &Cancel::new())
+        .unwrap_or_default()
 }
 
 /// Which way a list is sorted. Every column has a natural order, the one a supervisor

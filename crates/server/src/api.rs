@@ -216,7 +216,8 @@ async fn accounts(
     let snap = state.current().await?;
     let reg = &snap.registry;
     let scope = resolve_region(reg, q.region.as_deref())?;
-    let hits: Vec<usize> = listing::search_accounts(reg, scope, q.search.as_deref())
+    let found = crate::search::accounts(&state.search, &snap, scope, q.search.as_deref()).await?;
+    let hits: Vec<usize> = found
         .into_iter()
         .filter(|&i| {
             q.platform

@@ -9,6 +9,7 @@ pub mod gate;
 pub mod idle;
 pub mod import;
 pub mod peer;
+pub mod search;
 pub mod tls;
 
 use std::net::SocketAddr;
@@ -69,6 +70,8 @@ pub struct AppState {
     /// The connection caps and the trusted proxies, once `serve` has set them up; a
     /// router run without them takes every client at its TCP address.
     pub gate: std::sync::OnceLock<Arc<gate::Gate>>,
+    /// The account search index of the current journal position.
+    pub search: search::IndexCache,
 }
 
 /// Per-region tables by (round, scope, as-of day), valid for one journal position,
@@ -132,6 +135,7 @@ impl AppState {
             in_flight: Arc::default(),
             upload_ms: AtomicU64::new(import::IMPORT_TIMEOUT.as_millis() as u64),
             gate: std::sync::OnceLock::new(),
+            search: search::IndexCache::default(),
         }))
     }
 

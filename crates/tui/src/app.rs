@@ -21,7 +21,9 @@ use govcheck_domain::listing::{
 use govcheck_domain::notice::{Discrepancy, check_arithmetic, check_registry};
 use govcheck_domain::registry::Registry;
 use govcheck_domain::rules::{Posts, Warning, early_warnings};
-use govcheck_domain::search::SearchKey;
+/// Search lives in the domain (one index and one ranking for the console, the CLI and
+/// the server); the console's state holds its results.
+pub use govcheck_domain::search::{Hit, LetterHits, SearchIndex, Target};
 
 /// Display settings the console needs, taken from the configuration once.
 #[derive(Debug, Clone)]
@@ -55,37 +57,6 @@ impl Options {
             warn_after_days: s.rules.warn_after_days,
         }
     }
-}
-
-/// What a search can find.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Target {
-    /// Account name (registry index).
-    Account(usize),
-    /// Host unit of an account (registry index).
-    HostUnit(usize),
-    /// A region (tree index).
-    Region(usize),
-}
-
-/// The searchable names, prepared once per load (pinyin readings precomputed).
-#[derive(Debug, Default)]
-pub struct SearchIndex {
-    pub entries: Vec<(Target, SearchKey)>,
-    /// Answers for the 26 one-letter queries, computed after load: the first keystroke
-    /// matches most names and is the slowest search; longer queries starting with that
-    /// letter only scan the names it matched.
-    pub by_letter: Vec<Option<LetterHits>>,
-}
-
-/// Everything a one-letter query matched.
-#[derive(Debug, Default)]
-pub struct LetterHits {
-    /// The best hits, best first (at most the console's display limit).
-    pub hits: Vec<Hit>,
-    pub total: usize,
-    /// Indexes into `entries` of every match, in entry order.
-    pub all: Vec<u32>,
 }
 
 /// A loaded registry with what goes with it.
@@ -278,14 +249,6 @@ pub struct Dialog {
     pub version: u32,
     pub input: String,
     pub state: DialogState,
-}
-
-/// A search hit, ready to show.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Hit {
-    pub target: Target,
-    pub score: i64,
-    pub positions: Vec<usize>,
 }
 
 #[derive(Debug, Clone, Default)]

@@ -1,12 +1,10 @@
 //! Store I/O off the UI thread. Every read and write runs as a tokio task around the
 //! synchronous [`RegistrySource`] methods (`spawn_blocking`), and its result comes back
 //! as a [`Msg`] on the channel, so a slow disk or a big journal never freezes the
-//! screen. A new search aborts the one in flight (latest wins).
+//! screen. A new search cancels the one in flight (latest wins): the scan polls its
+//! [`Cancel`] and stops, rather than running on unseen.
 
-use std::cmp::Reverse;
-use std::collections::BinaryHeap;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::Duration;
 
 use chrono::{DateTime, FixedOffset, Utc};
@@ -14,17 +12,15 @@ use chrono_tz::Tz;
 use tokio::sync::mpsc::UnboundedSender;
 use tokio::task::JoinHandle;
 
-use crate::app::{Data, Hit, LetterHits, SearchIndex, Target};
+use crate::app::{Data, Hit, SearchIndex};
 use crate::error::TaskError;
 use crate::update::{Effect, Msg};
 use govcheck_domain::event::{Actor, Event};
 use govcheck_domain::registry::Registry;
 use govcheck_domain::rules::Posts;
-use govcheck_domain::search::{Query, Screen, SearchKey, match_key, score_screened, screen_key};
+use govcheck_domain::search::Cancel;
+pub use govcheck_domain::search::{MAX_HITS, Narrowing};
 use govcheck_store::{RegistrySource, StoreError};
-
-/// How many hits a search keeps (the list shows a screenful; the count shows all).
-pub const MAX_HITS: usize = 500;
 
 /// How often the change token is polled for other supervisors' writes.
 pub const POLL_EVERY: Duration = Duration::from_secs(2);
@@ -34,7 +30,8 @@ pub struct Tasks {
     source: Arc<dyn RegistrySource>,
     actor: Actor,
     tz: Tz,
-    search: Option<JoinHandle<()>>,
+    /// The search in flight and its cancellation flag.
+    search: Option<(JoinHandle<()>, Cancel)>,
     load: Option<JoinHandle<()>>,
     writes: Vec<JoinHandle<()>>,
     index: Option<Arc<SearchIndex>>,
@@ -124,7 +121,9 @@ impl Tasks {
                 self.writes.push(h);
             }
             Effect::Search { generation, query } => {
-                if let Some(h) = self.search.take() {
+                if let Some((h, cancel)) = self.search.take() {
+                    // The scan stops at its next poll; the task only waits for it.
+                    cancel.cancel();
                     h.abort();
                 }
                 let Some(index) = self.index.clone() else {
@@ -132,30 +131,34 @@ impl Tasks {
                 };
                 let tx = self.tx.clone();
                 let narrowing = self.narrowing.clone();
-                self.search = Some(tokio::spawn(async move {
-                    let hits = tokio::task::spawn_blocking(move || {
+                let cancel = Cancel::new();
+                let flag = cancel.clone();
+                let task = tokio::spawn(async move {
+                    let found = tokio::task::spawn_blocking(move || {
                         let previous = narrowing.lock().ok().and_then(|n| {
                             n.as_ref()
                                 .filter(|(on, _)| Arc::ptr_eq(on, &index))
                                 .map(|(_, prev)| prev.clone())
                         });
-                        let (hits, total, next) = search_from(&index, &query, previous.as_deref());
+                        let found = index.search(&query, previous.as_deref(), &flag).ok()?;
                         // Any finished search is a valid start for one that extends it,
                         // so one that finishes after a newer one does no harm.
                         if let Ok(mut n) = narrowing.lock() {
-                            *n = Some((index, Arc::new(next)));
+                            *n = Some((index, Arc::new(found.narrowing)));
                         }
-                        (hits, total)
+                        Some((found.hits, found.total))
                     })
                     .await;
-                    if let Ok((hits, total)) = hits {
+                    // A cancelled search was superseded: the newer one answers.
+                    if let Ok(Some((hits, total))) = found {
                         let _ = tx.send(Msg::SearchDone {
                             generation,
                             hits,
                             total,
                         });
                     }
-                }));
+                });
+                self.search = Some((task, cancel));
             }
             Effect::Copy(text) => crate::terminal::copy_osc52(&text),
             Effect::Export {
@@ -295,55 +298,15 @@ pub fn complete(source: &dyn RegistrySource, mut data: Data) -> Result<Data, Tas
         data.identity = source.identity();
     }
     data.refused_offline = source.refused_offline();
-    let mut index = build_index(&data.registry);
-    index.by_letter = letter_answers(&index);
-    data.index = Arc::new(index);
+    data.index = Arc::new(SearchIndex::build(&data.registry).with_letter_answers());
     data.complete = true;
     Ok(data)
 }
 
-/// Account names, host units (each distinct unit once) and region names.
+/// The search index of a registry, without the one-letter answers (tests compare the
+/// console's index against it).
 pub fn build_index(reg: &Registry) -> SearchIndex {
-    let mut entries = Vec::with_capacity(reg.accounts().len() * 2 + reg.tree().len());
-    let mut units = std::collections::HashSet::new();
-    for (i, a) in reg.accounts().iter().enumerate() {
-        entries.push((Target::Account(i), SearchKey::new(&a.name)));
-        if !a.host_unit.is_empty() && units.insert(a.host_unit.as_str()) {
-            entries.push((Target::HostUnit(i), SearchKey::new(&a.host_unit)));
-        }
-    }
-    for (i, r) in reg.tree().regions().iter().enumerate() {
-        entries.push((Target::Region(i), SearchKey::new(&r.name)));
-    }
-    SearchIndex {
-        entries,
-        by_letter: Vec::new(),
-    }
-}
-
-/// The one-letter answers (computing them also warms the search pool before the
-/// first key).
-pub fn letter_answers(index: &SearchIndex) -> Vec<Option<LetterHits>> {
-    ('a'..='z')
-        .map(|c| {
-            let q = Query::new(&c.to_string());
-            let mut ranking = scan_all(index, &q, None, true);
-            let hits = with_positions(index, &q, &ranking.best_first());
-            Some(LetterHits {
-                hits,
-                total: ranking.total,
-                all: ranking.all,
-            })
-        })
-        .collect()
-}
-
-/// A finished search: its query and every entry it matched (in entry order). The next
-/// keystroke as a rule only appends to the query, and then can only match among these:
-/// it scans them instead of every name.
-pub struct Narrowing {
-    pub query: String,
-    pub all: Vec<u32>,
+    SearchIndex::build(reg)
 }
 
 /// The best hits for a query, best first, and how many names matched in all.
@@ -353,319 +316,67 @@ pub fn search(index: &SearchIndex, _reg: &Registry, query: &str) -> (Vec<Hit>, u
 }
 
 /// [`search`], scanning only what `previous` matched when the query extends its query;
-/// also gives the narrowing for the next keystroke.
+/// also gives the narrowing for the next keystroke. Never cancelled (tests and
+/// benchmarks; the console's searches run in [`Tasks`]).
 pub fn search_from(
     index: &SearchIndex,
     query: &str,
     previous: Option<&Narrowing>,
 ) -> (Vec<Hit>, usize, Narrowing) {
-    let q = Query::new(query);
-    let narrowing = |all| Narrowing {
-        query: query.to_string(),
-        all,
-    };
-    if q.is_empty() {
-        return (Vec::new(), 0, narrowing(Vec::new()));
-    }
-    if let Some(prev) = previous
-        && !Query::new(&prev.query).is_empty()
-        && q.refines(&Query::new(&prev.query))
-    {
-        let mut ranking = scan_all(index, &q, Some(&prev.all), true);
-        let hits = with_positions(index, &q, &ranking.best_first());
-        return (hits, ranking.total, narrowing(ranking.all));
-    }
-    // A query starting with a letter can only match names that letter matched.
-    let first = query
-        .chars()
-        .find(|c| !c.is_whitespace())
-        .map(|c| c.to_ascii_lowercase())
-        .filter(char::is_ascii_lowercase);
-    let letter = first.and_then(|c| {
-        index
-            .by_letter
-            .get(usize::from(c as u8 - b'a'))
-            .and_then(Option::as_ref)
-            .map(|lh| (c, lh))
-    });
-    let only = letter.filter(|(c, _)| q.refines(&Query::new(&c.to_string())));
-    if let Some((_, lh)) = only
-        && query.chars().filter(|c| !c.is_whitespace()).count() == 1
-    {
-        return (lh.hits.clone(), lh.total, narrowing(lh.all.clone()));
-    }
-    let mut ranking = scan_all(index, &q, only.map(|(_, lh)| lh.all.as_slice()), true);
-    let hits = with_positions(index, &q, &ranking.best_first());
-    (hits, ranking.total, narrowing(ranking.all))
-}
-
-/// A match of the ranking pass: its score and its index into the entries.
-type Scored = (i64, u32);
-
-/// The order hits are shown in: best score first, ties in entry order (so equal
-/// scores never swap places between two keystrokes).
-fn best_first(a: &Scored, b: &Scored) -> std::cmp::Ordering {
-    b.0.cmp(&a.0).then(a.1.cmp(&b.1))
-}
-
-/// Ranks `(score, entry)` pairs: larger is better (a higher score, then an earlier entry).
-type Rank = (i64, Reverse<u32>);
-
-/// What a scan keeps: how many names matched (and which, when asked), and the best
-/// `MAX_HITS` of them in a min-heap whose top is the worst kept.
-#[derive(Default)]
-struct Ranking {
-    total: usize,
-    all: Vec<u32>,
-    best: BinaryHeap<Reverse<Rank>>,
-}
-
-impl Ranking {
-    /// The worst hit kept, once `MAX_HITS` are kept: a match must beat it to enter.
-    fn bar(&self) -> Option<Rank> {
-        (self.best.len() >= MAX_HITS)
-            .then(|| self.best.peek().map(|r| r.0))
-            .flatten()
-    }
-
-    fn offer(&mut self, rank: Rank) {
-        if self.best.len() < MAX_HITS {
-            self.best.push(Reverse(rank));
-        } else if self.bar().is_some_and(|bar| rank > bar) {
-            self.best.pop();
-            self.best.push(Reverse(rank));
-        }
-    }
-
-    /// Two scans of consecutive stretches of the entries, in order.
-    fn merge(mut self, other: Ranking) -> Ranking {
-        self.total += other.total;
-        self.all.extend(other.all);
-        for Reverse(rank) in other.best {
-            self.offer(rank);
-        }
-        self
-    }
-
-    /// The hits kept, best first (taken out of the ranking).
-    fn best_first(&mut self) -> Vec<Scored> {
-        let mut out: Vec<Scored> = std::mem::take(&mut self.best)
-            .into_iter()
-            .map(|Reverse((score, Reverse(i)))| (score, i))
-            .collect();
-        out.sort_unstable_by(best_first);
-        out
-    }
-}
-
-/// Hits with their highlight positions, computed only for the matches kept (the
-/// ranking pass computes scores alone, without allocating).
-fn with_positions(index: &SearchIndex, q: &Query, top: &[Scored]) -> Vec<Hit> {
-    top.iter()
-        .filter_map(|&(_, i)| {
-            let (target, key) = index.entries.get(i as usize)?;
-            let m = match_key(q, key)?;
-            Some(Hit {
-                target: *target,
-                score: m.score,
-                positions: m.positions,
-            })
-        })
-        .collect()
-}
-
-/// Match `q` against every entry (or only `among`, indexes into the entries), split
-/// across a persistent pool: a fresh thread per keystroke would pay for its own setup
-/// and scratch space every time. Every match is counted (and listed when `keep_all`),
-/// but only names whose score bound ([`screen_key`]) can still enter the best
-/// `MAX_HITS` are scored: once a stretch of the scan holds `MAX_HITS` hits, its worst
-/// score is a bar for every stretch (shared through an atomic), and a two-letter query
-/// skips the scoring of most of its tens of thousands of matches.
-fn scan_all(index: &SearchIndex, q: &Query, among: Option<&[u32]>, keep_all: bool) -> Ranking {
-    use rayon::prelude::*;
-    const CHUNK: usize = 4096;
-    let bar = AtomicI64::new(i64::MIN);
-    let stretch = |ids: std::slice::Iter<'_, u32>| stretch(index, q, &bar, keep_all, ids.copied());
-    let n = u32::try_from(index.entries.len()).unwrap_or(u32::MAX);
-    match among {
-        Some(ids) if ids.len() > 20_000 => ids
-            .par_chunks(CHUNK)
-            .map(|c| stretch(c.iter()))
-            .reduce(Ranking::default, Ranking::merge),
-        Some(ids) => stretch(ids.iter()),
-        None if n > 20_000 => (0..n.div_ceil(CHUNK as u32))
-            .into_par_iter()
-            .map(|k| {
-                let from = k.saturating_mul(CHUNK as u32);
-                let to = from.saturating_add(CHUNK as u32).min(n);
-                self::stretch(index, q, &bar, keep_all, from..to)
-            })
-            .reduce(Ranking::default, Ranking::merge),
-        None => self::stretch(index, q, &bar, keep_all, 0..n),
-    }
-}
-
-/// One stretch of entries, in order, into an accumulator of its own (moved once per
-/// stretch, not once per name).
-fn stretch(
-    index: &SearchIndex,
-    q: &Query,
-    bar: &AtomicI64,
-    keep_all: bool,
-    ids: impl Iterator<Item = u32>,
-) -> Ranking {
-    let mut acc = Ranking::default();
-    for i in ids {
-        consider(index, q, bar, keep_all, &mut acc, i);
-    }
-    acc
-}
-
-/// One entry of a scan: counted if it matches, scored only if it can still rank.
-#[inline]
-fn consider(
-    index: &SearchIndex,
-    q: &Query,
-    bar: &AtomicI64,
-    keep_all: bool,
-    acc: &mut Ranking,
-    i: u32,
-) {
-    let Some((_, key)) = index.entries.get(i as usize) else {
-        return;
-    };
-    let score = match screen_key(q, key) {
-        Screen::No => return,
-        Screen::Score(s) => Some(s),
-        Screen::AtMost(bound) => {
-            let beaten_here = acc.bar().is_some_and(|b| (bound, Reverse(i)) < b);
-            if bound < bar.load(Ordering::Relaxed) || beaten_here {
-                None
-            } else {
-                score_screened(q, key)
-            }
-        }
-    };
-    acc.total += 1;
-    if keep_all {
-        acc.all.push(i);
-    }
-    if let Some(s) = score {
-        acc.offer((s, Reverse(i)));
-        if let Some((worst, _)) = acc.bar() {
-            bar.fetch_max(worst, Ordering::Relaxed);
-        }
+    match index.search(query, previous, &Cancel::new()) {
+        Ok(found) => (found.hits, found.total, found.narrowing),
+        Err(_) => (Vec::new(), 0, Narrowing::default()),
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use govcheck_domain::region::Region;
+    use govcheck_store::local::LocalStore;
 
-    /// Names built from place, unit and sector words, so that short queries match
-    /// thousands of them with many equal scores.
-    fn sample_index(n: usize) -> SearchIndex {
-        let words = [
-            "舟山",
-            "台州",
-            "中山",
-            "长沙",
-            "浙江",
-            "司法",
-            "医疗",
-            "保障",
-            "公安",
-            "市场",
-            "监管",
-            "重庆",
-            "厦门",
-            "乐清",
-            "政务",
-            "服务",
-            "发布",
-            "12345",
-            "APP",
-            "县",
-            "市",
-            "局",
-            "中心",
-            "招商",
-            "住建",
-            "自然资源",
-            " ",
-        ];
-        let mut seed: u64 = 0x9e37_79b9_7f4a_7c15;
-        let mut next = |bound: usize| {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            (seed % bound as u64) as usize
+    #[tokio::test]
+    async fn a_new_search_cancels_the_one_in_flight() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let root = Region {
+            code: "330000".into(),
+            name: "浙江省".into(),
+            parent: None,
         };
-        let entries = (0..n)
-            .map(|i| {
-                let name: String = (0..1 + next(5)).map(|_| words[next(words.len())]).collect();
-                (Target::Account(i), SearchKey::new(&name))
-            })
-            .collect();
-        let mut index = SearchIndex {
-            entries,
-            by_letter: Vec::new(),
+        let now = Utc::now().fixed_offset();
+        let store = LocalStore::create(&dir.path().join("store"), root, &Actor::default(), now)
+            .expect("store");
+        let (data, _) = load(&store).expect("load");
+        let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+        let mut tasks = Tasks::new(tx, Arc::new(store), Actor::default(), chrono_tz::UTC);
+        tasks.set_data(&data);
+        let search = |generation: u64, query: &str| Effect::Search {
+            generation,
+            query: query.into(),
         };
-        index.by_letter = letter_answers(&index);
-        index
-    }
+        let flag = |tasks: &Tasks| tasks.search.as_ref().map(|(_, c)| c.clone());
 
-    /// The full computation the ranking pass replaces: every match with its
-    /// positions, sorted, cut to the display limit.
-    fn reference(index: &SearchIndex, query: &str) -> (Vec<Hit>, usize) {
-        let q = Query::new(query);
-        let mut all: Vec<(i64, usize, Hit)> = index
-            .entries
-            .iter()
-            .enumerate()
-            .filter_map(|(i, (t, key))| {
-                match_key(&q, key).map(|m| {
-                    let hit = Hit {
-                        target: *t,
-                        score: m.score,
-                        positions: m.positions,
-                    };
-                    (m.score, i, hit)
-                })
-            })
-            .collect();
-        let total = all.len();
-        all.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
-        all.truncate(MAX_HITS);
-        (all.into_iter().map(|(_, _, h)| h).collect(), total)
-    }
+        tasks.run(search(1, "z"));
+        let first = flag(&tasks).expect("a search in flight");
+        assert!(!first.was_cancelled());
+        tasks.run(search(2, "zj"));
+        let second = flag(&tasks).expect("a search in flight");
+        assert!(first.was_cancelled(), "the superseded scan is told to stop");
+        assert!(!second.was_cancelled());
 
-    #[test]
-    fn ranking_pass_keeps_the_full_computations_top_hits_and_order() {
-        // Past 20,000 entries the scan runs on the pool, as in the console.
-        let index = sample_index(24_000);
-        let reg = Registry::default();
-        let mut many = 0;
-        for q in [
-            "z",
-            "zs",
-            "tz",
-            "sf",
-            "zsyl",
-            "舟山",
-            "gongan",
-            "12",
-            "s",
-            "zhongshan",
-        ] {
-            let (hits, total) = search(&index, &reg, q);
-            let (want, want_total) = reference(&index, q);
-            assert_eq!(total, want_total, "{q}");
-            assert_eq!(hits.len(), want.len(), "{q}");
-            assert_eq!(hits, want, "{q}: top hits or their order differ");
-            assert!(hits.iter().all(|h| !h.positions.is_empty()), "{q}");
-            many += usize::from(total > MAX_HITS);
+        // The latest search still answers.
+        loop {
+            match rx.recv().await.expect("an answer") {
+                Msg::SearchDone {
+                    generation: 2,
+                    hits,
+                    total,
+                } => {
+                    assert_eq!((hits.len(), total), (1, 1), "浙江省 matches zj");
+                    break;
+                }
+                _ => continue,
+            }
         }
-        assert!(many >= 3, "the sample must exercise the cut to MAX_HITS");
     }
 }

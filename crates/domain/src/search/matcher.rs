@@ -1,4 +1,6 @@
-//! Name search for a terminal that has no Chinese input method.
+//! Matching one query against one name: the part of search that knows Chinese,
+//! pinyin and initials. [`super::index`] prepares the names, [`super::rank`] orders
+//! the hits.
 //!
 //! Supervisors type `tzsf`, `zhoushanyl` or `12345` and expect to find
 //! 台州司法, 舟山医疗保障 or 12345热线 among ~150,000 account, unit and region
