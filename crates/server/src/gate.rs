@@ -174,7 +174,7 @@ impl Gate {
                     return (io, peer);
                 }
                 None => {
-                    eprintln!(
+                    tracing::warn!(
                         "govcheck serve: {peer}: refused, {} connections from that address already",
                         self.per_peer_max
                     );

@@ -259,7 +259,7 @@ pub async fn accept(tcp: &TcpListener) -> (TcpStream, SocketAddr) {
         match tcp.accept().await {
             Ok(c) => return c,
             Err(e) => {
-                eprintln!("govcheck serve: accept failed: {e}");
+                tracing::warn!("govcheck serve: accept failed: {e}");
                 tokio::time::sleep(Duration::from_millis(100)).await;
             }
         }
