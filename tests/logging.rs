@@ -138,3 +138,44 @@ fn a_clients_claims_are_not_logged_as_seen() {
         "{lines:?}"
     );
 }
+
+/// The commands stay as quiet as they were: only the console and `serve` install a
+/// log, so even the most talkative filter adds nothing to a command's stderr.
+#[test]
+fn commands_stay_quiet_whatever_govcheck_log_says() {
+    let s = common::Sandbox::new();
+    s.demo();
+    let out = s
+        .cmd()
+        .env("GOVCHECK_LOG", "trace")
+        .arg("--data")
+        .arg(s.store())
+        .args(["rounds"])
+        .output()
+        .expect("run");
+    assert!(out.status.success(), "{out:?}");
+    assert_eq!(String::from_utf8_lossy(&out.stderr), "");
+}
+
+/// A filter that does not parse stops `serve` before it listens, naming the variable.
+#[test]
+fn a_bad_govcheck_log_stops_serve_naming_it() {
+    let s = common::Sandbox::new();
+    s.demo();
+    let out = s
+        .cmd()
+        .env("GOVCHECK_LOG", "info,[")
+        .arg("--data")
+        .arg(s.store())
+        .args(["serve", "--listen", "127.0.0.1:0", "--tokens"])
+        .arg(s.path("tokens.json"))
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(1), "{out:?}");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.starts_with("govcheck: GOVCHECK_LOG=\"info,[\""),
+        "{err}"
+    );
+    assert!(!err.contains("listening"), "{err}");
+}
