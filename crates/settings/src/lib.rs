@@ -212,7 +212,9 @@ impl Settings {
     pub fn load(path: &Path) -> Result<Settings, SettingsError> {
         match std::fs::read_to_string(path) {
             Ok(text) => Settings::parse(path, &text),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Settings::defaults()),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                Settings::parse(Path::new(DEFAULT_PATH), "")
+            }
             Err(e) => Err(SettingsError::Io {
                 path: path.to_path_buf(),
                 source: e,
