@@ -43,7 +43,7 @@ pub fn run_server(ctx: &Context, args: ServeArgs<'_>) -> anyhow::Result<i32> {
     })?;
     // Everything the server says from here on goes through `tracing` to stderr; the
     // guard writes what is still queued when the server stops.
-    let _flush = log_to_stderr(ctx)?;
+    let _flush = govcheck_logging::to_stderr(ctx.tz)?;
     let tokens = Tokens::load(tokens)?;
     if tokens.entries().iter().all(|t| t.revoked_at.is_some()) {
         tracing::warn!(
@@ -89,19 +89,6 @@ pub fn run_server(ctx: &Context, args: ServeArgs<'_>) -> anyhow::Result<i32> {
         },
     ))?;
     Ok(0)
-}
-
-/// The server's log: stamped lines on stderr in the office's time zone, filtered by
-/// `GOVCHECK_LOG` (a bad value stops the start, naming it), written by a worker thread
-/// so a slow reader of stderr never stalls a request.
-fn log_to_stderr(ctx: &Context) -> anyhow::Result<govcheck_logging::WorkerGuard> {
-    let filter = govcheck_logging::filter_from_env()?;
-    let (writer, guard) = govcheck_logging::non_blocking(std::io::stderr());
-    let subscriber =
-        govcheck_logging::subscriber(writer, ctx.tz, govcheck_logging::SECONDS, filter);
-    tracing::subscriber::set_global_default(subscriber)
-        .context("the server's log was already set up")?;
-    Ok(guard)
 }
 
 fn tokens_path_display(n: usize) -> String {

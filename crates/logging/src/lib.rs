@@ -179,6 +179,26 @@ where
         .finish()
 }
 
+/// Why a process's log could not be set up.
+#[derive(Debug, thiserror::Error)]
+pub enum InstallError {
+    #[error(transparent)]
+    Filter(#[from] FilterError),
+    #[error("the process's log was already set up")]
+    Twice,
+}
+
+/// The server's log, as `govcheck serve` runs it: [`Lines`] stamped to the second on
+/// stderr, filtered by `GOVCHECK_LOG`, written by a worker thread so a slow reader of
+/// stderr never stalls a request. For the whole process; hold the guard until it ends.
+pub fn to_stderr(tz: Tz) -> Result<WorkerGuard, InstallError> {
+    let filter = filter_from_env()?;
+    let (writer, guard) = non_blocking(std::io::stderr());
+    tracing::subscriber::set_global_default(subscriber(writer, tz, SECONDS, filter))
+        .map_err(|_| InstallError::Twice)?;
+    Ok(guard)
+}
+
 /// `out` behind a worker thread: the caller never waits on the disk or on a pipe's
 /// reader. Lines are queued, never dropped (a full queue, 128 000 lines behind, makes
 /// the caller wait rather than lose one); they are all written by the time the guard
