@@ -64,6 +64,8 @@ fn main() {
         .map(|r| r.id.clone())
         .expect("a round");
 
+    // The server as `serve` runs it, with its access log on stderr (a line per request).
+    let _log = govcheck::logging::to_stderr(chrono_tz::Asia::Shanghai).expect("log");
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

@@ -7,6 +7,7 @@
 //! - [`formats`] (`govcheck-formats`): CSV and XLSX readers and writers, bytes in and out.
 //! - [`store`] (`govcheck-store`): the registry interface and its backends.
 //! - [`settings`] (`govcheck-settings`): the user's configuration and directories.
+//! - [`logging`] (`govcheck-logging`): how the console's and the server's logs are written.
 //! - [`api`] (`govcheck-api`): the registry API's wire types.
 //! - [`server`], [`tui`], [`cli`]: the edges that people, scripts and other hosts use.
 //! - [`synthetic`]: the benchmark dataset behind `govcheck demo --accounts N`.
@@ -18,6 +19,7 @@ pub use govcheck_api as api;
 pub use govcheck_cli as cli;
 pub use govcheck_domain as domain;
 pub use govcheck_formats as formats;
+pub use govcheck_logging as logging;
 pub use govcheck_server as server;
 pub use govcheck_settings as settings;
 pub use govcheck_store as store;

@@ -272,8 +272,19 @@ fn signal_test(name: &str, signal: &str, code: &str) {
     let json = String::from_utf8_lossy(&out.stdout);
     assert!(!json.contains("verified"), "{json}");
     assert!(!json.contains("半截"), "{json}");
+    // The console's log, through `tracing` to its file (never the screen): the start,
+    // the first frame (what benches/console_start.sh reads), the signal and the exit,
+    // written out before the process ended.
     let log = s.dir.path().join("state/govcheck/console.log");
-    let _ = Path::new(&log);
+    let text = std::fs::read_to_string(Path::new(&log)).expect("console.log");
+    for line in [
+        "console start on ",
+        "first full frame ",
+        &format!("SIG{signal}"),
+        &format!("console exit {code}"),
+    ] {
+        assert!(text.contains(line), "{line:?} not in {text}");
+    }
 }
 
 #[test]

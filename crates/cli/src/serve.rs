@@ -41,9 +41,12 @@ pub fn run_server(ctx: &Context, args: ServeArgs<'_>) -> anyhow::Result<i32> {
     let addr: SocketAddr = listen.parse().with_context(|| {
         format!("--listen {listen:?}: expected an address such as 127.0.0.1:8080")
     })?;
+    // Everything the server says from here on goes through `tracing` to stderr; the
+    // guard writes what is still queued when the server stops.
+    let _flush = govcheck_logging::to_stderr(ctx.tz)?;
     let tokens = Tokens::load(tokens)?;
     if tokens.entries().iter().all(|t| t.revoked_at.is_some()) {
-        eprintln!(
+        tracing::warn!(
             "govcheck serve: warning: {} holds no live token; every request will get 401 (create one with `govcheck token create`)",
             tokens_path_display(tokens.entries().len())
         );
@@ -56,7 +59,7 @@ pub fn run_server(ctx: &Context, args: ServeArgs<'_>) -> anyhow::Result<i32> {
     // A scope that no longer resolves refuses that token (403, logged), not the start.
     for t in tokens.entries().iter().filter(|t| t.revoked_at.is_none()) {
         if let Err(e) = t.scope_region(snap.registry.tree()) {
-            eprintln!(
+            tracing::warn!(
                 "govcheck serve: warning: token {} ({}): {e}; its requests will be refused",
                 t.id,
                 govcheck_domain::text::sanitize(&t.name)

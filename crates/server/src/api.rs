@@ -436,7 +436,7 @@ async fn append_event(
     // By the code bound at creation, never by name: an import that renamed the
     // region or added another of the same name changes nothing here.
     let scope = c.scope_region(reg.tree()).map_err(|e| {
-        eprintln!(
+        tracing::warn!(
             "govcheck serve: token {} ({}) refused: {}",
             c.id,
             govcheck_domain::text::sanitize(&c.name),

@@ -358,7 +358,7 @@ impl Tokens {
         match parse(&self.path, bytes.as_deref()) {
             Ok(file) => {
                 if seen.set.is_err() {
-                    eprintln!(
+                    tracing::info!(
                         "govcheck serve: {} is usable again; tokens are checked against it",
                         self.path.display()
                     );
@@ -386,7 +386,7 @@ impl Tokens {
     /// Refuse everyone from now on, saying why once (not on every request).
     fn fail(&self, seen: &mut Seen, reason: String) {
         if seen.set.as_ref().err() != Some(&reason) {
-            eprintln!(
+            tracing::warn!(
                 "govcheck serve: the tokens file cannot be used, every request is refused until it is fixed: {}",
                 govcheck_domain::text::sanitize(&reason)
             );

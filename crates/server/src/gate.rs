@@ -176,7 +176,7 @@ impl Gate {
                     return (io, peer);
                 }
                 None => {
-                    eprintln!(
+                    tracing::warn!(
                         "govcheck serve: {peer}: refused, {} connections from that address already",
                         self.per_peer_max
                     );
@@ -194,7 +194,7 @@ pub async fn accept(tcp: &TcpListener) -> (TcpStream, SocketAddr) {
         match tcp.accept().await {
             Ok(c) => return c,
             Err(e) => {
-                eprintln!("govcheck serve: accept failed: {e}");
+                tracing::warn!("govcheck serve: accept failed: {e}");
                 tokio::time::sleep(Duration::from_millis(100)).await;
             }
         }

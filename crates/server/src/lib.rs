@@ -252,9 +252,10 @@ async fn timeout_in_json(resp: Response) -> Response {
     resp
 }
 
-/// One line per request on stderr: method, path, status, the token's name (never the
-/// token), duration, and the client's address as the server established it (with the
-/// proxy it came through, when it was forwarded). Also counts the request as in
+/// One access-log event per request (target [`govcheck_logging::ACCESS`], written by
+/// `serve`'s subscriber as one line on stderr): method, path, status, the token's name
+/// (never the token), duration, and the client's address as the server established it
+/// (with the proxy it came through, when it was forwarded). Also counts the request as in
 /// progress on its connection while it is served, so the idle limit does not cut a
 /// connection the server keeps waiting, and records the client's address in the
 /// request ([`peer::ClientAddr`]) for the handlers. A client behind a trusted proxy
@@ -310,15 +311,14 @@ async fn access_log(State(state): State<Arc<AppState>>, mut req: Request, next: 
         (Some(c), _) => c.to_string(),
         _ => "-".to_string(),
     };
-    eprintln!(
-        "{} {method} {} {} {} {}ms {from}",
-        chrono::Utc::now()
-            .with_timezone(&state.tz)
-            .format("%Y-%m-%dT%H:%M:%S%:z"),
-        govcheck_domain::text::sanitize(&path),
-        resp.status().as_u16(),
-        govcheck_domain::text::sanitize(&who),
-        started.elapsed().as_millis()
+    tracing::info!(
+        target: govcheck_logging::ACCESS,
+        method = %method,
+        path = %path,
+        status = resp.status().as_u16(),
+        who = %who,
+        latency_ms = started.elapsed().as_millis() as u64,
+        peer = %from,
     );
     resp
 }
@@ -371,7 +371,7 @@ pub async fn serve(state: Arc<AppState>, opts: ServeOptions) -> anyhow::Result<(
     let addr = listener.local_addr()?;
     match tls {
         Some(config) => {
-            eprintln!("govcheck serve: listening on https://{addr}");
+            tracing::info!("govcheck serve: listening on https://{addr}");
             // `tap_io` gives the TLS listener axum's peer-address plumbing.
             let listener =
                 tls::TlsListener::new(listener, config, limits, gate, in_flight)?.tap_io(|_| {});
@@ -380,7 +380,7 @@ pub async fn serve(state: Arc<AppState>, opts: ServeOptions) -> anyhow::Result<(
                 .await?;
         }
         None => {
-            eprintln!("govcheck serve: listening on http://{addr}");
+            tracing::info!("govcheck serve: listening on http://{addr}");
             let listener = gate::PlainListener {
                 tcp: listener,
                 limits,
@@ -393,7 +393,7 @@ pub async fn serve(state: Arc<AppState>, opts: ServeOptions) -> anyhow::Result<(
                 .await?;
         }
     }
-    eprintln!("govcheck serve: stopped");
+    tracing::info!("govcheck serve: stopped");
     Ok(())
 }
 

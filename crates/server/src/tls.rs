@@ -109,8 +109,10 @@ impl TlsListener {
                         Ok(Ok(tls)) => {
                             let _ = tx.send((tls, peer)).await;
                         }
-                        Ok(Err(e)) => eprintln!("govcheck serve: TLS handshake with {peer}: {e}"),
-                        Err(_) => eprintln!(
+                        Ok(Err(e)) => {
+                            tracing::warn!("govcheck serve: TLS handshake with {peer}: {e}")
+                        }
+                        Err(_) => tracing::warn!(
                             "govcheck serve: TLS handshake with {peer}: no handshake within {} s",
                             HANDSHAKE_TIMEOUT.as_secs()
                         ),

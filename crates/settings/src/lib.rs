@@ -1,6 +1,11 @@
-//! The user's configuration: a TOML file in the config directory, over the documented
-//! defaults in `config/default.toml`. A bad file is refused whole, with the line and
-//! key, so the console never starts half-configured.
+//! The user's configuration: a TOML file in the config directory, layered over the
+//! documented defaults in `config/default.toml`. That file, compiled in, is the one
+//! source of every default: the structures here have none of their own, so what the
+//! file documents is what a missing key means. A bad file is refused whole, with the
+//! line and key, so the console never starts half-configured.
+
+mod dirs;
+mod values;
 
 use std::path::{Path, PathBuf};
 
@@ -9,124 +14,97 @@ use serde::Deserialize;
 
 use govcheck_domain::text::line_col;
 
+pub use dirs::{Dirs, check_config_dir};
+pub use values::{CopyMode, Lang};
+
 /// The documented defaults, compiled in.
 pub const DEFAULT_CONFIG: &str = include_str!("../../../config/default.toml");
 
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
+/// What messages call the compiled-in defaults.
+const DEFAULT_PATH: &str = "config/default.toml";
+
+/// The configuration in effect: every value typed, none missing.
+#[derive(Debug, Clone)]
 pub struct Settings {
-    #[serde(default)]
     pub source: String,
-    #[serde(default)]
     pub name: String,
-    #[serde(default = "default_tz")]
-    pub timezone: String,
-    #[serde(default)]
+    /// The office's time zone: round dates are calendar days in it.
+    pub timezone: Tz,
     pub rules: Rules,
-    #[serde(default)]
     pub display: Display,
     /// Key map overrides, interpreted by the console.
-    #[serde(default)]
     pub keys: toml::Table,
 }
 
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone)]
 pub struct Rules {
-    #[serde(default = "default_warn")]
     pub warn_after_days: i64,
 }
 
-impl Default for Rules {
-    fn default() -> Self {
-        Rules {
-            warn_after_days: default_warn(),
-        }
-    }
-}
-
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone)]
 pub struct Display {
-    #[serde(default = "default_lang")]
-    pub language: String,
-    #[serde(default)]
+    pub language: Lang,
     pub ascii: bool,
-    #[serde(default)]
     pub mouse: bool,
     /// How `y` copies (see [`CopyMode`]).
-    #[serde(default)]
     pub copy: CopyMode,
-    #[serde(default = "default_due_soon")]
     pub due_soon_days: i64,
-    #[serde(default = "default_good")]
     pub good_rate: f64,
-    #[serde(default = "default_warn_rate")]
     pub warn_rate: f64,
 }
 
-impl Default for Display {
-    fn default() -> Self {
-        Display {
-            language: default_lang(),
-            ascii: false,
-            mouse: false,
-            copy: CopyMode::default(),
-            due_soon_days: default_due_soon(),
-            good_rate: default_good(),
-            warn_rate: default_warn_rate(),
-        }
-    }
+/// One file's settings, as written: a key it leaves out is `None` and takes the value
+/// of the layer below (the user's file over `config/default.toml`). Unknown keys are
+/// refused, so a typo never passes silently, and the defaults file cannot hold a key
+/// nothing reads.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Layer {
+    source: Option<String>,
+    name: Option<String>,
+    #[serde(default, deserialize_with = "values::time_zone")]
+    timezone: Option<Tz>,
+    #[serde(default)]
+    rules: RulesLayer,
+    #[serde(default)]
+    display: DisplayLayer,
+    keys: Option<toml::Table>,
 }
 
-/// How the console's copy key puts text on the clipboard. A terminal program can only
-/// reach the clipboard of the machine the user sits at through the terminal itself
-/// (OSC 52), and it cannot ask whether the terminal honoured the request, so the
-/// copied text is always shown in the status line as well.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum CopyMode {
-    /// OSC 52 — over SSH the only way to the user's clipboard; locally it is sent
-    /// too (most terminals honour it), and the status line invites selecting the
-    /// text in case this one does not.
-    #[default]
-    Auto,
-    /// Always OSC 52, worded as done.
-    Osc52,
-    /// Never send OSC 52 (terminals that print it or a policy against it): the text
-    /// is only shown in the status line, to be selected with the terminal's mouse.
-    Status,
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RulesLayer {
+    warn_after_days: Option<i64>,
 }
 
-fn default_tz() -> String {
-    "Asia/Shanghai".into()
-}
-fn default_warn() -> i64 {
-    10
-}
-fn default_lang() -> String {
-    "zh".into()
-}
-fn default_due_soon() -> i64 {
-    3
-}
-fn default_good() -> f64 {
-    100.0
-}
-fn default_warn_rate() -> f64 {
-    99.0
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DisplayLayer {
+    language: Option<Lang>,
+    ascii: Option<bool>,
+    mouse: Option<bool>,
+    copy: Option<CopyMode>,
+    due_soon_days: Option<i64>,
+    good_rate: Option<f64>,
+    warn_rate: Option<f64>,
 }
 
 /// A configuration file that cannot be used.
 #[derive(Debug, thiserror::Error)]
 pub enum SettingsError {
-    #[error("{}, line {line}, column {column}: {message}", path.display())]
+    /// Where it is wrong, and the key when the mistake is in one (`display.copy`).
+    #[error("{}, line {line}, column {column}{}: {message}", path.display(), key.as_ref().map(|k| format!(", key {k}")).unwrap_or_default())]
     Invalid {
         path: PathBuf,
         line: usize,
         column: usize,
+        key: Option<String>,
         message: String,
     },
+    /// A key `config/default.toml` lacks: every setting takes its default from that
+    /// file (a mistake in govcheck's own build, caught by its tests).
+    #[error("{DEFAULT_PATH}, key {key}: missing; every setting's default is in this file")]
+    NoDefault { key: &'static str },
     #[error("{}: {source}", path.display())]
     Io {
         path: PathBuf,
@@ -139,80 +117,104 @@ pub enum SettingsError {
     WorldWritable { path: PathBuf, mode: u32 },
 }
 
-/// Refuse a config directory that every user may write to (see
-/// [`SettingsError::WorldWritable`]); one that does not exist yet is fine.
-pub fn check_config_dir(dir: &Path) -> Result<(), SettingsError> {
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        let mode = match std::fs::metadata(dir) {
-            Ok(m) => m.permissions().mode() & 0o7777,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
-            Err(e) => {
-                return Err(SettingsError::Io {
-                    path: dir.to_path_buf(),
-                    source: e,
-                });
-            }
-        };
-        if mode & 0o002 != 0 {
-            return Err(SettingsError::WorldWritable {
-                path: dir.to_path_buf(),
-                mode,
-            });
-        }
-    }
-    #[cfg(not(unix))]
-    let _ = dir;
-    Ok(())
-}
-
-impl Settings {
-    /// Parse a configuration text; `path` is only for messages.
-    pub fn parse(path: &Path, text: &str) -> Result<Settings, SettingsError> {
-        let s: Settings = toml::from_str(text).map_err(|e| {
-            let (line, column) = e.span().map_or((1, 1), |sp| line_col(text, sp.start));
+impl Layer {
+    /// Read one file's layer; `path` is only for messages.
+    fn parse(path: &Path, text: &str) -> Result<Layer, SettingsError> {
+        toml::from_str(text).map_err(|e| {
+            let at = e.span().map(|sp| sp.start);
+            let (line, column) = at.map_or((1, 1), |o| line_col(text, o));
             SettingsError::Invalid {
                 path: path.to_path_buf(),
                 line,
                 column,
-                message: e.message().to_string(),
+                key: at.and_then(|o| key_at(text, o)),
+                message: e.message().trim().to_string(),
             }
-        })?;
-        let locate = |key: &str| text.find(key).map_or((1, 1), |o| line_col(text, o));
-        if s.timezone.parse::<Tz>().is_err() {
-            let (line, column) = locate("timezone");
-            return Err(SettingsError::Invalid {
-                path: path.to_path_buf(),
-                line,
-                column,
-                message: format!("unknown time zone {:?} (e.g. Asia/Shanghai)", s.timezone),
-            });
+        })
+    }
+}
+
+/// The dotted key (`display.copy`) whose name or value covers byte `offset` of `text`.
+fn key_at(text: &str, offset: usize) -> Option<String> {
+    let table = toml::de::DeTable::parse(text).ok()?;
+    find_key(table.get_ref(), "", offset)
+}
+
+fn find_key(table: &toml::de::DeTable<'_>, prefix: &str, offset: usize) -> Option<String> {
+    for (k, v) in table {
+        let name = format!("{prefix}{}", k.get_ref());
+        if let toml::de::DeValue::Table(inner) = v.get_ref()
+            && let Some(found) = find_key(inner, &format!("{name}."), offset)
+        {
+            return Some(found);
         }
-        if !matches!(s.display.language.as_str(), "zh" | "en") {
-            let (line, column) = locate("language");
-            return Err(SettingsError::Invalid {
-                path: path.to_path_buf(),
-                line,
-                column,
-                message: format!("language {:?} is not zh or en", s.display.language),
-            });
+        if k.span().contains(&offset) || v.span().contains(&offset) {
+            return Some(name);
         }
-        Ok(s)
+    }
+    None
+}
+
+/// The user's value, else the default file's.
+fn pick<T>(user: Option<T>, default: Option<T>, key: &'static str) -> Result<T, SettingsError> {
+    user.or(default).ok_or(SettingsError::NoDefault { key })
+}
+
+impl Settings {
+    /// The user's layer over the defaults' layer.
+    fn layered(user: Layer, default: Layer) -> Result<Settings, SettingsError> {
+        let (u, d) = (user.display, default.display);
+        // Key overrides are per action: the user's entries over the defaults' ones.
+        let mut keys = pick(None, default.keys, "keys")?;
+        keys.extend(user.keys.unwrap_or_default());
+        Ok(Settings {
+            source: pick(user.source, default.source, "source")?,
+            name: pick(user.name, default.name, "name")?,
+            timezone: pick(user.timezone, default.timezone, "timezone")?,
+            rules: Rules {
+                warn_after_days: pick(
+                    user.rules.warn_after_days,
+                    default.rules.warn_after_days,
+                    "rules.warn_after_days",
+                )?,
+            },
+            display: Display {
+                language: pick(u.language, d.language, "display.language")?,
+                ascii: pick(u.ascii, d.ascii, "display.ascii")?,
+                mouse: pick(u.mouse, d.mouse, "display.mouse")?,
+                copy: pick(u.copy, d.copy, "display.copy")?,
+                due_soon_days: pick(u.due_soon_days, d.due_soon_days, "display.due_soon_days")?,
+                good_rate: pick(u.good_rate, d.good_rate, "display.good_rate")?,
+                warn_rate: pick(u.warn_rate, d.warn_rate, "display.warn_rate")?,
+            },
+            keys,
+        })
+    }
+
+    /// `text` (a user's file, or a test's) over the defaults `default_text`.
+    fn over(path: &Path, text: &str, default_text: &str) -> Result<Settings, SettingsError> {
+        let default = Layer::parse(Path::new(DEFAULT_PATH), default_text)?;
+        Settings::layered(Layer::parse(path, text)?, default)
+    }
+
+    /// Parse a configuration text over the defaults; `path` is only for messages.
+    pub fn parse(path: &Path, text: &str) -> Result<Settings, SettingsError> {
+        Settings::over(path, text, DEFAULT_CONFIG)
     }
 
     /// The defaults alone.
     pub fn defaults() -> Settings {
-        // The built-in file is tested (`defaults_parse`).
-        Settings::parse(Path::new("config/default.toml"), DEFAULT_CONFIG)
-            .expect("built-in default config is valid")
+        // The built-in file is tested (`the_defaults_file_is_the_one_source`).
+        Settings::parse(Path::new(DEFAULT_PATH), "").expect("built-in default config is valid")
     }
 
     /// Read `path` if it exists, else the defaults.
     pub fn load(path: &Path) -> Result<Settings, SettingsError> {
         match std::fs::read_to_string(path) {
             Ok(text) => Settings::parse(path, &text),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Settings::defaults()),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                Settings::parse(Path::new(DEFAULT_PATH), "")
+            }
             Err(e) => Err(SettingsError::Io {
                 path: path.to_path_buf(),
                 source: e,
@@ -221,153 +223,13 @@ impl Settings {
     }
 
     pub fn tz(&self) -> Tz {
-        self.timezone.parse().unwrap_or(chrono_tz::Asia::Shanghai)
-    }
-}
-
-/// Where govcheck keeps things on this host, from the platform's conventions (XDG on
-/// Linux), overridable with `GOVCHECK_CONFIG_DIR`, `GOVCHECK_DATA_DIR`,
-/// `GOVCHECK_CACHE_DIR` and `GOVCHECK_STATE_DIR` for tests and shared installs.
-#[derive(Debug, Clone)]
-pub struct Dirs {
-    pub config: PathBuf,
-    pub data: PathBuf,
-    pub cache: PathBuf,
-    pub state: PathBuf,
-}
-
-/// Without a home directory (a service account, the static binary in an empty root),
-/// everything goes under `$TMPDIR/govcheck-<uid>`: one per user, created private (0700).
-/// A directory of that name that another user made, or that others may write to, could
-/// hold a planted config (another registry) or token, so it is refused instead.
-fn private_fallback(tmp: &Path) -> Result<PathBuf, SettingsError> {
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::{DirBuilderExt, MetadataExt};
-        // SAFETY: getuid has no preconditions and cannot fail.
-        let uid = unsafe { libc::getuid() };
-        let dir = tmp.join(format!("govcheck-{uid}"));
-        let _ = std::fs::DirBuilder::new().mode(0o700).create(&dir);
-        let meta = match std::fs::symlink_metadata(&dir) {
-            Ok(m) => m,
-            // No temporary directory at all (an empty root): nothing can be planted
-            // there either; what needs the directory fails later, naming it.
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(dir),
-            Err(e) => {
-                return Err(SettingsError::Io {
-                    path: dir,
-                    source: e,
-                });
-            }
-        };
-        if !meta.is_dir() || meta.uid() != uid || meta.mode() & 0o022 != 0 {
-            return Err(SettingsError::Io {
-                path: dir,
-                source: std::io::Error::other(
-                    "there is no home directory, and this fallback is not a private directory of yours; set HOME, or GOVCHECK_CONFIG_DIR, GOVCHECK_DATA_DIR, GOVCHECK_CACHE_DIR and GOVCHECK_STATE_DIR",
-                ),
-            });
-        }
-        Ok(dir)
-    }
-    #[cfg(not(unix))]
-    {
-        Ok(tmp.join("govcheck"))
-    }
-}
-
-/// The variables that place each of govcheck's directories.
-const DIR_VARS: [&str; 4] = [
-    "GOVCHECK_CONFIG_DIR",
-    "GOVCHECK_DATA_DIR",
-    "GOVCHECK_CACHE_DIR",
-    "GOVCHECK_STATE_DIR",
-];
-
-impl Dirs {
-    pub fn discover() -> Result<Dirs, SettingsError> {
-        let pd = directories::ProjectDirs::from("cn.gov", "govcheck", "govcheck");
-        let from_env = |var: &str| std::env::var_os(var).map(PathBuf::from);
-        // The fallback only when something is left to put there: with every directory
-        // given, a missing home (or an unusable fallback) does not matter.
-        let all_given = DIR_VARS.iter().all(|v| from_env(v).is_some());
-        let fallback = match &pd {
-            None if !all_given => private_fallback(&std::env::temp_dir())?,
-            _ => PathBuf::new(),
-        };
-        let config = from_env("GOVCHECK_CONFIG_DIR")
-            .or_else(|| pd.as_ref().map(|p| p.config_dir().to_path_buf()))
-            .unwrap_or_else(|| fallback.join("config"));
-        let data = from_env("GOVCHECK_DATA_DIR")
-            .or_else(|| pd.as_ref().map(|p| p.data_dir().join("store")))
-            .unwrap_or_else(|| fallback.join("store"));
-        let cache = from_env("GOVCHECK_CACHE_DIR")
-            .or_else(|| pd.as_ref().map(|p| p.cache_dir().to_path_buf()))
-            .unwrap_or_else(|| fallback.join("cache"));
-        let state = from_env("GOVCHECK_STATE_DIR")
-            .or_else(|| {
-                pd.as_ref()
-                    .and_then(|p| p.state_dir().map(Path::to_path_buf))
-            })
-            .unwrap_or_else(|| cache.clone());
-        Ok(Dirs {
-            config,
-            data,
-            cache,
-            state,
-        })
-    }
-
-    pub fn config_file(&self) -> PathBuf {
-        self.config.join("config.toml")
+        self.timezone
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[cfg(unix)]
-    #[test]
-    fn the_homeless_fallback_must_be_private() {
-        use std::os::unix::fs::PermissionsExt;
-        let tmp = tempfile::tempdir().expect("tmp");
-        let dir = private_fallback(tmp.path()).expect("created");
-        let mode = std::fs::metadata(&dir).expect("meta").permissions().mode();
-        assert_eq!(mode & 0o777, 0o700);
-        // Someone made it writable for others (or made it for us): refused, named.
-        std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o777)).expect("chmod");
-        let err = private_fallback(tmp.path())
-            .expect_err("refused")
-            .to_string();
-        assert!(
-            err.contains("govcheck-") && err.contains("not a private directory"),
-            "{err}"
-        );
-        // No temporary directory at all: nothing to plant anything in.
-        let absent = tmp.path().join("absent");
-        assert!(private_fallback(&absent).is_ok());
-    }
-
-    #[cfg(unix)]
-    #[test]
-    fn a_world_writable_config_dir_is_refused() {
-        use std::os::unix::fs::PermissionsExt;
-        let tmp = tempfile::tempdir().expect("tmp");
-        let dir = tmp.path().join("config");
-        assert!(check_config_dir(&dir).is_ok(), "absent is fine");
-        std::fs::create_dir(&dir).expect("dir");
-        std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o755)).expect("chmod");
-        assert!(check_config_dir(&dir).is_ok());
-        std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o1777)).expect("chmod");
-        let err = check_config_dir(&dir).expect_err("refused").to_string();
-        assert!(
-            err.contains("config")
-                && err.contains("writable by every user")
-                && err.contains("1777"),
-            "{err}"
-        );
-    }
 
     #[test]
     fn defaults_parse() {
@@ -376,6 +238,81 @@ mod tests {
         assert_eq!(s.tz(), chrono_tz::Asia::Shanghai);
         assert!(!s.display.mouse);
         assert_eq!(s.display.copy, CopyMode::Auto);
+        assert_eq!(s.display.language, Lang::Zh);
+    }
+
+    /// Every key of `table` down to its leaves (an empty table is a leaf), dotted.
+    fn leaves(table: &toml::Table, prefix: &str, out: &mut Vec<String>) {
+        for (k, v) in table {
+            let name = format!("{prefix}{k}");
+            match v {
+                toml::Value::Table(t) if !t.is_empty() => leaves(t, &format!("{name}."), out),
+                _ => out.push(name),
+            }
+        }
+    }
+
+    fn remove(table: &mut toml::Table, dotted: &str) {
+        match dotted.split_once('.') {
+            Some((head, rest)) => {
+                if let Some(toml::Value::Table(t)) = table.get_mut(head) {
+                    remove(t, rest);
+                }
+            }
+            None => {
+                table.remove(dotted);
+            }
+        }
+    }
+
+    /// The file and the structures agree: every key of config/default.toml is read
+    /// (unknown keys are refused, and the file parses), and no default lives anywhere
+    /// else (without any one of its keys, the defaults are refused, naming that key).
+    #[test]
+    fn the_defaults_file_is_the_one_source() {
+        let table: toml::Table = toml::from_str(DEFAULT_CONFIG).expect("default.toml");
+        let mut keys = Vec::new();
+        leaves(&table, "", &mut keys);
+        assert_eq!(keys.len(), 12, "{keys:?}");
+        for key in &keys {
+            let mut without = table.clone();
+            remove(&mut without, key);
+            let text = toml::to_string(&without).expect("toml");
+            let err = Settings::over(Path::new("c.toml"), "", &text)
+                .expect_err(&format!("{key} has a default outside the file"));
+            assert_eq!(
+                err.to_string(),
+                format!(
+                    "config/default.toml, key {key}: missing; every setting's default is in this file"
+                )
+            );
+        }
+        // A key the structures do not read cannot sit in the defaults.
+        let err = Settings::over(Path::new("c.toml"), "", "unread = 1\n").expect_err("unread");
+        assert!(err.to_string().contains("key unread"), "{err}");
+    }
+
+    #[test]
+    fn the_users_file_is_layered_over_the_defaults() {
+        let p = Path::new("c.toml");
+        let s = Settings::parse(p, "name = \"李四\"\n[display]\nascii = true\n").expect("ok");
+        assert_eq!(s.name, "李四");
+        assert!(s.display.ascii);
+        // What the user left out is the defaults file's.
+        assert_eq!(s.display.due_soon_days, 3);
+        assert_eq!(s.display.language, Lang::Zh);
+        assert_eq!(s.rules.warn_after_days, 10);
+        assert_eq!(s.tz(), chrono_tz::Asia::Shanghai);
+        let s = Settings::parse(
+            p,
+            "timezone = \"Asia/Urumqi\"\n[display]\nlanguage = \"en\"\n",
+        )
+        .expect("ok");
+        assert_eq!(s.tz(), chrono_tz::Asia::Urumqi);
+        assert_eq!(s.display.language, Lang::En);
+        assert!(!s.display.ascii);
+        let s = Settings::parse(p, "[keys]\nquit = [\"Q\"]\n").expect("keys");
+        assert!(s.keys.contains_key("quit"));
     }
 
     #[test]
@@ -386,7 +323,12 @@ mod tests {
         let s = Settings::parse(p, "[display]\ncopy = \"osc52\"\n").expect("osc52");
         assert_eq!(s.display.copy, CopyMode::Osc52);
         let err = Settings::parse(p, "[display]\ncopy = \"xclip\"\n").expect_err("unknown");
-        assert!(err.to_string().contains("line 2"), "{err}");
+        let msg = err.to_string();
+        assert!(
+            msg.starts_with("c.toml, line 2, column 8, key display.copy: "),
+            "{msg}"
+        );
+        assert!(msg.contains("xclip"), "{msg}");
     }
 
     #[test]
@@ -397,14 +339,51 @@ mod tests {
         )
         .expect_err("typo");
         let msg = err.to_string();
-        assert!(msg.contains("c.toml, line 3"), "{msg}");
-        assert!(msg.contains("asci"), "{msg}");
+        assert!(
+            msg.starts_with("c.toml, line 3, column 1, key display.asci: unknown field `asci`"),
+            "{msg}"
+        );
     }
 
     #[test]
     fn bad_timezone_is_refused() {
+        let err = Settings::parse(
+            Path::new("config.toml"),
+            "\n\ntimezone = \"Asia/Shanghia\"\n",
+        )
+        .expect_err("tz");
+        assert_eq!(
+            err.to_string(),
+            "config.toml, line 3, column 12, key timezone: \"Asia/Shanghia\" is not a time zone (e.g. Asia/Shanghai)"
+        );
+    }
+
+    #[test]
+    fn bad_language_is_refused() {
+        let err = Settings::parse(Path::new("c.toml"), "[display]\nlanguage = \"fr\"\n")
+            .expect_err("lang");
+        assert_eq!(
+            err.to_string(),
+            "c.toml, line 2, column 12, key display.language: \"fr\" is not zh or en"
+        );
+    }
+
+    #[test]
+    fn a_value_of_the_wrong_type_names_its_key() {
+        let err = Settings::parse(
+            Path::new("c.toml"),
+            "[rules]\nwarn_after_days = 10\n[display]\nmouse = \"yes\"\n",
+        )
+        .expect_err("type");
+        let msg = err.to_string();
+        assert!(
+            msg.starts_with("c.toml, line 4, column 9, key display.mouse: "),
+            "{msg}"
+        );
+        // A broken file (no key to blame) still names the line.
         let err =
-            Settings::parse(Path::new("c.toml"), "\ntimezone = \"Mars/Base\"\n").expect_err("tz");
-        assert!(err.to_string().contains("line 2"), "{err}");
+            Settings::parse(Path::new("c.toml"), "name = \"a\"\nname =\n").expect_err("syntax");
+        assert!(err.to_string().starts_with("c.toml, line 2"), "{err}");
+        assert!(!err.to_string().contains(", key "), "{err}");
     }
 }

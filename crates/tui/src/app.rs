@@ -45,7 +45,7 @@ pub struct Options {
 impl Options {
     pub fn from_settings(s: &govcheck_settings::Settings, no_color: bool) -> Options {
         Options {
-            lang: Lang::parse(&s.display.language).unwrap_or(Lang::Zh),
+            lang: s.display.language,
             ascii: s.display.ascii,
             color: !no_color,
             mouse: s.display.mouse,

@@ -7,27 +7,8 @@ use std::collections::HashMap;
 /// The catalogue, compiled in.
 pub const CATALOGUE: &str = include_str!("../../../config/i18n.toml");
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Lang {
-    Zh,
-    En,
-}
-
-impl Lang {
-    pub fn parse(text: &str) -> Option<Lang> {
-        match text.trim() {
-            "zh" => Some(Lang::Zh),
-            "en" => Some(Lang::En),
-            _ => None,
-        }
-    }
-    fn code(self) -> &'static str {
-        match self {
-            Lang::Zh => "zh",
-            Lang::En => "en",
-        }
-    }
-}
+/// The language is a setting (`display.language`), typed where the file is read.
+pub use govcheck_settings::Lang;
 
 /// The strings of one language, by dotted key (`col.region`, `help.verify`).
 #[derive(Debug, Clone)]

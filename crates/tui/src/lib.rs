@@ -88,13 +88,20 @@ pub fn run(ctx: &Launch, source: Arc<dyn RegistrySource>, started: Instant) -> a
     if !std::io::stdout().is_terminal() || !std::io::stdin().is_terminal() {
         bail!("the console needs a terminal; for scripts use the commands (`govcheck --help`)");
     }
-    let log = log::Log::open(&ctx.state_dir, ctx.tz);
+    // Before the terminal is taken: a bad GOVCHECK_LOG is said on a usable screen.
+    let filter = govcheck_logging::filter_from_env()?;
+    // From here on the console's `tracing` events go to its log file, never the screen;
+    // dropping `log` at the end of `run` writes what is still queued.
+    let log = log::Log::open(&ctx.state_dir, ctx.tz, filter);
+    log.install();
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
         .build()
         .context("starting the runtime")?;
-    rt.block_on(event_loop(app, source, log, started))
+    // `log` outlives `rt` (dropped in reverse order): the runtime's last events are
+    // written too.
+    rt.block_on(event_loop(app, source, started))
 }
 
 /// Terminal events, read on a thread of their own (the read blocks), as messages.
@@ -126,7 +133,6 @@ fn spawn_input(tx: mpsc::UnboundedSender<Msg>) {
 async fn event_loop(
     mut app: App,
     source: Arc<dyn RegistrySource>,
-    log: log::Log,
     started: Instant,
 ) -> anyhow::Result<i32> {
     let (tx, mut rx) = mpsc::unbounded_channel();
@@ -134,7 +140,7 @@ async fn event_loop(
     let mut hup = signal(SignalKind::hangup()).context("SIGHUP handler")?;
     let mut term_sig = signal(SignalKind::terminate()).context("SIGTERM handler")?;
     let mouse = app.opts.mouse;
-    log.line(&format!("console start on {}", source.describe()));
+    tracing::info!("console start on {}", source.describe());
     let mut term = terminal::enter(mouse).context("opening the terminal")?;
     if let Ok(size) = term.size() {
         app.width = size.width;
@@ -150,30 +156,30 @@ async fn event_loop(
     loop {
         if redraw {
             if let Err(e) = terminal::draw(&mut term, &app) {
-                log.line(&format!("terminal write failed, leaving: {e}"));
+                tracing::error!("terminal write failed, leaving: {e}");
                 code = 1;
                 break;
             }
             redraw = false;
             tasks.frame_drawn();
-            timing.drawn(&app, started, &log);
+            timing.drawn(&app, started);
         }
         tokio::select! {
             m = rx.recv() => {
                 let Some(m) = m else { break };
-                redraw |= handle(&mut app, &mut tasks, &log, m);
+                redraw |= handle(&mut app, &mut tasks, m);
                 // Coalesce a burst (key repeat, a load and a poll) into one frame.
                 while let Ok(m) = rx.try_recv() {
-                    redraw |= handle(&mut app, &mut tasks, &log, m);
+                    redraw |= handle(&mut app, &mut tasks, m);
                 }
             }
             _ = hup.recv() => {
-                log.line("SIGHUP: the terminal went away");
+                tracing::info!("SIGHUP: the terminal went away");
                 code = 129;
                 break;
             }
             _ = term_sig.recv() => {
-                log.line("SIGTERM");
+                tracing::info!("SIGTERM");
                 code = 143;
                 break;
             }
@@ -185,7 +191,7 @@ async fn event_loop(
     poll.abort();
     tasks.finish_writes().await;
     terminal::restore(mouse);
-    log.line(&format!("console exit {code}"));
+    tracing::info!("console exit {code}");
     Ok(code)
 }
 
@@ -199,33 +205,29 @@ struct StartTiming {
 }
 
 impl StartTiming {
-    fn drawn(&mut self, app: &App, started: Instant, log: &log::Log) {
+    fn drawn(&mut self, app: &App, started: Instant) {
         let Some(data) = &app.data else { return };
         let ms = started.elapsed().as_secs_f64() * 1000.0;
         let accounts = data.registry.accounts().len();
         if !self.first_full {
             self.first_full = true;
-            log.line(&format!(
-                "first full frame {ms:.0} ms after process start ({accounts} accounts)"
-            ));
+            tracing::info!("first full frame {ms:.0} ms after process start ({accounts} accounts)");
         }
         if data.complete && !self.complete {
             self.complete = true;
-            log.line(&format!(
-                "search index and posts on screen {ms:.0} ms after process start"
-            ));
+            tracing::info!("search index and posts on screen {ms:.0} ms after process start");
         }
     }
 }
 
-fn handle(app: &mut App, tasks: &mut Tasks, log: &log::Log, m: Msg) -> bool {
+fn handle(app: &mut App, tasks: &mut Tasks, m: Msg) -> bool {
     match &m {
         Msg::Loaded(Ok((d, _))) => tasks.set_data(d),
-        Msg::Loaded(Err(e)) => log.line(&format!("load failed: {e}")),
-        Msg::Exported(Err(e)) => log.line(&format!("export failed: {e}")),
+        Msg::Loaded(Err(e)) => tracing::warn!("load failed: {e}"),
+        Msg::Exported(Err(e)) => tracing::warn!("export failed: {e}"),
         Msg::Written {
             finding, result, ..
-        } => log.line(&format!("write {finding}: {result:?}")),
+        } => tracing::info!("write {finding}: {result:?}"),
         _ => {}
     }
     let out = update(app, m);
