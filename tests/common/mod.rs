@@ -85,6 +85,7 @@ impl Sandbox {
     }
 }
 
+pub mod router;
 pub mod server;
 
 pub fn exists(p: &Path) -> bool {
