@@ -85,6 +85,7 @@ impl Sandbox {
     }
 }
 
+pub mod console;
 pub mod router;
 pub mod server;
 
