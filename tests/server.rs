@@ -109,7 +109,7 @@ fn a_verify_reaches_another_clients_change_feed() {
 #[test]
 fn concurrent_verifies_exactly_one_wins() {
     let (s, sup, _, _) = setup();
-    let app = App::over(&s);
+    let app = App::threaded(&s);
     let id = zhoushan_finding(&s);
     let path = format!("/api/v1/findings/{id}/events");
     let body = json!({"kind": "verified", "based_on": 1}).to_string();

@@ -39,6 +39,21 @@ impl App {
     /// --data <store> --tokens <file>` would (the file is read again at each request,
     /// so tokens created or revoked meanwhile count at once).
     pub fn over(s: &Sandbox) -> App {
+        App::build(s, current_thread())
+    }
+
+    /// [`App::over`] on a runtime of two worker threads, for requests that must really
+    /// run at once (the one-thread runtime interleaves them only at their awaits).
+    pub fn threaded(s: &Sandbox) -> App {
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .expect("runtime");
+        App::build(s, rt)
+    }
+
+    fn build(s: &Sandbox, rt: tokio::runtime::Runtime) -> App {
         let store = LocalStore::open(&s.store()).expect("open store");
         let tokens = Tokens::load(&s.path("tokens.json")).expect("tokens");
         let state = AppState::new(
@@ -48,12 +63,6 @@ impl App {
             tokens,
         )
         .expect("state");
-        // Two workers: concurrent requests really run at once, as on a server.
-        let rt = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .enable_all()
-            .build()
-            .expect("runtime");
         App { state, rt }
     }
 
@@ -90,6 +99,13 @@ impl App {
     pub fn post(&self, path: &str, tok: &str, body: &str) -> (u16, Value) {
         json_answer(self.send(request("POST", path, tok, Some(body))))
     }
+}
+
+fn current_thread() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime")
 }
 
 /// A request as the CLI's client would make it: a bearer token unless `tok` is empty,
