@@ -197,7 +197,9 @@ fn overview_capture_for_docs() {
     let mut fx = fixture();
     let buf = draw(&mut fx.app, 80, 24);
     let text = screen(&buf);
-    // Refresh docs/console.md's capture with GOVCHECK_WRITE_CAPTURE=1.
+    // docs/console.md's capture is compared with the screen (and rewritten with
+    // GOVCHECK_UPDATE_DOCS=1) by tests/tui_snapshots.rs; this writes the screen of
+    // this fixture to target/ with GOVCHECK_WRITE_CAPTURE=1.
     if std::env::var_os("GOVCHECK_WRITE_CAPTURE").is_some() {
         std::fs::write("target/overview-80x24.txt", format!("{text}\n")).expect("write");
     }
