@@ -1,7 +1,8 @@
 //! Property tests for every parser of outside input the registry server has: the
 //! `POST /findings/{id}/events` body, the query strings of the GET endpoints, the
 //! path segments and the `Authorization` header. The real router is driven in-process
-//! (no socket) against a demo store, so a few hundred random requests take seconds.
+//! (no socket, tests/common/router.rs) against a demo store, so a few hundred random
+//! requests take seconds.
 //!
 //! What must hold whatever arrives: never a 5xx (a panic in a handler would be one),
 //! every 4xx carries `{"error":{"code","message"}}`, and the journal changes only when
@@ -9,16 +10,14 @@
 
 mod common;
 
-use std::net::SocketAddr;
 use std::path::PathBuf;
-use std::sync::Arc;
 
 use axum::body::Body;
 use axum::extract::ConnectInfo;
 use axum::http::{HeaderValue, Request, StatusCode, header};
 use chrono::Datelike;
 use govcheck::server::auth::{Role, Tokens};
-use govcheck::server::{AppState, router};
+use govcheck::server::router;
 use govcheck::store::RegistrySource;
 use govcheck::store::local::LocalStore;
 use proptest::prelude::*;
@@ -30,8 +29,7 @@ use tower::ServiceExt;
 struct Fixture {
     _sandbox: common::Sandbox,
     store: PathBuf,
-    state: Arc<AppState>,
-    rt: tokio::runtime::Runtime,
+    app: common::router::App,
     supervisor: String,
     viewer: String,
     /// A supervisor bound to one city: findings elsewhere are refused.
@@ -81,26 +79,16 @@ impl Fixture {
             .create("adm", Role::Admin, None, now)
             .expect("create");
 
-        let state = AppState::new(
-            Arc::new(local),
-            govcheck::domain::indicator::Catalogue::builtin(),
-            chrono_tz::Asia::Shanghai,
-            Tokens::load(&tokens_path).expect("tokens"),
-        )
-        .expect("state");
+        drop(local);
+        let app = common::router::App::over(&sandbox);
         // A long poll must not make a random `wait=` cost seconds.
-        state
+        app.state
             .long_poll_ms
             .store(20, std::sync::atomic::Ordering::Relaxed);
-        let rt = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .expect("runtime");
         Fixture {
             _sandbox: sandbox,
             store,
-            state,
-            rt,
+            app,
             supervisor,
             viewer,
             scoped,
@@ -119,19 +107,8 @@ impl Fixture {
     }
 
     /// [`Fixture::send`], with the response's headers.
-    fn send_full(&self, mut req: Request<Body>) -> (StatusCode, axum::http::HeaderMap, Vec<u8>) {
-        req.extensions_mut()
-            .insert(ConnectInfo(SocketAddr::from(([192, 0, 2, 7], 40000))));
-        let app = router(self.state.clone());
-        self.rt.block_on(async {
-            let resp = app.oneshot(req).await.expect("infallible");
-            let status = resp.status();
-            let headers = resp.headers().clone();
-            let body = axum::body::to_bytes(resp.into_body(), 16 << 20)
-                .await
-                .expect("body");
-            (status, headers, body.to_vec())
-        })
+    fn send_full(&self, req: Request<Body>) -> (StatusCode, axum::http::HeaderMap, Vec<u8>) {
+        self.app.send(req)
     }
 
     fn journal_len(&self) -> u64 {
@@ -141,12 +118,16 @@ impl Fixture {
     }
 
     fn change_token(&self) -> u64 {
-        self.state.store.change_token().expect("change token")
+        self.app.state.store.change_token().expect("change token")
     }
 
     /// The finding's current version, if it exists.
     fn version(&self, id: &str) -> Option<u32> {
-        let snap = self.rt.block_on(self.state.current()).expect("load");
+        let snap = self
+            .app
+            .rt
+            .block_on(self.app.state.current())
+            .expect("load");
         let idx = snap.registry.finding_index(id)?;
         Some(snap.registry.state(idx).version)
     }
@@ -1105,8 +1086,8 @@ fn a_request_that_outlasts_the_timeout_gets_408_with_the_json_error_body() {
             .body(Body::new(Stalled))
             .expect("request");
         req.extensions_mut()
-            .insert(ConnectInfo(SocketAddr::from(([192, 0, 2, 7], 40000))));
-        let app = router(fx.state.clone());
+            .insert(ConnectInfo(common::router::PEER));
+        let app = router(fx.app.state.clone());
         let (status, body) = rt.block_on(async {
             let resp = app.oneshot(req).await.expect("infallible");
             let status = resp.status();

@@ -1,6 +1,7 @@
-//! The registry server and its client, end to end on loopback: the same figures as a
-//! local store, live change feed, conflicts, access control, bad requests, a killed
-//! server, and working offline from the cache with the outbox flushed on return.
+//! The registry server and its client: the same figures as a local store, live change
+//! feed, a killed server, working offline from the cache with the outbox flushed on
+//! return, TLS and connection limits, end to end on loopback; conflicts, access control
+//! and bad requests through the router in-process (tests/common/router.rs).
 
 mod common;
 
@@ -8,6 +9,7 @@ use std::path::Path;
 use std::process::Command;
 use std::time::Duration;
 
+use common::router::App;
 use common::server::*;
 use common::{BIN, Sandbox};
 use serde_json::{Value, json};
@@ -107,24 +109,25 @@ fn a_verify_reaches_another_clients_change_feed() {
 #[test]
 fn concurrent_verifies_exactly_one_wins() {
     let (s, sup, _, _) = setup();
-    let srv = start(&s, "127.0.0.1:0");
+    let app = App::threaded(&s);
     let id = zhoushan_finding(&s);
-    let url = format!("{}/api/v1/findings/{id}/events", srv.url);
+    let path = format!("/api/v1/findings/{id}/events");
     let body = json!({"kind": "verified", "based_on": 1}).to_string();
-    let threads: Vec<_> = (0..2)
-        .map(|_| {
-            let (u, t, b) = (url.clone(), sup.clone(), body.clone());
-            std::thread::spawn(move || post(&u, &t, &b))
-        })
-        .collect();
-    let mut codes: Vec<u16> = threads
-        .into_iter()
-        .map(|t| t.join().expect("t").0)
-        .collect();
+    let both = [0, 1].map(|_| {
+        let req = common::router::request("POST", &path, &sup, Some(&body));
+        app.rt.spawn(app.serve(req))
+    });
+    let mut codes: Vec<u16> = app.rt.block_on(async {
+        let mut codes = Vec::new();
+        for one in both {
+            codes.push(one.await.expect("served").0.as_u16());
+        }
+        codes
+    });
     codes.sort_unstable();
     assert_eq!(codes, vec![201, 409]);
     // The loser is told the current state.
-    let (st, v) = post(&url, &sup, &body);
+    let (st, v) = app.post(&path, &sup, &body);
     assert_eq!(st, 409);
     assert_eq!(v["error"]["code"], "conflict");
     assert_eq!(v["error"]["detail"]["status"], "verified");
@@ -172,7 +175,7 @@ fn a_write_behind_a_long_import_is_refused_busy_and_not_made() {
 #[test]
 fn tokens_roles_and_scopes() {
     let (s, sup, viewer, admin) = setup();
-    let srv = start(&s, "127.0.0.1:0");
+    let app = App::over(&s);
     let zs = zhoushan_finding(&s);
     let other = s
         .ok(&[
@@ -190,21 +193,18 @@ fn tokens_roles_and_scopes() {
         .expect("金华 finding");
     let ev = |id: &str| {
         (
-            format!("{}/api/v1/findings/{id}/events", srv.url),
+            format!("/api/v1/findings/{id}/events"),
             json!({"kind": "rectification_reported", "based_on": 1}).to_string(),
         )
     };
-    assert_eq!(get(&format!("{}/api/v1/regions", srv.url), "").0, 401);
-    assert_eq!(
-        get(&format!("{}/api/v1/regions", srv.url), "gct_forged").0,
-        401
-    );
-    assert_eq!(get(&format!("{}/api/v1/regions", srv.url), &viewer).0, 200);
+    assert_eq!(app.get("/api/v1/regions", "").0, 401);
+    assert_eq!(app.get("/api/v1/regions", "gct_forged").0, 401);
+    assert_eq!(app.get("/api/v1/regions", &viewer).0, 200);
     let (u, b) = ev(&zs);
-    let (st, v) = post(&u, &viewer, &b);
+    let (st, v) = app.post(&u, &viewer, &b);
     assert_eq!((st, v["error"]["code"].as_str()), (403, Some("forbidden")));
     let (u, b) = ev(&other);
-    let (st, v) = post(&u, &sup, &b);
+    let (st, v) = app.post(&u, &sup, &b);
     assert_eq!(st, 403, "{v}");
     assert!(
         v["error"]["message"]
@@ -213,20 +213,20 @@ fn tokens_roles_and_scopes() {
         "{v}"
     );
     assert_eq!(
-        get(&format!("{}/api/v1/findings/{other}", srv.url), &sup).0,
+        app.get(&format!("/api/v1/findings/{other}"), &sup).0,
         200,
         "reads are not scoped"
     );
     let (u, b) = ev(&zs);
-    assert_eq!(post(&u, &sup, &b).0, 201);
+    assert_eq!(app.post(&u, &sup, &b).0, 201);
     let (u, b) = ev(&other);
-    assert_eq!(post(&u, &admin, &b).0, 201);
-    let (st, me) = get(&format!("{}/api/v1/me", srv.url), &sup);
+    assert_eq!(app.post(&u, &admin, &b).0, 201);
+    let (st, me) = app.get("/api/v1/me", &sup);
     assert_eq!(
         (st, me["role"].as_str(), me["scope"].as_str()),
         (200, Some("supervisor"), Some("舟山市"))
     );
-    // Revoked tokens stop working at the next start.
+    // Revoked tokens stop working at the next start (and at once: tests/server_auth.rs).
     s.ok(&[
         "token",
         "revoke",
@@ -234,18 +234,18 @@ fn tokens_roles_and_scopes() {
         s.path("tokens.json").to_str().expect("p"),
         "李四",
     ]);
-    drop(srv);
-    let srv = start(&s, "127.0.0.1:0");
-    assert_eq!(get(&format!("{}/api/v1/regions", srv.url), &viewer).0, 401);
+    drop(app);
+    let app = App::over(&s);
+    assert_eq!(app.get("/api/v1/regions", &viewer).0, 401);
 }
 
 #[test]
 fn bad_requests_get_clear_4xx_and_change_nothing() {
     let (s, sup, viewer, _) = setup();
-    let srv = start(&s, "127.0.0.1:0");
+    let app = App::over(&s);
     let id = zhoushan_finding(&s);
     let before = s.journal();
-    let url = format!("{}/api/v1/findings/{id}/events", srv.url);
+    let url = format!("/api/v1/findings/{id}/events");
     let cases: Vec<(&str, String, u16, &str)> = vec![
         ("malformed", "{\"kind\": ".into(), 400, "bad_request"),
         (
@@ -286,7 +286,7 @@ fn bad_requests_get_clear_4xx_and_change_nothing() {
         ),
     ];
     for (what, body, status, code) in cases {
-        let (st, v) = post(&url, &sup, &body);
+        let (st, v) = app.post(&url, &sup, &body);
         assert_eq!(st, status, "{what}: {v}");
         assert_eq!(v["error"]["code"], code, "{what}: {v}");
         assert!(
@@ -296,8 +296,8 @@ fn bad_requests_get_clear_4xx_and_change_nothing() {
             "{what}"
         );
     }
-    let (st, v) = post(
-        &format!("{}/api/v1/findings/2022Q1-9999/events", srv.url),
+    let (st, v) = app.post(
+        "/api/v1/findings/2022Q1-9999/events",
         &sup,
         &json!({"kind": "verified", "based_on": 0}).to_string(),
     );
@@ -314,14 +314,11 @@ fn bad_requests_get_clear_4xx_and_change_nothing() {
         ("/api/v1/accounts?region=火星市", 400),
         ("/api/v1/nothing-here", 404),
     ] {
-        let (st, v) = get(&format!("{}{path}", srv.url), &viewer);
+        let (st, v) = app.get(path, &viewer);
         assert_eq!(st, status, "{path}: {v}");
         assert!(v["error"]["code"].is_string(), "{path}: {v}");
     }
-    let (st, v) = get(
-        &format!("{}/api/v1/findings?round=2022Q1&per_page=2&page=3", srv.url),
-        &viewer,
-    );
+    let (st, v) = app.get("/api/v1/findings?round=2022Q1&per_page=2&page=3", &viewer);
     assert_eq!(
         (st, v["items"].as_array().map(Vec::len), v["total"].as_u64()),
         (200, Some(2), Some(14))

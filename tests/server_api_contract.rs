@@ -1,9 +1,11 @@
 //! The server keeps the contract of docs/openapi.json where schemathesis
 //! (scripts/schemathesis.sh) found it did not: every error is the JSON error object.
+//! Driven through the router in-process (tests/common/router.rs).
 
 mod common;
 
-use common::server::*;
+use common::router::{App, request};
+use common::server::setup;
 use serde_json::Value;
 
 /// A path segment that is not UTF-8 once percent-decoded (`%FF`) was answered by
@@ -12,26 +14,16 @@ use serde_json::Value;
 #[test]
 fn an_id_that_is_not_utf8_is_a_json_bad_request() {
     let (s, _sup, _viewer, admin) = setup();
-    let srv = start(&s, "127.0.0.1:0");
+    let app = App::over(&s);
     for (method, path) in [
-        ("get", "/api/v1/findings/%FF"),
-        ("get", "/api/v1/rounds/%FF/summary"),
-        ("post", "/api/v1/findings/%FF/events"),
+        ("GET", "/api/v1/findings/%FF"),
+        ("GET", "/api/v1/rounds/%FF/summary"),
+        ("POST", "/api/v1/findings/%FF/events"),
     ] {
-        let url = format!("{}{path}", srv.url);
-        let r = match method {
-            "get" => http().get(&url),
-            _ => http()
-                .post(&url)
-                .header("content-type", "application/json")
-                .body(r#"{"kind":"verified","based_on":1}"#),
-        }
-        .bearer_auth(&admin)
-        .send()
-        .expect("send");
-        assert_eq!(r.status().as_u16(), 400, "{method} {path}");
-        let ctype = r
-            .headers()
+        let body = (method == "POST").then_some(r#"{"kind":"verified","based_on":1}"#);
+        let (status, headers, body) = app.send(request(method, path, &admin, body));
+        assert_eq!(status.as_u16(), 400, "{method} {path}");
+        let ctype = headers
             .get("content-type")
             .and_then(|v| v.to_str().ok())
             .unwrap_or_default()
@@ -40,7 +32,7 @@ fn an_id_that_is_not_utf8_is_a_json_bad_request() {
             ctype.starts_with("application/json"),
             "{method} {path}: {ctype}"
         );
-        let v: Value = r.json().expect("a JSON body");
+        let v: Value = serde_json::from_slice(&body).expect("a JSON body");
         assert_eq!(v["error"]["code"], "bad_request", "{method} {path}: {v}");
         assert!(
             v["error"]["message"]

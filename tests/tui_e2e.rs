@@ -199,17 +199,41 @@ impl Drop for Session {
     }
 }
 
+/// Press `j` until the selected row holds `text`, reading the screen after each press
+/// (a row is chosen by what it shows, not by a count of presses that would silently
+/// pick another row if the order changed). Panics when the selection stops moving
+/// without reaching it.
+fn select_row(s: &Session, text: &str) {
+    let start = Instant::now();
+    let mut pressed_at: Option<Option<String>> = None;
+    loop {
+        let screen = s.screen();
+        let selected = selected_row(&screen);
+        if selected.as_deref().is_some_and(|r| r.contains(text)) {
+            return;
+        }
+        // Press again once the last press has moved the selection.
+        if pressed_at.as_ref() != Some(&selected) {
+            pressed_at = Some(selected);
+            s.keys(&["j"]);
+        }
+        if start.elapsed() > Duration::from_secs(20) {
+            panic!("no row holding {text:?} was selected; screen:\n{screen}");
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
 fn open_zhoushan_medical(s: &Session) {
     s.wait_for("总体情况");
     s.wait_for("舟山市");
-    // 舟山市 is the tenth row of the province's table.
-    for _ in 0..9 {
-        s.keys(&["j"]);
-    }
+    select_row(s, "舟山市");
     s.keys(&["Enter"]);
     s.wait_for("舟山医疗保障");
-    // Sorted by deadline, then id: 2022Q1-0008 舟山医疗保障 is first.
+    // 2022Q1-0008, the finding the tests then look up by id.
+    select_row(s, "舟山医疗保障");
     s.keys(&["Enter"]);
+    s.wait_for("2022Q1-0008");
     s.wait_for("整改记录");
 }
 
@@ -313,9 +337,7 @@ fn idle_writes_nothing_and_another_supervisors_change_shows_without_a_key() {
     }
     let s = Session::start("idle");
     s.wait_for("舟山市");
-    for _ in 0..9 {
-        s.keys(&["j"]);
-    }
+    select_row(&s, "舟山市");
     s.keys(&["Enter"]);
     s.wait_for("舟山医疗保障");
     // The second finding of 舟山市's list (the first is 2022Q1-0008 舟山医疗保障).

@@ -85,6 +85,8 @@ impl Sandbox {
     }
 }
 
+pub mod console;
+pub mod router;
 pub mod server;
 
 pub fn exists(p: &Path) -> bool {
