@@ -13,22 +13,24 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use chrono::NaiveDate;
-use serde::Deserialize;
-use serde_json::{Value, json};
+use govcheck_api::{
+    AccountsQuery, Changes, ChangesQuery, ErrorCode, ErrorDetail, EventCreated, EventRequest,
+    FindingView, FindingsQuery, Health, HealthStatus, Me, Page, SummaryQuery,
+};
 
 use crate::auth::{Refusal, Role, TokenEntry};
 use crate::error::ApiError;
 use crate::peer::ClientAddr;
 use crate::{AppState, MAX_PAGE, MAX_WAIT};
-use govcheck_domain::event::{Actor, Claimed, Event, EventKind, Status};
+use govcheck_domain::event::{Actor, Claimed, Event, Status};
 use govcheck_domain::figures::summarize;
 use govcheck_domain::listing;
 use govcheck_domain::registry::Registry;
 
 type St = State<Arc<AppState>>;
 
-/// Every route of the API: the OpenAPI description in docs/openapi.json is tested
-/// against this list.
+/// Every route of the API: the OpenAPI description (`govcheck_api::openapi`, written out
+/// as docs/openapi.json) is tested against this list.
 pub const ROUTES: &[(&str, &str)] = &[
     ("get", "/api/v1/health"),
     ("get", "/api/v1/me"),
@@ -67,8 +69,7 @@ pub fn routes() -> Router<Arc<AppState>> {
 /// adds it) and the JSON error body every 4xx has, not axum's empty one.
 pub async fn method_not_allowed() -> ApiError {
     ApiError::new(
-        StatusCode::METHOD_NOT_ALLOWED,
-        "method_not_allowed",
+        ErrorCode::MethodNotAllowed,
         "this endpoint does not take that method (see the Allow header and docs/api.md)",
     )
 }
@@ -93,8 +94,7 @@ impl FromRequestParts<Arc<AppState>> for Caller {
             Err(Refusal::Unknown) => Err(ApiError::unauthorized()),
             // The reason (a path, a parse error) is in the server's log, not for clients.
             Err(Refusal::Unavailable(_)) => Err(ApiError::new(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "tokens_unavailable",
+                ErrorCode::TokensUnavailable,
                 "the server cannot read its tokens file just now; every request is refused until it is fixed",
             )),
         }
@@ -113,8 +113,7 @@ fn body<T>(b: Result<Json<T>, JsonRejection>) -> Result<T, ApiError> {
         // JSON; 422 is kept for events that do not fit the finding's state.
         if status == StatusCode::PAYLOAD_TOO_LARGE {
             ApiError::new(
-                status,
-                "payload_too_large",
+                ErrorCode::PayloadTooLarge,
                 format!("body: {}", e.body_text()),
             )
         } else {
@@ -165,17 +164,19 @@ fn page_bounds(
     Ok((page, per, start..end))
 }
 
-async fn health(State(state): St) -> Result<Json<Value>, ApiError> {
+async fn health(State(state): St) -> Result<Json<Health>, ApiError> {
     let snap = state.current().await?;
-    Ok(Json(
-        json!({"status": "ok", "seq": snap.seq, "format": govcheck_store::local::FORMAT_VERSION}),
-    ))
+    Ok(Json(Health {
+        status: HealthStatus::Ok,
+        seq: snap.seq,
+        format: govcheck_store::local::FORMAT_VERSION,
+    }))
 }
 
 /// Who the token is. `scope` is the region as named when the token was created;
 /// `scope_code` is what decides, and `scope_path` where that code is now (`null` when
 /// it is no longer in the registry: the token may then not act at all).
-async fn me(State(state): St, Caller(c): Caller) -> Result<Json<Value>, ApiError> {
+async fn me(State(state): St, Caller(c): Caller) -> Result<Json<Me>, ApiError> {
     let snap = state.current().await?;
     let tree = snap.registry.tree();
     let (code, path) = match c.scope_region(tree) {
@@ -183,35 +184,29 @@ async fn me(State(state): St, Caller(c): Caller) -> Result<Json<Value>, ApiError
         Ok(None) => (None, None),
         Err(_) => (c.scope_code.clone(), None),
     };
-    Ok(Json(json!({
-        "name": c.name,
-        "role": c.role,
-        "scope": c.scope,
-        "scope_code": code,
-        "scope_path": path,
-    })))
+    Ok(Json(Me {
+        name: c.name,
+        role: match c.role {
+            Role::Viewer => govcheck_api::Role::Viewer,
+            Role::Supervisor => govcheck_api::Role::Supervisor,
+            Role::Admin => govcheck_api::Role::Admin,
+        },
+        scope: c.scope,
+        scope_code: code,
+        scope_path: path,
+    }))
 }
 
-async fn regions(State(state): St, _c: Caller) -> Result<Json<Value>, ApiError> {
+async fn regions(State(state): St, _c: Caller) -> Result<Response, ApiError> {
     let snap = state.current().await?;
-    Ok(Json(json!(snap.registry.regions())))
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct AccountsQuery {
-    region: Option<String>,
-    platform: Option<String>,
-    search: Option<String>,
-    page: Option<usize>,
-    per_page: Option<usize>,
+    Ok(Json(snap.registry.regions()).into_response())
 }
 
 async fn accounts(
     State(state): St,
     _c: Caller,
     q: Result<Query<AccountsQuery>, QueryRejection>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Response, ApiError> {
     let q = query(q)?;
     let snap = state.current().await?;
     let reg = &snap.registry;
@@ -227,21 +222,18 @@ async fn accounts(
         .collect();
     let (page, per, range) = page_bounds(q.page, q.per_page, hits.len())?;
     let items: Vec<_> = hits[range].iter().map(|&i| &reg.accounts()[i]).collect();
-    Ok(Json(
-        json!({"items": items, "page": page, "per_page": per, "total": hits.len()}),
-    ))
+    Ok(Json(Page {
+        items,
+        page,
+        per_page: per,
+        total: hits.len(),
+    })
+    .into_response())
 }
 
-async fn rounds(State(state): St, _c: Caller) -> Result<Json<Value>, ApiError> {
+async fn rounds(State(state): St, _c: Caller) -> Result<Response, ApiError> {
     let snap = state.current().await?;
-    Ok(Json(json!(snap.registry.rounds())))
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct SummaryQuery {
-    region: Option<String>,
-    as_of: Option<NaiveDate>,
+    Ok(Json(snap.registry.rounds()).into_response())
 }
 
 fn today(state: &AppState) -> NaiveDate {
@@ -299,23 +291,11 @@ fn json_body(body: axum::body::Bytes) -> Response {
         .into_response()
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct FindingsQuery {
-    round: String,
-    region: Option<String>,
-    status: Option<String>,
-    indicator: Option<String>,
-    as_of: Option<NaiveDate>,
-    page: Option<usize>,
-    per_page: Option<usize>,
-}
-
 async fn findings(
     State(state): St,
     _c: Caller,
     q: Result<Query<FindingsQuery>, QueryRejection>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Response, ApiError> {
     let q = query(q)?;
     let snap = state.current().await?;
     let reg = &snap.registry;
@@ -346,71 +326,36 @@ async fn findings(
     .filter(|r| q.indicator.as_ref().is_none_or(|i| &r.indicator == i))
     .collect();
     let (page, per, range) = page_bounds(q.page, q.per_page, rows.len())?;
-    Ok(Json(
-        json!({"items": &rows[range], "page": page, "per_page": per, "total": rows.len()}),
-    ))
+    Ok(Json(Page {
+        items: rows[range].iter().collect(),
+        page,
+        per_page: per,
+        total: rows.len(),
+    })
+    .into_response())
 }
 
-fn finding_json(state: &AppState, reg: &Registry, idx: usize) -> Value {
+fn finding_view(state: &AppState, reg: &Registry, idx: usize) -> FindingView {
     let f = &reg.findings()[idx];
     let st = reg.state(idx);
-    json!({
-        "finding": f,
-        "account": reg.account(&f.account),
-        "status": st.status,
-        "deadline": st.deadline,
-        "version": st.version,
-        "overdue": st.is_overdue(today(state)),
-        "events": reg.history(idx),
-    })
+    FindingView {
+        finding: f.clone(),
+        account: reg.account(&f.account).cloned(),
+        status: st.status,
+        deadline: st.deadline,
+        version: st.version,
+        overdue: st.is_overdue(today(state)),
+        events: reg.history(idx).to_vec(),
+    }
 }
 
-async fn finding(State(state): St, _c: Caller, Id(id): Id) -> Result<Json<Value>, ApiError> {
+async fn finding(State(state): St, _c: Caller, Id(id): Id) -> Result<Json<FindingView>, ApiError> {
     let snap = state.current().await?;
     let reg = &snap.registry;
     let idx = reg
         .finding_index(&id)
         .ok_or_else(|| ApiError::not_found(format!("no finding {id:?}")))?;
-    Ok(Json(finding_json(&state, reg, idx)))
-}
-
-/// Body of `POST /findings/{id}/events`.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct EventRequest {
-    /// rectification_reported, verified, rejected, reopened, deadline_extended, waived.
-    pub kind: String,
-    #[serde(default)]
-    pub note: Option<String>,
-    /// New deadline, for deadline_extended.
-    #[serde(default)]
-    pub to: Option<NaiveDate>,
-    /// The finding version the client saw; a different current version is a conflict.
-    pub based_on: u32,
-    /// The client's OS user and SSH client address: recorded in the history as what the
-    /// client claimed, beside the token's name and the address the server saw.
-    #[serde(default)]
-    pub os_user: Option<String>,
-    #[serde(default)]
-    pub ssh_client: Option<String>,
-}
-
-fn event_kind(kind: &str, to: Option<NaiveDate>) -> Result<EventKind, ApiError> {
-    Ok(match kind {
-        "rectification_reported" => EventKind::RectificationReported,
-        "verified" => EventKind::Verified,
-        "rejected" => EventKind::Rejected,
-        "reopened" => EventKind::Reopened,
-        "waived" => EventKind::Waived,
-        "deadline_extended" => EventKind::DeadlineExtended {
-            to: to.ok_or_else(|| ApiError::bad_request("deadline_extended needs \"to\""))?,
-        },
-        other => {
-            return Err(ApiError::bad_request(format!(
-                "kind {other:?} is not rectification_reported, verified, rejected, reopened, deadline_extended or waived"
-            )));
-        }
-    })
+    Ok(Json(finding_view(&state, reg, idx)))
 }
 
 async fn append_event(
@@ -427,7 +372,10 @@ async fn append_event(
             c.name
         )));
     }
-    let kind = event_kind(&req.kind, req.to)?;
+    let kind = req
+        .kind
+        .with_to(req.to)
+        .map_err(|e| ApiError::bad_request(e.to_string()))?;
     let snap = state.current().await?;
     let reg = &snap.registry;
     let idx = reg
@@ -487,34 +435,33 @@ async fn append_event(
     match result {
         Ok(seq) => Ok((
             StatusCode::CREATED,
-            Json(json!({"seq": seq, "finding": finding_json(&state, &fresh.registry, idx_now)})),
+            Json(EventCreated {
+                seq,
+                finding: finding_view(&state, &fresh.registry, idx_now),
+            }),
         )),
         Err(e) => {
+            // A conflict says who changed the finding, when and to what, so the
+            // client can show it and offer to reload without reading the message.
+            let last_change = match &e {
+                govcheck_store::StoreError::Conflict { last, .. } => last.as_deref().cloned(),
+                _ => None,
+            };
             let mut err = ApiError::from(e);
-            err.detail = Some(finding_json(&state, &fresh.registry, idx_now));
+            err.detail = Some(Box::new(ErrorDetail {
+                finding: finding_view(&state, &fresh.registry, idx_now),
+                last_change,
+            }));
             Err(err)
         }
     }
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct ChangesQuery {
-    #[serde(default)]
-    since: u64,
-    /// Seconds to wait for news when there is none yet (long poll), at most 25.
-    #[serde(default)]
-    wait: u64,
-    /// The `crc` the client got with batch `since`: if the journal no longer has that
-    /// line (restored from a backup), the client's copy is not this registry's: 409.
-    crc: Option<String>,
 }
 
 async fn changes(
     State(state): St,
     _c: Caller,
     q: Result<Query<ChangesQuery>, QueryRejection>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<Changes<govcheck_store::journal::Batch>>, ApiError> {
     let q = query(q)?;
     let snap = state.current().await?;
     if let Some(crc) = &q.crc
@@ -540,16 +487,17 @@ async fn changes(
         && (since > feed.seq || feed.since_crc.as_deref() != Some(crc.as_str()))
     {
         return Err(ApiError::new(
-            StatusCode::CONFLICT,
-            "diverged",
+            ErrorCode::Diverged,
             format!(
                 "batch {since} with checksum {crc} is not in this registry's journal (restored from a backup?); fetch /api/v1/checkpoint afresh"
             ),
         ));
     }
-    Ok(Json(
-        json!({"seq": feed.seq, "crc": feed.crc, "batches": feed.batches}),
-    ))
+    Ok(Json(Changes {
+        seq: feed.seq,
+        crc: feed.crc,
+        batches: feed.batches,
+    }))
 }
 
 async fn posts(State(state): St, _c: Caller) -> Result<impl IntoResponse, ApiError> {

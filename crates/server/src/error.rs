@@ -1,82 +1,76 @@
-//! API errors: a stable machine-readable code, a human message, the HTTP status.
+//! API errors: a stable machine-readable code (whose HTTP status the api crate fixes),
+//! a human message, and typed detail — the envelope of `govcheck_api::ErrorBody`.
 
 use axum::Json;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use serde_json::json;
 
+use govcheck_api::{ErrorBody, ErrorCode, ErrorDetail, ErrorObject};
 use govcheck_store::StoreError;
 
 #[derive(Debug)]
 pub struct ApiError {
-    pub status: StatusCode,
-    pub code: &'static str,
+    pub code: ErrorCode,
     pub message: String,
-    /// Extra data, e.g. the current state of a finding on a conflict.
-    pub detail: Option<serde_json::Value>,
+    /// Extra data: the current state of a finding on a refused event, and on a
+    /// conflict who changed it last.
+    pub detail: Option<Box<ErrorDetail>>,
 }
 
 impl ApiError {
-    pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> ApiError {
+    pub fn new(code: ErrorCode, message: impl Into<String>) -> ApiError {
         ApiError {
-            status,
             code,
             message: message.into(),
             detail: None,
         }
     }
+    pub fn status(&self) -> StatusCode {
+        StatusCode::from_u16(self.code.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
+    }
     pub fn bad_request(message: impl Into<String>) -> ApiError {
-        ApiError::new(StatusCode::BAD_REQUEST, "bad_request", message)
+        ApiError::new(ErrorCode::BadRequest, message)
     }
     pub fn not_found(message: impl Into<String>) -> ApiError {
-        ApiError::new(StatusCode::NOT_FOUND, "not_found", message)
+        ApiError::new(ErrorCode::NotFound, message)
     }
     pub fn unauthorized() -> ApiError {
-        ApiError::new(
-            StatusCode::UNAUTHORIZED,
-            "unauthorized",
-            "a valid bearer token is required",
-        )
+        ApiError::new(ErrorCode::Unauthorized, "a valid bearer token is required")
     }
     pub fn forbidden(message: impl Into<String>) -> ApiError {
-        ApiError::new(StatusCode::FORBIDDEN, "forbidden", message)
+        ApiError::new(ErrorCode::Forbidden, message)
     }
     pub fn internal(message: impl Into<String>) -> ApiError {
-        ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", message)
+        ApiError::new(ErrorCode::Internal, message)
     }
 }
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let mut body = json!({"error": {"code": self.code, "message": self.message}});
-        if let Some(d) = self.detail {
-            body["error"]["detail"] = d;
-        }
-        (self.status, Json(body)).into_response()
+        let status = self.status();
+        let body = ErrorBody {
+            error: ErrorObject {
+                code: self.code,
+                message: self.message,
+                detail: self.detail,
+            },
+        };
+        (status, Json(body)).into_response()
     }
 }
 
 impl From<StoreError> for ApiError {
     fn from(e: StoreError) -> ApiError {
-        match &e {
-            StoreError::Conflict { .. } => {
-                ApiError::new(StatusCode::CONFLICT, "conflict", e.to_string())
-            }
+        let code = match &e {
+            StoreError::Conflict { .. } => ErrorCode::Conflict,
             StoreError::Rejected(govcheck_domain::registry::ApplyError::UnknownFinding(_)) => {
-                ApiError::not_found(e.to_string())
+                ErrorCode::NotFound
             }
-            StoreError::Rejected(_) => ApiError::new(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "not_allowed",
-                e.to_string(),
-            ),
-            StoreError::Input(_) | StoreError::TooLong(_) => {
-                ApiError::new(StatusCode::BAD_REQUEST, "bad_input", e.to_string())
-            }
-            StoreError::Busy { .. } => {
-                ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "busy", e.to_string())
-            }
-            _ => ApiError::internal(e.to_string()),
-        }
+            StoreError::Rejected(_) => ErrorCode::NotAllowed,
+            StoreError::Input(_) | StoreError::TooLong(_) => ErrorCode::BadInput,
+            StoreError::Busy { .. } => ErrorCode::Busy,
+            _ => ErrorCode::Internal,
+        };
+        ApiError::new(code, e.to_string())
     }
 }

@@ -16,7 +16,6 @@ use axum::Json;
 use axum::extract::State;
 use axum::extract::multipart::{Multipart, MultipartError, MultipartRejection};
 use axum::http::{HeaderMap, StatusCode};
-use serde_json::{Value, json};
 use tokio::io::AsyncWriteExt;
 
 use crate::AppState;
@@ -50,8 +49,7 @@ fn file_name(raw: Option<&str>, n: usize) -> PathBuf {
 /// The 413 answer: the upload is over [`IMPORT_LIMIT`].
 fn too_large() -> ApiError {
     ApiError::new(
-        StatusCode::PAYLOAD_TOO_LARGE,
-        "payload_too_large",
+        govcheck_api::ErrorCode::PayloadTooLarge,
         format!(
             "the upload is over the import limit of {} MiB: split the files into several imports",
             IMPORT_LIMIT / (1024 * 1024)
@@ -110,7 +108,7 @@ pub async fn import(
     peer: ClientAddr,
     headers: HeaderMap,
     form: Result<Multipart, MultipartRejection>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<govcheck_store::import::ImportReport>, ApiError> {
     if c.role < Role::Admin {
         return Err(ApiError::forbidden(format!(
             "{} is a {}: imports need an admin token",
@@ -141,8 +139,7 @@ pub async fn import(
         .await
         .map_err(|_| {
             ApiError::new(
-                StatusCode::REQUEST_TIMEOUT,
-                "timeout",
+govcheck_api::ErrorCode::Timeout,
                 format!(
                     "the upload took longer than {} s (serve --upload-timeout); nothing was imported",
                     upload.as_secs()
@@ -187,7 +184,7 @@ pub async fn import(
         .map_err(|_| ApiError::internal("the import stopped without an answer"))??;
     // Readers see the import at once.
     state.current().await?;
-    Ok(Json(json!(report)))
+    Ok(Json(report))
 }
 
 /// Receive the upload's files into temporary files: (name, file, length) each.

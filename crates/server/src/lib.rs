@@ -243,8 +243,7 @@ async fn timeout_in_json(resp: Response) -> Response {
             .contains_key(axum::http::header::CONTENT_TYPE)
     {
         return error::ApiError::new(
-            axum::http::StatusCode::REQUEST_TIMEOUT,
-            "timeout",
+            govcheck_api::ErrorCode::Timeout,
             "the request took longer than the server allows (see docs/api.md)",
         )
         .into_response();
@@ -299,8 +298,7 @@ async fn access_log(State(state): State<Arc<AppState>>, mut req: Request, next: 
         Err(share) => {
             use axum::response::IntoResponse as _;
             error::ApiError::new(
-                axum::http::StatusCode::TOO_MANY_REQUESTS,
-                "too_many_requests",
+govcheck_api::ErrorCode::TooManyRequests,
                 format!("{share} requests from this client are in progress already; retry when one is answered"),
             )
             .into_response()

@@ -12,15 +12,19 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use chrono::DateTime;
+use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
-use serde_json::{Value, json};
 
 use crate::atomic::write_atomic;
 use crate::checkpoint;
 use crate::error::StoreError;
 use crate::journal::{self, Batch};
 use crate::{RegistrySource, Snapshot};
-use govcheck_domain::event::{Event, EventKind};
+use govcheck_api::{
+    Changes, ErrorBody, ErrorCode, ErrorObject, EventCreated, EventKindName, EventRequest,
+    FindingView, Health, Me,
+};
+use govcheck_domain::event::Event;
 use govcheck_domain::registry::Registry;
 use govcheck_domain::rules::Posts;
 
@@ -158,32 +162,58 @@ impl RemoteStore {
         }
     }
 
+    /// Send a request; a refusal comes back with the server's typed error, when it sent
+    /// one (`Refusal::error` is `None` for a body that is not the error envelope).
     fn send(
         &self,
         req: reqwest::blocking::RequestBuilder,
-    ) -> Result<reqwest::blocking::Response, StoreError> {
+    ) -> Result<reqwest::blocking::Response, SendError> {
         let resp = req
             .bearer_auth(&self.token)
             .send()
-            .map_err(|e| self.unreachable(e))?;
+            .map_err(|e| SendError::Store(self.unreachable(e)))?;
         if resp.status().is_success() {
             return Ok(resp);
         }
         let status = resp.status().as_u16();
-        let body: Value = resp.json().unwrap_or(Value::Null);
-        Err(refused(status, &body))
+        let error = resp
+            .bytes()
+            .ok()
+            .and_then(|b| serde_json::from_slice::<ErrorBody>(&b).ok())
+            .map(|b| b.error);
+        Err(SendError::Refused { status, error })
     }
 
-    fn get_json(&self, path: &str) -> Result<Value, StoreError> {
-        self.send(self.client.get(format!("{}{path}", self.base)))?
-            .json()
-            .map_err(|e| self.unreachable(e))
+    /// An answer's body as the API type `T`: a body that is not one is an error naming
+    /// the endpoint, never a default.
+    fn decode<T: DeserializeOwned>(
+        &self,
+        endpoint: &str,
+        resp: reqwest::blocking::Response,
+    ) -> Result<T, StoreError> {
+        let bytes = resp.bytes().map_err(|e| self.unreachable(e))?;
+        serde_json::from_slice(&bytes).map_err(|e| {
+            StoreError::Other(format!(
+                "registry {} sent a malformed answer to {}: {e}",
+                self.base,
+                govcheck_domain::text::sanitize(endpoint)
+            ))
+        })
+    }
+
+    fn get<T: DeserializeOwned>(&self, path: &str) -> Result<T, StoreError> {
+        let resp = self.send(self.client.get(format!("{}{path}", self.base)))?;
+        self.decode(path, resp)
     }
 
     /// Who the server says we are.
     pub fn whoami(&self) -> Result<Identity, StoreError> {
-        serde_json::from_value(self.get_json("/api/v1/me")?)
-            .map_err(|e| StoreError::Other(e.to_string()))
+        let me: Me = self.get("/api/v1/me")?;
+        Ok(Identity {
+            name: me.name,
+            role: me.role.as_str().to_string(),
+            scope: me.scope,
+        })
     }
 
     fn cache_file(&self) -> PathBuf {
@@ -287,13 +317,9 @@ impl RemoteStore {
         if let Some(c) = crc {
             url.push_str(&format!("&crc={c}"));
         }
-        let v = self.get_json(&url)?;
-        let seq = v["seq"].as_u64().unwrap_or(since);
-        let last_crc = v["crc"].as_str().unwrap_or_default().to_string();
-        let batches: Vec<Batch> = serde_json::from_value(v["batches"].clone()).map_err(|e| {
-            StoreError::Other(format!("registry sent a malformed change feed: {e}"))
-        })?;
-        Ok((seq, last_crc, batches))
+        let feed: Changes<Batch> = self.get(&url)?;
+        // No crc: the server's journal is empty (nothing to prove our copy against).
+        Ok((feed.seq, feed.crc.unwrap_or_default(), feed.batches))
     }
 
     /// The registry as the server has it now. From the copy held in memory, or else the
@@ -412,9 +438,8 @@ impl RemoteStore {
             .post(format!("{}/api/v1/import", self.base))
             .timeout(Duration::from_secs(600))
             .multipart(form);
-        self.send(req)?
-            .json()
-            .map_err(|e| StoreError::Other(format!("registry sent a malformed import report: {e}")))
+        let resp = self.send(req)?;
+        self.decode("/api/v1/import", resp)
     }
 
     /// Events waiting to be sent.
@@ -500,11 +525,9 @@ impl RemoteStore {
     /// `Err(Unreachable)` when the server could not be asked: the action then keeps
     /// waiting rather than being filed as refused on the strength of a network blip.
     fn already_recorded(&self, p: &Pending) -> Result<bool, StoreError> {
-        let f = self.get_json(&format!("/api/v1/findings/{}", urlencode(&p.event.finding)))?;
-        let Some(last) = f["events"].as_array().and_then(|e| e.last()).cloned() else {
-            return Ok(false);
-        };
-        let Ok(last) = serde_json::from_value::<Event>(last) else {
+        let f: FindingView =
+            self.get(&format!("/api/v1/findings/{}", urlencode(&p.event.finding)))?;
+        let Some(last) = f.events.last() else {
             return Ok(false);
         };
         Ok(last.kind == p.event.kind
@@ -513,48 +536,48 @@ impl RemoteStore {
     }
 
     fn post_event(&self, p: &Pending) -> Result<u64, StoreError> {
+        let (kind, to) = EventKindName::of(&p.event.kind)
+            .map_err(|e| StoreError::Other(format!("finding {}: {e}", p.event.finding)))?;
         let based_on = match p.based_on {
             Some(v) => v,
             None => {
-                let f =
-                    self.get_json(&format!("/api/v1/findings/{}", urlencode(&p.event.finding)))?;
-                f["version"].as_u64().unwrap_or(0) as u32
+                let f: FindingView =
+                    self.get(&format!("/api/v1/findings/{}", urlencode(&p.event.finding)))?;
+                f.version
             }
         };
-        let (kind, to) = match &p.event.kind {
-            EventKind::DeadlineExtended { to } => ("deadline_extended", Some(*to)),
-            k => (k.label(), None),
+        let body = EventRequest {
+            kind,
+            note: p.event.note.clone(),
+            to,
+            based_on,
+            os_user: p.event.by.os_user.clone(),
+            ssh_client: p.event.by.ssh_client.clone(),
         };
-        let body = json!({
-            "kind": kind,
-            "note": p.event.note,
-            "to": to,
-            "based_on": based_on,
-            "os_user": p.event.by.os_user,
-            "ssh_client": p.event.by.ssh_client,
-        });
-        let url = format!(
-            "{}/api/v1/findings/{}/events",
-            self.base,
-            urlencode(&p.event.finding)
-        );
+        let path = format!("/api/v1/findings/{}/events", urlencode(&p.event.finding));
         let resp = self
-            .send(self.client.post(url).json(&body))
+            .send(self.client.post(format!("{}{path}", self.base)).json(&body))
             .map_err(|e| match e {
-                StoreError::Refused {
-                    status: 409,
-                    message,
+                // The version the finding is at now, and who changed it: from the
+                // error's typed detail, never from its message.
+                SendError::Refused {
+                    error:
+                        Some(ErrorObject {
+                            code: ErrorCode::Conflict,
+                            detail: Some(detail),
+                            ..
+                        }),
                     ..
                 } => StoreError::Conflict {
                     finding: p.event.finding.clone(),
                     expected: based_on,
-                    actual: conflict_version(&message).unwrap_or(based_on + 1),
-                    last: None,
+                    actual: detail.finding.version,
+                    last: detail.last_change.map(Box::new),
                 },
-                other => other,
+                other => other.into(),
             })?;
-        let v: Value = resp.json().map_err(|e| self.unreachable(e))?;
-        Ok(v["seq"].as_u64().unwrap_or(0))
+        let created: EventCreated = self.decode(&path, resp)?;
+        Ok(created.seq)
     }
 
     /// Send what waits in the outbox, oldest first. Stops at the first network error
@@ -748,25 +771,29 @@ fn urlencode(s: &str) -> String {
         .collect()
 }
 
-fn conflict_version(message: &str) -> Option<u32> {
-    message
-        .split("now at ")
-        .nth(1)
-        .and_then(|r| r.split(|c: char| !c.is_ascii_digit()).next())
-        .and_then(|n| n.parse().ok())
+/// A request that did not get its answer: the link failed, or the server refused it
+/// with (when its body was the error envelope) its typed error.
+enum SendError {
+    Store(StoreError),
+    Refused {
+        status: u16,
+        error: Option<ErrorObject>,
+    },
 }
 
-fn refused(status: u16, body: &Value) -> StoreError {
-    StoreError::Refused {
-        status,
-        code: body["error"]["code"]
-            .as_str()
-            .unwrap_or("unknown")
-            .to_string(),
-        message: body["error"]["message"]
-            .as_str()
-            .unwrap_or("(no message)")
-            .to_string(),
+impl From<SendError> for StoreError {
+    fn from(e: SendError) -> StoreError {
+        match e {
+            SendError::Store(e) => e,
+            SendError::Refused { status, error } => StoreError::Refused {
+                status,
+                code: error
+                    .as_ref()
+                    .map_or("unknown", |e| e.code.as_str())
+                    .to_string(),
+                message: error.map_or_else(|| "(no message)".to_string(), |e| e.message),
+            },
+        }
     }
 }
 
@@ -791,8 +818,8 @@ impl RegistrySource for RemoteStore {
     }
 
     fn change_token(&self) -> Result<u64, StoreError> {
-        let v = self.get_json("/api/v1/health")?;
-        Ok(v["seq"].as_u64().unwrap_or(0))
+        let health: Health = self.get("/api/v1/health")?;
+        Ok(health.seq)
     }
 
     fn append_events(&self, events: Vec<(Event, Option<u32>)>) -> Result<u64, StoreError> {
@@ -853,6 +880,7 @@ impl RegistrySource for RemoteStore {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
 
     #[test]
     fn append_after_a_torn_line_keeps_the_new_line_readable() {

@@ -1,0 +1,96 @@
+//! The registry client reads the server's answers as the API's wire types
+//! (crates/api): a conflict's version and who changed the finding come from the error's
+//! typed detail, never from its message, and an answer that is not the type is an
+//! error naming the endpoint, never a silent default.
+
+mod common;
+
+use std::io::{Read, Write};
+
+use common::server::*;
+use govcheck::domain::event::{Actor, Event, EventKind};
+use govcheck::store::remote::RemoteStore;
+use govcheck::store::{RegistrySource, StoreError};
+
+fn event(finding: &str, kind: EventKind) -> Event {
+    Event {
+        finding: finding.to_string(),
+        kind,
+        at: chrono::Utc::now().fixed_offset(),
+        by: Actor {
+            name: "张三".into(),
+            ..Actor::default()
+        },
+        note: None,
+    }
+}
+
+#[test]
+fn a_conflict_reaches_the_client_with_the_version_and_who_changed_it() {
+    let (s, sup, _, _) = setup();
+    let srv = start(&s, "127.0.0.1:0");
+    let id = zhoushan_finding(&s);
+    let store = RemoteStore::new(&srv.url, &sup, None, &s.path("client-cache")).expect("client");
+    let snap = store.load().expect("load");
+    let idx = snap.registry.finding_index(&id).expect("finding");
+    let seen = snap.registry.state(idx).version;
+    store
+        .append_events(vec![(
+            event(&id, EventKind::RectificationReported),
+            Some(seen),
+        )])
+        .expect("first write");
+    // A second client still at the version it saw.
+    let again = store.append_events(vec![(event(&id, EventKind::Verified), Some(seen))]);
+    match again {
+        Err(StoreError::Conflict {
+            finding,
+            expected,
+            actual,
+            last: Some(last),
+        }) => {
+            assert_eq!(finding, id);
+            assert_eq!(expected, seen);
+            assert_eq!(actual, seen + 1);
+            assert_eq!(last.version, seen + 1);
+            assert_eq!(last.kind, EventKind::RectificationReported);
+            assert_eq!(last.by, "张三");
+            assert_eq!(last.status, govcheck::domain::event::Status::Rectified);
+        }
+        other => panic!("expected a conflict with who changed it: {other:?}"),
+    }
+}
+
+/// A one-connection HTTP server answering every request with `body` (status 200).
+fn answer_once_with(body: &'static str) -> String {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let url = format!("http://{}", listener.local_addr().expect("addr"));
+    std::thread::spawn(move || {
+        for conn in listener.incoming().take(4) {
+            let Ok(mut conn) = conn else { return };
+            let mut buf = [0u8; 4096];
+            let _ = conn.read(&mut buf);
+            let _ = write!(
+                conn,
+                "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+                body.len()
+            );
+        }
+    });
+    url
+}
+
+#[test]
+fn an_answer_that_is_not_the_api_type_is_an_error_naming_the_endpoint() {
+    let s = common::Sandbox::new();
+    // `seq` is not a number: today's client took that as 0 and carried on.
+    let url = answer_once_with(r#"{"status":"ok","seq":"seven","format":1}"#);
+    let store = RemoteStore::new(&url, "gct_x", None, &s.path("cache")).expect("client");
+    match store.change_token() {
+        Err(StoreError::Other(message)) => {
+            assert!(message.contains("/api/v1/health"), "{message}");
+            assert!(message.contains("malformed"), "{message}");
+        }
+        other => panic!("expected an error naming the endpoint: {other:?}"),
+    }
+}
