@@ -19,6 +19,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
     ("govcheck-formats", &["govcheck-domain"]),
     ("govcheck-api", &["govcheck-domain"]),
     ("govcheck-settings", &["govcheck-domain"]),
+    ("govcheck-logging", &["govcheck-domain"]),
     (
         "govcheck-store",
         &["govcheck-domain", "govcheck-formats", "govcheck-api"],
@@ -34,6 +35,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
             "govcheck-formats",
             "govcheck-store",
             "govcheck-api",
+            "govcheck-logging",
         ],
     ),
     (
@@ -44,6 +46,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
             "govcheck-store",
             "govcheck-api",
             "govcheck-settings",
+            "govcheck-logging",
         ],
     ),
     (
@@ -54,6 +57,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
             "govcheck-store",
             "govcheck-api",
             "govcheck-settings",
+            "govcheck-logging",
             "govcheck-synthetic",
             "govcheck-server",
             "govcheck-tui",
