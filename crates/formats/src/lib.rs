@@ -11,6 +11,7 @@ pub mod error;
 pub mod headers;
 pub mod notice;
 pub mod table;
+pub mod text;
 pub mod values;
 
 pub use error::{FormatError, InputError};
