@@ -33,10 +33,18 @@ impl Rate {
     /// Hundredths of a percent (9973 for 99.73%), rounded half up; `None` when the
     /// denominator is zero (nothing inspected has no rate, not 100%).
     pub fn basis_points(&self) -> Option<u64> {
-        if self.den == 0 {
+        self.rounded(2)
+    }
+
+    /// The percentage at `decimals` decimals (0 to 4) as an integer, rounded half up
+    /// once from the exact fraction (999 for 99.9% at one decimal): a figure printed at
+    /// one decimal is checked against this, never against the two-decimal rate rounded
+    /// again. `None` when the denominator is zero or `decimals` is above 4.
+    pub fn rounded(&self, decimals: u32) -> Option<u64> {
+        if self.den == 0 || decimals > 4 {
             return None;
         }
-        let scaled = u128::from(self.num) * 10_000;
+        let scaled = u128::from(self.num) * 100 * 10u128.pow(decimals);
         let den = u128::from(self.den);
         let q = scaled / den;
         let r = scaled % den;
@@ -131,6 +139,17 @@ mod tests {
         // just below half rounds down: 2/3 = 66.666…%
         assert_eq!(Rate::new(2, 3).percent().as_deref(), Some("66.67%"));
         assert_eq!(Rate::new(1, 3).percent().as_deref(), Some("33.33%"));
+    }
+
+    #[test]
+    fn rounds_once_at_the_printed_precision() {
+        // 2943/2944 = 99.966…%: 100.0% at one decimal, 100% at none.
+        assert_eq!(Rate::new(2943, 2944).rounded(1), Some(1000));
+        assert_eq!(Rate::new(2943, 2944).rounded(0), Some(100));
+        // 0.99449…: 99.4% at one decimal, although the two-decimal 99.45% would round to 99.5%.
+        assert_eq!(Rate::new(99_449, 100_000).rounded(2), Some(9945));
+        assert_eq!(Rate::new(99_449, 100_000).rounded(1), Some(994));
+        assert_eq!(Rate::new(1, 1).rounded(5), None);
     }
 
     #[test]
