@@ -309,6 +309,20 @@ pub enum NoticeCommand {
         #[arg(long)]
         region: Option<String>,
     },
+    /// Check a draft notice's figures (.txt, .md or .docx): each rate against its
+    /// counts at the printed precision, and with --round the counts against the
+    /// registry; one line per discrepancy, exits 1 when there is any.
+    Lint {
+        /// The notice's text: .txt, .md or .docx.
+        #[arg(value_name = "FILE")]
+        file: PathBuf,
+        /// Also check the counts against this round of the registry.
+        #[arg(long)]
+        round: Option<String>,
+        /// Also list the rates that could not be paired with their counts.
+        #[arg(long)]
+        verbose: bool,
+    },
     /// Write 附件1, 附件2 and a draft 总体情况 paragraph for a scope.
     Export {
         #[arg(long)]
@@ -461,6 +475,11 @@ fn dispatch(cli: Cli, started: std::time::Instant) -> anyhow::Result<i32> {
         Command::Notice(NoticeCommand::Check { round, region }) => {
             notice::check(&ctx, &round, region.as_deref())
         }
+        Command::Notice(NoticeCommand::Lint {
+            file,
+            round,
+            verbose,
+        }) => notice::lint(&ctx, &file, round.as_deref(), verbose),
         Command::Notice(NoticeCommand::Export {
             round,
             region,

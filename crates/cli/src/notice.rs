@@ -11,6 +11,7 @@ use crate::report::scope;
 use govcheck_domain::figures::summarize;
 use govcheck_domain::notice::as_round;
 use govcheck_domain::notice::attachments::{self, Attachments};
+use govcheck_domain::notice::lint::{RoundFigures, lint as lint_text};
 use govcheck_domain::notice::{PublishedNotice, check_arithmetic, check_registry};
 use govcheck_domain::registry::Change;
 use govcheck_domain::round::{Round, RoundMode};
@@ -178,4 +179,56 @@ pub fn export(
     }
     emit(&format!("{round}: wrote {}\n", out.display()))?;
     Ok(0)
+}
+
+/// `notice lint FILE [--round ID] [--verbose]`: a draft's figures against their counts
+/// (and the registry's round). Exit 1 when anything is wrong, 0 when nothing is.
+pub fn lint(ctx: &Context, file: &Path, round: Option<&str>, verbose: bool) -> anyhow::Result<i32> {
+    use std::io::Read as _;
+    let f = std::fs::File::open(file).with_context(|| format!("{}", file.display()))?;
+    // Read at most one byte past the limit: a huge file is refused, not held.
+    let mut bytes = Vec::new();
+    f.take(govcheck_formats::text::MAX_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .with_context(|| format!("{}", file.display()))?;
+    let paragraphs = govcheck_formats::text::paragraphs(file, &bytes)?;
+    let summary = match round {
+        Some(id) => {
+            let reg = ctx.open_store()?.load()?.registry;
+            if reg.round(id).is_none() {
+                bail!("no round {id:?}; `govcheck rounds` lists them");
+            }
+            let scope_idx = scope(&reg, None)?;
+            Some(summarize(&reg, &ctx.catalogue, id, scope_idx, ctx.as_of)?)
+        }
+        None => None,
+    };
+    let report = lint_text(
+        &paragraphs,
+        summary.as_ref().map(|summary| RoundFigures { summary }),
+    );
+    let mut out = String::new();
+    for d in &report.discrepancies {
+        out.push_str(&sanitize(&d.to_string()));
+        out.push('\n');
+    }
+    if verbose {
+        for u in &report.unchecked {
+            out.push_str(&sanitize(&u.to_string()));
+            out.push('\n');
+        }
+        out.push_str(&format!(
+            "{}: {} rate(s) checked, {} wrong, {} unchecked\n",
+            sanitize(&file.display().to_string()),
+            report.checked,
+            report.discrepancies.len(),
+            report.unchecked.len()
+        ));
+    }
+    emit(&out)?;
+    Ok(if report.discrepancies.is_empty() {
+        0
+    } else {
+        1
+    })
 }

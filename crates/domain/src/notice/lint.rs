@@ -145,6 +145,10 @@ fn counts_for(
     }
 }
 
+/// A reading of a rate's counts: numerators, denominators (one per rate of the list),
+/// and whether the numerators are the problem accounts (1 − a/d) or the passing (a/d).
+type Pairing = (Vec<u64>, Vec<u64>, bool);
+
 fn lint_paragraph(n: usize, text: &str, figs: &[Figure], report: &mut LintReport) {
     let all = series_of(figs);
     let counts: Vec<Vec<&Figure>> = all
@@ -186,7 +190,7 @@ fn lint_paragraph(n: usize, text: &str, figs: &[Figure], report: &mut LintReport
             continue;
         }
         let get = |k: Kind| counts_for(&counts, k, sentence, s.len());
-        let pairs: Result<Vec<(Vec<u64>, Vec<u64>, bool)>, &'static str> = (|| {
+        let pairs: Result<Vec<Pairing>, &'static str> = (|| {
             let mut out = Vec::new();
             match kind {
                 Kind::PassRate => {
@@ -296,6 +300,21 @@ fn percent_text(scaled: u64, decimals: u32) -> String {
     )
 }
 
+/// The text without the titles it cites (《…政府网站与政务新媒体…》 names no part).
+fn without_titles(text: &str) -> String {
+    let mut out = String::new();
+    let mut depth = 0usize;
+    for c in text.chars() {
+        match c {
+            '《' => depth += 1,
+            '》' => depth = depth.saturating_sub(1),
+            _ if depth == 0 => out.push(c),
+            _ => {}
+        }
+    }
+    out
+}
+
 /// Words that make a count about a part (a platform, a level) rather than the round.
 const PART_WORDS: &[&str] = &[
     "微信",
@@ -337,13 +356,14 @@ fn check_counts(n: usize, figs: &[Figure], round: RoundFigures<'_>, report: &mut
             Kind::Passed => t.inspected.saturating_sub(t.problems),
             _ => continue,
         };
+        let lead = without_titles(&f.lead);
         let names_a_part = f.part > 0
-            || PART_WORDS.iter().any(|w| f.lead.contains(w))
+            || PART_WORDS.iter().any(|w| lead.contains(w))
             || round
                 .summary
                 .rows
                 .iter()
-                .any(|r| !r.region.is_empty() && f.lead.contains(r.region.as_str()));
+                .any(|r| !r.region.is_empty() && lead.contains(r.region.as_str()));
         if names_a_part {
             continue;
         }
