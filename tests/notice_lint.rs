@@ -206,6 +206,26 @@ fn round_counts_are_checked_against_the_registry() {
     assert!(err.contains("2099Q9"), "{err}");
 }
 
+#[test]
+fn long_and_odd_input_is_read_without_harm() {
+    // A paragraph of the longest length read, figures all through, and one past it.
+    let unit = "共检查1个，合格率100%，";
+    let n = govcheck::domain::notice::lint::MAX_PARAGRAPH_CHARS / unit.chars().count();
+    let r = lint(&[unit.repeat(n)], None);
+    assert_eq!(r.discrepancies, vec![]);
+    let r = lint(&[unit.repeat(n + 1)], None);
+    assert_eq!(r.unchecked.len(), 1);
+    assert_eq!(r.unchecked[0].figure, "段落");
+    // Digits with nothing else, numbers too large for any count, and stray marks.
+    let odd = vec![
+        "9".repeat(5000),
+        format!("共检查{}个，合格率{}%", "9".repeat(40), "9".repeat(40)),
+        "合格率.%，检查,个，%%%，１２０个，".to_string(),
+    ];
+    let r = lint(&odd, None);
+    assert_eq!(r.discrepancies, vec![]);
+}
+
 /// `scaled` at `decimals` decimals as a notice prints it.
 fn printed(scaled: u64, decimals: u32) -> String {
     if decimals == 0 {

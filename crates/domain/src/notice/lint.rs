@@ -74,10 +74,23 @@ pub struct RoundFigures<'a> {
     pub summary: &'a Summary,
 }
 
+/// The longest paragraph read: a notice's paragraphs are under 2,000 characters, and
+/// pairing is quadratic in a paragraph's figures.
+pub const MAX_PARAGRAPH_CHARS: usize = 20_000;
+
 /// Lint a notice given as its non-empty paragraphs.
 pub fn lint(paragraphs: &[String], round: Option<RoundFigures<'_>>) -> LintReport {
     let mut report = LintReport::default();
     for (i, p) in paragraphs.iter().enumerate() {
+        if p.chars().count() > MAX_PARAGRAPH_CHARS {
+            report.unchecked.push(Unchecked {
+                paragraph: i + 1,
+                figure: "段落".into(),
+                printed: format!("{} characters", p.chars().count()),
+                reason: "the paragraph is too long to read its figures",
+            });
+            continue;
+        }
         let figs = figures(p);
         lint_paragraph(i + 1, p, &figs, &mut report);
         if let Some(r) = round {

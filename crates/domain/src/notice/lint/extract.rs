@@ -49,6 +49,12 @@ pub struct Figure {
     pub lead: String,
 }
 
+/// The most characters before a number read for its meaning: a clause of a notice is
+/// rarely longer than 30.
+const MAX_CONTEXT: usize = 64;
+/// The most characters of its sentence before a count read to tell a part from the whole.
+const MAX_LEAD: usize = 400;
+
 const SENTENCE_END: &[char] = &['。', '；', ';', '！', '？', '!', '?', '\n'];
 /// Clause marks: the words that say what a number counts stand after the last of them.
 const CLAUSE: &[char] = &[
@@ -230,11 +236,16 @@ pub fn figures(paragraph: &str) -> Vec<Figure> {
             next += 1;
         }
         let is_percent = c.get(next) == Some(&'%');
-        let context_start = clause_start.max(previous.map_or(0, |p| p.0));
+        // The words read before a number are bounded, so a paragraph without
+        // punctuation costs time in proportion to its length, not its square.
+        let window = i.saturating_sub(MAX_CONTEXT);
+        let context_start = clause_start.max(previous.map_or(0, |p| p.0)).max(window);
         let context: String = c[context_start..i].iter().collect();
-        let gap_start = previous.map_or(sentence_start, |p| p.0);
+        let gap_start = previous.map_or(sentence_start, |p| p.0).max(window);
         let gap: String = c[gap_start..i].iter().collect();
-        let lead: String = c[sentence_start..i].iter().collect();
+        let lead: String = c[sentence_start.max(i.saturating_sub(MAX_LEAD))..i]
+            .iter()
+            .collect();
         let after_end = end + 1;
         let value;
         let mut kind;
