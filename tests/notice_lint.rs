@@ -38,6 +38,17 @@ fn a_sampling_ratio_of_20_1_for_1010_of_5038_is_caught() {
 }
 
 #[test]
+fn a_rate_is_rounded_once_at_its_printed_precision() {
+    // 99,449/100,000 = 99.449%: 99.4% at one decimal. Rounding the two-decimal 99.45%
+    // again would wrongly accept 99.5%.
+    let r = lint_text("共检查100,000个，其中合格99,449个，合格率99.5%。\n");
+    assert_eq!(
+        lines(&r),
+        vec!["第1段: 合格率 99.5% ≠ 99.4% (99449/100000)"]
+    );
+}
+
+#[test]
 fn the_zhejiang_notice_body_is_clean() {
     let r = lint_text(ZHEJIANG);
     assert_eq!(lines(&r), Vec::<String>::new());
@@ -88,6 +99,13 @@ fn an_ambiguous_statement_is_unchecked_never_wrong() {
     assert_eq!(lines(&r), Vec::<String>::new());
     assert_eq!(r.unchecked.len(), 1, "{r:?}");
     assert_eq!(r.unchecked[0].printed, "90%");
+    // Two separate counts of accounts inspected, one rate.
+    let r = lint_text("检查微信公众号300个，检查微博账号200个，发现问题账号5个，合格率90%。\n");
+    assert_eq!(lines(&r), Vec::<String>::new());
+    assert_eq!(
+        r.unchecked[0].reason,
+        "more than one set of counts it could refer to"
+    );
     // Counts in another paragraph are never borrowed.
     let r = lint_text("共检查120个，发现问题账号5个。\n合格率97%。\n");
     assert_eq!(lines(&r), Vec::<String>::new());
