@@ -106,6 +106,24 @@ fn an_ambiguous_statement_is_unchecked_never_wrong() {
         r.unchecked[0].reason,
         "more than one set of counts it could refer to"
     );
+    // A part's rate is checked against the part's counts, never the whole's.
+    let r = lint_text(
+        "全省共检查500个，发现问题账号5个，合格率99%，其中宁波市检查100个，发现问题账号2个，合格率98%。\n",
+    );
+    assert_eq!(lines(&r), Vec::<String>::new());
+    assert_eq!(r.checked, 2, "{r:?}");
+    let r = lint_text(
+        "全省共检查500个，发现问题账号5个，合格率99%，其中宁波市检查100个，合格率98%。\n",
+    );
+    assert_eq!(lines(&r), Vec::<String>::new());
+    assert_eq!(r.checked, 1, "{r:?}");
+    assert_eq!(r.unchecked.len(), 1, "{r:?}");
+    // A named part's rate with its problems but not its inspected: never the whole's.
+    let r = lint_text(
+        "全省共检查500个，发现问题账号5个，合格率99%。其中宁波市发现问题账号2个，合格率98%。\n",
+    );
+    assert_eq!(lines(&r), Vec::<String>::new());
+    assert_eq!(r.unchecked.len(), 1, "{r:?}");
     // Counts in another paragraph are never borrowed.
     let r = lint_text("共检查120个，发现问题账号5个。\n合格率97%。\n");
     assert_eq!(lines(&r), Vec::<String>::new());

@@ -124,25 +124,40 @@ fn series_of(figs: &[Figure]) -> Vec<Vec<&Figure>> {
     out
 }
 
-/// The counts of `kind` a rate series of `len` figures in `sentence` refers to: the
-/// one list of that kind in its sentence, else the one list in the paragraph.
-/// `Err` when more than one could be meant or the lengths differ.
+/// The counts of `kind` a rate series of `len` figures in (`sentence`, `part`) refers
+/// to. A rate about the whole (part 0) takes the one list of that kind in its clause
+/// group, else in its sentence, else in the paragraph, never one after a 其中 (a part).
+/// A rate after a 其中 takes its numerators from its own part only, and its
+/// denominator from its part; when the part names nothing but its kind ("共检查2944个，
+/// 其中合格2943个，合格率99.9%"), else from the whole before it (`whole_denominator`). `Err` when more than one list could be meant or the
+/// lengths differ.
 fn counts_for(
     all: &[Vec<&Figure>],
     kind: Kind,
-    sentence: usize,
+    (sentence, part): (usize, usize),
     len: usize,
+    numerator: bool,
+    whole_denominator: bool,
 ) -> Result<Option<Vec<u64>>, &'static str> {
     let of_kind: Vec<&Vec<&Figure>> = all.iter().filter(|s| s[0].kind == kind).collect();
-    let same: Vec<&&Vec<&Figure>> = of_kind
-        .iter()
-        .filter(|s| s[0].sentence == sentence)
-        .collect();
-    let pick: Vec<&Vec<&Figure>> = if same.is_empty() {
-        of_kind.clone()
-    } else {
-        same.into_iter().copied().collect()
+    let within = |sent: Option<usize>, p: usize| -> Vec<&Vec<&Figure>> {
+        of_kind
+            .iter()
+            .filter(|s| sent.is_none_or(|x| s[0].sentence == x) && s[0].part == p)
+            .copied()
+            .collect()
     };
+    let mut tiers = vec![within(Some(sentence), part)];
+    if part == 0 {
+        tiers.push(within(None, 0));
+    } else if whole_denominator && !numerator {
+        tiers.push(within(Some(sentence), 0));
+        tiers.push(within(None, 0));
+    }
+    let pick = tiers
+        .into_iter()
+        .find(|t| !t.is_empty())
+        .unwrap_or_default();
     match pick.as_slice() {
         [] => Ok(None),
         [one] if one.len() == len => Ok(Some(
@@ -202,23 +217,38 @@ fn lint_paragraph(n: usize, text: &str, figs: &[Figure], report: &mut LintReport
             );
             continue;
         }
-        let get = |k: Kind| counts_for(&counts, k, sentence, s.len());
+        // "其中合格2943个" is a part of the whole counted before it; "其中宁波市…" is not.
+        let whole_denominator = part > 0
+            && counts
+                .iter()
+                .filter(|c| c[0].sentence == sentence && c[0].part == part)
+                .all(|c| names_nothing_but_its_kind(&c[0].lead));
+        let get = |k: Kind, numerator: bool| {
+            counts_for(
+                &counts,
+                k,
+                (sentence, part),
+                s.len(),
+                numerator,
+                whole_denominator,
+            )
+        };
         let pairs: Result<Vec<Pairing>, &'static str> = (|| {
             let mut out = Vec::new();
             match kind {
                 Kind::PassRate => {
-                    let den = match get(Kind::Inspected)? {
+                    let den = match get(Kind::Inspected, false)? {
                         Some(d) => Some(d),
-                        None if full => get(Kind::Total)?,
+                        None if full => get(Kind::Total, false)?,
                         None => None,
                     };
                     let Some(den) = den else {
                         return Err("no count of accounts inspected to divide by");
                     };
-                    if let Some(p) = get(Kind::Problems)? {
+                    if let Some(p) = get(Kind::Problems, true)? {
                         out.push((p, den.clone(), true));
                     }
-                    if let Some(p) = get(Kind::Passed)? {
+                    if let Some(p) = get(Kind::Passed, true)? {
                         out.push((p, den, false));
                     }
                     if out.is_empty() {
@@ -226,7 +256,9 @@ fn lint_paragraph(n: usize, text: &str, figs: &[Figure], report: &mut LintReport
                     }
                 }
                 _ => {
-                    let (Some(num), Some(den)) = (get(Kind::Inspected)?, get(Kind::Total)?) else {
+                    let (Some(num), Some(den)) =
+                        (get(Kind::Inspected, true)?, get(Kind::Total, false)?)
+                    else {
                         return Err("no count of accounts sampled and of all accounts");
                     };
                     out.push((num, den, false));
@@ -297,6 +329,38 @@ fn lint_paragraph(n: usize, text: &str, figs: &[Figure], report: &mut LintReport
             }
         }
     }
+}
+
+/// Whether the words after the last 其中 before a count say only what it counts
+/// (其中合格, 其中存在问题的账号), not whose it is (其中宁波市).
+fn names_nothing_but_its_kind(lead: &str) -> bool {
+    let Some((_, after)) = lead.rsplit_once("其中") else {
+        return false;
+    };
+    let mut rest = after.to_string();
+    for w in [
+        "政务新媒体",
+        "存在问题",
+        "不合格",
+        "合格",
+        "问题",
+        "达标",
+        "通过",
+        "未",
+        "账号",
+        "的",
+        "有",
+        "共",
+        "为",
+        "是",
+        "计",
+        "发现",
+        "，",
+        ",",
+    ] {
+        rest = rest.replace(w, "");
+    }
+    rest.trim().is_empty()
 }
 
 /// `1000` at one decimal is `100.0%`.
