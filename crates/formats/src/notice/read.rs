@@ -205,6 +205,8 @@ fn cell_text(v: &Data) -> String {
 struct Header {
     cols: Vec<(Column, usize)>,
     unplaced: Vec<(usize, String)>,
+    /// The non-empty header cells as read (after joining a two-row header).
+    read: Vec<String>,
 }
 
 impl Header {
@@ -214,6 +216,7 @@ impl Header {
             if cell.trim().is_empty() {
                 continue;
             }
+            h.read.push(sanitize(&normalize_key(cell)));
             match classify(cell) {
                 // A merged top header repeats over its columns: the first one counts.
                 Some(c) if h.has(c) => {}
@@ -222,6 +225,30 @@ impl Header {
             }
         }
         h
+    }
+
+    /// `row N reads 序号 | 地区 | …; column C (在管账号) is not a column govcheck knows`.
+    fn describe(&self, row: usize) -> String {
+        let unplaced = if self.unplaced.is_empty() {
+            "every column placed".to_string()
+        } else {
+            self.unplaced
+                .iter()
+                .map(|(c, text)| {
+                    format!(
+                        "column {} ({}) is not a column govcheck knows",
+                        col_letter(*c),
+                        sanitize(&normalize_key(text))
+                    )
+                })
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        format!(
+            "row {} reads {}; {unplaced}",
+            row + 1,
+            truncate(&self.read.join(" | "), 300)
+        )
     }
 
     fn has(&self, c: Column) -> bool {
@@ -429,11 +456,19 @@ fn not_recognised(path: &Path, grids: &[Grid]) -> InputError {
                 .iter()
                 .take(HEADER_ROWS)
                 .enumerate()
-                .map(move |(r, row)| (g, r, row, Header::read(row)))
+                .map(move |(r, row)| (g, r, Header::read(row)))
         })
-        .filter(|(_, _, _, h)| !h.cols.is_empty())
-        .max_by_key(|(_, r, _, h)| (h.cols.len(), std::cmp::Reverse(*r)));
-    let Some((g, r, row, h)) = best else {
+        .filter(|(_, _, h)| !h.cols.is_empty())
+        .max_by_key(|(_, r, h)| {
+            // Columns that say something (not 序号 or 备注), then the widest row.
+            let meaningful = h
+                .cols
+                .iter()
+                .filter(|(c, _)| !matches!(c, Column::Seq | Column::Note))
+                .count();
+            (meaningful, h.read.len(), std::cmp::Reverse(*r))
+        });
+    let Some((g, r, h)) = best else {
         return InputError::new(
             path,
             format!(
@@ -446,33 +481,9 @@ fn not_recognised(path: &Path, grids: &[Grid]) -> InputError {
         .as_ref()
         .map(|s| format!("sheet {s}, "))
         .unwrap_or_default();
-    let read: Vec<String> = row
-        .iter()
-        .filter(|c| !c.trim().is_empty())
-        .map(|c| sanitize(&normalize_key(c)))
-        .collect();
-    let unplaced = if h.unplaced.is_empty() {
-        "every column placed, but not enough of them".to_string()
-    } else {
-        h.unplaced
-            .iter()
-            .map(|(c, text)| {
-                format!(
-                    "column {} ({}) is not a column govcheck knows",
-                    col_letter(*c),
-                    sanitize(&normalize_key(text))
-                )
-            })
-            .collect::<Vec<_>>()
-            .join(", ")
-    };
     InputError::new(
         path,
-        format!(
-            "no table recognised: {sheet}row {} reads {}; {unplaced}; {expected}",
-            r + 1,
-            truncate(&read.join(" | "), 300)
-        ),
+        format!("no table recognised: {sheet}{}; {expected}", h.describe(r)),
     )
     .at(r as u64 + 1)
 }
@@ -573,34 +584,20 @@ fn table1(
 /// A recognised table that lacks a column it needs: the header row as read, and what
 /// is missing.
 fn missing(place: &Place<'_>, header_row: usize, h: &Header, t: Table, need: Column) -> InputError {
-    let mut read: Vec<(usize, String)> = h
-        .cols
-        .iter()
-        .map(|(c, i)| (*i, format!("{} = {}", col_letter(*i), c.label())))
-        .chain(h.unplaced.iter().map(|(i, text)| {
-            (
-                *i,
-                format!(
-                    "{} = {} (not placed)",
-                    col_letter(*i),
-                    sanitize(&normalize_key(text))
-                ),
-            )
-        }))
-        .collect();
-    read.sort();
-    let read: Vec<String> = read.into_iter().map(|(_, s)| s).collect();
-    place.err(
-        header_row,
-        0,
-        need.label(),
+    let sheet = place
+        .sheet
+        .map(|s| format!("sheet {s}, "))
+        .unwrap_or_default();
+    InputError::new(
+        place.path,
         format!(
-            "{} has no {} column; its header reads {}",
+            "{} has no {} column: {sheet}{}",
             t.label(),
             need.label(),
-            truncate(&read.join(", "), 300)
+            h.describe(header_row)
         ),
     )
+    .at(header_row as u64 + 1)
 }
 
 fn table2(
