@@ -72,3 +72,37 @@ pub struct PublishedNotice {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub accounts: Vec<PublishedAccount>,
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Records stored before per-account tables existed read unchanged, and a record
+    /// without one is written as before (so an older govcheck still reads it).
+    #[test]
+    fn records_without_accounts_read_and_write_as_before() {
+        let old = r#"{"round":"R","rows":[{"region":"甲","total":1,"inspected":1,"problems":0,"rate":"100%"}],"problems":[],"sources":["a1.csv"]}"#;
+        let n: PublishedNotice = serde_json::from_str(old).expect("old record");
+        assert!(n.accounts.is_empty());
+        assert_eq!(serde_json::to_string(&n).expect("json"), old);
+        let mut with = n.clone();
+        with.accounts.push(PublishedAccount {
+            region: None,
+            platform: "微信公众号".into(),
+            name: "魅力韵镇".into(),
+            host_unit: "城东区韵家口镇人民政府".into(),
+            passed: true,
+            problem: String::new(),
+            score: None,
+        });
+        let text = serde_json::to_string(&with).expect("json");
+        assert!(
+            text.ends_with(r#""accounts":[{"platform":"微信公众号","name":"魅力韵镇","host_unit":"城东区韵家口镇人民政府","passed":true}]}"#),
+            "{text}"
+        );
+        assert_eq!(
+            serde_json::from_str::<PublishedNotice>(&text).ok(),
+            Some(with)
+        );
+    }
+}
