@@ -803,6 +803,73 @@ fn table3(
 mod tests {
     use super::*;
 
+    /// Grids made of header words, figures, blanks and junk, in every arrangement a
+    /// small generator reaches (one-row, two-row, ragged rows, tables side by side):
+    /// parsing answers or refuses, and never panics.
+    #[test]
+    fn any_arrangement_of_header_words_and_figures_never_panics() {
+        const WORDS: &[&str] = &[
+            "",
+            "序号",
+            "地区",
+            "总量",
+            "检查数量",
+            "存在问题数",
+            "合格数",
+            "合格率",
+            "政务新媒体",
+            "账号",
+            "主管/主办单位",
+            "主办单位",
+            "合格情况",
+            "合格",
+            "不合格",
+            "存在问题",
+            "得分",
+            "59.5",
+            "100",
+            "101",
+            "-1",
+            "0",
+            "7",
+            "99.5%",
+            "100%",
+            "abc",
+            "总计",
+            "合计",
+            "新媒体类型",
+            "微信公众号",
+            "所属地区",
+            "备注",
+            "\u{1b}[31m",
+            "个",
+        ];
+        let mut seed: u64 = 0x9e37_79b9_7f4a_7c15;
+        let mut next = |n: usize| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            (seed % n as u64) as usize
+        };
+        for _ in 0..2000 {
+            let rows = next(6);
+            let cells: Vec<Vec<String>> = (0..rows)
+                .map(|_| {
+                    let cols = next(8);
+                    (0..cols)
+                        .map(|_| WORDS[next(WORDS.len())].to_string())
+                        .collect()
+                })
+                .collect();
+            let grids = vec![Grid { sheet: None, cells }];
+            if let Err(e) = parse_notice("R", &[(Path::new("g.csv"), grids)]) {
+                // A refusal names the file and contains no control character.
+                assert_eq!(e.path, Path::new("g.csv"));
+                assert!(!e.message.contains('\u{1b}'), "{}", e.message);
+            }
+        }
+    }
+
     #[test]
     fn column_letters() {
         assert_eq!(col_letter(0), "A");
