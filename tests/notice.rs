@@ -563,6 +563,34 @@ fn a_county_per_account_table_becomes_a_round_and_reconciles() {
         text,
         "problems 城东卫健: 合格情况 published 合格, expected 不合格 (it has a finding in the round)\nregistry 总计: 检查数量 (accounts listed) published 3, expected 4\n"
     );
+
+    // The next quarter lists two of the four accounts: a sample of exactly those two,
+    // the known accounts reused, one problem cell naming two indicators.
+    let q2 = "序号,政务新媒体类型,账号,主管/主办单位,合格情况,存在问题\n1,微信公众号,魅力韵镇,城东区韵家口镇人民政府,不合格,监测点前两周无更新；出现严重表述错误\n2,抖音,城东卫健,西宁市城东区卫生健康局,合格,\n";
+    let p = s.write("q2.csv", q2);
+    s.ok(&[
+        "notice",
+        "import",
+        "--as-round",
+        "2020Q2",
+        "--period-start",
+        "2020-04-01",
+        "--monitoring-point",
+        "2020-06-30",
+        p.to_str().expect("p"),
+    ]);
+    let rounds = s.ok(&["rounds", "--format", "csv"]);
+    assert!(
+        rounds.contains("2020Q1,2020Q1,full,") && rounds.contains("2020Q2,2020Q2,sample,"),
+        "{rounds}"
+    );
+    let csv = s.ok(&["summary", "--round", "2020Q2", "--format", "csv"]);
+    assert!(csv.ends_with("总计,4,2,1,50.00%\n"), "{csv}");
+    let findings = s.ok(&["findings", "--round", "2020Q2", "--format", "csv"]);
+    assert_eq!(findings.lines().count(), 3, "{findings}");
+    assert_eq!(s.ok(&["accounts", "--format", "csv"]).lines().count(), 5);
+    let out = s.ok(&["notice", "check", "--round", "2020Q2"]);
+    assert!(out.contains("agrees"), "{out}");
 }
 
 #[test]
