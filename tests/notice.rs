@@ -415,3 +415,258 @@ fn a_round_from_a_notice_alone_reproduces_its_table() {
             .ends_with("总计,5189,5189,14,99.73%\n")
     );
 }
+
+/// The bug of issue 15: a total column spelled 账号数量（个）, 抽查数, 不合格账号数 and
+/// 抽查合格率 (none of them on the old list) refused the whole 附件1.
+#[test]
+fn header_spellings_beyond_the_old_list_are_read_by_meaning() {
+    let a1 = "序号,设区市,政务新媒体账号数量（个）,抽查数(个),不合格账号数（个）,抽查合格率（%）,备注\n1,甲市,120,60,3,95%,\n2,乙市,80,40,0,100%,新开设\n合  计,,200,100,3,97%,\n";
+    let n = parse(&[("a1.csv", a1.as_bytes().to_vec())]).expect("parse");
+    let got: Vec<(&str, u64, u64, u64)> = n
+        .rows
+        .iter()
+        .map(|r| (r.region.as_str(), r.total, r.inspected, r.problems))
+        .collect();
+    assert_eq!(got, vec![("甲市", 120, 60, 3), ("乙市", 80, 40, 0)]);
+    let t = n.total.expect("合计 row");
+    assert_eq!((t.total, t.inspected, t.problems), (200, 100, 3));
+    // Only 合格数 printed: the problems are the rest of those inspected.
+    let a1 = "地区,总数,检查数,合格数,合格率\n甲市,10,10,9,90%\n";
+    let n = parse(&[("a1.csv", a1.as_bytes().to_vec())]).expect("parse");
+    assert_eq!(n.rows[0].problems, 1);
+}
+
+fn two_row_header_xlsx(real_merges: bool) -> Vec<u8> {
+    let mut wb = Workbook::new();
+    let ws = wb.add_worksheet();
+    let f = Format::new();
+    ws.merge_range(0, 0, 0, 5, "附件1 政务新媒体检查情况", &f)
+        .expect("title");
+    // Row 2: 序号, 地区 and 合格率 span two rows; 政务新媒体 spans three sub-headers.
+    for (c, h) in [(0, "序号"), (1, "地区"), (5, "合格率")] {
+        if real_merges {
+            ws.merge_range(1, c, 2, c, h, &f).expect("v-merge");
+        } else {
+            ws.write_string(1, c, h).expect("h");
+        }
+    }
+    if real_merges {
+        ws.merge_range(1, 2, 1, 4, "政务新媒体", &f)
+            .expect("h-merge");
+    } else {
+        ws.write_string(1, 2, "政务新媒体").expect("h");
+    }
+    for (c, h) in [
+        (2, "总量（个）"),
+        (3, "检查数（个）"),
+        (4, "存在问题数（个）"),
+    ] {
+        ws.write_string(2, c, h).expect("sub");
+    }
+    let rows: [(&str, &str, f64, f64, f64, &str); 3] = [
+        ("1", "甲市", 120.0, 120.0, 1.0, "99.17%"),
+        ("2", "乙市", 80.0, 80.0, 0.0, "100%"),
+        ("总计", "", 200.0, 200.0, 1.0, "99.5%"),
+    ];
+    for (i, r) in rows.iter().enumerate() {
+        let row = 3 + i as u32;
+        ws.write_string(row, 0, r.0).expect("seq");
+        if !r.1.is_empty() {
+            ws.write_string(row, 1, r.1).expect("region");
+        }
+        ws.write_number(row, 2, r.2).expect("n");
+        ws.write_number(row, 3, r.3).expect("n");
+        ws.write_number(row, 4, r.4).expect("n");
+        ws.write_string(row, 5, r.5).expect("rate");
+    }
+    wb.save_to_buffer().expect("xlsx")
+}
+
+#[test]
+fn two_row_merged_headers_in_xlsx() {
+    for real in [true, false] {
+        let n = parse(&[("a1.xlsx", two_row_header_xlsx(real))])
+            .unwrap_or_else(|e| panic!("real merges {real}: {e}"));
+        let got: Vec<(&str, u64, u64, u64, &str)> = n
+            .rows
+            .iter()
+            .map(|r| {
+                (
+                    r.region.as_str(),
+                    r.total,
+                    r.inspected,
+                    r.problems,
+                    r.rate.as_str(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            got,
+            vec![("甲市", 120, 120, 1, "99.17%"), ("乙市", 80, 80, 0, "100%")],
+            "real merges {real}"
+        );
+        assert_eq!(n.total.map(|t| t.total), Some(200), "real merges {real}");
+    }
+}
+
+/// 附件1 of a county notice (西宁市城东区 2020 Q1, seed 004) as its office published
+/// it, with one more account that did not pass.
+const COUNTY: &str = "附件1\n2020年第一季度政务新媒体检查情况\n序号,政务新媒体类型,账号,主管/主办单位,\"合格\n情况\",存在问题\n1,微信公众号,魅力韵镇,城东区韵家口镇人民政府,合格,\n2,微信公众号,西宁市城东区教育局,西宁市城东区教育局,合格,\n3,微信公众号,城东区人民政府行政服务中心,西宁市城东区人民政府行政服务中心,合格,\n4,抖音,城东卫健,西宁市城东区卫生健康局,不合格,监测点前两周无更新\n";
+
+#[test]
+fn a_county_per_account_table_becomes_a_round_and_reconciles() {
+    let s = Sandbox::new();
+    s.ok(&["init", "--root-name", "城东区", "--root-code", "630102"]);
+    let p = s.write("附件1.csv", COUNTY);
+    let out = s.ok(&[
+        "notice",
+        "import",
+        "--as-round",
+        "2020Q1",
+        "--period-start",
+        "2020-01-01",
+        "--monitoring-point",
+        "2020-03-31",
+        p.to_str().expect("p"),
+    ]);
+    assert!(out.contains("4 accounts listed (1 not passed)"), "{out}");
+    let csv = s.ok(&["summary", "--round", "2020Q1", "--format", "csv"]);
+    assert!(csv.ends_with("总计,4,4,1,75.00%\n"), "{csv}");
+    let findings = s.ok(&["findings", "--round", "2020Q1", "--format", "csv"]);
+    assert!(
+        findings.contains("城东卫健") && findings.contains("监测点前两周"),
+        "{findings}"
+    );
+    assert_eq!(findings.lines().count(), 2, "{findings}");
+    let out = s.ok(&["notice", "check", "--round", "2020Q1"]);
+    assert!(out.contains("agrees"), "{out}");
+
+    // The same table with the failing account printed 合格 and a passing one missing.
+    let wrong = COUNTY
+        .replace("不合格,监测点前两周无更新", "合格,")
+        .replace(
+            "2,微信公众号,西宁市城东区教育局,西宁市城东区教育局,合格,\n",
+            "",
+        );
+    let p = s.write("wrong.csv", &wrong);
+    s.ok(&[
+        "notice",
+        "import",
+        "--round",
+        "2020Q1",
+        p.to_str().expect("p"),
+    ]);
+    let out = s.run(&["notice", "check", "--round", "2020Q1"]);
+    assert_eq!(out.status.code(), Some(1));
+    let text = String::from_utf8_lossy(&out.stdout).to_string();
+    assert_eq!(
+        text,
+        "problems 城东卫健: 合格情况 published 合格, expected 不合格 (it has a finding in the round)\nregistry 总计: 检查数量 (accounts listed) published 3, expected 4\n"
+    );
+
+    // The next quarter lists two of the four accounts: a sample of exactly those two,
+    // the known accounts reused, one problem cell naming two indicators.
+    let q2 = "序号,政务新媒体类型,账号,主管/主办单位,合格情况,存在问题\n1,微信公众号,魅力韵镇,城东区韵家口镇人民政府,不合格,监测点前两周无更新；出现严重表述错误\n2,抖音,城东卫健,西宁市城东区卫生健康局,合格,\n";
+    let p = s.write("q2.csv", q2);
+    s.ok(&[
+        "notice",
+        "import",
+        "--as-round",
+        "2020Q2",
+        "--period-start",
+        "2020-04-01",
+        "--monitoring-point",
+        "2020-06-30",
+        p.to_str().expect("p"),
+    ]);
+    let rounds = s.ok(&["rounds", "--format", "csv"]);
+    assert!(
+        rounds.contains("2020Q1,2020Q1,full,") && rounds.contains("2020Q2,2020Q2,sample,"),
+        "{rounds}"
+    );
+    let csv = s.ok(&["summary", "--round", "2020Q2", "--format", "csv"]);
+    assert!(csv.ends_with("总计,4,2,1,50.00%\n"), "{csv}");
+    let findings = s.ok(&["findings", "--round", "2020Q2", "--format", "csv"]);
+    assert_eq!(findings.lines().count(), 3, "{findings}");
+    assert_eq!(s.ok(&["accounts", "--format", "csv"]).lines().count(), 5);
+    let out = s.ok(&["notice", "check", "--round", "2020Q2"]);
+    assert!(out.contains("agrees"), "{out}");
+}
+
+#[test]
+fn website_scores_pass_from_60_and_disagree_with_a_wrong_verdict() {
+    let a = "序号,网站名称,主办单位,得分,合格情况\n1,城东区政府网,城东区政府办公室,85,合格\n2,某局网站,某局,59.5,合格\n3,某中心网站,某中心,60分,\n";
+    let n = parse(&[("sites.csv", a.as_bytes().to_vec())]).expect("parse");
+    let got: Vec<(&str, &str, bool, Option<&str>)> = n
+        .accounts
+        .iter()
+        .map(|a| {
+            (
+                a.name.as_str(),
+                a.platform.as_str(),
+                a.passed,
+                a.score.as_deref(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        vec![
+            ("城东区政府网", "政府网站", true, Some("85")),
+            ("某局网站", "政府网站", true, Some("59.5")),
+            ("某中心网站", "政府网站", true, Some("60分")),
+        ]
+    );
+    let d = govcheck::domain::notice::check_arithmetic(&n);
+    let d: Vec<String> = d.iter().map(|d| d.to_string()).collect();
+    assert_eq!(
+        d,
+        vec!["arithmetic 某局网站: 合格情况 published 合格, expected 不合格 (得分 59.5)"]
+    );
+}
+
+#[test]
+fn an_unrecognised_table_shows_its_header_row_and_the_column_it_could_not_place() {
+    let s = Sandbox::new();
+    s.demo();
+    let before = s.journal();
+    let a1 = "附件1\n序号,地区,在管账号,检查数量,存在问题数,合格率\n1,甲市,10,10,0,100%\n";
+    let p = s.write("附件1.csv", a1);
+    let err = s.fails(&[
+        "notice",
+        "import",
+        "--round",
+        "2022Q1",
+        p.to_str().expect("p"),
+    ]);
+    assert!(
+        err.contains("附件1.csv, line 2")
+            && err.contains("附件1 has no 总量 column")
+            && err.contains("row 2 reads 序号 | 地区 | 在管账号 | 检查数量 | 存在问题数 | 合格率")
+            && err.contains("column C (在管账号) is not a column govcheck knows"),
+        "{err}"
+    );
+    // Nothing recognisable as a table: the row most like a header, as read.
+    let p = s.write(
+        "other.csv",
+        "说明
+序号,名目,数值
+1,甲,2
+",
+    );
+    let err = s.fails(&[
+        "notice",
+        "import",
+        "--round",
+        "2022Q1",
+        p.to_str().expect("p"),
+    ]);
+    assert!(
+        err.contains("other.csv, line 2")
+            && err.contains("no table recognised: row 2 reads 序号 | 名目 | 数值")
+            && err.contains("column B (名目) is not a column govcheck knows, column C (数值)")
+            && err.contains("附件1 needs 地区, 总量"),
+        "{err}"
+    );
+    assert_eq!(before, s.journal());
+}

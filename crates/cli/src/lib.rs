@@ -297,7 +297,8 @@ pub enum NoticeCommand {
         /// With --as-round: the rectification deadline, if the notice names one.
         #[arg(long)]
         deadline: Option<String>,
-        /// 附件1 (and optionally 附件2); a workbook may hold both.
+        /// 附件1 (and optionally 附件2), or a county's per-account result table; a
+        /// workbook may hold them all.
         #[arg(required = true, value_name = "FILE")]
         files: Vec<PathBuf>,
     },

@@ -37,10 +37,23 @@ fn read_notice(round: &str, files: &[PathBuf]) -> anyhow::Result<PublishedNotice
     Ok(parse_notice(round, &grids)?)
 }
 
+/// `, N accounts listed (M not passed)` for a notice with a per-account table.
+fn listed_accounts(notice: &PublishedNotice) -> String {
+    if notice.accounts.is_empty() {
+        return String::new();
+    }
+    let failed = notice.accounts.iter().filter(|a| !a.passed).count();
+    format!(
+        ", {} accounts listed ({failed} not passed)",
+        notice.accounts.len()
+    )
+}
+
 pub fn import(ctx: &Context, round: &str, files: &[PathBuf]) -> anyhow::Result<i32> {
     let store = ctx.open_store()?;
     let notice = read_notice(round, files)?;
     let (rows, problems) = (notice.rows.len(), notice.problems.len());
+    let listed = listed_accounts(&notice);
     store.commit(&ctx.actor, ctx.now(), |reg| {
         if reg.round(round).is_none() {
             return Err(StoreError::Other(format!(
@@ -55,7 +68,7 @@ pub fn import(ctx: &Context, round: &str, files: &[PathBuf]) -> anyhow::Result<i
     })?;
     emit_confirmation(
         &format!(
-            "{round}: published record stored ({rows} region rows, {problems} problem accounts)\n"
+            "{round}: published record stored ({rows} region rows, {problems} problem accounts{listed})\n"
         ),
         &format!("{round}: published record stored"),
     )?;
@@ -108,9 +121,10 @@ pub fn import_as_round(
     })?;
     emit_confirmation(
         &format!(
-            "{id}: round created from the notice ({} regions, {} problem accounts)\n",
+            "{id}: round created from the notice ({} regions, {} problem accounts{})\n",
             notice.rows.len(),
-            notice.problems.len()
+            notice.problems.len(),
+            listed_accounts(&notice)
         ),
         &format!("{id}: round created from the notice"),
     )?;

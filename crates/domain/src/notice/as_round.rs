@@ -1,7 +1,9 @@
 //! A round built from a published notice alone, so a province's history can be loaded
 //! from its past notices: the regions of 附件1, the problem accounts of 附件2 with their
 //! findings, and synthetic filler accounts (marked synthetic, operating only during the
-//! round's window) up to each region's published total and inspected count.
+//! round's window) up to each region's published total and inspected count. A county
+//! notice that lists every inspected account (a per-account result table) gives the
+//! round those accounts and a finding for each problem of each that did not pass.
 
 use std::collections::HashMap;
 
@@ -27,6 +29,9 @@ pub fn changes(
     let id = round.id.clone();
     if reg.round(&id).is_some() {
         return Err(NoticeError::RoundExists(id));
+    }
+    if !notice.accounts.is_empty() {
+        return from_accounts(reg, cat, notice, round, actor, at);
     }
     let root = reg
         .root_region()
@@ -209,6 +214,184 @@ pub fn changes(
     n.round = id;
     out.push(Change::Notice(n));
     Ok(out)
+}
+
+/// Changes that create `round` from a per-account result table: its regions (when it
+/// has a region column; otherwise the accounts belong to the root), every listed
+/// account (reused when one with that name and platform exists there), and the
+/// findings of those that did not pass. The round is full when the listed accounts are
+/// all the registry has operating in the window, else a sample of exactly them.
+fn from_accounts(
+    reg: &Registry,
+    cat: &Catalogue,
+    notice: &PublishedNotice,
+    mut round: Round,
+    actor: &Actor,
+    at: chrono::DateTime<chrono::FixedOffset>,
+) -> Result<Vec<Change>, NoticeError> {
+    let id = round.id.clone();
+    let root = reg
+        .root_region()
+        .cloned()
+        .ok_or(NoticeError::NoRootRegion)?;
+    let tree = reg.tree();
+    let mut out = Vec::new();
+    let mut region_code: HashMap<&str, String> = HashMap::new();
+    for name in notice.accounts.iter().filter_map(|a| a.region.as_deref()) {
+        if region_code.contains_key(name) {
+            continue;
+        }
+        let code = match tree.child_named(tree.root(), name) {
+            Some(i) => tree.get(i).code.clone(),
+            None => {
+                let code = format!("{}/{}", root.code, name);
+                out.push(Change::Region(Region {
+                    code: code.clone(),
+                    name: name.to_string(),
+                    parent: Some(root.code.clone()),
+                }));
+                code
+            }
+        };
+        region_code.insert(name, code);
+    }
+
+    let mut accounts = Vec::new();
+    let mut listed: Vec<String> = Vec::new();
+    let mut failing: Vec<(usize, String, &str)> = Vec::new();
+    for (k, p) in notice.accounts.iter().enumerate() {
+        let code = p
+            .region
+            .as_deref()
+            .and_then(|r| region_code.get(r))
+            .unwrap_or(&root.code);
+        let platform = cat
+            .canonical_platform(&p.platform)
+            .map_or_else(|| p.platform.clone(), |d| d.name.clone());
+        let scope = tree.by_code(code);
+        let existing = reg.accounts().iter().enumerate().find(|(i, a)| {
+            a.name == p.name
+                && a.platform == platform
+                && scope.is_some_and(|s| tree.is_within(reg.account_region(*i), s))
+        });
+        let account_id = match existing {
+            Some((_, a)) => {
+                if a.opened_on.is_some_and(|o| o > round.period_start) {
+                    let mut earlier = a.clone();
+                    earlier.opened_on = Some(round.period_start);
+                    accounts.push(Change::Account(earlier));
+                }
+                a.id.clone()
+            }
+            None => {
+                let aid = format!("{id}-n{:04}", k + 1);
+                accounts.push(Change::Account(Account {
+                    id: aid.clone(),
+                    name: p.name.clone(),
+                    platform,
+                    region: code.clone(),
+                    host_unit: p.host_unit.clone(),
+                    supervisor_unit: None,
+                    status: AccountStatus::Operating,
+                    opened_on: Some(round.period_start),
+                    closed_on: None,
+                    synthetic: false,
+                }));
+                aid
+            }
+        };
+        if !p.passed {
+            failing.push((k + 1, account_id.clone(), p.problem.as_str()));
+        }
+        if !listed.contains(&account_id) {
+            listed.push(account_id);
+        }
+    }
+    let others = reg
+        .accounts()
+        .iter()
+        .enumerate()
+        .any(|(i, a)| counted_in(reg, &round, i) && !listed.contains(&a.id));
+    round.mode = if others {
+        RoundMode::Sample
+    } else {
+        RoundMode::Full
+    };
+    out.push(Change::Round(round.clone()));
+    out.extend(accounts);
+    if others {
+        out.push(Change::Inspected {
+            round: id.clone(),
+            accounts: listed,
+        });
+    }
+
+    let mut n = 0;
+    for (row, account, problem) in failing {
+        for ind in problem_indicators(cat, row, problem)? {
+            n += 1;
+            let fid = finding_id(&id, n);
+            out.push(Change::Finding(Finding {
+                id: fid.clone(),
+                round: id.clone(),
+                account: account.clone(),
+                indicator: ind.code.clone(),
+                problem: (ind.wording != ind.name).then_some(ind.wording),
+                note: None,
+                source: FindingSource::Notice,
+                deadline: None,
+                points: None,
+            }));
+            out.push(Change::Event(Event {
+                finding: fid,
+                kind: EventKind::Reported,
+                at,
+                by: actor.clone(),
+                note: None,
+            }));
+        }
+    }
+    let mut record = notice.clone();
+    record.round = id;
+    out.push(Change::Notice(record));
+    Ok(out)
+}
+
+/// An indicator named in a 存在问题 cell, with the wording as printed.
+struct Named {
+    code: String,
+    name: String,
+    wording: String,
+}
+
+/// The indicators a 存在问题 cell names: the whole cell when it is one indicator's
+/// wording, else each of its parts (separated by ；, ; or 。). An account that did not
+/// pass needs at least one, and every part must be known.
+fn problem_indicators(cat: &Catalogue, row: usize, text: &str) -> Result<Vec<Named>, NoticeError> {
+    let named = |wording: &str| {
+        cat.match_problem(wording).map(|i| Named {
+            code: i.code.clone(),
+            name: i.name.clone(),
+            wording: wording.to_string(),
+        })
+    };
+    let text = text.trim();
+    if text.is_empty() {
+        return Err(NoticeError::NoProblem { row });
+    }
+    if let Some(one) = named(text) {
+        return Ok(vec![one]);
+    }
+    text.split(['；', ';', '。', '\n'])
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+        .map(|p| {
+            named(p).ok_or_else(|| NoticeError::UnknownAccountProblem {
+                row,
+                problem: p.to_string(),
+            })
+        })
+        .collect()
 }
 
 /// Operating during the round's window (the round is not in the registry yet, so

@@ -12,7 +12,9 @@ use std::fmt;
 
 use serde::Serialize;
 
-pub use super::published::{PublishedNotice, PublishedProblem, PublishedRow};
+pub use super::published::{
+    PASS_SCORE, PublishedAccount, PublishedNotice, PublishedProblem, PublishedRow,
+};
 
 use super::figures::{FiguresError, Summary};
 use super::indicator::Catalogue;
@@ -33,6 +35,14 @@ pub enum NoticeError {
         "附件2 row {row}: {problem:?} matches no indicator of the catalogue; add it as an alias in catalogue.toml"
     )]
     UnknownProblem { row: usize, problem: String },
+    #[error(
+        "per-account table, account {row}: it did not pass but its 存在问题 is empty; a finding needs the problem"
+    )]
+    NoProblem { row: usize },
+    #[error(
+        "per-account table, account {row}: {problem:?} matches no indicator of the catalogue; add it as an alias in catalogue.toml"
+    )]
+    UnknownAccountProblem { row: usize, problem: String },
     #[error("no round {0:?}")]
     NoRound(String),
     #[error(transparent)]
@@ -82,6 +92,16 @@ pub fn rate_agrees(printed: &str, computed: Rate) -> Option<bool> {
         1 => round_to(computed_bp, 10) == bp,
         _ => computed_bp == bp,
     })
+}
+
+/// Does a printed website score (`85`, `59.5`, `72分`) pass? A website under
+/// [`PASS_SCORE`] of 100 points fails. `None` when it is not a score from 0 to 100.
+pub fn score_passes(printed: &str) -> Option<bool> {
+    let t = crate::text::normalize_key(printed);
+    let points: f64 = t.trim_end_matches('分').parse().ok()?;
+    (0.0..=100.0)
+        .contains(&points)
+        .then(|| points >= f64::from(PASS_SCORE))
 }
 
 fn round_to(bp: u64, step: u64) -> u64 {
@@ -134,6 +154,24 @@ pub fn check_arithmetic(n: &PublishedNotice) -> Vec<Discrepancy> {
             }
         }
     }
+    // A website's printed verdict against its printed score (fails under 60).
+    for a in &n.accounts {
+        if let Some(by_score) = a.score.as_deref().and_then(score_passes)
+            && by_score != a.passed
+        {
+            out.push(Discrepancy {
+                check: "arithmetic",
+                subject: a.name.clone(),
+                field: "合格情况".into(),
+                published: verdict_word(a.passed).into(),
+                expected: format!(
+                    "{} (得分 {})",
+                    verdict_word(!a.passed),
+                    a.score.as_deref().unwrap_or_default()
+                ),
+            });
+        }
+    }
     out
 }
 
@@ -147,6 +185,30 @@ pub fn check_registry(
     cat: &Catalogue,
 ) -> Vec<Discrepancy> {
     let mut out = Vec::new();
+    if !n.rows.is_empty() {
+        check_rows(n, summary, &mut out);
+    }
+    let side = problem_accounts(n, summary, reg);
+    let canon = |p: &str| {
+        cat.canonical_platform(p)
+            .map_or_else(|| p.trim().to_string(), |d| d.name.clone())
+    };
+    if !n.accounts.is_empty() {
+        check_accounts(n, summary, reg, &side, &canon, &mut out);
+    }
+    // A notice with only a per-account table has no 附件2: its accounts say it all.
+    if n.accounts.is_empty() || !n.problems.is_empty() {
+        check_problems(n, &side, &canon, &mut out);
+    }
+    out
+}
+
+fn verdict_word(passed: bool) -> &'static str {
+    if passed { "合格" } else { "不合格" }
+}
+
+/// Each region row's counts against the registry's, and regions the table leaves out.
+fn check_rows(n: &PublishedNotice, summary: &Summary, out: &mut Vec<Discrepancy>) {
     let computed: HashMap<&str, _> = summary
         .rows
         .iter()
@@ -190,8 +252,15 @@ pub fn check_registry(
             });
         }
     }
+}
 
-    // 附件2 against the registry's problem accounts of the round.
+/// (name, platform, region row name) of each account with a finding in the round,
+/// within the summary's scope.
+fn problem_accounts(
+    n: &PublishedNotice,
+    summary: &Summary,
+    reg: &Registry,
+) -> Vec<(String, String, String)> {
     let tree = reg.tree();
     let scope = tree.by_code(&summary.scope).unwrap_or(tree.root());
     let row_name = |region_idx: usize| {
@@ -200,11 +269,6 @@ pub fn check_registry(
             |c| tree.get(c).name.clone(),
         )
     };
-    let canon = |p: &str| {
-        cat.canonical_platform(p)
-            .map_or_else(|| p.trim().to_string(), |d| d.name.clone())
-    };
-    // (name, platform) → region row name, for accounts with a finding in the round.
     let mut registry_side: Vec<(String, String, String)> = Vec::new();
     for f in reg.findings().iter().filter(|f| f.round == n.round) {
         let Some(a) = reg.account_index(&f.account) else {
@@ -220,6 +284,16 @@ pub fn check_registry(
             registry_side.push(key);
         }
     }
+    registry_side
+}
+
+/// 附件2 against the registry's problem accounts of the round.
+fn check_problems(
+    n: &PublishedNotice,
+    registry_side: &[(String, String, String)],
+    canon: &dyn Fn(&str) -> String,
+    out: &mut Vec<Discrepancy>,
+) {
     let mut matched = vec![false; registry_side.len()];
     for p in &n.problems {
         let platform = canon(&p.platform);
@@ -272,7 +346,91 @@ pub fn check_registry(
             });
         }
     }
-    out
+}
+
+/// A per-account table against the registry: each listed account exists in the scope,
+/// 不合格 exactly when it has a finding in the round, every account with a finding is
+/// listed, and as many are listed as the registry counts inspected.
+fn check_accounts(
+    n: &PublishedNotice,
+    summary: &Summary,
+    reg: &Registry,
+    registry_side: &[(String, String, String)],
+    canon: &dyn Fn(&str) -> String,
+    out: &mut Vec<Discrepancy>,
+) {
+    let tree = reg.tree();
+    let scope = tree.by_code(&summary.scope).unwrap_or(tree.root());
+    let mut matched = vec![false; registry_side.len()];
+    for a in &n.accounts {
+        let platform = canon(&a.platform);
+        let exists = reg.accounts().iter().enumerate().any(|(i, acc)| {
+            acc.name == a.name
+                && acc.platform == platform
+                && tree.is_within(reg.account_region(i), scope)
+        });
+        if !exists {
+            out.push(Discrepancy {
+                check: "registry",
+                subject: a.name.clone(),
+                field: "账号".into(),
+                published: format!("{} ({})", a.name, a.platform),
+                expected: "no such account in the scope".into(),
+            });
+            continue;
+        }
+        let finding = registry_side
+            .iter()
+            .position(|(name, plat, _)| *name == a.name && *plat == platform);
+        if let Some(i) = finding {
+            matched[i] = true;
+        }
+        if finding.is_some() == a.passed {
+            out.push(Discrepancy {
+                check: "problems",
+                subject: a.name.clone(),
+                field: "合格情况".into(),
+                published: verdict_word(a.passed).into(),
+                expected: if a.passed {
+                    "不合格 (it has a finding in the round)".into()
+                } else {
+                    "合格 (no finding in the registry)".into()
+                },
+            });
+        }
+        if let (Some(i), Some(region)) = (finding, &a.region)
+            && registry_side[i].2 != *region
+        {
+            out.push(Discrepancy {
+                check: "problems",
+                subject: a.name.clone(),
+                field: "所属地区".into(),
+                published: region.clone(),
+                expected: registry_side[i].2.clone(),
+            });
+        }
+    }
+    for (i, (name, platform, region)) in registry_side.iter().enumerate() {
+        if !matched[i] {
+            out.push(Discrepancy {
+                check: "problems",
+                subject: name.clone(),
+                field: "账号".into(),
+                published: "not listed".into(),
+                expected: format!("{name} ({platform}, {region}) has a finding"),
+            });
+        }
+    }
+    let listed = n.accounts.len() as u64;
+    if listed != summary.total.inspected {
+        out.push(Discrepancy {
+            check: "registry",
+            subject: "总计".into(),
+            field: "检查数量 (accounts listed)".into(),
+            published: listed.to_string(),
+            expected: summary.total.inspected.to_string(),
+        });
+    }
 }
 
 /// The draft of the notice's "总体情况" paragraph, for the writer to edit.
@@ -358,6 +516,7 @@ mod tests {
             total: Some(row("总计", 1265, 3, "99.71%")),
             problems: vec![],
             sources: vec![],
+            accounts: vec![],
         };
         let d = check_arithmetic(&n);
         assert_eq!(d.len(), 1, "{d:?}");
@@ -374,6 +533,7 @@ mod tests {
             total: Some(row("总计", 21, 1, "95.24%")),
             problems: vec![],
             sources: vec![],
+            accounts: vec![],
         };
         let d = check_arithmetic(&n);
         let fields: Vec<&str> = d.iter().map(|d| d.field.as_str()).collect();
