@@ -5,6 +5,7 @@
 
 pub mod as_round;
 pub mod attachments;
+pub mod document;
 
 use std::collections::HashMap;
 use std::fmt;
