@@ -416,3 +416,30 @@ fn console_capital_e_writes_the_whole_notice_and_small_e_still_the_xlsx() {
     key(&mut app, '2');
     assert!(key(&mut app, 'E').effects.is_empty());
 }
+
+#[test]
+fn the_overview_gives_the_change_against_the_previous_round() {
+    let s = Sandbox::new();
+    s.demo();
+    let rounds = s.write(
+        "rounds.csv",
+        "round,title,period_start,period_end,monitoring_point,mode,deadline,note\n\
+         2021Q4,2021年第四季度检查,2021-10-01,2021-12-15,2021-12-15,full,,\n",
+    );
+    s.ok(&["import", &rounds.display().to_string()]);
+    let bytes = export(&s, &[]);
+    let (a, _) = demo_attachments(&s, None);
+    let items = read_back(&bytes);
+    let paras = paragraphs(&items);
+    let one = paras
+        .iter()
+        .position(|p| *p == "一、总体情况")
+        .expect("一、总体情况");
+    // 2021Q4 had no findings (100%); 2022Q1 is 99.73%.
+    assert_eq!(paras[one + 1], a.paragraph);
+    assert!(
+        paras[one + 1].contains("账号合格率99.73%，较上一批次下降0.27个百分点"),
+        "{}",
+        paras[one + 1]
+    );
+}
