@@ -1508,3 +1508,106 @@ fn a_registry_out_of_reach_reports_the_actions_in_its_outbox_as_pending() {
         ["2022Q1-0008".to_string()].into()
     );
 }
+
+// ------------------------------------------------- #14: pasting and editing notes
+
+/// The cursor the frame leaves on screen (where the terminal's cursor is drawn).
+fn cursor_of(app: &mut App, w: u16, h: u16) -> (u16, u16) {
+    update(app, Msg::Resize(w, h));
+    let mut t = Terminal::new(TestBackend::new(w, h)).expect("terminal");
+    t.draw(|f| govcheck::tui::view::render(f, app))
+        .expect("draw");
+    let p = t.get_cursor_position().expect("cursor");
+    (p.x, p.y)
+}
+
+#[test]
+fn a_pasted_multi_line_note_goes_into_the_field_whole_and_does_not_submit() {
+    for lang in [Lang::Zh, Lang::En] {
+        for (w, h) in SIZES {
+            let mut fx = fixture_with(opts(lang, true, false), Keymap::defaults());
+            on_finding(&mut fx.app, "2022Q1-0008");
+            key(&mut fx.app, KeyCode::Char('r'));
+            keys(&mut fx.app, "主办单位");
+            let out = update(
+                &mut fx.app,
+                Msg::Paste("已恢复更新\r\n3月28日起每周发布\n附截图".into()),
+            );
+            assert!(out.effects.is_empty(), "a paste never submits: {out:?}");
+            let Some(Overlay::Dialog(d)) = &fx.app.overlay else {
+                panic!("the dialog stays open after a paste");
+            };
+            assert_eq!(
+                d.input.text(),
+                "主办单位已恢复更新\n3月28日起每周发布\n附截图"
+            );
+            let buf = draw(&mut fx.app, w, h);
+            let s = screen(&buf);
+            assert!(s.contains("⏎3月28日起"), "line breaks marked: {s}");
+            assert_rows_fit(&buf);
+            // Enter then records the whole note, line breaks and all.
+            let out = key(&mut fx.app, KeyCode::Enter);
+            assert!(
+                matches!(out.effects.as_slice(),
+                    [Effect::Append { note: Some(n), .. }] if n.ends_with("每周发布\n附截图")),
+                "{out:?}"
+            );
+        }
+    }
+}
+
+#[test]
+fn a_paste_outside_a_field_is_ignored_and_one_line_fields_get_spaces() {
+    let mut fx = fixture();
+    let before = fx.app.view;
+    let out = update(&mut fx.app, Msg::Paste("q\n2\n".into()));
+    assert!(!fx.app.quit && fx.app.view == before && out.effects.is_empty());
+    key(&mut fx.app, KeyCode::Char('/'));
+    let out = update(&mut fx.app, Msg::Paste("舟山\n医疗".into()));
+    assert!(
+        matches!(out.effects.as_slice(), [Effect::Search { query, .. }] if query == "舟山 医疗"),
+        "{out:?}"
+    );
+    key(&mut fx.app, KeyCode::Esc);
+    key(&mut fx.app, KeyCode::Esc);
+    key(&mut fx.app, KeyCode::Char(':'));
+    update(&mut fx.app, Msg::Paste("round\n2022Q1".into()));
+    let Some(Overlay::Command(c)) = &fx.app.overlay else {
+        panic!("command line open");
+    };
+    assert_eq!(c.text(), "round 2022Q1");
+}
+
+#[test]
+fn the_note_is_edited_in_the_middle_with_the_cursor_at_its_display_column() {
+    for lang in [Lang::Zh, Lang::En] {
+        for (w, h) in SIZES {
+            let mut fx = fixture_with(opts(lang, true, false), Keymap::defaults());
+            on_finding(&mut fx.app, "2022Q1-0008");
+            key(&mut fx.app, KeyCode::Char('v'));
+            keys(&mut fx.app, "已恢复更新");
+            let (x_end, y) = cursor_of(&mut fx.app, w, h);
+            key(&mut fx.app, KeyCode::Left);
+            key(&mut fx.app, KeyCode::Left);
+            let (x, y2) = cursor_of(&mut fx.app, w, h);
+            assert_eq!((x_end - x, y2), (4, y), "two CJK chars = four columns");
+            keys(&mut fx.app, "正常");
+            key(&mut fx.app, KeyCode::Home);
+            keys(&mut fx.app, "经核");
+            key(&mut fx.app, KeyCode::End);
+            key(&mut fx.app, KeyCode::Backspace);
+            let s = screen(&draw(&mut fx.app, w, h));
+            assert!(s.contains("经核已恢复正常更"), "{s}");
+            // Ctrl-w deletes the word before the cursor, Ctrl-u the whole start.
+            keys(&mut fx.app, " ok");
+            update(
+                &mut fx.app,
+                Msg::Key(KeyEvent::new(KeyCode::Char('w'), KeyModifiers::CONTROL)),
+            );
+            let Some(Overlay::Dialog(d)) = &fx.app.overlay else {
+                panic!("dialog open");
+            };
+            assert_eq!(d.input.text(), "经核已恢复正常更 ");
+        }
+    }
+}

@@ -247,13 +247,14 @@ pub struct Dialog {
     /// The finding version the supervisor saw: a different one in the store is a
     /// conflict, never silently overwritten.
     pub version: u32,
-    pub input: String,
+    /// The note (a reason, or a date and a note for an extension): keeps line breaks.
+    pub input: crate::input::TextInput,
     pub state: DialogState,
 }
 
 #[derive(Debug, Clone, Default)]
 pub struct SearchState {
-    pub input: String,
+    pub input: crate::input::TextInput,
     /// Incremented per query; results of an older one are dropped (latest wins).
     pub generation: u64,
     pub hits: Vec<Hit>,
@@ -270,7 +271,8 @@ pub struct SearchState {
 pub enum Overlay {
     Help,
     Dialog(Dialog),
-    Command(String),
+    /// The command line after `:`.
+    Command(crate::input::TextInput),
     Search(SearchState),
     /// Choose filters of the problems list: which field is selected.
     Filter(usize),

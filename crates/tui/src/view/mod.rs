@@ -498,10 +498,11 @@ fn status_parts(app: &App) -> (String, String) {
 
 fn status_line(f: &mut Frame, app: &App, area: Rect, th: &Theme) {
     if let Some(Overlay::Command(c)) = &app.overlay {
-        let text = format!(":{}", sanitize(c));
-        let w = width(&text) as u16;
+        let (shown, col) = c.view(usize::from(area.width).saturating_sub(2), th.ascii);
+        let text = format!(":{}", sanitize(&shown));
+        let x = u16::try_from(col + 1).unwrap_or(u16::MAX);
         f.render_widget(Paragraph::new(text), area);
-        f.set_cursor_position((area.x + w.min(area.width.saturating_sub(1)), area.y));
+        f.set_cursor_position((area.x + x.min(area.width.saturating_sub(1)), area.y));
         return;
     }
     let (source, stale) = status_parts(app);
