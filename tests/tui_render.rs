@@ -1611,3 +1611,39 @@ fn the_note_is_edited_in_the_middle_with_the_cursor_at_its_display_column() {
         }
     }
 }
+
+// ------------------------------------------------- #14: ASCII mode never draws `…`
+
+#[test]
+fn ascii_mode_never_draws_the_ambiguous_ellipsis() {
+    for lang in [Lang::Zh, Lang::En] {
+        let fx = fixture_with(opts(lang, false, true), Keymap::defaults());
+        let setups: [fn(&mut App); 4] = [
+            |_| {},
+            |app| {
+                key(app, KeyCode::Char('2'));
+            },
+            |app| {
+                key(app, KeyCode::Char('3'));
+            },
+            |app| open_finding(app, "舟山市", "2022Q1-0008"),
+        ];
+        let mut cut = false;
+        for setup in setups {
+            let mut app = fx.app.clone();
+            setup(&mut app);
+            for (w, h) in SIZES.into_iter().chain([(60, 12)]) {
+                let buf = draw(&mut app, w, h);
+                let s = screen(&buf);
+                assert!(!s.contains('…'), "U+2026 in ASCII mode at {w}x{h}:\n{s}");
+                cut |= s.contains('~');
+            }
+        }
+        assert!(cut, "some text was cut, and marked with ~");
+        // The same screens outside ASCII mode still mark a cut with `…`.
+        let mut app = fixture_with(opts(lang, false, false), Keymap::defaults()).app;
+        key(&mut app, KeyCode::Char('2'));
+        let s = screen(&draw(&mut app, 60, 12));
+        assert!(s.contains('…'), "{s}");
+    }
+}

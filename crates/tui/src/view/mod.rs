@@ -52,6 +52,7 @@ pub fn render(f: &mut Frame, app: &App) {
             .map(Line::from)
             .collect();
         f.render_widget(Paragraph::new(lines).style(th.bad()), area);
+        ascii_only(f, &th);
         return;
     }
     let [title, tabs, crumb, body, status] = areas(area);
@@ -103,6 +104,25 @@ pub fn render(f: &mut Frame, app: &App) {
         message(f, app, &lines, body, status, &th);
     }
     status_line(f, app, status, &th);
+    ascii_only(f, &th);
+}
+
+/// What ASCII mode draws for `…`: U+2026 is East Asian ambiguous, two cells wide on
+/// many zh_CN terminals, so a cut name would push the rest of its row right.
+pub const ASCII_ELLIPSIS: &str = "~";
+
+/// ASCII mode's promise, kept in one place for every screen: the `…` that cut text
+/// ends with (from any truncation, in any view) becomes [`ASCII_ELLIPSIS`], one cell
+/// for one cell, so no layout changes.
+fn ascii_only(f: &mut Frame, th: &Theme) {
+    if !th.ascii {
+        return;
+    }
+    for cell in f.buffer_mut().content.iter_mut() {
+        if cell.symbol() == "…" {
+            cell.set_symbol(ASCII_ELLIPSIS);
+        }
+    }
 }
 
 /// The status message wrapped to the screen's width, when it does not fit on the status
