@@ -1647,3 +1647,108 @@ fn ascii_mode_never_draws_the_ambiguous_ellipsis() {
         assert!(s.contains('…'), "{s}");
     }
 }
+
+// ------------------------------------------------- #14: keys are discoverable
+
+#[test]
+fn the_hints_keep_the_help_key_at_80_columns_on_every_page() {
+    for lang in [Lang::Zh, Lang::En] {
+        let fx = fixture_with(opts(lang, true, false), Keymap::defaults());
+        let setups: [fn(&mut App); 4] = [
+            |_| {},
+            |app| {
+                key(app, KeyCode::Char('2'));
+            },
+            |app| {
+                key(app, KeyCode::Char('3'));
+            },
+            |app| open_finding(app, "舟山市", "2022Q1-0008"),
+        ];
+        for setup in setups {
+            let mut app = fx.app.clone();
+            setup(&mut app);
+            for (w, h) in SIZES {
+                let buf = draw(&mut app, w, h);
+                let last = lines(&buf).pop().unwrap_or_default();
+                let help = app.t("hint.help").to_string();
+                assert!(
+                    last.contains(&format!("? {help}")),
+                    "{w}x{h}: the help key is on the hints line: {last:?}"
+                );
+                assert!(!last.contains('…'), "no hint is cut: {last:?}");
+            }
+        }
+    }
+}
+
+#[test]
+fn the_help_lists_every_command_whole_and_f1_and_shift_tab_work() {
+    for lang in [Lang::Zh, Lang::En] {
+        let mut fx = fixture_with(opts(lang, true, false), Keymap::defaults());
+        update(
+            &mut fx.app,
+            Msg::Key(KeyEvent::new(KeyCode::F(1), KeyModifiers::NONE)),
+        );
+        assert!(
+            matches!(fx.app.overlay, Some(Overlay::Help)),
+            "F1 opens help"
+        );
+        for (w, h) in SIZES {
+            let buf = draw(&mut fx.app, w, h);
+            let s = screen(&buf);
+            for (usage, k) in govcheck::tui::view::help::COMMANDS {
+                assert!(s.contains(usage), "{w}x{h}: {usage} listed\n{s}");
+                if w >= 120 {
+                    let desc = fx.app.t(k).to_string();
+                    assert!(s.contains(&desc), "{w}x{h}: {desc} whole\n{s}");
+                }
+            }
+            assert!(s.contains("Shift-Tab") && s.contains("?/F1"), "{s}");
+            assert_rows_fit(&buf);
+        }
+        key(&mut fx.app, KeyCode::Esc);
+        // Shift-Tab: the view before, wrapping from the first to the last.
+        assert_eq!(fx.app.view, View::Overview);
+        update(
+            &mut fx.app,
+            Msg::Key(KeyEvent::new(KeyCode::BackTab, KeyModifiers::SHIFT)),
+        );
+        assert_eq!(fx.app.view, View::Warnings);
+        update(
+            &mut fx.app,
+            Msg::Key(KeyEvent::new(KeyCode::BackTab, KeyModifiers::SHIFT)),
+        );
+        assert_eq!(fx.app.view, View::Deadlines);
+    }
+}
+
+#[test]
+fn tab_after_colon_completes_the_command_name() {
+    let mut fx = fixture();
+    key(&mut fx.app, KeyCode::Char(':'));
+    keys(&mut fx.app, "as");
+    key(&mut fx.app, KeyCode::Tab);
+    let text = |app: &App| match &app.overlay {
+        Some(Overlay::Command(c)) => c.text().to_string(),
+        _ => panic!("command line open"),
+    };
+    // `as` starts `as-of` and `ascii`: their common part only.
+    assert_eq!(text(&fx.app), "as");
+    keys(&mut fx.app, "-");
+    key(&mut fx.app, KeyCode::Tab);
+    assert_eq!(text(&fx.app), "as-of ");
+    keys(&mut fx.app, "2022-04-30");
+    key(&mut fx.app, KeyCode::Enter);
+    assert_eq!(fx.app.as_of.to_string(), "2022-04-30");
+    key(&mut fx.app, KeyCode::Char(':'));
+    keys(&mut fx.app, "reg");
+    key(&mut fx.app, KeyCode::Tab);
+    assert_eq!(text(&fx.app), "region ");
+    for (w, h) in SIZES {
+        let s = screen(&draw(&mut fx.app, w, h));
+        assert!(
+            s.lines().last().unwrap_or("").starts_with(":region "),
+            "{s}"
+        );
+    }
+}

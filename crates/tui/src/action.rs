@@ -19,6 +19,8 @@ pub enum Action {
     Deadlines,
     Warnings,
     NextView,
+    /// The view before this one (Shift-Tab).
+    PrevView,
     PrevRound,
     NextRound,
     Search,
@@ -43,7 +45,7 @@ pub enum Action {
 
 impl Action {
     /// All actions, in the order the help overlay lists them.
-    pub const ALL: [Action; 31] = [
+    pub const ALL: [Action; 32] = [
         Action::Up,
         Action::Down,
         Action::PageUp,
@@ -57,6 +59,7 @@ impl Action {
         Action::Deadlines,
         Action::Warnings,
         Action::NextView,
+        Action::PrevView,
         Action::PrevRound,
         Action::NextRound,
         Action::Search,
@@ -93,6 +96,7 @@ impl Action {
             Action::Deadlines => "deadlines",
             Action::Warnings => "warnings",
             Action::NextView => "next_view",
+            Action::PrevView => "prev_view",
             Action::PrevRound => "prev_round",
             Action::NextRound => "next_round",
             Action::Search => "search",

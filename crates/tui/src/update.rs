@@ -1073,6 +1073,11 @@ pub fn apply(app: &mut App, action: Action) -> Outcome {
             let next = View::ALL[(app.view.index() + 1) % View::ALL.len()];
             switch_view(app, next)
         }
+        Action::PrevView => {
+            let n = View::ALL.len();
+            let prev = View::ALL[(app.view.index() + n - 1) % n];
+            switch_view(app, prev)
+        }
         Action::PrevRound => switch_round(app, -1),
         Action::NextRound => switch_round(app, 1),
         Action::Search => {

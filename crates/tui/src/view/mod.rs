@@ -532,7 +532,7 @@ fn status_line(f: &mut Frame, app: &App, area: Rect, th: &Theme) {
         Some(s) if message_panel(app, area.width).is_none() => {
             (s.text.clone(), status_style(app, th))
         }
-        _ => (hints(app), th.dim()),
+        _ => (String::new(), th.dim()),
     };
     let right = if (width(&source) + width(&stale)) * 3 > cols * 2 {
         stale.clone()
@@ -540,6 +540,11 @@ fn status_line(f: &mut Frame, app: &App, area: Rect, th: &Theme) {
         format!("{source}{stale}")
     };
     let avail = cols.saturating_sub(width(&right));
+    let text = if text.is_empty() {
+        hints(app, avail.saturating_sub(1))
+    } else {
+        text
+    };
     let left = truncate(&format!(" {text}"), avail);
     let pad = avail.saturating_sub(width(&left));
     let line = Line::from(vec![
@@ -550,8 +555,10 @@ fn status_line(f: &mut Frame, app: &App, area: Rect, th: &Theme) {
     f.render_widget(Paragraph::new(line), area);
 }
 
-/// The most useful keys for the page, from the key map in force.
-fn hints(app: &App) -> String {
+/// The most useful keys for the page, from the key map in force, in at most `cols`
+/// cells: hints are dropped from the end until they fit, but the help key's always
+/// stays, since it is the way to every other key.
+pub fn hints(app: &App, cols: usize) -> String {
     use super::action::Action as A;
     let km = &app.keymap;
     let pick: &[A] = match app.page() {
@@ -582,11 +589,34 @@ fn hints(app: &App) -> String {
             A::Quit,
         ],
     };
-    pick.iter()
+    let mut shown: Vec<(A, String)> = pick
+        .iter()
         .filter(|a| !km.keys(**a).is_empty())
-        .map(|a| format!("{} {}", km.label(*a), app.t(&format!("hint.{}", a.name()))))
-        .collect::<Vec<_>>()
-        .join("  ")
+        .map(|a| {
+            // Help's first key only: `?/F1` would spend cells the other hints need.
+            let k = if *a == A::Help {
+                km.keys(*a).first().map(|k| k.label()).unwrap_or_default()
+            } else {
+                km.label(*a)
+            };
+            (*a, format!("{k} {}", app.t(&format!("hint.{}", a.name()))))
+        })
+        .collect();
+    let joined = |v: &[(A, String)]| {
+        v.iter()
+            .map(|(_, s)| s.as_str())
+            .collect::<Vec<_>>()
+            .join("  ")
+    };
+    while width(&joined(&shown)) > cols {
+        match shown.iter().rposition(|(a, _)| *a != A::Help) {
+            Some(i) => {
+                shown.remove(i);
+            }
+            None => break,
+        }
+    }
+    joined(&shown)
 }
 
 /// Status words in the interface language.
