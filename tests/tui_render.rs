@@ -1752,3 +1752,62 @@ fn tab_after_colon_completes_the_command_name() {
         );
     }
 }
+
+// ------------------------------------------------- #14: the columns that matter
+
+/// Days left and status are never cut, at 80 and 120 columns, in both languages, on
+/// the problems and the deadlines tabs; names shrink instead and platforms show their
+/// short names.
+#[test]
+fn days_left_and_status_are_never_cut_and_platforms_are_short() {
+    for lang in [Lang::Zh, Lang::En] {
+        let mut fx = fixture_with(opts(lang, false, false), Keymap::defaults());
+        let ev = Event {
+            finding: "2022Q1-0008".into(),
+            kind: EventKind::RectificationReported,
+            at: DateTime::parse_from_rfc3339("2022-04-20T10:00:00+08:00").expect("t"),
+            by: Actor::default(),
+            note: None,
+        };
+        fx.store.append_events(vec![(ev, None)]).expect("append");
+        let loaded = govcheck::tui::task::load(&fx.store).expect("load");
+        update(&mut fx.app, Msg::Loaded(Ok(loaded)));
+        // Four and a half years on: days left of -1681 and more.
+        govcheck::tui::update::run_command(&mut fx.app, "as-of 2026-12-01");
+        let rectified = fx.app.t("st.rectified").to_string();
+        let overdue = fx.app.t("st.overdue").to_string();
+        for tab in ['2', '3'] {
+            key(&mut fx.app, KeyCode::Char(tab));
+            for (w, h) in SIZES {
+                let buf = draw(&mut fx.app, w, h);
+                let s = screen(&buf);
+                assert_rows_fit(&buf);
+                let late: Vec<String> = rows_with(&buf, &overdue)
+                    .into_iter()
+                    .filter(|l| l.starts_with("│ !") || l.starts_with("│>!"))
+                    .collect();
+                assert!(!late.is_empty(), "{w}x{h} tab {tab}: overdue rows\n{s}");
+                for l in &late {
+                    assert!(
+                        l.split_whitespace()
+                            .any(|t| t.starts_with("-16") && t.len() == 5),
+                        "{w}x{h} tab {tab}: days left whole: {l:?}\n{s}"
+                    );
+                    assert!(!l.contains(&format!("{overdue}…")), "{l:?}");
+                }
+                let review = rows_with(&buf, "2022Q1-0008");
+                let review = if review.is_empty() {
+                    rows_with(&buf, "舟山医疗保障")
+                } else {
+                    review
+                };
+                assert!(
+                    review.iter().any(|l| l.contains(&rectified)),
+                    "{w}x{h} tab {tab}: {rectified} whole\n{s}"
+                );
+                assert!(s.contains("微信 "), "{w}x{h}: short platform\n{s}");
+                assert!(!s.contains("微信公众号"), "{w}x{h}: short platform\n{s}");
+            }
+        }
+    }
+}
