@@ -1811,3 +1811,20 @@ fn days_left_and_status_are_never_cut_and_platforms_are_short() {
         }
     }
 }
+
+#[test]
+fn an_extension_takes_its_date_and_a_pasted_note_on_the_next_line() {
+    let mut fx = fixture();
+    on_finding(&mut fx.app, "2022Q1-0008");
+    key(&mut fx.app, KeyCode::Char('d'));
+    update(
+        &mut fx.app,
+        Msg::Paste("2022-05-10\n主办单位申请延期".into()),
+    );
+    let out = key(&mut fx.app, KeyCode::Enter);
+    assert!(
+        matches!(out.effects.as_slice(),
+            [Effect::Append { note: Some(n), .. }] if n == "主办单位申请延期"),
+        "{out:?}"
+    );
+}

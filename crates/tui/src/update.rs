@@ -527,7 +527,10 @@ fn confirm(app: &mut App, mut d: Dialog) -> Outcome {
         DialogKind::Rectified => (EventKind::RectificationReported, text),
         DialogKind::Reopen => (EventKind::Reopened, text),
         DialogKind::Extend => {
-            let (date, rest) = text.split_once(' ').unwrap_or((text.as_str(), ""));
+            // A pasted note may follow the date on the next line.
+            let (date, rest) = text
+                .split_once(char::is_whitespace)
+                .unwrap_or((text.as_str(), ""));
             match parse_date(date) {
                 Some(to) => (EventKind::DeadlineExtended { to }, rest.trim().to_string()),
                 None => {
