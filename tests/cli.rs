@@ -361,3 +361,43 @@ fn every_directory_can_be_placed_by_the_environment() {
         );
     }
 }
+
+/// With USER and LOGNAME unset (cron, `env -i`, a service manager) the history names
+/// the account the process runs as, from the system, never `unknown`.
+#[test]
+fn history_names_the_system_account_when_user_and_logname_are_unset() {
+    let s = Sandbox::new();
+    s.demo();
+    let id = finding_id_of(&s, "舟山医疗保障");
+    let out = s
+        .cmd()
+        .env_remove("USER")
+        .env_remove("LOGNAME")
+        .arg("--data")
+        .arg(s.store())
+        .args(["verify", &id, "--note", "复核通过"])
+        .output()
+        .expect("run");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let who = std::process::Command::new("id")
+        .arg("-un")
+        .output()
+        .ok()
+        .filter(|o| o.status.success())
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string());
+    let hist = s.ok(&["history", &id, "--format", "csv"]);
+    let last = hist.lines().last().expect("an event");
+    assert!(!last.contains(",unknown,"), "{hist}");
+    match who {
+        Some(name) => assert!(
+            last.contains(&format!(",verified,{name},{name},")),
+            "expected {name}: {hist}"
+        ),
+        // No passwd entry for this uid: the uid stands in for the name.
+        None => assert!(last.contains(",verified,uid "), "{hist}"),
+    }
+}

@@ -389,3 +389,56 @@ fn idle_writes_nothing_and_another_supervisors_change_shows_without_a_key() {
     s.keys(&["q"]);
     assert_eq!(s.wait_exit(), "0");
 }
+
+/// A multi-line note pasted (a bracketed paste, as a terminal sends it) goes into the
+/// note field whole and does not save: its line breaks are not Enter presses. Enter
+/// then saves all of it.
+#[test]
+fn a_pasted_multi_line_note_is_kept_whole_and_not_submitted() {
+    if !tmux_present() {
+        return;
+    }
+    let s = Session::start("paste");
+    open_zhoushan_medical(&s);
+    s.keys(&["v"]);
+    s.wait_for("备注");
+    let mut load = Command::new("tmux")
+        .arg("-L")
+        .arg(&s.socket)
+        .args(["load-buffer", "-b", "note", "-"])
+        .stdin(std::process::Stdio::piped())
+        .spawn()
+        .expect("tmux load-buffer");
+    {
+        use std::io::Write;
+        let mut stdin = load.stdin.take().expect("stdin");
+        stdin
+            .write_all("第一行已整改\n第二行附截图\nq".as_bytes())
+            .expect("write buffer");
+    }
+    assert!(load.wait().expect("load-buffer").success());
+    // -p: bracketed, as the application asked for it.
+    s.tmux(&["paste-buffer", "-p", "-b", "note", "-t", "main"]);
+    s.wait_for("第二行附截图");
+    let screen = s.wait_for("第一行已整改");
+    assert!(
+        !screen.contains("已保存"),
+        "a paste must not save: {screen}"
+    );
+    let out = s.cli(&["history", "2022Q1-0008", "--format", "json"]);
+    let json = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        !json.contains("\"verified\""),
+        "nothing recorded yet: {json}"
+    );
+    s.keys(&["Enter"]);
+    s.wait_for("已保存");
+    s.keys(&["q"]);
+    assert_eq!(s.wait_exit(), "0");
+    let out = s.cli(&["history", "2022Q1-0008", "--format", "json"]);
+    let json = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        json.contains("第一行已整改\\n第二行附截图\\nq"),
+        "the whole note, line breaks kept: {json}"
+    );
+}

@@ -1508,3 +1508,323 @@ fn a_registry_out_of_reach_reports_the_actions_in_its_outbox_as_pending() {
         ["2022Q1-0008".to_string()].into()
     );
 }
+
+// ------------------------------------------------- #14: pasting and editing notes
+
+/// The cursor the frame leaves on screen (where the terminal's cursor is drawn).
+fn cursor_of(app: &mut App, w: u16, h: u16) -> (u16, u16) {
+    update(app, Msg::Resize(w, h));
+    let mut t = Terminal::new(TestBackend::new(w, h)).expect("terminal");
+    t.draw(|f| govcheck::tui::view::render(f, app))
+        .expect("draw");
+    let p = t.get_cursor_position().expect("cursor");
+    (p.x, p.y)
+}
+
+#[test]
+fn a_pasted_multi_line_note_goes_into_the_field_whole_and_does_not_submit() {
+    for lang in [Lang::Zh, Lang::En] {
+        for (w, h) in SIZES {
+            let mut fx = fixture_with(opts(lang, true, false), Keymap::defaults());
+            on_finding(&mut fx.app, "2022Q1-0008");
+            key(&mut fx.app, KeyCode::Char('r'));
+            keys(&mut fx.app, "主办单位");
+            let out = update(
+                &mut fx.app,
+                Msg::Paste("已恢复更新\r\n3月28日起每周发布\n附截图".into()),
+            );
+            assert!(out.effects.is_empty(), "a paste never submits: {out:?}");
+            let Some(Overlay::Dialog(d)) = &fx.app.overlay else {
+                panic!("the dialog stays open after a paste");
+            };
+            assert_eq!(
+                d.input.text(),
+                "主办单位已恢复更新\n3月28日起每周发布\n附截图"
+            );
+            let buf = draw(&mut fx.app, w, h);
+            let s = screen(&buf);
+            assert!(s.contains("⏎3月28日起"), "line breaks marked: {s}");
+            assert_rows_fit(&buf);
+            // Enter then records the whole note, line breaks and all.
+            let out = key(&mut fx.app, KeyCode::Enter);
+            assert!(
+                matches!(out.effects.as_slice(),
+                    [Effect::Append { note: Some(n), .. }] if n.ends_with("每周发布\n附截图")),
+                "{out:?}"
+            );
+        }
+    }
+}
+
+#[test]
+fn a_paste_outside_a_field_is_ignored_and_one_line_fields_get_spaces() {
+    let mut fx = fixture();
+    let before = fx.app.view;
+    let out = update(&mut fx.app, Msg::Paste("q\n2\n".into()));
+    assert!(!fx.app.quit && fx.app.view == before && out.effects.is_empty());
+    key(&mut fx.app, KeyCode::Char('/'));
+    let out = update(&mut fx.app, Msg::Paste("舟山\n医疗".into()));
+    assert!(
+        matches!(out.effects.as_slice(), [Effect::Search { query, .. }] if query == "舟山 医疗"),
+        "{out:?}"
+    );
+    key(&mut fx.app, KeyCode::Esc);
+    key(&mut fx.app, KeyCode::Esc);
+    key(&mut fx.app, KeyCode::Char(':'));
+    update(&mut fx.app, Msg::Paste("round\n2022Q1".into()));
+    let Some(Overlay::Command(c)) = &fx.app.overlay else {
+        panic!("command line open");
+    };
+    assert_eq!(c.text(), "round 2022Q1");
+}
+
+#[test]
+fn the_note_is_edited_in_the_middle_with_the_cursor_at_its_display_column() {
+    for lang in [Lang::Zh, Lang::En] {
+        for (w, h) in SIZES {
+            let mut fx = fixture_with(opts(lang, true, false), Keymap::defaults());
+            on_finding(&mut fx.app, "2022Q1-0008");
+            key(&mut fx.app, KeyCode::Char('v'));
+            keys(&mut fx.app, "已恢复更新");
+            let (x_end, y) = cursor_of(&mut fx.app, w, h);
+            key(&mut fx.app, KeyCode::Left);
+            key(&mut fx.app, KeyCode::Left);
+            let (x, y2) = cursor_of(&mut fx.app, w, h);
+            assert_eq!((x_end - x, y2), (4, y), "two CJK chars = four columns");
+            keys(&mut fx.app, "正常");
+            key(&mut fx.app, KeyCode::Home);
+            keys(&mut fx.app, "经核");
+            key(&mut fx.app, KeyCode::End);
+            key(&mut fx.app, KeyCode::Backspace);
+            let s = screen(&draw(&mut fx.app, w, h));
+            assert!(s.contains("经核已恢复正常更"), "{s}");
+            // Ctrl-w deletes the word before the cursor, Ctrl-u the whole start.
+            keys(&mut fx.app, " ok");
+            update(
+                &mut fx.app,
+                Msg::Key(KeyEvent::new(KeyCode::Char('w'), KeyModifiers::CONTROL)),
+            );
+            let Some(Overlay::Dialog(d)) = &fx.app.overlay else {
+                panic!("dialog open");
+            };
+            assert_eq!(d.input.text(), "经核已恢复正常更 ");
+        }
+    }
+}
+
+// ------------------------------------------------- #14: ASCII mode never draws `…`
+
+#[test]
+fn ascii_mode_never_draws_the_ambiguous_ellipsis() {
+    for lang in [Lang::Zh, Lang::En] {
+        let fx = fixture_with(opts(lang, false, true), Keymap::defaults());
+        let setups: [fn(&mut App); 4] = [
+            |_| {},
+            |app| {
+                key(app, KeyCode::Char('2'));
+            },
+            |app| {
+                key(app, KeyCode::Char('3'));
+            },
+            |app| open_finding(app, "舟山市", "2022Q1-0008"),
+        ];
+        let mut cut = false;
+        for setup in setups {
+            let mut app = fx.app.clone();
+            setup(&mut app);
+            for (w, h) in SIZES.into_iter().chain([(60, 12)]) {
+                let buf = draw(&mut app, w, h);
+                let s = screen(&buf);
+                assert!(!s.contains('…'), "U+2026 in ASCII mode at {w}x{h}:\n{s}");
+                cut |= s.contains('~');
+            }
+        }
+        assert!(cut, "some text was cut, and marked with ~");
+        // The same screens outside ASCII mode still mark a cut with `…`.
+        let mut app = fixture_with(opts(lang, false, false), Keymap::defaults()).app;
+        key(&mut app, KeyCode::Char('2'));
+        let s = screen(&draw(&mut app, 60, 12));
+        assert!(s.contains('…'), "{s}");
+    }
+}
+
+// ------------------------------------------------- #14: keys are discoverable
+
+#[test]
+fn the_hints_keep_the_help_key_at_80_columns_on_every_page() {
+    for lang in [Lang::Zh, Lang::En] {
+        let fx = fixture_with(opts(lang, true, false), Keymap::defaults());
+        let setups: [fn(&mut App); 4] = [
+            |_| {},
+            |app| {
+                key(app, KeyCode::Char('2'));
+            },
+            |app| {
+                key(app, KeyCode::Char('3'));
+            },
+            |app| open_finding(app, "舟山市", "2022Q1-0008"),
+        ];
+        for setup in setups {
+            let mut app = fx.app.clone();
+            setup(&mut app);
+            for (w, h) in SIZES {
+                let buf = draw(&mut app, w, h);
+                let last = lines(&buf).pop().unwrap_or_default();
+                let help = app.t("hint.help").to_string();
+                assert!(
+                    last.contains(&format!("? {help}")),
+                    "{w}x{h}: the help key is on the hints line: {last:?}"
+                );
+                assert!(!last.contains('…'), "no hint is cut: {last:?}");
+            }
+        }
+    }
+}
+
+#[test]
+fn the_help_lists_every_command_whole_and_f1_and_shift_tab_work() {
+    for lang in [Lang::Zh, Lang::En] {
+        let mut fx = fixture_with(opts(lang, true, false), Keymap::defaults());
+        update(
+            &mut fx.app,
+            Msg::Key(KeyEvent::new(KeyCode::F(1), KeyModifiers::NONE)),
+        );
+        assert!(
+            matches!(fx.app.overlay, Some(Overlay::Help)),
+            "F1 opens help"
+        );
+        for (w, h) in SIZES {
+            let buf = draw(&mut fx.app, w, h);
+            let s = screen(&buf);
+            for (usage, k) in govcheck::tui::view::help::COMMANDS {
+                assert!(s.contains(usage), "{w}x{h}: {usage} listed\n{s}");
+                if w >= 120 {
+                    let desc = fx.app.t(k).to_string();
+                    assert!(s.contains(&desc), "{w}x{h}: {desc} whole\n{s}");
+                }
+            }
+            assert!(s.contains("Shift-Tab") && s.contains("?/F1"), "{s}");
+            assert_rows_fit(&buf);
+        }
+        key(&mut fx.app, KeyCode::Esc);
+        // Shift-Tab: the view before, wrapping from the first to the last.
+        assert_eq!(fx.app.view, View::Overview);
+        update(
+            &mut fx.app,
+            Msg::Key(KeyEvent::new(KeyCode::BackTab, KeyModifiers::SHIFT)),
+        );
+        assert_eq!(fx.app.view, View::Warnings);
+        update(
+            &mut fx.app,
+            Msg::Key(KeyEvent::new(KeyCode::BackTab, KeyModifiers::SHIFT)),
+        );
+        assert_eq!(fx.app.view, View::Deadlines);
+    }
+}
+
+#[test]
+fn tab_after_colon_completes_the_command_name() {
+    let mut fx = fixture();
+    key(&mut fx.app, KeyCode::Char(':'));
+    keys(&mut fx.app, "as");
+    key(&mut fx.app, KeyCode::Tab);
+    let text = |app: &App| match &app.overlay {
+        Some(Overlay::Command(c)) => c.text().to_string(),
+        _ => panic!("command line open"),
+    };
+    // `as` starts `as-of` and `ascii`: their common part only.
+    assert_eq!(text(&fx.app), "as");
+    keys(&mut fx.app, "-");
+    key(&mut fx.app, KeyCode::Tab);
+    assert_eq!(text(&fx.app), "as-of ");
+    keys(&mut fx.app, "2022-04-30");
+    key(&mut fx.app, KeyCode::Enter);
+    assert_eq!(fx.app.as_of.to_string(), "2022-04-30");
+    key(&mut fx.app, KeyCode::Char(':'));
+    keys(&mut fx.app, "reg");
+    key(&mut fx.app, KeyCode::Tab);
+    assert_eq!(text(&fx.app), "region ");
+    for (w, h) in SIZES {
+        let s = screen(&draw(&mut fx.app, w, h));
+        assert!(
+            s.lines().last().unwrap_or("").starts_with(":region "),
+            "{s}"
+        );
+    }
+}
+
+// ------------------------------------------------- #14: the columns that matter
+
+/// Days left and status are never cut, at 80 and 120 columns, in both languages, on
+/// the problems and the deadlines tabs; names shrink instead and platforms show their
+/// short names.
+#[test]
+fn days_left_and_status_are_never_cut_and_platforms_are_short() {
+    for lang in [Lang::Zh, Lang::En] {
+        let mut fx = fixture_with(opts(lang, false, false), Keymap::defaults());
+        let ev = Event {
+            finding: "2022Q1-0008".into(),
+            kind: EventKind::RectificationReported,
+            at: DateTime::parse_from_rfc3339("2022-04-20T10:00:00+08:00").expect("t"),
+            by: Actor::default(),
+            note: None,
+        };
+        fx.store.append_events(vec![(ev, None)]).expect("append");
+        let loaded = govcheck::tui::task::load(&fx.store).expect("load");
+        update(&mut fx.app, Msg::Loaded(Ok(loaded)));
+        // Four and a half years on: days left of -1681 and more.
+        govcheck::tui::update::run_command(&mut fx.app, "as-of 2026-12-01");
+        let rectified = fx.app.t("st.rectified").to_string();
+        let overdue = fx.app.t("st.overdue").to_string();
+        for tab in ['2', '3'] {
+            key(&mut fx.app, KeyCode::Char(tab));
+            for (w, h) in SIZES {
+                let buf = draw(&mut fx.app, w, h);
+                let s = screen(&buf);
+                assert_rows_fit(&buf);
+                let late: Vec<String> = rows_with(&buf, &overdue)
+                    .into_iter()
+                    .filter(|l| l.starts_with("│ !") || l.starts_with("│>!"))
+                    .collect();
+                assert!(!late.is_empty(), "{w}x{h} tab {tab}: overdue rows\n{s}");
+                for l in &late {
+                    assert!(
+                        l.split_whitespace()
+                            .any(|t| t.starts_with("-16") && t.len() == 5),
+                        "{w}x{h} tab {tab}: days left whole: {l:?}\n{s}"
+                    );
+                    assert!(!l.contains(&format!("{overdue}…")), "{l:?}");
+                }
+                let review = rows_with(&buf, "2022Q1-0008");
+                let review = if review.is_empty() {
+                    rows_with(&buf, "舟山医疗保障")
+                } else {
+                    review
+                };
+                assert!(
+                    review.iter().any(|l| l.contains(&rectified)),
+                    "{w}x{h} tab {tab}: {rectified} whole\n{s}"
+                );
+                assert!(s.contains("微信 "), "{w}x{h}: short platform\n{s}");
+                assert!(!s.contains("微信公众号"), "{w}x{h}: short platform\n{s}");
+            }
+        }
+    }
+}
+
+#[test]
+fn an_extension_takes_its_date_and_a_pasted_note_on_the_next_line() {
+    let mut fx = fixture();
+    on_finding(&mut fx.app, "2022Q1-0008");
+    key(&mut fx.app, KeyCode::Char('d'));
+    update(
+        &mut fx.app,
+        Msg::Paste("2022-05-10\n主办单位申请延期".into()),
+    );
+    let out = key(&mut fx.app, KeyCode::Enter);
+    assert!(
+        matches!(out.effects.as_slice(),
+            [Effect::Append { note: Some(n), .. }] if n == "主办单位申请延期"),
+        "{out:?}"
+    );
+}

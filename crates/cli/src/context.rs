@@ -193,24 +193,66 @@ pub fn registry_token(config_dir: &std::path::Path) -> anyhow::Result<String> {
 
 /// Who is acting: the configured name (else the OS user), the OS user, and the SSH
 /// client address when the session came in over SSH.
+///
+/// The OS user is `USER` (else `LOGNAME`) as before; when neither is set (cron, a
+/// service manager, `env -i`) it is the account the process runs as, looked up in the
+/// system's user database, and failing that the uid (`uid 1000`), so the history never
+/// says `unknown` of someone the system knows.
 pub fn actor_from_env(settings: &Settings) -> Actor {
     let os_user = std::env::var("USER")
         .or_else(|_| std::env::var("LOGNAME"))
         .ok()
-        .filter(|u| !u.is_empty());
+        .filter(|u| !u.trim().is_empty())
+        .unwrap_or_else(system_user);
     let ssh_client = std::env::var("SSH_CLIENT")
         .or_else(|_| std::env::var("SSH_CONNECTION"))
         .ok()
         .and_then(|s| s.split_whitespace().next().map(String::from));
     let name = if settings.name.trim().is_empty() {
-        os_user.clone().unwrap_or_else(|| "unknown".into())
+        os_user.clone()
     } else {
         settings.name.trim().to_string()
     };
     Actor {
         name,
-        os_user,
+        os_user: Some(os_user),
         ssh_client,
         ..Actor::default()
     }
+}
+
+/// The name of the account the process runs as (effective uid), from the system's user
+/// database; `uid N` when it has no entry (a container's bare uid).
+fn system_user() -> String {
+    // SAFETY: geteuid cannot fail and touches no memory.
+    let uid = unsafe { libc::geteuid() };
+    passwd_name(uid).unwrap_or_else(|| format!("uid {uid}"))
+}
+
+/// `getpwuid_r` into a buffer we own (thread-safe, unlike `getpwuid`), growing the
+/// buffer while the system says it is too small, up to a bound.
+fn passwd_name(uid: libc::uid_t) -> Option<String> {
+    let mut size = 1024usize;
+    while size <= 1 << 20 {
+        let mut buf = vec![0 as libc::c_char; size];
+        // SAFETY: an all-zero passwd is a valid value of this plain C struct.
+        let mut pwd: libc::passwd = unsafe { std::mem::zeroed() };
+        let mut result: *mut libc::passwd = std::ptr::null_mut();
+        // SAFETY: every pointer refers to memory owned here and live for the call;
+        // `buf.len()` is the buffer's true size.
+        let rc =
+            unsafe { libc::getpwuid_r(uid, &mut pwd, buf.as_mut_ptr(), buf.len(), &mut result) };
+        if rc == libc::ERANGE {
+            size *= 4;
+            continue;
+        }
+        if rc != 0 || result.is_null() || pwd.pw_name.is_null() {
+            return None;
+        }
+        // SAFETY: on success pw_name points at a NUL-terminated string inside `buf`.
+        let name = unsafe { std::ffi::CStr::from_ptr(pwd.pw_name) };
+        let name = name.to_string_lossy().trim().to_string();
+        return (!name.is_empty()).then_some(name);
+    }
+    None
 }

@@ -71,6 +71,10 @@ pub struct PlatformDef {
     pub kind: PlatformKind,
     #[serde(default)]
     pub aliases: Vec<String>,
+    /// What a narrow column shows (微信 for 微信公众号), so a list keeps its room for
+    /// names and figures; the full name everywhere else.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub short: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -207,6 +211,14 @@ impl Catalogue {
             .map(|&i| &self.platforms[i])
     }
 
+    /// The short name of a platform for narrow columns (`微信` for `微信公众号`, `头条`
+    /// for `今日头条`); the text itself for a platform without one or not catalogued.
+    pub fn short_platform<'a>(&'a self, platform: &'a str) -> &'a str {
+        self.canonical_platform(platform)
+            .and_then(|p| p.short.as_deref())
+            .unwrap_or(platform)
+    }
+
     /// Is this platform inspected as a website? Unknown platforms are new media.
     pub fn is_website(&self, platform: &str) -> bool {
         self.canonical_platform(platform)
@@ -276,6 +288,16 @@ mod tests {
         assert_eq!(on("微信公众号"), Some("nm.no-update-2w"));
         assert_eq!(on("抖音"), Some("nm.no-update-2w"));
         assert_eq!(on("政府网站"), Some("ws.no-update-2w"));
+    }
+
+    #[test]
+    fn short_platform_names_for_narrow_columns() {
+        let c = Catalogue::builtin();
+        assert_eq!(c.short_platform("微信公众号"), "微信");
+        assert_eq!(c.short_platform("今日头条"), "头条");
+        assert_eq!(c.short_platform("B站"), "B站");
+        assert_eq!(c.short_platform("抖音"), "抖音");
+        assert_eq!(c.short_platform("不在目录的平台"), "不在目录的平台");
     }
 
     #[test]

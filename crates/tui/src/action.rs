@@ -19,6 +19,8 @@ pub enum Action {
     Deadlines,
     Warnings,
     NextView,
+    /// The view before this one (Shift-Tab).
+    PrevView,
     PrevRound,
     NextRound,
     Search,
@@ -45,7 +47,7 @@ pub enum Action {
 
 impl Action {
     /// All actions, in the order the help overlay lists them.
-    pub const ALL: [Action; 32] = [
+    pub const ALL: [Action; 33] = [
         Action::Up,
         Action::Down,
         Action::PageUp,
@@ -59,6 +61,7 @@ impl Action {
         Action::Deadlines,
         Action::Warnings,
         Action::NextView,
+        Action::PrevView,
         Action::PrevRound,
         Action::NextRound,
         Action::Search,
@@ -96,6 +99,7 @@ impl Action {
             Action::Deadlines => "deadlines",
             Action::Warnings => "warnings",
             Action::NextView => "next_view",
+            Action::PrevView => "prev_view",
             Action::PrevRound => "prev_round",
             Action::NextRound => "next_round",
             Action::Search => "search",

@@ -117,6 +117,9 @@ pub struct ProblemsPage {
     pub filter: Filter,
     pub rows: Vec<FindingRow>,
     pub visible: Vec<usize>,
+    /// Cells the widest days-left figure takes (`-1681` is 5): that column is never
+    /// cut, and measuring it here keeps the frame free of a pass over the rows.
+    pub days_width: usize,
 }
 
 /// One line of the deadline-tracking view.
@@ -139,6 +142,8 @@ pub struct DeadlinesPage {
     pub cursor: usize,
     pub rows: Vec<FindingRow>,
     pub lines: Vec<DeadlineLine>,
+    /// As [`ProblemsPage::days_width`].
+    pub days_width: usize,
 }
 
 #[derive(Debug, Clone)]
@@ -247,13 +252,14 @@ pub struct Dialog {
     /// The finding version the supervisor saw: a different one in the store is a
     /// conflict, never silently overwritten.
     pub version: u32,
-    pub input: String,
+    /// The note (a reason, or a date and a note for an extension): keeps line breaks.
+    pub input: crate::input::TextInput,
     pub state: DialogState,
 }
 
 #[derive(Debug, Clone, Default)]
 pub struct SearchState {
-    pub input: String,
+    pub input: crate::input::TextInput,
     /// Incremented per query; results of an older one are dropped (latest wins).
     pub generation: u64,
     pub hits: Vec<Hit>,
@@ -270,7 +276,8 @@ pub struct SearchState {
 pub enum Overlay {
     Help,
     Dialog(Dialog),
-    Command(String),
+    /// The command line after `:`.
+    Command(crate::input::TextInput),
     Search(SearchState),
     /// Choose filters of the problems list: which field is selected.
     Filter(usize),
@@ -438,6 +445,7 @@ impl App {
             filter: Filter::default(),
             rows: Vec::new(),
             visible: Vec::new(),
+            days_width: 0,
         };
         self.fill_problems(&mut p);
         Page::Problems(p)
@@ -449,6 +457,7 @@ impl App {
             cursor: 0,
             rows: Vec::new(),
             lines: Vec::new(),
+            days_width: 0,
         };
         self.fill_deadlines(&mut p);
         Page::Deadlines(p)
@@ -529,6 +538,7 @@ impl App {
             })
             .collect();
         sort_findings(rows, &mut vis, p.sort, p.dir);
+        p.days_width = days_width(rows);
         p.visible = vis;
         p.cursor = restore_cursor(&p.rows, &p.visible, keep.as_deref(), p.cursor);
     }
@@ -574,6 +584,7 @@ impl App {
             });
             lines.extend(idx.into_iter().map(DeadlineLine::Row));
         }
+        p.days_width = days_width(&rows);
         p.rows = rows;
         p.lines = lines;
         let sel = selectable(&p.lines);
@@ -650,6 +661,15 @@ impl App {
             vec![self.warnings_page(None)],
         ];
     }
+}
+
+/// Cells the widest days-left figure of `rows` takes (`-` when none).
+pub fn days_width(rows: &[FindingRow]) -> usize {
+    rows.iter()
+        .filter_map(|r| r.days_left)
+        .map(|d| d.to_string().len())
+        .max()
+        .unwrap_or(1)
 }
 
 /// Indexes into `rows` of the selectable lines of a deadline view.

@@ -12,6 +12,7 @@ pub mod app;
 pub mod clipboard;
 pub mod error;
 pub mod i18n;
+pub mod input;
 pub mod keymap;
 pub mod log;
 pub mod task;
@@ -111,6 +112,7 @@ fn spawn_input(tx: mpsc::UnboundedSender<Msg>) {
             let msg = match event::read() {
                 Ok(Event::Key(k)) => Msg::Key(k),
                 Ok(Event::Resize(w, h)) => Msg::Resize(w, h),
+                Ok(Event::Paste(text)) => Msg::Paste(text),
                 Ok(Event::Mouse(m)) => match m.kind {
                     event::MouseEventKind::ScrollDown => Msg::Scroll(1),
                     event::MouseEventKind::ScrollUp => Msg::Scroll(-1),

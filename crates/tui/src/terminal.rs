@@ -1,6 +1,6 @@
-//! The terminal, and always giving it back. Raw mode and the alternate screen are
-//! entered here and left on quit, on panic (hook) and on SIGTERM/SIGHUP (the main loop
-//! calls [`restore`]). Nothing here queries the terminal (no cursor-position or
+//! The terminal, and always giving it back. Raw mode, the alternate screen and
+//! bracketed paste are entered here and left on quit, on panic (hook) and on
+//! SIGTERM/SIGHUP (the main loop calls [`restore`]). Nothing here queries the terminal (no cursor-position or
 //! capability requests whose replies could hang or land on screen over a slow link);
 //! frames are wrapped in a synchronized update, which terminals without support ignore.
 
@@ -9,7 +9,9 @@ use std::io::{self, Write};
 use ratatui::Terminal;
 use ratatui::backend::CrosstermBackend;
 use ratatui::crossterm::cursor::Show;
-use ratatui::crossterm::event::{DisableMouseCapture, EnableMouseCapture};
+use ratatui::crossterm::event::{
+    DisableBracketedPaste, DisableMouseCapture, EnableBracketedPaste, EnableMouseCapture,
+};
 use ratatui::crossterm::terminal::{
     BeginSynchronizedUpdate, EndSynchronizedUpdate, EnterAlternateScreen, LeaveAlternateScreen,
     disable_raw_mode, enable_raw_mode,
@@ -30,7 +32,9 @@ pub fn enter(mouse: bool) -> io::Result<Term> {
     }));
     enable_raw_mode()?;
     let mut out = io::stdout();
-    execute!(out, EnterAlternateScreen)?;
+    // Bracketed paste: a pasted note arrives as one event, whole, instead of as keys
+    // whose first line break would press Enter and save the rest away.
+    execute!(out, EnterAlternateScreen, EnableBracketedPaste)?;
     if mouse {
         execute!(out, EnableMouseCapture)?;
     }
@@ -47,7 +51,13 @@ pub fn restore(mouse: bool) {
     if mouse {
         let _ = execute!(out, DisableMouseCapture);
     }
-    let _ = execute!(out, EndSynchronizedUpdate, LeaveAlternateScreen, Show);
+    let _ = execute!(
+        out,
+        DisableBracketedPaste,
+        EndSynchronizedUpdate,
+        LeaveAlternateScreen,
+        Show
+    );
     let _ = disable_raw_mode();
 }
 

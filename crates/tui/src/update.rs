@@ -14,6 +14,7 @@ use crate::app::{
 };
 use crate::error::TaskError;
 use crate::i18n::{I18n, Lang, fill};
+use crate::input::{Edit, TextInput};
 use govcheck_domain::event::{Actor, Event, EventKind, Status};
 use govcheck_domain::listing::{FindingSort, RegionSort, SortDir};
 use govcheck_domain::text::sanitize;
@@ -23,6 +24,10 @@ use govcheck_formats::values::parse_date;
 #[derive(Debug)]
 pub enum Msg {
     Key(KeyEvent),
+    /// A bracketed paste: the text goes into the field with the focus whole (line
+    /// breaks kept in a note) and never submits it; outside a field it is ignored, so
+    /// pasted text is never taken as keys.
+    Paste(String),
     Resize(u16, u16),
     /// A load finished: the data and the change token read just before it.
     Loaded(Result<(Data, u64), TaskError>),
@@ -108,6 +113,7 @@ pub fn update(app: &mut App, msg: Msg) -> Outcome {
     match msg {
         Msg::Key(k) if k.kind == KeyEventKind::Release => Outcome::default(),
         Msg::Key(k) => on_key(app, k),
+        Msg::Paste(text) => paste(app, &text),
         Msg::Scroll(d) if app.overlay.is_none() => {
             apply(app, if d > 0 { Action::Down } else { Action::Up })
         }
@@ -479,19 +485,6 @@ fn is_ctrl(k: &KeyEvent, c: char) -> bool {
     k.modifiers.contains(KeyModifiers::CONTROL) && k.code == KeyCode::Char(c)
 }
 
-/// A printable character typed into a text field.
-fn typed(k: &KeyEvent) -> Option<char> {
-    match k.code {
-        KeyCode::Char(c)
-            if !k.modifiers.contains(KeyModifiers::CONTROL)
-                && !k.modifiers.contains(KeyModifiers::ALT) =>
-        {
-            Some(c)
-        }
-        _ => None,
-    }
-}
-
 fn on_key(app: &mut App, k: KeyEvent) -> Outcome {
     if is_ctrl(&k, 'c') {
         app.quit = true;
@@ -524,13 +517,13 @@ fn dialog_key(app: &mut App, mut d: Dialog, k: KeyEvent) -> Outcome {
     match k.code {
         KeyCode::Esc => return Outcome::redraw(),
         KeyCode::Enter => return confirm(app, d),
-        KeyCode::Backspace => {
-            d.input.pop();
-        }
-        _ if is_ctrl(&k, 'u') => d.input.clear(),
-        _ => match typed(&k) {
-            Some(c) => d.input.push(c),
-            None => {
+        _ => match d.input.key(&k) {
+            Edit::Changed => {}
+            Edit::Moved => {
+                app.overlay = Some(Overlay::Dialog(d));
+                return Outcome::redraw();
+            }
+            Edit::Nothing | Edit::NotMine => {
                 app.overlay = Some(Overlay::Dialog(d));
                 return Outcome::default();
             }
@@ -571,14 +564,17 @@ fn probe_time() -> DateTime<chrono::FixedOffset> {
 }
 
 fn confirm(app: &mut App, mut d: Dialog) -> Outcome {
-    let text = d.input.trim().to_string();
+    let text = d.input.text().trim().to_string();
     let (kind, note) = match d.kind {
         DialogKind::Verify => (EventKind::Verified, text),
         DialogKind::Reject => (EventKind::Rejected, text),
         DialogKind::Rectified => (EventKind::RectificationReported, text),
         DialogKind::Reopen => (EventKind::Reopened, text),
         DialogKind::Extend => {
-            let (date, rest) = text.split_once(' ').unwrap_or((text.as_str(), ""));
+            // A pasted note may follow the date on the next line.
+            let (date, rest) = text
+                .split_once(char::is_whitespace)
+                .unwrap_or((text.as_str(), ""));
             match parse_date(date) {
                 Some(to) => (EventKind::DeadlineExtended { to }, rest.trim().to_string()),
                 None => {
@@ -671,7 +667,7 @@ fn open_dialog(app: &mut App, kind: DialogKind) -> Outcome {
         problem,
         status: st.status,
         version: st.version,
-        input: String::new(),
+        input: TextInput::multi_line(),
         state: DialogState::Editing,
     };
     app.overlay = Some(Overlay::Dialog(dialog));
@@ -680,25 +676,121 @@ fn open_dialog(app: &mut App, kind: DialogKind) -> Outcome {
 
 // ------------------------------------------------------------- command line
 
-fn command_key(app: &mut App, mut c: String, k: KeyEvent) -> Outcome {
+fn command_key(app: &mut App, mut c: TextInput, k: KeyEvent) -> Outcome {
     match k.code {
         KeyCode::Esc => return Outcome::redraw(),
-        KeyCode::Enter => return run_command(app, &c),
-        KeyCode::Backspace => {
-            if c.pop().is_none() {
-                return Outcome::redraw();
+        KeyCode::Enter => return run_command(app, c.text()),
+        // Backspace on an empty line closes it, as in vi.
+        KeyCode::Backspace if c.is_empty() => return Outcome::redraw(),
+        KeyCode::Tab => {
+            let done = complete_command(&mut c);
+            app.overlay = Some(Overlay::Command(c));
+            return if done {
+                Outcome::redraw()
+            } else {
+                Outcome::default()
+            };
+        }
+        _ => {}
+    }
+    let edit = c.key(&k);
+    app.overlay = Some(Overlay::Command(c));
+    match edit {
+        Edit::Changed | Edit::Moved => Outcome::redraw(),
+        Edit::Nothing | Edit::NotMine => Outcome::default(),
+    }
+}
+
+/// The command-line commands, for `Tab` completion and the help.
+pub const COMMANDS: [&str; 7] = ["as-of", "ascii", "help", "lang", "quit", "region", "round"];
+
+/// `Tab` after `:`: complete the command name being typed (the word before the cursor,
+/// when it is the first): to the only command it starts, else to the longest prefix
+/// the candidates share. False when nothing changed.
+pub fn complete_command(c: &mut TextInput) -> bool {
+    let before = c.before().to_string();
+    if before.contains(' ') {
+        return false;
+    }
+    let matches: Vec<&str> = COMMANDS
+        .iter()
+        .copied()
+        .filter(|cmd| cmd.starts_with(before.as_str()))
+        .collect();
+    let Some(first) = matches.first() else {
+        return false;
+    };
+    let mut common = first.to_string();
+    for m in &matches[1..] {
+        while !m.starts_with(common.as_str()) {
+            common.pop();
+        }
+    }
+    let mut add: String = common.chars().skip(before.chars().count()).collect();
+    if matches.len() == 1 && !c.text()[before.len()..].starts_with(' ') {
+        add.push(' ');
+    }
+    if add.is_empty() {
+        return false;
+    }
+    c.insert_str(&add)
+}
+
+/// A bracketed paste into the field with the focus (see [`Msg::Paste`]).
+fn paste(app: &mut App, text: &str) -> Outcome {
+    match app.overlay.take() {
+        Some(Overlay::Dialog(mut d)) => {
+            let editable = matches!(d.state, DialogState::Editing | DialogState::Failed(_));
+            let changed = editable && d.input.insert_str(text);
+            if changed {
+                d.state = DialogState::Editing;
+            }
+            app.overlay = Some(Overlay::Dialog(d));
+            Outcome {
+                redraw: changed,
+                effects: Vec::new(),
             }
         }
-        _ => match typed(&k) {
-            Some(ch) => c.push(ch),
-            None => {
-                app.overlay = Some(Overlay::Command(c));
+        Some(Overlay::Command(mut c)) => {
+            let changed = c.insert_str(text);
+            app.overlay = Some(Overlay::Command(c));
+            Outcome {
+                redraw: changed,
+                effects: Vec::new(),
+            }
+        }
+        Some(Overlay::Search(mut s)) => {
+            if !s.editing || !s.input.insert_str(text) {
+                app.overlay = Some(Overlay::Search(s));
                 return Outcome::default();
             }
-        },
+            let mut out = Outcome::redraw();
+            query_changed(&mut s, &mut out);
+            app.overlay = Some(Overlay::Search(s));
+            out
+        }
+        other => {
+            app.overlay = other;
+            Outcome::default()
+        }
     }
-    app.overlay = Some(Overlay::Command(c));
-    Outcome::redraw()
+}
+
+/// The search query changed: start a new generation (or clear the hits of an empty one).
+fn query_changed(s: &mut SearchState, out: &mut Outcome) {
+    s.generation += 1;
+    s.cursor = 0;
+    if s.input.text().trim().is_empty() {
+        s.hits.clear();
+        s.total = 0;
+        s.done = true;
+    } else {
+        s.done = false;
+        out.effects.push(Effect::Search {
+            generation: s.generation,
+            query: s.input.text().to_string(),
+        });
+    }
 }
 
 /// `:round 2022Q1`, `:region 舟山市`, `:lang en`, `:ascii on`, `:as-of 2022-04-30`, `:q`.
@@ -808,21 +900,12 @@ fn search_key(app: &mut App, mut s: SearchState, k: KeyEvent) -> Outcome {
             s.cursor = (s.cursor + page).min(s.hits.len().saturating_sub(1))
         }
         KeyCode::PageUp => s.cursor = s.cursor.saturating_sub(crate::view::search_page(app, &s)),
-        KeyCode::Backspace => {
-            changed = s.input.pop().is_some();
-        }
         _ if is_ctrl(&k, 'n') => s.cursor = (s.cursor + 1).min(s.hits.len().saturating_sub(1)),
         _ if is_ctrl(&k, 'p') => s.cursor = s.cursor.saturating_sub(1),
-        _ if is_ctrl(&k, 'u') => {
-            s.input.clear();
-            changed = true;
-        }
-        _ => match typed(&k) {
-            Some(c) => {
-                s.input.push(c);
-                changed = true;
-            }
-            None => {
+        _ => match s.input.key(&k) {
+            Edit::Changed => changed = true,
+            Edit::Moved => {}
+            Edit::Nothing | Edit::NotMine => {
                 app.overlay = Some(Overlay::Search(s));
                 return Outcome::default();
             }
@@ -830,19 +913,7 @@ fn search_key(app: &mut App, mut s: SearchState, k: KeyEvent) -> Outcome {
     }
     let mut out = Outcome::redraw();
     if changed {
-        s.generation += 1;
-        s.cursor = 0;
-        if s.input.trim().is_empty() {
-            s.hits.clear();
-            s.total = 0;
-            s.done = true;
-        } else {
-            s.done = false;
-            out.effects.push(Effect::Search {
-                generation: s.generation,
-                query: s.input.clone(),
-            });
-        }
+        query_changed(&mut s, &mut out);
     }
     app.overlay = Some(Overlay::Search(s));
     out
@@ -1049,6 +1120,11 @@ pub fn apply(app: &mut App, action: Action) -> Outcome {
             let next = View::ALL[(app.view.index() + 1) % View::ALL.len()];
             switch_view(app, next)
         }
+        Action::PrevView => {
+            let n = View::ALL.len();
+            let prev = View::ALL[(app.view.index() + n - 1) % n];
+            switch_view(app, prev)
+        }
         Action::PrevRound => switch_round(app, -1),
         Action::NextRound => switch_round(app, 1),
         Action::Search => {
@@ -1097,7 +1173,7 @@ pub fn apply(app: &mut App, action: Action) -> Outcome {
             Outcome::redraw()
         }
         Action::Command => {
-            app.overlay = Some(Overlay::Command(String::new()));
+            app.overlay = Some(Overlay::Command(TextInput::one_line()));
             Outcome::redraw()
         }
         Action::Copy => {

@@ -58,7 +58,7 @@ pub fn item_of_line(p: &DeadlinesPage, line: usize) -> Option<usize> {
 }
 
 pub fn render(f: &mut Frame, app: &App, p: &DeadlinesPage, area: Rect, th: &Theme) {
-    let cols = super::problems::columns(app);
+    let cols = super::problems::columns(app, p.days_width);
     let w = widths(&cols, usize::from(area.width));
     let mut lines: Vec<Line> = vec![header(&cols, &w, th.heading())];
     let rows = list_rows(p, area);

@@ -48,19 +48,11 @@ pub fn render(f: &mut Frame, app: &App, d: &Dialog, area: Rect, th: &Theme) {
         _ => "dialog.note",
     };
     let prefix = format!(" {}: ", app.t(input_label));
-    let input = sanitize(&d.input);
-    // Keep the end of a long note visible: it is where the user is typing.
+    // The part of the note around the cursor (line breaks marked), so the cursor is
+    // always on screen wherever it is moved.
     let room = iw.saturating_sub(width(&prefix) + 1);
-    let shown = if width(&input) > room {
-        let chars: Vec<char> = input.chars().collect();
-        let mut start = 0;
-        while width(&chars[start..].iter().collect::<String>()) > room {
-            start += 1;
-        }
-        chars[start..].iter().collect()
-    } else {
-        input.clone()
-    };
+    let (shown, cursor_col) = d.input.view(room, th.ascii);
+    let shown = sanitize(&shown);
     let mut lines = vec![
         Line::from(vec![label("col.account"), Span::raw(sanitize(&d.account))]),
         Line::from(vec![label("col.problem"), Span::raw(sanitize(&d.problem))]),
@@ -91,7 +83,7 @@ pub fn render(f: &mut Frame, app: &App, d: &Dialog, area: Rect, th: &Theme) {
     }
     f.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);
     if matches!(d.state, DialogState::Editing | DialogState::Failed(_)) {
-        let x = inner.x + (width(&prefix) + width(&shown)) as u16;
+        let x = inner.x + (width(&prefix) + cursor_col) as u16;
         f.set_cursor_position((x.min(inner.right().saturating_sub(1)), inner.y + 4));
     }
     let _ = truncate;

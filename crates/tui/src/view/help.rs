@@ -18,9 +18,26 @@ pub fn lines(app: &App, th: &Theme) -> Vec<(String, String)> {
         .map(|a| (app.keymap.label(*a), app.t(&a.help_key()).to_string()))
         .collect();
     out.push(("Ctrl-C".into(), app.t("help.ctrl_c").to_string()));
+    // The command line's commands, one a row, so none is hidden in a cut description.
+    out.extend(
+        COMMANDS
+            .iter()
+            .map(|(usage, key)| (usage.to_string(), app.t(key).to_string())),
+    );
     let _ = th;
     out
 }
+
+/// The commands after `:` as the help lists them (usage, catalogue key); the names are
+/// those [`crate::update::COMMANDS`] completes.
+pub const COMMANDS: [(&str, &str); 6] = [
+    (":round ID", "help.cmd_round"),
+    (":region NAME", "help.cmd_region"),
+    (":as-of DATE", "help.cmd_as_of"),
+    (":lang zh|en", "help.cmd_lang"),
+    (":ascii on|off", "help.cmd_ascii"),
+    (":q", "help.cmd_quit"),
+];
 
 /// Widest description column wanted; narrower terminals cut descriptions with `…`.
 const DESC_W: usize = 34;

@@ -52,6 +52,7 @@ pub fn render(f: &mut Frame, app: &App) {
             .map(Line::from)
             .collect();
         f.render_widget(Paragraph::new(lines).style(th.bad()), area);
+        ascii_only(f, &th);
         return;
     }
     let [title, tabs, crumb, body, status] = areas(area);
@@ -103,6 +104,25 @@ pub fn render(f: &mut Frame, app: &App) {
         message(f, app, &lines, body, status, &th);
     }
     status_line(f, app, status, &th);
+    ascii_only(f, &th);
+}
+
+/// What ASCII mode draws for `…`: U+2026 is East Asian ambiguous, two cells wide on
+/// many zh_CN terminals, so a cut name would push the rest of its row right.
+pub const ASCII_ELLIPSIS: &str = "~";
+
+/// ASCII mode's promise, kept in one place for every screen: the `…` that cut text
+/// ends with (from any truncation, in any view) becomes [`ASCII_ELLIPSIS`], one cell
+/// for one cell, so no layout changes.
+fn ascii_only(f: &mut Frame, th: &Theme) {
+    if !th.ascii {
+        return;
+    }
+    for cell in f.buffer_mut().content.iter_mut() {
+        if cell.symbol() == "…" {
+            cell.set_symbol(ASCII_ELLIPSIS);
+        }
+    }
 }
 
 /// The status message wrapped to the screen's width, when it does not fit on the status
@@ -498,10 +518,11 @@ fn status_parts(app: &App) -> (String, String) {
 
 fn status_line(f: &mut Frame, app: &App, area: Rect, th: &Theme) {
     if let Some(Overlay::Command(c)) = &app.overlay {
-        let text = format!(":{}", sanitize(c));
-        let w = width(&text) as u16;
+        let (shown, col) = c.view(usize::from(area.width).saturating_sub(2), th.ascii);
+        let text = format!(":{}", sanitize(&shown));
+        let x = u16::try_from(col + 1).unwrap_or(u16::MAX);
         f.render_widget(Paragraph::new(text), area);
-        f.set_cursor_position((area.x + w.min(area.width.saturating_sub(1)), area.y));
+        f.set_cursor_position((area.x + x.min(area.width.saturating_sub(1)), area.y));
         return;
     }
     let (source, stale) = status_parts(app);
@@ -511,7 +532,7 @@ fn status_line(f: &mut Frame, app: &App, area: Rect, th: &Theme) {
         Some(s) if message_panel(app, area.width).is_none() => {
             (s.text.clone(), status_style(app, th))
         }
-        _ => (hints(app), th.dim()),
+        _ => (String::new(), th.dim()),
     };
     let right = if (width(&source) + width(&stale)) * 3 > cols * 2 {
         stale.clone()
@@ -519,6 +540,11 @@ fn status_line(f: &mut Frame, app: &App, area: Rect, th: &Theme) {
         format!("{source}{stale}")
     };
     let avail = cols.saturating_sub(width(&right));
+    let text = if text.is_empty() {
+        hints(app, avail.saturating_sub(1))
+    } else {
+        text
+    };
     let left = truncate(&format!(" {text}"), avail);
     let pad = avail.saturating_sub(width(&left));
     let line = Line::from(vec![
@@ -529,8 +555,10 @@ fn status_line(f: &mut Frame, app: &App, area: Rect, th: &Theme) {
     f.render_widget(Paragraph::new(line), area);
 }
 
-/// The most useful keys for the page, from the key map in force.
-fn hints(app: &App) -> String {
+/// The most useful keys for the page, from the key map in force, in at most `cols`
+/// cells: hints are dropped from the end until they fit, but the help key's always
+/// stays, since it is the way to every other key.
+pub fn hints(app: &App, cols: usize) -> String {
     use super::action::Action as A;
     let km = &app.keymap;
     let pick: &[A] = match app.page() {
@@ -561,11 +589,34 @@ fn hints(app: &App) -> String {
             A::Quit,
         ],
     };
-    pick.iter()
+    let mut shown: Vec<(A, String)> = pick
+        .iter()
         .filter(|a| !km.keys(**a).is_empty())
-        .map(|a| format!("{} {}", km.label(*a), app.t(&format!("hint.{}", a.name()))))
-        .collect::<Vec<_>>()
-        .join("  ")
+        .map(|a| {
+            // Help's first key only: `?/F1` would spend cells the other hints need.
+            let k = if *a == A::Help {
+                km.keys(*a).first().map(|k| k.label()).unwrap_or_default()
+            } else {
+                km.label(*a)
+            };
+            (*a, format!("{k} {}", app.t(&format!("hint.{}", a.name()))))
+        })
+        .collect();
+    let joined = |v: &[(A, String)]| {
+        v.iter()
+            .map(|(_, s)| s.as_str())
+            .collect::<Vec<_>>()
+            .join("  ")
+    };
+    while width(&joined(&shown)) > cols {
+        match shown.iter().rposition(|(a, _)| *a != A::Help) {
+            Some(i) => {
+                shown.remove(i);
+            }
+            None => break,
+        }
+    }
+    joined(&shown)
 }
 
 /// Status words in the interface language.

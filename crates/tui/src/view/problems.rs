@@ -11,17 +11,35 @@ use super::table::{Cell, Col, MARKER, header, row, widths};
 use crate::app::{App, ProblemsPage};
 use crate::theme::Theme;
 use govcheck_domain::listing::{FindingRow, FindingSort};
+use govcheck_domain::text::width;
 
-pub fn columns(app: &App) -> Vec<Col> {
+/// The columns of a list of findings. Days left and status are never cut (a cut
+/// `-1681` reads as `-16`, a cut 已整改待复核 as 已整): the status column is as wide as
+/// its widest word in the interface language and days left as its widest figure
+/// (`days_width`); the names (problem, account, host unit) shrink instead, and the
+/// platform shows its short name (微信, 头条) from the catalogue.
+pub fn columns(app: &App, days_width: usize) -> Vec<Col> {
+    let status_w = [
+        "st.open",
+        "st.rectified",
+        "st.verified",
+        "st.waived",
+        "st.overdue",
+        "st.pending",
+    ]
+    .iter()
+    .map(|k| width(app.t(k)))
+    .max()
+    .unwrap_or(0);
     vec![
         Col::new(app.t("col.problem"), 10).flex(),
         Col::new(app.t("col.region"), 6).drop(3),
-        Col::new(app.t("col.platform"), 8).drop(4),
+        Col::new(app.t("col.platform"), 6).drop(4),
         Col::new(app.t("col.account"), 12).flex(),
         Col::new(app.t("col.host_unit"), 10).flex().drop(5),
         Col::new(app.t("col.deadline"), 10).drop(2),
-        Col::new(app.t("col.days_left"), 4).right(),
-        Col::new(app.t("col.status"), 6),
+        Col::new(app.t("col.days_left"), 4).right().keep(days_width),
+        Col::new(app.t("col.status"), 6).keep(status_w),
     ]
 }
 
@@ -50,7 +68,7 @@ pub fn finding_cells(app: &App, r: &FindingRow, th: &Theme) -> Vec<Cell> {
     vec![
         Cell::new(&r.problem),
         Cell::new(&r.region),
-        Cell::new(&r.platform),
+        Cell::new(app.catalogue.short_platform(&r.platform)),
         Cell::new(&r.account),
         Cell::new(&r.host_unit),
         Cell::new(r.deadline.map_or_else(|| "-".into(), |d| d.to_string())),
@@ -73,7 +91,7 @@ pub fn list_rows(p: &ProblemsPage, area: Rect) -> ListRows {
 }
 
 pub fn render(f: &mut Frame, app: &App, p: &ProblemsPage, area: Rect, th: &Theme) {
-    let mut cols = columns(app);
+    let mut cols = columns(app, p.days_width);
     let at = sort_column(p.sort);
     if let Some(c) = cols.get_mut(at) {
         *c = c.clone().sorted(th.sort_marker(p.sort.ascending(p.dir)));

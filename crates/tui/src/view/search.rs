@@ -10,7 +10,7 @@ use super::ListRows;
 use super::table::{Cell, Col, header, row, widths};
 use crate::app::{App, SearchState, Target};
 use crate::theme::Theme;
-use govcheck_domain::text::{sanitize, width};
+use govcheck_domain::text::sanitize;
 
 /// Where the hits are drawn: below the query line and the column titles.
 pub fn list_rows(s: &SearchState, area: Rect) -> ListRows {
@@ -19,7 +19,11 @@ pub fn list_rows(s: &SearchState, area: Rect) -> ListRows {
 
 pub fn render(f: &mut Frame, app: &App, s: &SearchState, area: Rect, th: &Theme) {
     let Some(reg) = app.registry() else { return };
-    let prompt = format!("/ {}", sanitize(&s.input));
+    // The query around its cursor, so a long one stays editable where the cursor is.
+    let (query, cursor_col) = s
+        .input
+        .view(usize::from(area.width).saturating_sub(3), th.ascii);
+    let prompt = format!("/ {}", sanitize(&query));
     let count = if s.done {
         format!("  {} {}", s.total, app.t("search.matches"))
     } else {
@@ -92,7 +96,7 @@ pub fn render(f: &mut Frame, app: &App, s: &SearchState, area: Rect, th: &Theme)
     }
     f.render_widget(Paragraph::new(lines), area);
     if s.editing {
-        let x = area.x + width(&prompt) as u16;
+        let x = area.x + (2 + cursor_col) as u16;
         f.set_cursor_position((x.min(area.right().saturating_sub(1)), area.y));
     }
 }

@@ -19,6 +19,9 @@ pub struct Col {
     pub right: bool,
     /// 0: never dropped; higher numbers are dropped first when space runs out.
     pub drop: u8,
+    /// Never cut: the column keeps its `min` whatever the width (days left, status),
+    /// and the others shrink instead. Its `min` must be its widest value.
+    pub keep: bool,
 }
 
 impl Col {
@@ -29,7 +32,14 @@ impl Col {
             flex: false,
             right: false,
             drop: 0,
+            keep: false,
         }
+    }
+    /// See [`Col::keep`]; `widest` is the widest value the column will show.
+    pub fn keep(mut self, widest: usize) -> Col {
+        self.keep = true;
+        self.min = self.min.max(widest);
+        self
     }
     pub fn flex(mut self) -> Col {
         self.flex = true;
@@ -94,21 +104,15 @@ pub fn widths(cols: &[Col], avail: usize) -> Vec<Option<usize>> {
         .zip(&keep)
         .map(|(c, k)| k.then_some(c.min))
         .collect();
-    if !flex.is_empty() {
-        let share = spare / flex.len();
-        let mut extra = spare % flex.len();
-        for &i in &flex {
-            let add = share + usize::from(extra > 0);
-            extra = extra.saturating_sub(1);
-            if let Some(w) = out[i].as_mut() {
-                *w += add;
-            }
-        }
-    } else if used > avail {
-        // Still too wide with only undroppable columns: shrink the widest.
+    if used > avail {
+        // Still too wide with only undroppable columns: shrink the widest one that may
+        // be cut (names first: they are the flexible ones), never a kept one.
         let mut over = used - avail;
         while over > 0 {
-            let Some(i) = (0..out.len()).max_by_key(|&i| out[i].unwrap_or(0)) else {
+            let Some(i) = (0..out.len())
+                .filter(|&i| !cols[i].keep)
+                .max_by_key(|&i| (out[i].unwrap_or(0), cols[i].flex))
+            else {
                 break;
             };
             match out[i].as_mut() {
@@ -117,6 +121,16 @@ pub fn widths(cols: &[Col], avail: usize) -> Vec<Option<usize>> {
                     over -= 1;
                 }
                 _ => break,
+            }
+        }
+    } else if !flex.is_empty() {
+        let share = spare / flex.len();
+        let mut extra = spare % flex.len();
+        for &i in &flex {
+            let add = share + usize::from(extra > 0);
+            extra = extra.saturating_sub(1);
+            if let Some(w) = out[i].as_mut() {
+                *w += add;
             }
         }
     }
@@ -249,6 +263,19 @@ mod tests {
         let w = widths(&cols, 40);
         assert_eq!(w[2], Some(10));
         assert_eq!(w.iter().flatten().sum::<usize>() + 2 + MARKER, 40);
+    }
+
+    #[test]
+    fn kept_columns_are_never_shrunk_the_names_are() {
+        let cols = vec![
+            Col::new("name", 12).flex(),
+            Col::new("days", 4).right().keep(5),
+            Col::new("status", 6).keep(12),
+        ];
+        // 2 + 12 + 5 + 12 + 2 separators = 33: at 25 the name gives up 8 cells.
+        assert_eq!(widths(&cols, 25), vec![Some(4), Some(5), Some(12)]);
+        let w = widths(&cols, 10);
+        assert_eq!((w[1], w[2]), (Some(5), Some(12)), "{w:?}");
     }
 
     #[test]
