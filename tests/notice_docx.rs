@@ -443,3 +443,23 @@ fn the_overview_gives_the_change_against_the_previous_round() {
         paras[one + 1]
     );
 }
+
+/// The round trip: a draft govcheck wrote has no figure `notice lint` would
+/// report, with or without the registry's round, and its headline rate is checked.
+#[test]
+fn notice_lint_finds_nothing_wrong_in_an_exported_draft() {
+    let s = Sandbox::new();
+    s.demo();
+    export(&s, &[]);
+    let draft = s.path("通报.docx").display().to_string();
+    for extra in [&[][..], &["--round", "2022Q1"][..]] {
+        let mut args = vec!["notice", "lint", draft.as_str(), "--verbose"];
+        args.extend_from_slice(extra);
+        let out = s.run(&args);
+        let said = String::from_utf8_lossy(&out.stdout);
+        assert_eq!(out.status.code(), Some(0), "{said}");
+        assert!(!said.contains('≠'), "{said}");
+        // The overview's rate is checked, not merely passed over.
+        assert!(said.contains("1 rate(s) checked, 0 wrong"), "{said}");
+    }
+}
