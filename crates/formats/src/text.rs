@@ -99,39 +99,70 @@ fn list_mark(t: &str) -> Option<&str> {
     None
 }
 
+/// A .docx's paragraphs in reading order, table cells included: the text of every
+/// `w:t` of a `w:p`, read from `word/document.xml` with the zip and XML readers the
+/// XLSX reader already uses (a whole Word object model is not needed to read text).
 fn docx_paragraphs(path: &Path, bytes: &[u8]) -> Result<Vec<String>, InputError> {
     check_inflated(path, bytes)?;
-    let docx = docx_rs::read_docx(bytes)
-        .map_err(|e| InputError::new(path, format!("not a readable Word document: {e}")))?;
+    let bad = |e: &dyn std::fmt::Display| {
+        InputError::new(path, format!("not a readable Word document: {e}"))
+    };
+    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes)).map_err(|e| bad(&e))?;
+    let mut xml = String::new();
+    {
+        use std::io::Read as _;
+        let mut entry = zip.by_name("word/document.xml").map_err(|e| bad(&e))?;
+        entry.read_to_string(&mut xml).map_err(|e| bad(&e))?;
+    }
+    let mut reader = quick_xml::Reader::from_str(&xml);
     let mut out = Vec::new();
-    for child in &docx.document.children {
-        match child {
-            docx_rs::DocumentChild::Paragraph(p) => push(&mut out, p.raw_text()),
-            docx_rs::DocumentChild::Table(t) => table_paragraphs(t, &mut out, 0),
+    let mut para: Option<String> = None;
+    let mut in_text = false;
+    loop {
+        use quick_xml::events::Event;
+        match reader.read_event().map_err(|e| bad(&e))? {
+            Event::Start(e) => match e.name().as_ref() {
+                b"w:p" => para = Some(String::new()),
+                b"w:t" => in_text = true,
+                _ => {}
+            },
+            Event::Empty(e) => {
+                if let (b"w:tab", Some(p)) = (e.name().as_ref(), para.as_mut()) {
+                    p.push(' ');
+                }
+            }
+            Event::End(e) => match e.name().as_ref() {
+                b"w:p" => {
+                    if let Some(p) = para.take() {
+                        push(&mut out, p);
+                    }
+                }
+                b"w:t" => in_text = false,
+                _ => {}
+            },
+            Event::Text(t) if in_text => {
+                if let Some(p) = para.as_mut() {
+                    p.push_str(&t.xml_content().map_err(|e| bad(&e))?);
+                }
+            }
+            Event::GeneralRef(r) if in_text => {
+                if let Some(p) = para.as_mut() {
+                    let c = match r.resolve_char_ref().map_err(|e| bad(&e))? {
+                        Some(c) => Some(c),
+                        None => {
+                            let name = r.decode().map_err(|e| bad(&e))?;
+                            quick_xml::escape::resolve_predefined_entity(&name)
+                                .and_then(|s| s.chars().next())
+                        }
+                    };
+                    p.extend(c);
+                }
+            }
+            Event::Eof => break,
             _ => {}
         }
     }
     Ok(out)
-}
-
-fn table_paragraphs(t: &docx_rs::Table, out: &mut Vec<String>, depth: usize) {
-    // Tables nest in Word; a deliberately deep nesting must not exhaust the stack.
-    if depth > 8 {
-        return;
-    }
-    for docx_rs::TableChild::TableRow(row) in &t.rows {
-        for docx_rs::TableRowChild::TableCell(cell) in &row.cells {
-            for c in &cell.children {
-                match c {
-                    docx_rs::TableCellContent::Paragraph(p) => push(out, p.raw_text()),
-                    docx_rs::TableCellContent::Table(inner) => {
-                        table_paragraphs(inner, out, depth + 1)
-                    }
-                    _ => {}
-                }
-            }
-        }
-    }
 }
 
 fn push(out: &mut Vec<String>, text: String) {
