@@ -14,6 +14,7 @@ pub mod notice;
 pub mod table;
 pub mod text;
 pub mod values;
+pub mod zipped;
 
 pub use error::{FormatError, InputError};
 pub use table::{SourceFile, Table, read_table};

@@ -2,18 +2,15 @@
 //! and Word (.docx), the three forms a draft is passed around in. Offices save text as
 //! UTF-8 or GB18030, so it is decoded like an import file ([`crate::decode`]).
 
-use std::io::{Cursor, Read};
 use std::path::Path;
 
 use crate::decode::decode;
 use crate::error::InputError;
+use crate::zipped::check_inflated;
 
 /// The most a notice's file may hold: a notice is tens of kilobytes, a .docx with its
 /// images a few megabytes. Larger input is refused before it is held in memory.
 pub const MAX_BYTES: u64 = 32 * 1024 * 1024;
-/// The most a .docx may inflate to (its entries summed): a zip bomb is refused before
-/// the document is parsed.
-const MAX_INFLATED: u64 = 64 * 1024 * 1024;
 
 /// The non-empty paragraphs of a notice, trimmed, in order; the file's extension says
 /// its form (.txt, .md or .docx). A .txt holds one paragraph per line (as Chinese
@@ -103,7 +100,7 @@ fn list_mark(t: &str) -> Option<&str> {
 /// `w:t` of a `w:p`, read from `word/document.xml` with the zip and XML readers the
 /// XLSX reader already uses (a whole Word object model is not needed to read text).
 fn docx_paragraphs(path: &Path, bytes: &[u8]) -> Result<Vec<String>, InputError> {
-    check_inflated(path, bytes)?;
+    check_inflated(path, bytes, "Word document", "notice's document")?;
     let bad = |e: &dyn std::fmt::Display| {
         InputError::new(path, format!("not a readable Word document: {e}"))
     };
@@ -170,34 +167,6 @@ fn push(out: &mut Vec<String>, text: String) {
     if !t.is_empty() {
         out.push(t.to_string());
     }
-}
-
-/// Refuse a .docx whose entries inflate past [`MAX_INFLATED`], by what they really
-/// inflate to (declared sizes can lie).
-fn check_inflated(path: &Path, bytes: &[u8]) -> Result<(), InputError> {
-    let bad = |m: String| InputError::new(path, m);
-    let too_big = || {
-        bad(format!(
-            "not a notice's document: it inflates to more than {} MiB",
-            MAX_INFLATED / 1024 / 1024
-        ))
-    };
-    let mut zip = zip::ZipArchive::new(Cursor::new(bytes))
-        .map_err(|e| bad(format!("not a readable Word document: {e}")))?;
-    let mut budget = MAX_INFLATED;
-    for i in 0..zip.len() {
-        let entry = zip
-            .by_index(i)
-            .map_err(|e| bad(format!("not a readable Word document: {e}")))?;
-        if entry.size() > budget {
-            return Err(too_big());
-        }
-        let name = entry.name().to_string();
-        let n = std::io::copy(&mut entry.take(budget + 1), &mut std::io::sink())
-            .map_err(|e| bad(format!("not a readable Word document: {name}: {e}")))?;
-        budget = budget.checked_sub(n).ok_or_else(too_big)?;
-    }
-    Ok(())
 }
 
 #[cfg(test)]

@@ -77,47 +77,22 @@ pub fn changes(
                     row: k + 1,
                     region: p.region.clone(),
                 })?;
-        let platform = cat
-            .canonical_platform(&p.platform)
-            .map_or_else(|| p.platform.clone(), |d| d.name.clone());
-        let scope = tree.by_code(code);
-        let existing = reg.accounts().iter().enumerate().find(|(i, a)| {
-            a.name == p.name
-                && a.platform == platform
-                && scope.is_some_and(|s| tree.is_within(reg.account_region(*i), s))
-        });
-        let account_id = match existing {
-            Some((_, a)) => {
-                // Named in an older notice than the one that registered it: it was
-                // operating then too.
-                if a.opened_on.is_some_and(|o| o > round.period_start) {
-                    let mut earlier = a.clone();
-                    earlier.opened_on = Some(round.period_start);
-                    out.push(Change::Account(earlier));
-                }
-                a.id.clone()
+        let (account_id, change, is_new) = account_named(
+            reg,
+            cat,
+            code,
+            (&p.name, &p.platform, &p.host_unit),
+            &round,
+            format!("{id}-n{:04}", k + 1),
+        );
+        if let Some(c) = change
+            && !(is_new && new_ids.contains(&account_id))
+        {
+            out.push(c);
+            if is_new {
+                new_ids.push(account_id.clone());
             }
-            None => {
-                let aid = format!("{id}-n{:04}", k + 1);
-                if !new_ids.contains(&aid) {
-                    out.push(Change::Account(Account {
-                        id: aid.clone(),
-                        name: p.name.clone(),
-                        platform,
-                        region: code.clone(),
-                        host_unit: p.host_unit.clone(),
-                        supervisor_unit: None,
-                        status: AccountStatus::Operating,
-                        // Known from this notice on: it must not swell earlier rounds.
-                        opened_on: Some(round.period_start),
-                        closed_on: None,
-                        synthetic: false,
-                    }));
-                    new_ids.push(aid.clone());
-                }
-                aid
-            }
-        };
+        }
         problem_accounts.push((account_id, p.problem.as_str()));
     }
 
@@ -265,41 +240,15 @@ fn from_accounts(
             .as_deref()
             .and_then(|r| region_code.get(r))
             .unwrap_or(&root.code);
-        let platform = cat
-            .canonical_platform(&p.platform)
-            .map_or_else(|| p.platform.clone(), |d| d.name.clone());
-        let scope = tree.by_code(code);
-        let existing = reg.accounts().iter().enumerate().find(|(i, a)| {
-            a.name == p.name
-                && a.platform == platform
-                && scope.is_some_and(|s| tree.is_within(reg.account_region(*i), s))
-        });
-        let account_id = match existing {
-            Some((_, a)) => {
-                if a.opened_on.is_some_and(|o| o > round.period_start) {
-                    let mut earlier = a.clone();
-                    earlier.opened_on = Some(round.period_start);
-                    accounts.push(Change::Account(earlier));
-                }
-                a.id.clone()
-            }
-            None => {
-                let aid = format!("{id}-n{:04}", k + 1);
-                accounts.push(Change::Account(Account {
-                    id: aid.clone(),
-                    name: p.name.clone(),
-                    platform,
-                    region: code.clone(),
-                    host_unit: p.host_unit.clone(),
-                    supervisor_unit: None,
-                    status: AccountStatus::Operating,
-                    opened_on: Some(round.period_start),
-                    closed_on: None,
-                    synthetic: false,
-                }));
-                aid
-            }
-        };
+        let (account_id, change, _) = account_named(
+            reg,
+            cat,
+            code,
+            (&p.name, &p.platform, &p.host_unit),
+            &round,
+            format!("{id}-n{:04}", k + 1),
+        );
+        accounts.extend(change);
         if !p.passed {
             failing.push((k + 1, account_id.clone(), p.problem.as_str()));
         }
@@ -392,6 +341,59 @@ fn problem_indicators(cat: &Catalogue, row: usize, text: &str) -> Result<Vec<Nam
             })
         })
         .collect()
+}
+
+/// The account a notice names: one already registered with that name and platform
+/// within the region (moved to have opened by the round's start when it was
+/// registered later: it was operating then too), else a new, real account known from
+/// this round on, so it does not swell earlier rounds. Its id, the change it needs,
+/// and whether it is new.
+fn account_named(
+    reg: &Registry,
+    cat: &Catalogue,
+    code: &str,
+    (name, platform, host_unit): (&str, &str, &str),
+    round: &Round,
+    new_id: String,
+) -> (String, Option<Change>, bool) {
+    let tree = reg.tree();
+    let platform = cat
+        .canonical_platform(platform)
+        .map_or_else(|| platform.to_string(), |d| d.name.clone());
+    let scope = tree.by_code(code);
+    let existing = reg.accounts().iter().enumerate().find(|(i, a)| {
+        a.name == name
+            && a.platform == platform
+            && scope.is_some_and(|s| tree.is_within(reg.account_region(*i), s))
+    });
+    match existing {
+        Some((_, a)) => {
+            let earlier = a
+                .opened_on
+                .is_some_and(|o| o > round.period_start)
+                .then(|| {
+                    let mut earlier = a.clone();
+                    earlier.opened_on = Some(round.period_start);
+                    Change::Account(earlier)
+                });
+            (a.id.clone(), earlier, false)
+        }
+        None => {
+            let account = Account {
+                id: new_id.clone(),
+                name: name.to_string(),
+                platform,
+                region: code.to_string(),
+                host_unit: host_unit.to_string(),
+                supervisor_unit: None,
+                status: AccountStatus::Operating,
+                opened_on: Some(round.period_start),
+                closed_on: None,
+                synthetic: false,
+            };
+            (new_id, Some(Change::Account(account)), true)
+        }
+    }
 }
 
 /// Operating during the round's window (the round is not in the registry yet, so

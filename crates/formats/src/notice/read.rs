@@ -12,6 +12,7 @@ use calamine::{Data, Reader, Xlsx};
 use super::columns::{Column, classify};
 use crate::decode::decode;
 use crate::error::InputError;
+use crate::zipped::check_inflated;
 use govcheck_domain::limits::{MAX_NOTE_CHARS, check_len};
 use govcheck_domain::notice::{
     PublishedAccount, PublishedNotice, PublishedProblem, PublishedRow, score_passes,
@@ -83,47 +84,14 @@ fn read_csv(path: &Path, bytes: &[u8]) -> Result<Vec<Grid>, InputError> {
     Ok(vec![Grid { sheet: None, cells }])
 }
 
-/// What all of a workbook's entries may inflate to together. A published notice is a
-/// few hundred kilobytes; this refuses a zip bomb before calamine inflates it.
-const MAX_INFLATED: u64 = 64 * 1024 * 1024;
 /// Cells a sheet may span (rows × columns, empty ones included): a sheet with one cell
 /// at A1 and one at XFD1048576 would otherwise ask for 17 billion.
 const MAX_CELLS: usize = 1_000_000;
 /// Columns a sheet may span: notices have about ten.
 const MAX_COLUMNS: u32 = 256;
 
-/// Refuse a workbook whose entries inflate past [`MAX_INFLATED`], by their declared
-/// sizes and by what they really inflate to (declared sizes can lie): each entry is
-/// inflated into nothing, through a reader that stops at the remaining budget.
-fn check_inflated(path: &Path, bytes: &[u8]) -> Result<(), InputError> {
-    use std::io::Read;
-    let bad = |m: String| InputError::new(path, m);
-    let too_big = || {
-        bad(format!(
-            "not a notice workbook: it inflates to more than {} MiB",
-            MAX_INFLATED / 1024 / 1024
-        ))
-    };
-    let mut zip = zip::ZipArchive::new(Cursor::new(bytes))
-        .map_err(|e| bad(format!("not a readable XLSX workbook: {e}")))?;
-    let mut budget = MAX_INFLATED;
-    for i in 0..zip.len() {
-        let entry = zip
-            .by_index(i)
-            .map_err(|e| bad(format!("not a readable XLSX workbook: {e}")))?;
-        if entry.size() > budget {
-            return Err(too_big());
-        }
-        let name = entry.name().to_string();
-        let n = std::io::copy(&mut entry.take(budget + 1), &mut std::io::sink())
-            .map_err(|e| bad(format!("not a readable XLSX workbook: {name}: {e}")))?;
-        budget = budget.checked_sub(n).ok_or_else(too_big)?;
-    }
-    Ok(())
-}
-
 fn read_xlsx(path: &Path, bytes: &[u8]) -> Result<Vec<Grid>, InputError> {
-    check_inflated(path, bytes)?;
+    check_inflated(path, bytes, "XLSX workbook", "notice workbook")?;
     let mut wb: Xlsx<_> = Xlsx::new(Cursor::new(bytes))
         .map_err(|e| InputError::new(path, format!("not a readable XLSX workbook: {e}")))?;
     wb.load_merged_regions()
