@@ -1,5 +1,6 @@
 //! Where the registry lives. One interface ([`RegistrySource`]) with implementations
-//! for local files now and an HTTP client later; the edges never know which.
+//! for local files and for the registry server (the HTTP client with its cache and
+//! outbox); the edges never know which.
 
 pub mod atomic;
 pub mod checkpoint;
