@@ -165,25 +165,14 @@ pub fn changes(
                 row: n + 1,
                 problem: problem.to_string(),
             })?;
-        let fid = finding_id(&id, n + 1);
-        out.push(Change::Finding(Finding {
-            id: fid.clone(),
-            round: id.clone(),
-            account: account.clone(),
-            indicator: ind.code.clone(),
-            problem: (*problem != ind.name).then(|| problem.to_string()),
-            note: None,
-            source: FindingSource::Notice,
-            deadline: None,
-            points: None,
-        }));
-        out.push(Change::Event(Event {
-            finding: fid,
-            kind: EventKind::Reported,
-            at,
-            by: actor.clone(),
-            note: None,
-        }));
+        let wording = (*problem != ind.name).then(|| problem.to_string());
+        let finding = (
+            finding_id(&id, n + 1),
+            account.clone(),
+            ind.code.clone(),
+            wording,
+        );
+        push_reported(&mut out, &id, finding, actor, at);
     }
     let mut n = notice.clone();
     n.round = id;
@@ -279,25 +268,14 @@ fn from_accounts(
     for (row, account, problem) in failing {
         for ind in problem_indicators(cat, row, problem)? {
             n += 1;
-            let fid = finding_id(&id, n);
-            out.push(Change::Finding(Finding {
-                id: fid.clone(),
-                round: id.clone(),
-                account: account.clone(),
-                indicator: ind.code.clone(),
-                problem: (ind.wording != ind.name).then_some(ind.wording),
-                note: None,
-                source: FindingSource::Notice,
-                deadline: None,
-                points: None,
-            }));
-            out.push(Change::Event(Event {
-                finding: fid,
-                kind: EventKind::Reported,
-                at,
-                by: actor.clone(),
-                note: None,
-            }));
+            let wording = (ind.wording != ind.name).then_some(ind.wording);
+            let finding = (
+                finding_id(&id, n),
+                account.clone(),
+                ind.code.clone(),
+                wording,
+            );
+            push_reported(&mut out, &id, finding, actor, at);
         }
     }
     let mut record = notice.clone();
@@ -341,6 +319,35 @@ fn problem_indicators(cat: &Catalogue, row: usize, text: &str) -> Result<Vec<Nam
             })
         })
         .collect()
+}
+
+/// A finding a notice reports, as the notice worded it (`None` when in the catalogue's
+/// words), and its reported event: `(id, account, indicator, wording)`.
+fn push_reported(
+    out: &mut Vec<Change>,
+    round: &str,
+    (id, account, indicator, problem): (String, String, String, Option<String>),
+    actor: &Actor,
+    at: chrono::DateTime<chrono::FixedOffset>,
+) {
+    out.push(Change::Finding(Finding {
+        id: id.clone(),
+        round: round.to_string(),
+        account,
+        indicator,
+        problem,
+        note: None,
+        source: FindingSource::Notice,
+        deadline: None,
+        points: None,
+    }));
+    out.push(Change::Event(Event {
+        finding: id,
+        kind: EventKind::Reported,
+        at,
+        by: actor.clone(),
+        note: None,
+    }));
 }
 
 /// The account a notice names: one already registered with that name and platform
