@@ -7,7 +7,9 @@
 mod common;
 
 use chrono::{DateTime, NaiveDate};
-use common::console::{open_finding, select_finding, select_region, selected_region};
+use common::console::{
+    draw, key, keys, lines, open_finding, screen, select_finding, select_region, selected_region,
+};
 use govcheck::domain::event::{Actor, Event, EventKind};
 use govcheck::domain::indicator::Catalogue;
 use govcheck::domain::text::width;
@@ -82,50 +84,6 @@ fn fixture_with(o: Options, keymap: Keymap) -> Fixture {
 
 fn fixture() -> Fixture {
     fixture_with(opts(Lang::Zh, true, false), Keymap::defaults())
-}
-
-fn key(app: &mut App, code: KeyCode) -> govcheck::tui::update::Outcome {
-    update(app, Msg::Key(KeyEvent::new(code, KeyModifiers::NONE)))
-}
-
-fn keys(app: &mut App, text: &str) {
-    for c in text.chars() {
-        key(app, KeyCode::Char(c));
-    }
-}
-
-fn draw(app: &mut App, w: u16, h: u16) -> Buffer {
-    update(app, Msg::Resize(w, h));
-    let mut t = Terminal::new(TestBackend::new(w, h)).expect("terminal");
-    t.draw(|f| govcheck::tui::view::render(f, app))
-        .expect("draw");
-    t.backend().buffer().clone()
-}
-
-/// The screen as text, one string per row, wide characters once (their trailing cell
-/// skipped), so each row's display width is the terminal width.
-fn lines(buf: &Buffer) -> Vec<String> {
-    let w = usize::from(buf.area.width);
-    buf.content()
-        .chunks(w)
-        .map(|row| {
-            let mut s = String::new();
-            let mut skip = 0;
-            for c in row {
-                if skip > 0 {
-                    skip -= 1;
-                    continue;
-                }
-                s.push_str(c.symbol());
-                skip = width(c.symbol()).saturating_sub(1);
-            }
-            s
-        })
-        .collect()
-}
-
-fn screen(buf: &Buffer) -> String {
-    lines(buf).join("\n")
 }
 
 fn assert_rows_fit(buf: &Buffer) {
