@@ -36,6 +36,8 @@ fn pct(sorted: &[f64], p: f64) -> f64 {
 }
 
 fn main() {
+    // reqwest is built without a crypto provider; the bench's own clients use ring.
+    let _ = rustls::crypto::ring::default_provider().install_default();
     let src = std::env::var_os("GOVCHECK_BENCH_STORE")
         .map(PathBuf::from)
         .unwrap_or_else(|| PathBuf::from("target/bench-data/core-n150000-s42-v1/store"));

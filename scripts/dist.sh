@@ -49,7 +49,7 @@ if [ "$build" = 1 ]; then
 fi
 
 # --- build -----------------------------------------------------------------------
-# C code in the dependency tree (mimalloc, aws-lc-sys) is compiled with musl's
+# C code in the dependency tree (mimalloc, ring, SQLite) is compiled with musl's
 # compilers: glibc's cross headers do not link into a static musl binary.
 export CC_x86_64_unknown_linux_musl=x86_64-linux-musl-gcc
 export CC_aarch64_unknown_linux_musl=aarch64-linux-musl-gcc

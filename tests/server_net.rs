@@ -108,7 +108,7 @@ fn trickled_request_heads_are_cut_and_others_are_served() {
     std::thread::sleep(Duration::from_millis(300));
     // Waits in the backlog until the tricklers are cut; without the head deadline it
     // would wait as long as they keep trickling.
-    let client = reqwest::blocking::Client::builder()
+    let client = http_builder()
         .timeout(Duration::from_secs(8))
         .build()
         .expect("client");

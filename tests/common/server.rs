@@ -82,8 +82,15 @@ pub fn token(s: &Sandbox, name: &str, role: &str, scope: Option<&str>) -> String
     s.ok(&args).trim().to_string()
 }
 
-pub fn http() -> reqwest::blocking::Client {
+/// A builder for a test's own HTTP client. reqwest is built without a crypto provider
+/// (the binary passes its own, ring), so the process default is installed first.
+pub fn http_builder() -> reqwest::blocking::ClientBuilder {
+    let _ = rustls::crypto::ring::default_provider().install_default();
     reqwest::blocking::Client::builder()
+}
+
+pub fn http() -> reqwest::blocking::Client {
+    http_builder()
         .timeout(Duration::from_secs(30))
         .build()
         .expect("client")

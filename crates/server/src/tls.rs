@@ -62,7 +62,7 @@ pub fn load_config(cert: &Path, key: &Path) -> Result<Arc<ServerConfig>, TlsErro
     }
     let key_der = PrivateKeyDer::from_pem_file(key)
         .map_err(|e| file_error(key, format!("no usable PEM private key in it: {e}")))?;
-    let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
     let config_error = |message: String| TlsError::Config {
         cert: cert.to_path_buf(),
         key: key.to_path_buf(),
