@@ -272,9 +272,20 @@ pub struct SearchState {
     pub editing: bool,
 }
 
+/// The note viewer: a finding's whole history, every note unabridged.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NotesState {
+    pub finding: String,
+    /// First line shown.
+    pub scroll: usize,
+}
+
 #[derive(Debug, Clone)]
 pub enum Overlay {
+    /// The key help; it scrolls by [`App::help_scroll`].
     Help,
+    /// A finding's history with its notes in full (`n`).
+    Notes(NotesState),
     Dialog(Dialog),
     /// The command line after `:`.
     Command(crate::input::TextInput),
@@ -330,6 +341,8 @@ pub struct App {
     pub pending: BTreeSet<String>,
     /// The finding to select again when the reload a conflict asked for arrives.
     pub reselect: Option<String>,
+    /// First line the help shows (it lists every layer, more than a screen holds).
+    pub help_scroll: usize,
 }
 
 impl App {
@@ -366,6 +379,7 @@ impl App {
             writes_in_flight: 0,
             pending: BTreeSet::new(),
             reselect: None,
+            help_scroll: 0,
         }
     }
 

@@ -7,10 +7,12 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 
-use crate::action::Action;
+use crate::action::{
+    Action, CommandAction, DialogAction, EditAction, FilterAction, SearchAction, ViewerAction,
+};
 use crate::app::{
-    App, Data, DetailPage, Dialog, DialogKind, DialogState, Hit, Overlay, Page, SearchState,
-    StatusLine, Target, Tone, View, filter_values, selectable,
+    App, Data, DetailPage, Dialog, DialogKind, DialogState, Hit, NotesState, Overlay, Page,
+    SearchState, StatusLine, Target, Tone, View, filter_values, selectable,
 };
 use crate::error::TaskError;
 use crate::i18n::{I18n, Lang, fill};
@@ -447,7 +449,8 @@ fn on_key(app: &mut App, k: KeyEvent) -> Outcome {
         return Outcome::default();
     }
     match app.overlay.take() {
-        Some(Overlay::Help) => Outcome::redraw(),
+        Some(Overlay::Help) => help_key(app, k),
+        Some(Overlay::Notes(n)) => notes_key(app, n, k),
         Some(Overlay::Dialog(d)) => dialog_key(app, d, k),
         Some(Overlay::Command(c)) => command_key(app, c, k),
         Some(Overlay::Search(s)) => search_key(app, s, k),
@@ -470,10 +473,11 @@ fn dialog_key(app: &mut App, mut d: Dialog, k: KeyEvent) -> Outcome {
     if matches!(d.state, DialogState::Conflict(_)) {
         return conflict_key(app, d, k);
     }
-    match k.code {
-        KeyCode::Esc => return Outcome::redraw(),
-        KeyCode::Enter => return confirm(app, d),
-        _ => match d.input.key(&k) {
+    match app.keymap.dialog(&k) {
+        Some(DialogAction::Cancel) => return Outcome::redraw(),
+        Some(DialogAction::Confirm) => return confirm(app, d),
+        // Reload only means something after a conflict; otherwise the key types.
+        Some(DialogAction::Reload) | None => match edit(app, &mut d.input, &k) {
             Edit::Changed => {}
             Edit::Moved => {
                 app.overlay = Some(Overlay::Dialog(d));
@@ -495,18 +499,16 @@ fn dialog_key(app: &mut App, mut d: Dialog, k: KeyEvent) -> Outcome {
 /// A dialog whose write met a conflict: `Enter`, `r` or the reload key reload the
 /// data and select the finding again; `Esc` closes; nothing sends the stale action.
 fn conflict_key(app: &mut App, d: Dialog, k: KeyEvent) -> Outcome {
-    let plain = !k
-        .modifiers
-        .intersects(KeyModifiers::ALT | KeyModifiers::CONTROL);
-    let reload_key = matches!(k.code, KeyCode::Enter | KeyCode::Char('r' | 'R'));
-    let reload = (plain && reload_key) || app.keymap.action(&k) == Some(Action::Reload);
+    let action = app.keymap.dialog(&k);
+    let reload = matches!(action, Some(DialogAction::Reload | DialogAction::Confirm))
+        || app.keymap.action(&k) == Some(Action::Reload);
     if reload {
         app.reselect = Some(d.finding);
         app.status = None;
         app.loading = true;
         return Outcome::with(Effect::Load);
     }
-    if k.code == KeyCode::Esc {
+    if action == Some(DialogAction::Cancel) {
         return Outcome::redraw();
     }
     app.overlay = Some(Overlay::Dialog(d));
@@ -630,15 +632,74 @@ fn open_dialog(app: &mut App, kind: DialogKind) -> Outcome {
     Outcome::redraw()
 }
 
+/// A key in a text field: the key map's `[input]` layer, else the key types itself.
+fn edit(app: &App, input: &mut TextInput, k: &KeyEvent) -> Edit {
+    match app.keymap.edit(k) {
+        Some(a) => input.apply(a),
+        None => input.type_key(k),
+    }
+}
+
+/// Where a scrollable panel's `[viewer]` key moves its first line to (`page` lines a
+/// screen); `None` for close, and for a key the layer does not bind.
+fn scrolled(action: Option<ViewerAction>, at: usize, page: usize) -> Option<usize> {
+    let page = page.max(1);
+    Some(match action? {
+        ViewerAction::Up => at.saturating_sub(1),
+        ViewerAction::Down => at.saturating_add(1),
+        ViewerAction::PageUp => at.saturating_sub(page),
+        ViewerAction::PageDown => at.saturating_add(page),
+        ViewerAction::Top => 0,
+        ViewerAction::Bottom => usize::MAX / 2,
+        ViewerAction::Close => return None,
+    })
+}
+
+/// The help scrolls with the `[viewer]` keys (the input layers' keys follow the main
+/// ones); any other key closes it, as it always has.
+fn help_key(app: &mut App, k: KeyEvent) -> Outcome {
+    let page = usize::from(app.height.saturating_sub(6));
+    match scrolled(app.keymap.viewer(&k), app.help_scroll, page) {
+        Some(at) => {
+            app.help_scroll = at.min(crate::view::help::max_scroll(app));
+            app.overlay = Some(Overlay::Help);
+            Outcome::redraw()
+        }
+        None => {
+            app.help_scroll = 0;
+            Outcome::redraw()
+        }
+    }
+}
+
+/// The note viewer: the `[viewer]` keys scroll, close (or `Back`) closes.
+fn notes_key(app: &mut App, mut n: NotesState, k: KeyEvent) -> Outcome {
+    let page = usize::from(app.height.saturating_sub(6));
+    match scrolled(app.keymap.viewer(&k), n.scroll, page) {
+        Some(at) => {
+            n.scroll = at.min(crate::view::detail::notes_max_scroll(app, &n));
+            app.overlay = Some(Overlay::Notes(n));
+            Outcome::redraw()
+        }
+        None if app.keymap.viewer(&k) == Some(ViewerAction::Close)
+            || app.keymap.action(&k) == Some(Action::Back) =>
+        {
+            Outcome::redraw()
+        }
+        None => {
+            app.overlay = Some(Overlay::Notes(n));
+            Outcome::default()
+        }
+    }
+}
+
 // ------------------------------------------------------------- command line
 
 fn command_key(app: &mut App, mut c: TextInput, k: KeyEvent) -> Outcome {
-    match k.code {
-        KeyCode::Esc => return Outcome::redraw(),
-        KeyCode::Enter => return run_command(app, c.text()),
-        // Backspace on an empty line closes it, as in vi.
-        KeyCode::Backspace if c.is_empty() => return Outcome::redraw(),
-        KeyCode::Tab => {
+    match app.keymap.command(&k) {
+        Some(CommandAction::Cancel) => return Outcome::redraw(),
+        Some(CommandAction::Run) => return run_command(app, c.text()),
+        Some(CommandAction::Complete) => {
             let done = complete_command(&mut c);
             app.overlay = Some(Overlay::Command(c));
             return if done {
@@ -647,9 +708,13 @@ fn command_key(app: &mut App, mut c: TextInput, k: KeyEvent) -> Outcome {
                 Outcome::default()
             };
         }
-        _ => {}
+        None => {}
     }
-    let edit = c.key(&k);
+    // Backspace on an empty line closes it, as in vi.
+    if c.is_empty() && app.keymap.edit(&k) == Some(EditAction::Backspace) {
+        return Outcome::redraw();
+    }
+    let edit = edit(app, &mut c, &k);
     app.overlay = Some(Overlay::Command(c));
     match edit {
         Edit::Changed | Edit::Moved => Outcome::redraw(),
@@ -835,30 +900,31 @@ fn open_region(app: &mut App, idx: usize) {
 
 fn search_key(app: &mut App, mut s: SearchState, k: KeyEvent) -> Outcome {
     let mut changed = false;
-    match k.code {
-        KeyCode::Esc => {
+    let last = s.hits.len().saturating_sub(1);
+    match app.keymap.search(&k) {
+        Some(SearchAction::Clear) => {
             if s.input.is_empty() {
                 return Outcome::redraw();
             }
             s.input.clear();
             changed = true;
         }
-        KeyCode::Enter => {
+        Some(SearchAction::Open) => {
             if let Some(hit) = s.hits.get(s.cursor).cloned() {
                 open_hit(app, &hit);
                 return Outcome::redraw();
             }
         }
-        KeyCode::Down => s.cursor = (s.cursor + 1).min(s.hits.len().saturating_sub(1)),
-        KeyCode::Up => s.cursor = s.cursor.saturating_sub(1),
-        KeyCode::PageDown => {
+        Some(SearchAction::Down) => s.cursor = (s.cursor + 1).min(last),
+        Some(SearchAction::Up) => s.cursor = s.cursor.saturating_sub(1),
+        Some(SearchAction::PageDown) => {
             let page = crate::view::search_page(app, &s);
-            s.cursor = (s.cursor + page).min(s.hits.len().saturating_sub(1))
+            s.cursor = (s.cursor + page).min(last)
         }
-        KeyCode::PageUp => s.cursor = s.cursor.saturating_sub(crate::view::search_page(app, &s)),
-        _ if is_ctrl(&k, 'n') => s.cursor = (s.cursor + 1).min(s.hits.len().saturating_sub(1)),
-        _ if is_ctrl(&k, 'p') => s.cursor = s.cursor.saturating_sub(1),
-        _ => match s.input.key(&k) {
+        Some(SearchAction::PageUp) => {
+            s.cursor = s.cursor.saturating_sub(crate::view::search_page(app, &s))
+        }
+        None => match edit(app, &mut s.input, &k) {
             Edit::Changed => changed = true,
             Edit::Moved => {}
             Edit::Nothing | Edit::NotMine => {
@@ -903,20 +969,20 @@ fn open_hit(app: &mut App, hit: &Hit) {
 // ------------------------------------------------------------------ filters
 
 fn filter_key(app: &mut App, field: usize, k: KeyEvent) -> Outcome {
-    let step: i64 = match k.code {
-        KeyCode::Esc | KeyCode::Enter => return Outcome::redraw(),
-        KeyCode::Up => {
+    let step: i64 = match app.keymap.filter(&k) {
+        Some(FilterAction::Done) => return Outcome::redraw(),
+        Some(FilterAction::PrevField) => {
             app.overlay = Some(Overlay::Filter(field.saturating_sub(1)));
             return Outcome::redraw();
         }
-        KeyCode::Down | KeyCode::Tab => {
+        Some(FilterAction::NextField) => {
             app.overlay = Some(Overlay::Filter((field + 1).min(2)));
             return Outcome::redraw();
         }
-        KeyCode::Left => -1,
-        KeyCode::Right | KeyCode::Char(' ') => 1,
-        _ if app.keymap.action(&k) == Some(Action::Filter) => return Outcome::redraw(),
-        _ => {
+        Some(FilterAction::PrevValue) => -1,
+        Some(FilterAction::NextValue) => 1,
+        None if app.keymap.action(&k) == Some(Action::Filter) => return Outcome::redraw(),
+        None => {
             app.overlay = Some(Overlay::Filter(field));
             return Outcome::default();
         }
@@ -1125,7 +1191,16 @@ pub fn apply(app: &mut App, action: Action) -> Outcome {
         Action::Extend => open_dialog(app, DialogKind::Extend),
         Action::Reopen => open_dialog(app, DialogKind::Reopen),
         Action::Help => {
+            app.help_scroll = 0;
             app.overlay = Some(Overlay::Help);
+            Outcome::redraw()
+        }
+        Action::Notes => {
+            let Some((_, Some(finding))) = selected(app) else {
+                set_status(app, Tone::Info, app.t("status.no_finding").to_string());
+                return Outcome::redraw();
+            };
+            app.overlay = Some(Overlay::Notes(NotesState { finding, scroll: 0 }));
             Outcome::redraw()
         }
         Action::Command => {
@@ -1223,5 +1298,170 @@ fn open(app: &mut App) -> Outcome {
             Outcome::redraw()
         }
         Page::Detail(_) => Outcome::default(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::app::Options;
+    use crate::keymap::Keymap;
+    use govcheck_domain::indicator::Catalogue;
+    use govcheck_store::demo::create_demo_store;
+    use govcheck_store::import::ImportContext;
+
+    /// The demo, loaded into a console with key map `km`, at 80×24.
+    pub(crate) fn demo_app(km: Keymap, lang: Lang) -> (tempfile::TempDir, App) {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let cat = Catalogue::builtin();
+        let ictx = ImportContext {
+            catalogue: &cat,
+            tz: chrono_tz::Asia::Shanghai,
+            actor: Actor {
+                name: "演示".into(),
+                ..Actor::default()
+            },
+            now: DateTime::parse_from_rfc3339("2022-03-27T09:00:00+08:00").expect("time"),
+            reported_at: None,
+        };
+        let (store, _) = create_demo_store(&dir.path().join("s"), &ictx).expect("demo");
+        let opts = Options {
+            lang,
+            ascii: false,
+            color: false,
+            mouse: false,
+            copy: govcheck_settings::CopyMode::Auto,
+            over_ssh: false,
+            due_soon_days: 3,
+            good_rate: 100.0,
+            warn_rate: 99.0,
+            warn_after_days: 10,
+        };
+        let mut app = App::new(
+            opts,
+            km,
+            cat,
+            chrono_tz::Asia::Shanghai,
+            NaiveDate::from_ymd_opt(2022, 5, 1).expect("date"),
+            Actor::default(),
+            "local: /tmp/demo".into(),
+        );
+        let loaded = crate::task::load(&store).expect("load");
+        update(&mut app, Msg::Loaded(Ok(loaded)));
+        (dir, app)
+    }
+
+    pub(crate) fn user_keymap(text: &str) -> Keymap {
+        let cfg: toml::Table = toml::from_str(text).expect("toml");
+        let keys = cfg["keys"].as_table().expect("keys").clone();
+        Keymap::with_overrides(std::path::Path::new("config.toml"), text, &keys).expect("valid")
+    }
+
+    /// The detail of finding `id`, as Enter on its row opens it.
+    pub(crate) fn open_detail(app: &mut App, id: &str) {
+        let account = app
+            .registry()
+            .and_then(|r| r.finding_index(id).map(|i| r.findings()[i].account.clone()))
+            .expect("finding");
+        app.stack_mut().push(Page::Detail(DetailPage {
+            account,
+            finding: Some(id.into()),
+            scroll: 0,
+        }));
+    }
+
+    pub(crate) fn press(app: &mut App, code: KeyCode, m: KeyModifiers) -> Outcome {
+        update(app, Msg::Key(KeyEvent::new(code, m)))
+    }
+
+    #[test]
+    fn a_remapped_dialog_key_confirms_and_the_default_one_no_longer_does() {
+        let km = user_keymap("[keys.dialog]\nconfirm = [\"Ctrl-s\"]\ncancel = [\"Ctrl-g\"]\n");
+        let (_dir, mut app) = demo_app(km, Lang::Zh);
+        open_detail(&mut app, "2022Q1-0008");
+        press(&mut app, KeyCode::Char('r'), KeyModifiers::NONE);
+        assert!(matches!(app.overlay, Some(Overlay::Dialog(_))), "r opens");
+        for c in "ok".chars() {
+            press(&mut app, KeyCode::Char(c), KeyModifiers::NONE);
+        }
+        // Enter and Esc are no longer the dialog's: nothing is sent, nothing closes.
+        let out = press(&mut app, KeyCode::Enter, KeyModifiers::NONE);
+        assert!(out.effects.is_empty(), "{:?}", out.effects);
+        press(&mut app, KeyCode::Esc, KeyModifiers::NONE);
+        assert!(
+            matches!(app.overlay, Some(Overlay::Dialog(_))),
+            "Esc unbound"
+        );
+        let out = press(&mut app, KeyCode::Char('s'), KeyModifiers::CONTROL);
+        assert!(
+            matches!(
+                out.effects.as_slice(),
+                [Effect::Append { finding, note: Some(n), event: EventKind::RectificationReported, .. }]
+                    if finding == "2022Q1-0008" && n == "ok"
+            ),
+            "{:?}",
+            out.effects
+        );
+    }
+
+    #[test]
+    fn remapped_keys_reach_the_search_the_filters_the_command_line_and_editing() {
+        let km = user_keymap(
+            "[keys.search_box]\nopen = [\"Ctrl-o\"]\n[keys.command_line]\nrun = [\"Ctrl-j\"]\n\
+             [keys.text_field]\nhome = [\"Ctrl-t\"]\n[keys.filter_box]\ndone = [\"q\"]\n",
+        );
+        let (_dir, mut app) = demo_app(km, Lang::Zh);
+        // Command line: Ctrl-t goes home (editing layer), Ctrl-j runs.
+        press(&mut app, KeyCode::Char(':'), KeyModifiers::NONE);
+        for c in "2022-04-01".chars() {
+            press(&mut app, KeyCode::Char(c), KeyModifiers::NONE);
+        }
+        press(&mut app, KeyCode::Char('t'), KeyModifiers::CONTROL);
+        for c in "as-of ".chars() {
+            press(&mut app, KeyCode::Char(c), KeyModifiers::NONE);
+        }
+        press(&mut app, KeyCode::Enter, KeyModifiers::NONE);
+        assert!(
+            matches!(app.overlay, Some(Overlay::Command(_))),
+            "Enter unbound"
+        );
+        press(&mut app, KeyCode::Char('j'), KeyModifiers::CONTROL);
+        assert_eq!(app.as_of, NaiveDate::from_ymd_opt(2022, 4, 1).expect("d"));
+        assert!(app.overlay.is_none());
+        // Filters: `q` is done.
+        press(&mut app, KeyCode::Char('2'), KeyModifiers::NONE);
+        press(&mut app, KeyCode::Char('f'), KeyModifiers::NONE);
+        assert!(matches!(app.overlay, Some(Overlay::Filter(0))));
+        press(&mut app, KeyCode::Char('q'), KeyModifiers::NONE);
+        assert!(app.overlay.is_none());
+        assert!(!app.quit);
+        // Search: Ctrl-o opens, Enter types nothing and opens nothing.
+        press(&mut app, KeyCode::Char('/'), KeyModifiers::NONE);
+        update(
+            &mut app,
+            Msg::SearchDone {
+                generation: 0,
+                hits: Vec::new(),
+                total: 0,
+            },
+        );
+        let Some(Overlay::Search(s)) = &mut app.overlay else {
+            panic!("search open");
+        };
+        let reg = app.data.as_ref().expect("data").registry.clone();
+        let acc = reg.account_index(&reg.findings()[0].account).expect("acc");
+        s.hits = vec![Hit {
+            target: Target::Account(acc),
+            score: 1,
+            positions: Vec::new(),
+        }];
+        press(&mut app, KeyCode::Enter, KeyModifiers::NONE);
+        assert!(
+            matches!(app.overlay, Some(Overlay::Search(_))),
+            "Enter unbound"
+        );
+        press(&mut app, KeyCode::Char('o'), KeyModifiers::CONTROL);
+        assert!(app.overlay.is_none());
+        assert!(matches!(app.page(), Some(Page::Detail(_))));
     }
 }

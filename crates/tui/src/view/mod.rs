@@ -96,6 +96,7 @@ pub fn render(f: &mut Frame, app: &App) {
 
     match &app.overlay {
         Some(Overlay::Help) => help::render(f, app, area, &th),
+        Some(Overlay::Notes(n)) => detail::render_notes(f, app, n, area, &th),
         Some(Overlay::Dialog(d)) => dialog::render(f, app, d, area, &th),
         Some(Overlay::Filter(field)) => dialog::render_filter(f, app, *field, area, &th),
         _ => {}
@@ -576,6 +577,7 @@ pub fn hints(app: &App, cols: usize) -> String {
             A::Reject,
             A::Rectified,
             A::Extend,
+            A::Notes,
             A::Back,
             A::Help,
         ],
