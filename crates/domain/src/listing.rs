@@ -455,3 +455,87 @@ mod tests {
         assert_eq!(sorted(SortDir::Reversed), ["f1", "f5", "f2", "f4", "f3"]);
     }
 }
+
+/// Columns the early-warnings list sorts by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WarningSort {
+    /// Most silent first (never posted at the top): the order warnings are found in.
+    Silent,
+    /// The soonest day an account fails first.
+    FailsOn,
+    Account,
+    Region,
+}
+
+impl WarningSort {
+    /// The order `s` cycles through.
+    pub const ALL: [WarningSort; 4] = [
+        WarningSort::Silent,
+        WarningSort::FailsOn,
+        WarningSort::Account,
+        WarningSort::Region,
+    ];
+
+    /// The column's name (`col.<name>` in the interface strings).
+    pub fn name(self) -> &'static str {
+        match self {
+            WarningSort::Silent => "silent_days",
+            WarningSort::FailsOn => "fails_on",
+            WarningSort::Account => "account",
+            WarningSort::Region => "region",
+        }
+    }
+
+    /// Naturally the most urgent first: silence descends, the rest ascend.
+    pub fn ascending(self, dir: SortDir) -> bool {
+        let natural = !matches!(self, WarningSort::Silent);
+        natural == (dir == SortDir::Natural)
+    }
+}
+
+/// Order `order` (indexes into `items`) by a column; an account that never posted
+/// counts as the most silent and the soonest to fail; ties by account id.
+pub fn sort_warnings(
+    reg: &Registry,
+    items: &[crate::rules::Warning],
+    order: &mut [usize],
+    by: WarningSort,
+    dir: SortDir,
+) {
+    let asc = by.ascending(dir);
+    let tie = |a: usize, b: usize| items[a].account.cmp(&items[b].account);
+    match by {
+        WarningSort::Silent => sort_keyed(
+            order,
+            asc,
+            |i| (false, items[i].silent_days.unwrap_or(i64::MAX)),
+            tie,
+        ),
+        WarningSort::FailsOn => sort_keyed(
+            order,
+            asc,
+            |i| (false, items[i].fails_on.unwrap_or(NaiveDate::MIN)),
+            tie,
+        ),
+        WarningSort::Account => sort_keyed(
+            order,
+            asc,
+            |i| {
+                (
+                    false,
+                    reg.accounts().get(items[i].account_idx).map(|a| &a.name),
+                )
+            },
+            tie,
+        ),
+        WarningSort::Region => sort_keyed(
+            order,
+            asc,
+            |i| {
+                let r = reg.account_region(items[i].account_idx);
+                (false, &reg.tree().get(r).code)
+            },
+            tie,
+        ),
+    }
+}

@@ -53,7 +53,12 @@ pub fn lines(app: &App, d: &DetailPage, th: &Theme) -> Vec<Line<'static>> {
     if let Some(s) = &a.supervisor_unit {
         out.push(field(app, "detail.supervisor_unit", s, th));
     }
-    out.push(field(app, "detail.account_status", a.status.as_str(), th));
+    out.push(field(
+        app,
+        "detail.account_status",
+        app.t(&format!("acct.{}", a.status.as_str())),
+        th,
+    ));
     out.push(field(app, "detail.id", &a.id, th));
     if let Some(o) = a.opened_on {
         out.push(field(app, "detail.opened", &o.to_string(), th));
