@@ -149,8 +149,26 @@ pub fn render_filter(f: &mut Frame, app: &App, field: usize, area: Rect, th: &Th
         lines.push(Line::from(Span::styled(text, super::row_style(sel, th))));
     }
     lines.push(Line::default());
+    // The `[filter_box]` layer's first key for each, so a remap shows here too.
+    let first = |a: &str| {
+        app.keymap
+            .layer_label(Layer::Filter, a)
+            .split('/')
+            .next()
+            .unwrap_or_default()
+            .to_string()
+    };
+    let names = [
+        "prev_field",
+        "next_field",
+        "prev_value",
+        "next_value",
+        "done",
+    ];
+    let keys: Vec<(&str, String)> = names.iter().map(|n| (*n, first(n))).collect();
+    let args: Vec<(&str, &str)> = keys.iter().map(|(n, k)| (*n, k.as_str())).collect();
     lines.push(Line::from(Span::styled(
-        format!(" {}", app.t("filter.keys")),
+        format!(" {}", fill(app.t("filter.keys"), &args)),
         th.dim(),
     )));
     f.render_widget(Paragraph::new(lines), inner);
