@@ -52,12 +52,21 @@ impl Session {
     }
 
     fn start(name: &str) -> Session {
+        Session::start_with(name, None)
+    }
+
+    /// As [`Session::start`], with `config` as the user's config.toml.
+    fn start_with(name: &str, config: Option<&str>) -> Session {
         let dir = tempfile::tempdir().expect("tempdir");
         let s = Session {
             socket: format!("govcheck-e2e-{}-{name}", std::process::id()),
             dir,
         };
         std::fs::create_dir_all(s.dir.path().join("config")).expect("config dir");
+        if let Some(text) = config {
+            std::fs::write(s.dir.path().join("config").join("config.toml"), text)
+                .expect("config.toml");
+        }
         let out = s.cli(&["init", "--demo"]);
         assert!(out.status.success(), "{out:?}");
         let env: Vec<String> = s
@@ -440,5 +449,38 @@ fn a_pasted_multi_line_note_is_kept_whole_and_not_submitted() {
     assert!(
         json.contains("第一行已整改\\n第二行附截图\\nq"),
         "the whole note, line breaks kept: {json}"
+    );
+}
+
+/// A user's key map remapping a dialog key reaches the dialog: with `confirm` on
+/// Ctrl-s, Enter saves nothing and Ctrl-s records the action.
+#[test]
+fn a_remapped_dialog_key_saves_and_the_default_one_does_not() {
+    if !tmux_present() {
+        return;
+    }
+    let s = Session::start_with("remap", Some("[keys.dialog]\nconfirm = [\"Ctrl-s\"]\n"));
+    open_zhoushan_medical(&s);
+    s.keys(&["v"]);
+    s.wait_for("备注");
+    s.text("remapped e2e");
+    s.wait_for("remapped e2e");
+    s.keys(&["Enter"]);
+    // Give an Enter that would save the time to do it, then check nothing was.
+    std::thread::sleep(Duration::from_millis(500));
+    let screen = s.screen();
+    assert!(!screen.contains("已保存"), "Enter must not save: {screen}");
+    let out = s.cli(&["history", "2022Q1-0008", "--format", "json"]);
+    let json = String::from_utf8_lossy(&out.stdout);
+    assert!(!json.contains("\"verified\""), "nothing recorded: {json}");
+    s.keys(&["C-s"]);
+    s.wait_for("已保存");
+    s.keys(&["q"]);
+    assert_eq!(s.wait_exit(), "0");
+    let out = s.cli(&["history", "2022Q1-0008", "--format", "json"]);
+    let json = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        json.contains("\"verified\"") && json.contains("remapped e2e"),
+        "{json}"
     );
 }

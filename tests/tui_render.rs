@@ -331,7 +331,8 @@ fn reject_requires_a_reason() {
     assert!(out.effects.is_empty());
     let s = screen(&draw(&mut fx.app, 80, 24));
     assert!(s.contains("理由"), "{s}");
-    assert!(s.contains("reason"), "{s}");
+    // The domain's refusal in the interface language (#14 item 3), not its English.
+    assert!(s.contains("退回须填写理由"), "{s}");
 }
 
 #[test]

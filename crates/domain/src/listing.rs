@@ -343,6 +343,90 @@ pub fn sort_regions(rows: &[RegionFigures], order: &mut [usize], by: RegionSort,
     }
 }
 
+/// Columns the early-warnings list sorts by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WarningSort {
+    /// Most silent first (never posted at the top): the order warnings are found in.
+    Silent,
+    /// The soonest day an account fails first.
+    FailsOn,
+    Account,
+    Region,
+}
+
+impl WarningSort {
+    /// The order `s` cycles through.
+    pub const ALL: [WarningSort; 4] = [
+        WarningSort::Silent,
+        WarningSort::FailsOn,
+        WarningSort::Account,
+        WarningSort::Region,
+    ];
+
+    /// The column's name (`col.<name>` in the interface strings).
+    pub fn name(self) -> &'static str {
+        match self {
+            WarningSort::Silent => "silent_days",
+            WarningSort::FailsOn => "fails_on",
+            WarningSort::Account => "account",
+            WarningSort::Region => "region",
+        }
+    }
+
+    /// Naturally the most urgent first: silence descends, the rest ascend.
+    pub fn ascending(self, dir: SortDir) -> bool {
+        let natural = !matches!(self, WarningSort::Silent);
+        natural == (dir == SortDir::Natural)
+    }
+}
+
+/// Order `order` (indexes into `items`) by a column; an account that never posted
+/// counts as the most silent and the soonest to fail; ties by account id.
+pub fn sort_warnings(
+    reg: &Registry,
+    items: &[crate::rules::Warning],
+    order: &mut [usize],
+    by: WarningSort,
+    dir: SortDir,
+) {
+    let asc = by.ascending(dir);
+    let tie = |a: usize, b: usize| items[a].account.cmp(&items[b].account);
+    match by {
+        WarningSort::Silent => sort_keyed(
+            order,
+            asc,
+            |i| (false, items[i].silent_days.unwrap_or(i64::MAX)),
+            tie,
+        ),
+        WarningSort::FailsOn => sort_keyed(
+            order,
+            asc,
+            |i| (false, items[i].fails_on.unwrap_or(NaiveDate::MIN)),
+            tie,
+        ),
+        WarningSort::Account => sort_keyed(
+            order,
+            asc,
+            |i| {
+                (
+                    false,
+                    reg.accounts().get(items[i].account_idx).map(|a| &a.name),
+                )
+            },
+            tie,
+        ),
+        WarningSort::Region => sort_keyed(
+            order,
+            asc,
+            |i| {
+                let r = reg.account_region(items[i].account_idx);
+                (false, &reg.tree().get(r).code)
+            },
+            tie,
+        ),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -453,5 +537,49 @@ mod tests {
         };
         assert_eq!(sorted(SortDir::Natural), ["f2", "f1", "f5", "f4", "f3"]);
         assert_eq!(sorted(SortDir::Reversed), ["f1", "f5", "f2", "f4", "f3"]);
+    }
+
+    #[test]
+    fn warnings_sort_most_silent_or_soonest_failing_first_and_reverse() {
+        let d = |s: &str| NaiveDate::parse_from_str(s, "%Y-%m-%d").expect("date");
+        let w = |account: &str, silent: Option<i64>, fails: Option<&str>| crate::rules::Warning {
+            account_idx: 0,
+            account: account.into(),
+            last_post: None,
+            silent_days: silent,
+            fails_on: fails.map(d),
+            fails_at_point: true,
+        };
+        let items = [
+            w("a", Some(10), Some("2022-03-20")),
+            w("b", None, None),
+            w("c", Some(12), Some("2022-03-18")),
+        ];
+        let reg = Registry::new();
+        let sorted = |by, dir| {
+            let mut order: Vec<usize> = (0..items.len()).collect();
+            sort_warnings(&reg, &items, &mut order, by, dir);
+            order
+                .iter()
+                .map(|&i| items[i].account.as_str())
+                .collect::<Vec<_>>()
+        };
+        // Never posted counts as the most silent and the soonest to fail.
+        assert_eq!(
+            sorted(WarningSort::Silent, SortDir::Natural),
+            ["b", "c", "a"]
+        );
+        assert_eq!(
+            sorted(WarningSort::Silent, SortDir::Reversed),
+            ["a", "c", "b"]
+        );
+        assert_eq!(
+            sorted(WarningSort::FailsOn, SortDir::Natural),
+            ["b", "c", "a"]
+        );
+        assert_eq!(
+            sorted(WarningSort::FailsOn, SortDir::Reversed),
+            ["a", "c", "b"]
+        );
     }
 }

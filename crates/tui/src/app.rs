@@ -15,8 +15,8 @@ use govcheck_domain::event::{Actor, Status};
 use govcheck_domain::figures::{Summary, summarize};
 use govcheck_domain::indicator::Catalogue;
 use govcheck_domain::listing::{
-    DeadlineGroup, FindingRow, FindingSort, RegionSort, Scope, SortDir, findings_in, sort_findings,
-    sort_regions,
+    DeadlineGroup, FindingRow, FindingSort, RegionSort, Scope, SortDir, WarningSort, findings_in,
+    sort_findings, sort_regions, sort_warnings,
 };
 use govcheck_domain::notice::{Discrepancy, check_arithmetic, check_registry};
 use govcheck_domain::registry::Registry;
@@ -140,6 +140,9 @@ pub struct DeadlinesPage {
     pub scope: Option<usize>,
     /// Index into the selectable rows (not the lines).
     pub cursor: usize,
+    /// How the rows sort within each deadline group (`s` / `S`).
+    pub sort: FindingSort,
+    pub dir: SortDir,
     pub rows: Vec<FindingRow>,
     pub lines: Vec<DeadlineLine>,
     /// As [`ProblemsPage::days_width`].
@@ -150,6 +153,9 @@ pub struct DeadlinesPage {
 pub struct WarningsPage {
     pub scope: Option<usize>,
     pub cursor: usize,
+    /// How the warnings sort (`s` / `S`).
+    pub sort: WarningSort,
+    pub dir: SortDir,
     pub items: Vec<Warning>,
 }
 
@@ -272,15 +278,28 @@ pub struct SearchState {
     pub editing: bool,
 }
 
+/// The note viewer: a finding's whole history, every note unabridged.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NotesState {
+    pub finding: String,
+    /// First line shown.
+    pub scroll: usize,
+}
+
 #[derive(Debug, Clone)]
 pub enum Overlay {
+    /// The key help; it scrolls by [`App::help_scroll`].
     Help,
+    /// A finding's history with its notes in full (`n`).
+    Notes(NotesState),
     Dialog(Dialog),
     /// The command line after `:`.
     Command(crate::input::TextInput),
     Search(SearchState),
     /// Choose filters of the problems list: which field is selected.
     Filter(usize),
+    /// The export's file exists: replace it? (its path, as the task found it)
+    Overwrite(String),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -330,6 +349,11 @@ pub struct App {
     pub pending: BTreeSet<String>,
     /// The finding to select again when the reload a conflict asked for arrives.
     pub reselect: Option<String>,
+    /// First line the help shows (it lists every layer, more than a screen holds).
+    pub help_scroll: usize,
+    /// The supervisor asked for the load under way (Ctrl-r, or a conflict's reload):
+    /// its arrival is said on the status line.
+    pub reload_asked: bool,
 }
 
 impl App {
@@ -366,6 +390,8 @@ impl App {
             writes_in_flight: 0,
             pending: BTreeSet::new(),
             reselect: None,
+            help_scroll: 0,
+            reload_asked: false,
         }
     }
 
@@ -455,6 +481,8 @@ impl App {
         let mut p = DeadlinesPage {
             scope,
             cursor: 0,
+            sort: FindingSort::Deadline,
+            dir: SortDir::Natural,
             rows: Vec::new(),
             lines: Vec::new(),
             days_width: 0,
@@ -467,6 +495,8 @@ impl App {
         let mut p = WarningsPage {
             scope,
             cursor: 0,
+            sort: WarningSort::Silent,
+            dir: SortDir::Natural,
             items: Vec::new(),
         };
         self.fill_warnings(&mut p);
@@ -477,6 +507,13 @@ impl App {
         let (Some(reg), Some(round)) = (self.registry(), self.round.as_deref()) else {
             return;
         };
+        // The row selected before, by its region (its code; the 本级 row has the
+        // scope's), so a sort or a reload keeps the cursor on it.
+        let keep = p
+            .summary
+            .as_ref()
+            .and_then(|s| p.visible.get(p.cursor).and_then(|&i| s.rows.get(i)))
+            .map(|r| (r.code.clone(), r.region_idx));
         // The round and the one before it (for the trend), side by side: each is a pass
         // over every account, and this is on the way to the first frame and every drill.
         let (summary, previous) = rayon::join(
@@ -504,6 +541,13 @@ impl App {
             .filter(|&i| !self.problems_only || s.rows[i].has_open_work())
             .collect();
         sort_regions(&s.rows, &mut vis, p.sort, p.dir);
+        if let Some((code, idx)) = keep
+            && let Some(pos) = vis
+                .iter()
+                .position(|&i| s.rows[i].code == code && s.rows[i].region_idx == idx)
+        {
+            p.cursor = pos;
+        }
         p.visible = vis;
         p.cursor = p.cursor.min(p.visible.len().saturating_sub(1));
     }
@@ -567,6 +611,10 @@ impl App {
             }
         }
         groups.sort_by_key(|(g, _)| *g);
+        // Within each group, by the column chosen with `s` (soonest first by default).
+        for (_, idx) in &mut groups {
+            sort_findings(&rows, idx, p.sort, p.dir);
+        }
         let mut lines = Vec::new();
         for (g, idx) in groups {
             let mut per: Vec<(String, usize)> = Vec::new();
@@ -623,7 +671,14 @@ impl App {
         if let Some(s) = p.scope {
             items.retain(|w| reg.tree().is_within(reg.account_region(w.account_idx), s));
         }
-        p.items = items;
+        let keep = p.items.get(p.cursor).map(|w| w.account.clone());
+        let mut order: Vec<usize> = (0..items.len()).collect();
+        sort_warnings(reg, &items, &mut order, p.sort, p.dir);
+        let mut slots: Vec<Option<Warning>> = items.into_iter().map(Some).collect();
+        p.items = order.into_iter().filter_map(|i| slots[i].take()).collect();
+        if let Some(pos) = keep.and_then(|a| p.items.iter().position(|w| w.account == a)) {
+            p.cursor = pos;
+        }
         p.cursor = p.cursor.min(p.items.len().saturating_sub(1));
     }
 

@@ -10,7 +10,8 @@
 
 use std::path::PathBuf;
 
-use govcheck_domain::event::LastChange;
+use govcheck_domain::event::{LastChange, TransitionError};
+use govcheck_domain::registry::ApplyError;
 use govcheck_store::StoreError;
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -40,6 +41,22 @@ pub enum TaskError {
         code: String,
         message: String,
     },
+    /// The action does not fit the finding's state (the domain's transition rule):
+    /// typed, so the console says it in the interface language.
+    #[error(transparent)]
+    Transition(TransitionError),
+    /// A file could not be read or written (an export, the store): the path, what
+    /// kind of failure (so it can be said in the interface language) and the system's
+    /// own words.
+    #[error("{}: {message}", path.display())]
+    Io {
+        path: PathBuf,
+        kind: std::io::ErrorKind,
+        message: String,
+    },
+    /// The file to write exists and overwriting it was not confirmed: nothing written.
+    #[error("{} exists", path.display())]
+    Exists { path: PathBuf },
     /// Anything else, in the store's words (they name the file, line or field).
     #[error("{0}")]
     Store(String),
@@ -72,6 +89,12 @@ impl From<StoreError> for TaskError {
                 status,
                 code,
                 message,
+            },
+            StoreError::Rejected(ApplyError::Transition(t)) => TaskError::Transition(t),
+            StoreError::Io { path, source } => TaskError::Io {
+                path,
+                kind: source.kind(),
+                message: source.to_string(),
             },
             other => TaskError::Store(other.to_string()),
         }
@@ -115,5 +138,23 @@ mod tests {
         ));
         let o = TaskError::from(StoreError::Other("disk on fire".into()));
         assert_eq!(o, TaskError::Store("disk on fire".into()));
+        let t = TaskError::from(StoreError::Rejected(ApplyError::Transition(
+            TransitionError::ReasonRequired { event: "rejected" },
+        )));
+        assert_eq!(
+            t,
+            TaskError::Transition(TransitionError::ReasonRequired { event: "rejected" })
+        );
+        let io = TaskError::from(StoreError::io(
+            "/srv/out/.x.tmp",
+            std::io::Error::from(std::io::ErrorKind::PermissionDenied),
+        ));
+        assert!(matches!(
+            io,
+            TaskError::Io {
+                kind: std::io::ErrorKind::PermissionDenied,
+                ..
+            }
+        ));
     }
 }

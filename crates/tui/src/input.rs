@@ -4,12 +4,16 @@
 //! never cut inside a character; [`TextInput::cursor_col`] gives the display column
 //! (CJK = 2) where the terminal's cursor goes.
 //!
-//! Kept free of the terminal and the key map: [`crate::update`] turns key events into
-//! [`Edit`]s, so a field behaves the same wherever it is shown.
+//! Kept free of the terminal and the key map: [`crate::update`] looks a key up in the
+//! key map's `[input]` layer and hands the field an [`EditAction`] (or, for a key no
+//! layer binds, the key to type), so a field behaves the same wherever it is shown and
+//! a user's remap reaches every field.
 
 use govcheck_domain::limits::MAX_NOTE_CHARS;
 use govcheck_domain::text::width;
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+use crate::action::EditAction;
 
 /// Whether a field holds one line (search, command line) or several (a note).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -234,36 +238,37 @@ impl TextInput {
         true
     }
 
-    /// Apply an editing key: Left, Right, Home, End, Backspace, Delete, Ctrl-a, Ctrl-e,
-    /// Ctrl-u, Ctrl-k, Ctrl-w, Ctrl-b, Ctrl-f, and printable characters. Anything else
-    /// is [`Edit::NotMine`].
-    pub fn key(&mut self, k: &KeyEvent) -> Edit {
-        let ctrl = k.modifiers.contains(KeyModifiers::CONTROL);
-        let alt = k.modifiers.contains(KeyModifiers::ALT);
+    /// Apply an editing action (what the key map's `[input]` layer bound the key to).
+    pub fn apply(&mut self, action: EditAction) -> Edit {
         let moved = |b: bool| if b { Edit::Moved } else { Edit::Nothing };
         let changed = |b: bool| if b { Edit::Changed } else { Edit::Nothing };
+        match action {
+            EditAction::Left => moved(self.left()),
+            EditAction::Right => moved(self.right()),
+            EditAction::Home => moved(self.home()),
+            EditAction::End => moved(self.end()),
+            EditAction::Backspace => changed(self.backspace()),
+            EditAction::Delete => changed(self.delete()),
+            EditAction::KillToStart => changed(self.kill_to_start()),
+            EditAction::KillToEnd => changed(self.kill_to_end()),
+            EditAction::DeleteWord => changed(self.delete_word()),
+        }
+    }
+
+    /// A key no layer bound: a printable character (without Ctrl or Alt) types itself;
+    /// anything else is [`Edit::NotMine`].
+    pub fn type_key(&mut self, k: &KeyEvent) -> Edit {
+        let held = k
+            .modifiers
+            .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT);
         match k.code {
-            KeyCode::Left => moved(self.left()),
-            KeyCode::Right => moved(self.right()),
-            KeyCode::Home => moved(self.home()),
-            KeyCode::End => moved(self.end()),
-            KeyCode::Backspace => changed(self.backspace()),
-            KeyCode::Delete => changed(self.delete()),
-            KeyCode::Char(c) if ctrl => match c.to_ascii_lowercase() {
-                'a' => moved(self.home()),
-                'e' => moved(self.end()),
-                'b' => moved(self.left()),
-                'f' => moved(self.right()),
-                'u' => changed(self.kill_to_start()),
-                'k' => changed(self.kill_to_end()),
-                'w' | 'h' => changed(if c == 'h' {
-                    self.backspace()
+            KeyCode::Char(c) if !held => {
+                if self.insert(c) {
+                    Edit::Changed
                 } else {
-                    self.delete_word()
-                }),
-                _ => Edit::NotMine,
-            },
-            KeyCode::Char(c) if !alt => changed(self.insert(c)),
+                    Edit::Nothing
+                }
+            }
             _ => Edit::NotMine,
         }
     }
@@ -313,6 +318,19 @@ mod tests {
     }
     fn ctrl(c: char) -> KeyEvent {
         KeyEvent::new(KeyCode::Char(c), KeyModifiers::CONTROL)
+    }
+    /// What the console does with a key in a field: the default key map's `[input]`
+    /// layer, else the key types itself.
+    trait Keyed {
+        fn key(&mut self, k: &KeyEvent) -> Edit;
+    }
+    impl Keyed for TextInput {
+        fn key(&mut self, k: &KeyEvent) -> Edit {
+            match crate::keymap::Keymap::defaults().edit(k) {
+                Some(a) => self.apply(a),
+                None => self.type_key(k),
+            }
+        }
     }
     fn typed(t: &mut TextInput, s: &str) {
         for c in s.chars() {

@@ -2,13 +2,23 @@
 //! table. A user's map names only the actions it changes; an empty list unbinds one.
 //! Unknown actions and unparseable keys are refused with the file, line and key, so a
 //! typo never leaves the console half-configured.
+//!
+//! The map has layers ([`Layer`]): the main one (the top-level actions) and one table
+//! per input layer (`[dialog]`, `[search_box]`, `[filter_box]`, `[command_line]`,
+//! `[text_field]`, `[viewer]` in the defaults; `[keys.dialog]` … in a user's
+//! config.toml). A key is
+//! looked up only in the layer that has the focus, so `r` can reload in a conflicted
+//! dialog and mark a rectification on a list.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
-use crate::action::Action;
+use crate::action::{
+    Action, CommandAction, DialogAction, EditAction, FilterAction, Layer, SearchAction,
+    ViewerAction,
+};
 
 /// The defaults, compiled in.
 pub const DEFAULT_KEYMAP: &str = include_str!("../../../config/keymap.toml");
@@ -120,6 +130,8 @@ pub struct KeymapError {
 #[derive(Debug, Clone)]
 pub struct Keymap {
     by_action: BTreeMap<Action, Vec<Key>>,
+    /// The input layers' bindings: keys by action name, per layer.
+    layers: BTreeMap<Layer, BTreeMap<&'static str, Vec<Key>>>,
 }
 
 impl Keymap {
@@ -131,6 +143,7 @@ impl Keymap {
         };
         let mut map = Keymap {
             by_action: BTreeMap::new(),
+            layers: BTreeMap::new(),
         };
         // The built-in file is checked by a unit test; a broken one would show as an
         // empty map there rather than crash a supervisor's console here.
@@ -151,37 +164,58 @@ impl Keymap {
     }
 
     fn apply(&mut self, path: &Path, text: &str, table: &toml::Table) -> Result<(), KeymapError> {
-        let err = |key: &str, message: String| KeymapError {
-            path: path.to_path_buf(),
-            line: locate_key(text, key),
-            key: key.to_string(),
-            message,
-        };
         let mut staged: Vec<(Action, Vec<Key>)> = Vec::new();
+        let mut staged_layers: Vec<(Layer, &'static str, Vec<Key>)> = Vec::new();
         for (name, value) in table {
-            let action = Action::from_name(name).ok_or_else(|| {
-                err(
-                    name,
-                    format!(
-                        "unknown action; known actions: {}",
-                        Action::ALL.map(Action::name).join(", ")
+            if let toml::Value::Table(section) = value {
+                let layer = Layer::from_name(name).ok_or_else(|| KeymapError {
+                    path: path.to_path_buf(),
+                    line: locate_key(text, None, name),
+                    key: name.clone(),
+                    message: format!(
+                        "unknown key map section; sections: {}",
+                        Layer::ALL.map(Layer::name).join(", ")
                     ),
-                )
-            })?;
-            let list = match value {
-                toml::Value::Array(a) => a.clone(),
-                toml::Value::String(s) => vec![toml::Value::String(s.clone())],
-                _ => return Err(err(name, "expected a list of key names".into())),
-            };
-            let mut keys = Vec::with_capacity(list.len());
-            for v in list {
-                let s = v
-                    .as_str()
-                    .ok_or_else(|| err(name, format!("{v} is not a key name (a string)")))?;
-                let k = Key::parse(s).ok_or_else(|| err(name, format!("unknown key {s:?}")))?;
-                keys.push(k);
+                })?;
+                for (action, value) in section {
+                    let err = |message: String| KeymapError {
+                        path: path.to_path_buf(),
+                        line: locate_key(text, Some(layer.name()), action),
+                        key: format!("{name}.{action}"),
+                        message,
+                    };
+                    let known = layer.actions();
+                    let Some(&action_name) = known.iter().find(|a| **a == action.as_str()) else {
+                        return Err(err(format!(
+                            "unknown action; known actions in [{name}]: {}",
+                            known.join(", ")
+                        )));
+                    };
+                    let keys = key_list(value).map_err(err)?;
+                    match layer {
+                        Layer::Main => match Action::from_name(action_name) {
+                            Some(a) => staged.push((a, keys)),
+                            None => return Err(err("unknown action".into())),
+                        },
+                        other => staged_layers.push((other, action_name, keys)),
+                    }
+                }
+                continue;
             }
-            staged.push((action, keys));
+            let err = |message: String| KeymapError {
+                path: path.to_path_buf(),
+                line: locate_key(text, None, name),
+                key: name.clone(),
+                message,
+            };
+            let action = Action::from_name(name).ok_or_else(|| {
+                err(format!(
+                    "unknown action; known actions: {}; sections: {}",
+                    Action::ALL.map(Action::name).join(", "),
+                    Layer::ALL.map(Layer::name).join(", ")
+                ))
+            })?;
+            staged.push((action, key_list(value).map_err(err)?));
         }
         for (action, keys) in staged {
             // A key moves to its new action: take it away from any other one.
@@ -190,7 +224,69 @@ impl Keymap {
             }
             self.by_action.insert(action, keys);
         }
+        for (layer, action, keys) in staged_layers {
+            // The same within a layer; other layers keep their own use of the key.
+            let bindings = self.layers.entry(layer).or_default();
+            for list in bindings.values_mut() {
+                list.retain(|k| !keys.contains(k));
+            }
+            bindings.insert(action, keys);
+        }
         Ok(())
+    }
+
+    /// The action of input layer `layer` bound to a key press, by name.
+    fn layer_action(&self, layer: Layer, ev: &KeyEvent) -> Option<&'static str> {
+        let key = Key::from_event(ev);
+        self.layers
+            .get(&layer)?
+            .iter()
+            .find(|(_, keys)| keys.contains(&key))
+            .map(|(a, _)| *a)
+    }
+
+    pub fn dialog(&self, ev: &KeyEvent) -> Option<DialogAction> {
+        self.layer_action(Layer::Dialog, ev)
+            .and_then(DialogAction::from_name)
+    }
+
+    pub fn search(&self, ev: &KeyEvent) -> Option<SearchAction> {
+        self.layer_action(Layer::Search, ev)
+            .and_then(SearchAction::from_name)
+    }
+
+    pub fn filter(&self, ev: &KeyEvent) -> Option<FilterAction> {
+        self.layer_action(Layer::Filter, ev)
+            .and_then(FilterAction::from_name)
+    }
+
+    pub fn command(&self, ev: &KeyEvent) -> Option<CommandAction> {
+        self.layer_action(Layer::Command, ev)
+            .and_then(CommandAction::from_name)
+    }
+
+    pub fn edit(&self, ev: &KeyEvent) -> Option<EditAction> {
+        self.layer_action(Layer::Input, ev)
+            .and_then(EditAction::from_name)
+    }
+
+    pub fn viewer(&self, ev: &KeyEvent) -> Option<ViewerAction> {
+        self.layer_action(Layer::Viewer, ev)
+            .and_then(ViewerAction::from_name)
+    }
+
+    /// `Enter/r` for an input layer's action, for the help and the hints (empty when
+    /// unbound). The main layer's are [`Keymap::label`].
+    pub fn layer_label(&self, layer: Layer, action: &str) -> String {
+        if layer == Layer::Main {
+            return Action::from_name(action).map_or_else(String::new, |a| self.label(a));
+        }
+        self.layers
+            .get(&layer)
+            .and_then(|b| b.get(action))
+            .map_or_else(String::new, |keys| {
+                keys.iter().map(Key::label).collect::<Vec<_>>().join("/")
+            })
     }
 
     /// The action bound to a key press, if any.
@@ -217,13 +313,36 @@ impl Keymap {
     }
 }
 
-/// Line of `key = ` inside the `[keys]` table of a config text (1 when not found).
-fn locate_key(text: &str, key: &str) -> usize {
-    let mut in_keys = !text.contains("[keys]");
+/// The keys of one binding: a list of key names (or one name).
+fn key_list(value: &toml::Value) -> Result<Vec<Key>, String> {
+    let list = match value {
+        toml::Value::Array(a) => a.clone(),
+        toml::Value::String(s) => vec![toml::Value::String(s.clone())],
+        _ => return Err("expected a list of key names".into()),
+    };
+    let mut keys = Vec::with_capacity(list.len());
+    for v in list {
+        let s = v
+            .as_str()
+            .ok_or_else(|| format!("{v} is not a key name (a string)"))?;
+        keys.push(Key::parse(s).ok_or_else(|| format!("unknown key {s:?}"))?);
+    }
+    Ok(keys)
+}
+
+/// Line of `key = ` inside the `[keys]` table of a config text, or inside its
+/// `[keys.<layer>]` table (`[<layer>]` in the defaults file); 1 when not found.
+fn locate_key(text: &str, layer: Option<&str>, key: &str) -> usize {
+    let has_keys = text.contains("[keys");
+    let wanted: Vec<String> = match layer {
+        Some(l) => vec![format!("[keys.{l}]"), format!("[{l}]")],
+        None => vec!["[keys]".to_string()],
+    };
+    let mut in_keys = layer.is_none() && !has_keys;
     for (i, line) in text.lines().enumerate() {
         let t = line.trim();
         if t.starts_with('[') {
-            in_keys = t == "[keys]";
+            in_keys = wanted.iter().any(|w| w == t);
             continue;
         }
         if in_keys {
@@ -303,5 +422,85 @@ mod tests {
         let e = Keymap::with_overrides(Path::new("c.toml"), text, &keys).expect_err("bad");
         assert!(e.to_string().contains("line 2"), "{e}");
         assert!(e.to_string().contains("Hyper-k"), "{e}");
+    }
+
+    #[test]
+    fn every_layer_binds_every_action_by_default_and_keeps_its_own_keys() {
+        let map = Keymap::defaults();
+        for layer in Layer::ALL {
+            for a in layer.actions() {
+                assert!(
+                    !map.layer_label(layer, a).is_empty(),
+                    "{}.{a} unbound",
+                    layer.name()
+                );
+            }
+        }
+        let enter = ev(KeyCode::Enter, KeyModifiers::NONE);
+        assert_eq!(map.dialog(&enter), Some(DialogAction::Confirm));
+        assert_eq!(map.search(&enter), Some(SearchAction::Open));
+        assert_eq!(map.command(&enter), Some(CommandAction::Run));
+        assert_eq!(map.filter(&enter), Some(FilterAction::Done));
+        // `r` reloads in a dialog and reports a rectification on a list.
+        let r = ev(KeyCode::Char('r'), KeyModifiers::NONE);
+        assert_eq!(map.dialog(&r), Some(DialogAction::Reload));
+        assert_eq!(map.action(&r), Some(Action::Rectified));
+        assert_eq!(
+            map.edit(&ev(KeyCode::Char('w'), KeyModifiers::CONTROL)),
+            Some(EditAction::DeleteWord)
+        );
+        assert_eq!(
+            map.viewer(&ev(KeyCode::Char('j'), KeyModifiers::NONE)),
+            Some(ViewerAction::Down)
+        );
+    }
+
+    #[test]
+    fn a_layer_remap_moves_the_key_within_its_layer_only() {
+        let text =
+            "[keys]\ndown = [\"j\"]\n[keys.dialog]\nconfirm = [\"Ctrl-s\"]\ncancel = [\"Enter\"]\n";
+        let cfg: toml::Table = toml::from_str(text).expect("toml");
+        let keys = cfg["keys"].as_table().expect("keys").clone();
+        let map = Keymap::with_overrides(Path::new("c.toml"), text, &keys).expect("valid");
+        let cs = ev(KeyCode::Char('s'), KeyModifiers::CONTROL);
+        assert_eq!(map.dialog(&cs), Some(DialogAction::Confirm));
+        assert_eq!(
+            map.dialog(&ev(KeyCode::Enter, KeyModifiers::NONE)),
+            Some(DialogAction::Cancel)
+        );
+        assert_eq!(map.dialog(&ev(KeyCode::Esc, KeyModifiers::NONE)), None);
+        assert_eq!(map.layer_label(Layer::Dialog, "cancel"), "Enter");
+        // The search keeps its Enter.
+        assert_eq!(
+            map.search(&ev(KeyCode::Enter, KeyModifiers::NONE)),
+            Some(SearchAction::Open)
+        );
+    }
+
+    #[test]
+    fn layer_errors_name_the_line_the_section_and_the_action() {
+        let text = "[keys]
+down = [\"j\"]
+\n[keys.dialog]
+confirm = [\"Ctrl-s\"]
+save = [\"s\"]
+";
+        let cfg: toml::Table = toml::from_str(text).expect("toml");
+        let keys = cfg["keys"].as_table().expect("keys").clone();
+        let e = Keymap::with_overrides(Path::new("c.toml"), text, &keys).expect_err("bad");
+        let msg = e.to_string();
+        assert!(
+            msg.starts_with("c.toml, line 6: [keys] dialog.save"),
+            "{msg}"
+        );
+        assert!(msg.contains("confirm, cancel, reload"), "{msg}");
+        let text = "[keys.dialgo]
+confirm = [\"Ctrl-s\"]
+";
+        let cfg: toml::Table = toml::from_str(text).expect("toml");
+        let keys = cfg["keys"].as_table().expect("keys").clone();
+        let e = Keymap::with_overrides(Path::new("c.toml"), text, &keys).expect_err("bad");
+        assert!(e.to_string().contains("dialgo"), "{e}");
+        assert!(e.to_string().contains("unknown key map section"), "{e}");
     }
 }

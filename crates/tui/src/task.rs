@@ -164,22 +164,39 @@ impl Tasks {
             Effect::Export {
                 file_name,
                 attachments,
-            } => {
-                let tx = self.tx.clone();
-                tokio::spawn(async move {
-                    let res = tokio::task::spawn_blocking(move || {
-                        let dir = std::env::current_dir()
-                            .map_err(|e| TaskError::from(StoreError::io(".", e)))?;
-                        let path = dir.join(file_name);
-                        govcheck_store::export::write_xlsx(&attachments, &path)
-                            .map(|()| path.display().to_string())
-                            .map_err(TaskError::from)
-                    })
-                    .await;
-                    let _ = tx.send(Msg::Exported(res.unwrap_or_else(|e| Err(e.into()))));
-                });
-            }
+            } => self.export(file_name, attachments, false),
+            Effect::ExportReplacing {
+                file_name,
+                attachments,
+            } => self.export(file_name, attachments, true),
         }
+    }
+
+    /// Write the attachments into the working directory on the blocking pool; an
+    /// existing file only when `overwrite`.
+    fn export(
+        &mut self,
+        file_name: String,
+        attachments: Box<govcheck_domain::notice::attachments::Attachments>,
+        overwrite: bool,
+    ) {
+        let tx = self.tx.clone();
+        tokio::spawn(async move {
+            let res = tokio::task::spawn_blocking(move || {
+                let dir =
+                    std::env::current_dir().map_err(|e| TaskError::from(StoreError::io(".", e)))?;
+                let path = dir.join(file_name);
+                // An existing file is replaced only once the supervisor said so.
+                if !overwrite && path.exists() {
+                    return Err(TaskError::Exists { path });
+                }
+                govcheck_store::export::write_xlsx(&attachments, &path)
+                    .map(|()| path.display().to_string())
+                    .map_err(TaskError::from)
+            })
+            .await;
+            let _ = tx.send(Msg::Exported(res.unwrap_or_else(|e| Err(e.into()))));
+        });
     }
 
     fn load(&mut self) {

@@ -7,16 +7,18 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 
-use crate::action::Action;
+use crate::action::{
+    Action, CommandAction, DialogAction, EditAction, FilterAction, SearchAction, ViewerAction,
+};
 use crate::app::{
-    App, Data, DetailPage, Dialog, DialogKind, DialogState, Hit, Overlay, Page, SearchState,
-    StatusLine, Target, Tone, View, filter_values, selectable,
+    App, Data, DetailPage, Dialog, DialogKind, DialogState, Hit, NotesState, Overlay, Page,
+    SearchState, StatusLine, Target, Tone, View, filter_values, selectable,
 };
 use crate::error::TaskError;
 use crate::i18n::{I18n, Lang, fill};
 use crate::input::{Edit, TextInput};
-use govcheck_domain::event::{Actor, Event, EventKind, Status};
-use govcheck_domain::listing::{FindingSort, RegionSort, SortDir};
+use govcheck_domain::event::{Actor, Event, EventKind, Status, TransitionError};
+use govcheck_domain::listing::{FindingSort, RegionSort, SortDir, WarningSort};
 use govcheck_domain::text::sanitize;
 use govcheck_formats::values::parse_date;
 
@@ -75,8 +77,14 @@ pub enum Effect {
         query: String,
     },
     Copy(String),
-    /// Write the notice attachments as XLSX into the working directory.
+    /// Write the notice attachments as XLSX into the working directory, unless the
+    /// file exists (the task answers [`TaskError::Exists`] and the console asks).
     Export {
+        file_name: String,
+        attachments: Box<govcheck_domain::notice::attachments::Attachments>,
+    },
+    /// As [`Effect::Export`], replacing an existing file: the supervisor confirmed it.
+    ExportReplacing {
         file_name: String,
         attachments: Box<govcheck_domain::notice::attachments::Attachments>,
     },
@@ -142,10 +150,15 @@ pub fn update(app: &mut App, msg: Msg) -> Outcome {
             if let Some(id) = app.reselect.take() {
                 select_finding(app, &id);
             }
+            if std::mem::take(&mut app.reload_asked) {
+                let text = fill(app.t("status.reloaded"), &[("source", &app.source)]);
+                set_status(app, Tone::Done, text);
+            }
             Outcome::redraw()
         }
         Msg::Loaded(Err(e)) => {
             app.loading = false;
+            app.reload_asked = false;
             tracing::error!(error = %e, "load failed");
             let text = format!("{}: {}", app.t("status.load_failed"), failure_text(app, &e));
             set_status(app, Tone::Error, text);
@@ -258,6 +271,11 @@ pub fn update(app: &mut App, msg: Msg) -> Outcome {
             set_status(app, Tone::Done, text);
             Outcome::redraw()
         }
+        Msg::Exported(Err(TaskError::Exists { path })) => {
+            tracing::info!(path = %path.display(), "export target exists: asking");
+            app.overlay = Some(Overlay::Overwrite(path.display().to_string()));
+            Outcome::redraw()
+        }
         Msg::Exported(Err(e)) => {
             tracing::error!(error = %e, "export failed");
             let text = format!(
@@ -293,8 +311,74 @@ pub fn failure_text(app: &App, e: &TaskError) -> String {
                 ("cause", message),
             ],
         ),
+        TaskError::Transition(t) => transition_text(app, t),
+        TaskError::Io {
+            path,
+            kind,
+            message,
+        } => fill(
+            app.t("error.io"),
+            &[
+                ("path", &path.display().to_string()),
+                ("what", io_kind_text(app, *kind)),
+                ("cause", message),
+            ],
+        ),
+        TaskError::Exists { path } => fill(
+            app.t("error.exists"),
+            &[("path", &path.display().to_string())],
+        ),
         TaskError::Store(cause) => cause.clone(),
         TaskError::Task(cause) => fill(app.t("error.task"), &[("cause", cause)]),
+    }
+}
+
+/// A file failure's kind in the interface language (the system's own words follow).
+fn io_kind_text(app: &App, kind: std::io::ErrorKind) -> &str {
+    use std::io::ErrorKind as K;
+    app.t(match kind {
+        K::PermissionDenied => "error.io_permission",
+        K::NotFound => "error.io_not_found",
+        K::StorageFull => "error.io_full",
+        K::ReadOnlyFilesystem => "error.io_read_only",
+        K::AlreadyExists => "error.io_exists",
+        _ => "error.io_other",
+    })
+}
+
+/// Why the domain refused an action, in the interface language: the rule lives in
+/// the domain ([`govcheck_domain::event::FindingState::check`]); this only says it.
+pub fn transition_text(app: &App, e: &TransitionError) -> String {
+    let event = |label: &str| app.t(&format!("ev.{label}")).to_string();
+    match e {
+        TransitionError::NotAllowed {
+            finding,
+            status,
+            event: ev,
+        } => {
+            let status = Status::parse(status).map_or_else(
+                || status.to_string(),
+                |s| crate::view::status_label(app, s).to_string(),
+            );
+            fill(
+                app.t("error.not_allowed"),
+                &[
+                    ("finding", finding),
+                    ("status", &status),
+                    ("event", &event(ev)),
+                ],
+            )
+        }
+        TransitionError::ReasonRequired { event: ev } => {
+            fill(app.t("error.reason_required"), &[("event", &event(ev))])
+        }
+        TransitionError::NotLater { to, current } => fill(
+            app.t("error.not_later"),
+            &[("to", &to.to_string()), ("current", &current.to_string())],
+        ),
+        TransitionError::AlreadyReported(f) => {
+            fill(app.t("error.already_reported"), &[("finding", f)])
+        }
     }
 }
 
@@ -398,6 +482,23 @@ fn click(app: &mut App, x: u16, y: u16) -> Outcome {
 /// `e` on the overview: the attachments of its scope, built from the registry in hand;
 /// the file is written by a task.
 fn export(app: &mut App) -> Outcome {
+    export_with(app, false)
+}
+
+/// The export's file exists: the dialog's confirm key (or `y`) replaces it, any other
+/// key leaves it as it is.
+fn overwrite_key(app: &mut App, path: String, k: KeyEvent) -> Outcome {
+    let yes = app.keymap.dialog(&k) == Some(DialogAction::Confirm)
+        || matches!(k.code, KeyCode::Char('y' | 'Y'));
+    if yes {
+        return export_with(app, true);
+    }
+    let text = fill(app.t("status.not_overwritten"), &[("path", &path)]);
+    set_status(app, Tone::Info, text);
+    Outcome::redraw()
+}
+
+fn export_with(app: &mut App, overwrite: bool) -> Outcome {
     let scope = match app.page() {
         Some(Page::Overview(p)) => p.scope,
         _ => {
@@ -418,9 +519,17 @@ fn export(app: &mut App) -> Outcome {
     ) {
         Ok(a) => {
             let file_name = format!("{round}-{}-通报附件.xlsx", reg.tree().get(scope).name);
-            Outcome::with(Effect::Export {
-                file_name,
-                attachments: Box::new(a),
+            let attachments = Box::new(a);
+            Outcome::with(if overwrite {
+                Effect::ExportReplacing {
+                    file_name,
+                    attachments,
+                }
+            } else {
+                Effect::Export {
+                    file_name,
+                    attachments,
+                }
             })
         }
         Err(e) => {
@@ -430,7 +539,12 @@ fn export(app: &mut App) -> Outcome {
     }
 }
 
+/// Show a message on the status line (a panel when it is too long). Every error shown
+/// is logged too, so what a supervisor saw can be found afterwards.
 fn set_status(app: &mut App, tone: Tone, text: String) {
+    if tone == Tone::Error {
+        tracing::warn!(message = %text, "shown as an error");
+    }
     app.status = Some(StatusLine {
         text: sanitize(&text),
         tone,
@@ -447,12 +561,22 @@ fn on_key(app: &mut App, k: KeyEvent) -> Outcome {
         return Outcome::default();
     }
     match app.overlay.take() {
-        Some(Overlay::Help) => Outcome::redraw(),
+        Some(Overlay::Help) => help_key(app, k),
+        Some(Overlay::Notes(n)) => notes_key(app, n, k),
         Some(Overlay::Dialog(d)) => dialog_key(app, d, k),
         Some(Overlay::Command(c)) => command_key(app, c, k),
         Some(Overlay::Search(s)) => search_key(app, s, k),
         Some(Overlay::Filter(f)) => filter_key(app, f, k),
+        Some(Overlay::Overwrite(path)) => overwrite_key(app, path, k),
         None => match app.keymap.action(&k) {
+            // The next action clears the last message (Back closes it first, and the
+            // action sets its own when it has one to say).
+            Some(a) if a != Action::Back => {
+                let had = app.status.take().is_some();
+                let mut out = apply(app, a);
+                out.redraw |= had;
+                out
+            }
             Some(a) => apply(app, a),
             None => Outcome::default(),
         },
@@ -470,10 +594,11 @@ fn dialog_key(app: &mut App, mut d: Dialog, k: KeyEvent) -> Outcome {
     if matches!(d.state, DialogState::Conflict(_)) {
         return conflict_key(app, d, k);
     }
-    match k.code {
-        KeyCode::Esc => return Outcome::redraw(),
-        KeyCode::Enter => return confirm(app, d),
-        _ => match d.input.key(&k) {
+    match app.keymap.dialog(&k) {
+        Some(DialogAction::Cancel) => return Outcome::redraw(),
+        Some(DialogAction::Confirm) => return confirm(app, d),
+        // Reload only means something after a conflict; otherwise the key types.
+        Some(DialogAction::Reload) | None => match edit(app, &mut d.input, &k) {
             Edit::Changed => {}
             Edit::Moved => {
                 app.overlay = Some(Overlay::Dialog(d));
@@ -495,18 +620,17 @@ fn dialog_key(app: &mut App, mut d: Dialog, k: KeyEvent) -> Outcome {
 /// A dialog whose write met a conflict: `Enter`, `r` or the reload key reload the
 /// data and select the finding again; `Esc` closes; nothing sends the stale action.
 fn conflict_key(app: &mut App, d: Dialog, k: KeyEvent) -> Outcome {
-    let plain = !k
-        .modifiers
-        .intersects(KeyModifiers::ALT | KeyModifiers::CONTROL);
-    let reload_key = matches!(k.code, KeyCode::Enter | KeyCode::Char('r' | 'R'));
-    let reload = (plain && reload_key) || app.keymap.action(&k) == Some(Action::Reload);
+    let action = app.keymap.dialog(&k);
+    let reload = matches!(action, Some(DialogAction::Reload | DialogAction::Confirm))
+        || app.keymap.action(&k) == Some(Action::Reload);
     if reload {
         app.reselect = Some(d.finding);
         app.status = None;
         app.loading = true;
+        app.reload_asked = true;
         return Outcome::with(Effect::Load);
     }
-    if k.code == KeyCode::Esc {
+    if action == Some(DialogAction::Cancel) {
         return Outcome::redraw();
     }
     app.overlay = Some(Overlay::Dialog(d));
@@ -553,7 +677,8 @@ fn confirm(app: &mut App, mut d: Dialog) -> Outcome {
         && let Some(i) = reg.finding_index(&d.finding)
         && let Err(e) = reg.state(i).check(&probe)
     {
-        d.state = DialogState::Failed(e.to_string());
+        tracing::info!(finding = %d.finding, error = %e, "action refused by the state rule");
+        d.state = DialogState::Failed(transition_text(app, &e));
         app.overlay = Some(Overlay::Dialog(d));
         return Outcome::redraw();
     }
@@ -612,7 +737,7 @@ fn open_dialog(app: &mut App, kind: DialogKind) -> Outcome {
         note: Some("-".into()),
     };
     if let Err(e) = st.check(&probe) {
-        let text = e.to_string();
+        let text = transition_text(app, &e);
         set_status(app, Tone::Error, text);
         return Outcome::redraw();
     }
@@ -630,15 +755,74 @@ fn open_dialog(app: &mut App, kind: DialogKind) -> Outcome {
     Outcome::redraw()
 }
 
+/// A key in a text field: the key map's `[input]` layer, else the key types itself.
+fn edit(app: &App, input: &mut TextInput, k: &KeyEvent) -> Edit {
+    match app.keymap.edit(k) {
+        Some(a) => input.apply(a),
+        None => input.type_key(k),
+    }
+}
+
+/// Where a scrollable panel's `[viewer]` key moves its first line to (`page` lines a
+/// screen); `None` for close, and for a key the layer does not bind.
+fn scrolled(action: Option<ViewerAction>, at: usize, page: usize) -> Option<usize> {
+    let page = page.max(1);
+    Some(match action? {
+        ViewerAction::Up => at.saturating_sub(1),
+        ViewerAction::Down => at.saturating_add(1),
+        ViewerAction::PageUp => at.saturating_sub(page),
+        ViewerAction::PageDown => at.saturating_add(page),
+        ViewerAction::Top => 0,
+        ViewerAction::Bottom => usize::MAX / 2,
+        ViewerAction::Close => return None,
+    })
+}
+
+/// The help scrolls with the `[viewer]` keys (the input layers' keys follow the main
+/// ones); any other key closes it, as it always has.
+fn help_key(app: &mut App, k: KeyEvent) -> Outcome {
+    let page = usize::from(app.height.saturating_sub(6));
+    match scrolled(app.keymap.viewer(&k), app.help_scroll, page) {
+        Some(at) => {
+            app.help_scroll = at.min(crate::view::help::max_scroll(app));
+            app.overlay = Some(Overlay::Help);
+            Outcome::redraw()
+        }
+        None => {
+            app.help_scroll = 0;
+            Outcome::redraw()
+        }
+    }
+}
+
+/// The note viewer: the `[viewer]` keys scroll, close (or `Back`) closes.
+fn notes_key(app: &mut App, mut n: NotesState, k: KeyEvent) -> Outcome {
+    let page = usize::from(app.height.saturating_sub(6));
+    match scrolled(app.keymap.viewer(&k), n.scroll, page) {
+        Some(at) => {
+            n.scroll = at.min(crate::view::detail::notes_max_scroll(app, &n));
+            app.overlay = Some(Overlay::Notes(n));
+            Outcome::redraw()
+        }
+        None if app.keymap.viewer(&k) == Some(ViewerAction::Close)
+            || app.keymap.action(&k) == Some(Action::Back) =>
+        {
+            Outcome::redraw()
+        }
+        None => {
+            app.overlay = Some(Overlay::Notes(n));
+            Outcome::default()
+        }
+    }
+}
+
 // ------------------------------------------------------------- command line
 
 fn command_key(app: &mut App, mut c: TextInput, k: KeyEvent) -> Outcome {
-    match k.code {
-        KeyCode::Esc => return Outcome::redraw(),
-        KeyCode::Enter => return run_command(app, c.text()),
-        // Backspace on an empty line closes it, as in vi.
-        KeyCode::Backspace if c.is_empty() => return Outcome::redraw(),
-        KeyCode::Tab => {
+    match app.keymap.command(&k) {
+        Some(CommandAction::Cancel) => return Outcome::redraw(),
+        Some(CommandAction::Run) => return run_command(app, c.text()),
+        Some(CommandAction::Complete) => {
             let done = complete_command(&mut c);
             app.overlay = Some(Overlay::Command(c));
             return if done {
@@ -647,9 +831,13 @@ fn command_key(app: &mut App, mut c: TextInput, k: KeyEvent) -> Outcome {
                 Outcome::default()
             };
         }
-        _ => {}
+        None => {}
     }
-    let edit = c.key(&k);
+    // Backspace on an empty line closes it, as in vi.
+    if c.is_empty() && app.keymap.edit(&k) == Some(EditAction::Backspace) {
+        return Outcome::redraw();
+    }
+    let edit = edit(app, &mut c, &k);
     app.overlay = Some(Overlay::Command(c));
     match edit {
         Edit::Changed | Edit::Moved => Outcome::redraw(),
@@ -764,6 +952,8 @@ pub fn run_command(app: &mut App, line: &str) -> Outcome {
             if app.registry().is_some_and(|r| r.round(arg).is_some()) {
                 app.round = Some(arg.to_string());
                 app.refresh_pages();
+                let text = fill(app.t("status.round_set"), &[("round", arg)]);
+                set_status(app, Tone::Done, text);
             } else {
                 set_status(
                     app,
@@ -788,7 +978,10 @@ pub fn run_command(app: &mut App, line: &str) -> Outcome {
                     app.opts.lang = l;
                     app.i18n = std::sync::Arc::new(I18n::new(l));
                 }
-                None => set_status(app, Tone::Error, format!("lang {arg}: zh | en")),
+                None => {
+                    let text = fill(app.t("status.bad_lang"), &[("lang", arg)]);
+                    set_status(app, Tone::Error, text)
+                }
             }
             Outcome::redraw()
         }
@@ -801,6 +994,8 @@ pub fn run_command(app: &mut App, line: &str) -> Outcome {
                 Some(d) => {
                     app.as_of = d;
                     app.refresh_pages();
+                    let text = fill(app.t("status.as_of_set"), &[("date", &d.to_string())]);
+                    set_status(app, Tone::Done, text);
                 }
                 None => set_status(app, Tone::Error, app.t("dialog.bad_date").to_string()),
             }
@@ -835,30 +1030,31 @@ fn open_region(app: &mut App, idx: usize) {
 
 fn search_key(app: &mut App, mut s: SearchState, k: KeyEvent) -> Outcome {
     let mut changed = false;
-    match k.code {
-        KeyCode::Esc => {
+    let last = s.hits.len().saturating_sub(1);
+    match app.keymap.search(&k) {
+        Some(SearchAction::Clear) => {
             if s.input.is_empty() {
                 return Outcome::redraw();
             }
             s.input.clear();
             changed = true;
         }
-        KeyCode::Enter => {
+        Some(SearchAction::Open) => {
             if let Some(hit) = s.hits.get(s.cursor).cloned() {
                 open_hit(app, &hit);
                 return Outcome::redraw();
             }
         }
-        KeyCode::Down => s.cursor = (s.cursor + 1).min(s.hits.len().saturating_sub(1)),
-        KeyCode::Up => s.cursor = s.cursor.saturating_sub(1),
-        KeyCode::PageDown => {
+        Some(SearchAction::Down) => s.cursor = (s.cursor + 1).min(last),
+        Some(SearchAction::Up) => s.cursor = s.cursor.saturating_sub(1),
+        Some(SearchAction::PageDown) => {
             let page = crate::view::search_page(app, &s);
-            s.cursor = (s.cursor + page).min(s.hits.len().saturating_sub(1))
+            s.cursor = (s.cursor + page).min(last)
         }
-        KeyCode::PageUp => s.cursor = s.cursor.saturating_sub(crate::view::search_page(app, &s)),
-        _ if is_ctrl(&k, 'n') => s.cursor = (s.cursor + 1).min(s.hits.len().saturating_sub(1)),
-        _ if is_ctrl(&k, 'p') => s.cursor = s.cursor.saturating_sub(1),
-        _ => match s.input.key(&k) {
+        Some(SearchAction::PageUp) => {
+            s.cursor = s.cursor.saturating_sub(crate::view::search_page(app, &s))
+        }
+        None => match edit(app, &mut s.input, &k) {
             Edit::Changed => changed = true,
             Edit::Moved => {}
             Edit::Nothing | Edit::NotMine => {
@@ -903,20 +1099,20 @@ fn open_hit(app: &mut App, hit: &Hit) {
 // ------------------------------------------------------------------ filters
 
 fn filter_key(app: &mut App, field: usize, k: KeyEvent) -> Outcome {
-    let step: i64 = match k.code {
-        KeyCode::Esc | KeyCode::Enter => return Outcome::redraw(),
-        KeyCode::Up => {
+    let step: i64 = match app.keymap.filter(&k) {
+        Some(FilterAction::Done) => return Outcome::redraw(),
+        Some(FilterAction::PrevField) => {
             app.overlay = Some(Overlay::Filter(field.saturating_sub(1)));
             return Outcome::redraw();
         }
-        KeyCode::Down | KeyCode::Tab => {
+        Some(FilterAction::NextField) => {
             app.overlay = Some(Overlay::Filter((field + 1).min(2)));
             return Outcome::redraw();
         }
-        KeyCode::Left => -1,
-        KeyCode::Right | KeyCode::Char(' ') => 1,
-        _ if app.keymap.action(&k) == Some(Action::Filter) => return Outcome::redraw(),
-        _ => {
+        Some(FilterAction::PrevValue) => -1,
+        Some(FilterAction::NextValue) => 1,
+        None if app.keymap.action(&k) == Some(Action::Filter) => return Outcome::redraw(),
+        None => {
             app.overlay = Some(Overlay::Filter(field));
             return Outcome::default();
         }
@@ -1102,16 +1298,37 @@ pub fn apply(app: &mut App, action: Action) -> Outcome {
         }
         Action::Sort | Action::ReverseSort => {
             let reverse = action == Action::ReverseSort;
-            match app.page_mut() {
+            // The column's name and whether it now ascends, for the message.
+            let (col, asc) = match app.page_mut() {
                 Some(Page::Overview(p)) => {
                     (p.sort, p.dir) = next_sort(&RegionSort::ALL, p.sort, p.dir, reverse);
+                    (p.sort.name(), p.sort.ascending(p.dir))
                 }
                 Some(Page::Problems(p)) => {
                     (p.sort, p.dir) = next_sort(&FindingSort::ALL, p.sort, p.dir, reverse);
+                    (p.sort.name(), p.sort.ascending(p.dir))
                 }
-                _ => return Outcome::default(),
-            }
+                Some(Page::Deadlines(p)) => {
+                    (p.sort, p.dir) = next_sort(&FindingSort::ALL, p.sort, p.dir, reverse);
+                    (p.sort.name(), p.sort.ascending(p.dir))
+                }
+                Some(Page::Warnings(p)) => {
+                    (p.sort, p.dir) = next_sort(&WarningSort::ALL, p.sort, p.dir, reverse);
+                    (p.sort.name(), p.sort.ascending(p.dir))
+                }
+                Some(Page::Detail(_)) | None => {
+                    let text = app.t("status.sort_where").to_string();
+                    set_status(app, Tone::Info, text);
+                    return Outcome::redraw();
+                }
+            };
             app.refresh_pages();
+            let marker = crate::view::theme(app).sort_marker(asc);
+            let text = fill(
+                app.t("status.sorted"),
+                &[("col", app.t(&format!("col.{col}"))), ("dir", marker)],
+            );
+            set_status(app, Tone::Info, text);
             Outcome::redraw()
         }
         Action::ProblemsOnly => {
@@ -1125,7 +1342,16 @@ pub fn apply(app: &mut App, action: Action) -> Outcome {
         Action::Extend => open_dialog(app, DialogKind::Extend),
         Action::Reopen => open_dialog(app, DialogKind::Reopen),
         Action::Help => {
+            app.help_scroll = 0;
             app.overlay = Some(Overlay::Help);
+            Outcome::redraw()
+        }
+        Action::Notes => {
+            let Some((_, Some(finding))) = selected(app) else {
+                set_status(app, Tone::Info, app.t("status.no_finding").to_string());
+                return Outcome::redraw();
+            };
+            app.overlay = Some(Overlay::Notes(NotesState { finding, scroll: 0 }));
             Outcome::redraw()
         }
         Action::Command => {
@@ -1133,16 +1359,42 @@ pub fn apply(app: &mut App, action: Action) -> Outcome {
             Outcome::redraw()
         }
         Action::Copy => {
-            let Some((account, finding)) = selected(app) else {
-                return Outcome::default();
-            };
-            let name = app
-                .registry()
-                .and_then(|r| r.account(&account))
-                .map_or(account.clone(), |a| a.name.clone());
-            let text = match finding {
-                Some(f) => format!("{name} {f}"),
-                None => name,
+            let text = match (selected(app), app.page()) {
+                (Some((account, finding)), _) => {
+                    let name = app
+                        .registry()
+                        .and_then(|r| r.account(&account))
+                        .map_or(account.clone(), |a| a.name.clone());
+                    match finding {
+                        Some(f) => format!("{name} {f}"),
+                        None => name,
+                    }
+                }
+                // The overview: the selected region's row as the notice prints it.
+                (None, Some(Page::Overview(p))) => {
+                    let Some(row) = p
+                        .summary
+                        .as_ref()
+                        .and_then(|s| p.visible.get(p.cursor).and_then(|&i| s.rows.get(i)))
+                    else {
+                        return Outcome::default();
+                    };
+                    fill(
+                        app.t("status.copy_region"),
+                        &[
+                            ("region", &row.region),
+                            ("total", &row.total.to_string()),
+                            ("inspected", &row.inspected.to_string()),
+                            ("problems", &row.problems.to_string()),
+                            ("rate", &row.pass_rate.to_string()),
+                        ],
+                    )
+                }
+                (None, _) => {
+                    let text = app.t("status.nothing_to_copy").to_string();
+                    set_status(app, Tone::Info, text);
+                    return Outcome::redraw();
+                }
             };
             let plan = crate::clipboard::plan(app.opts.copy, app.opts.over_ssh, &text);
             let msg = format!("{}: {}", app.t(plan.label), plan.text);
@@ -1156,6 +1408,9 @@ pub fn apply(app: &mut App, action: Action) -> Outcome {
         Action::Export => export(app),
         Action::Reload => {
             app.loading = true;
+            app.reload_asked = true;
+            let text = app.t("status.reloading").to_string();
+            set_status(app, Tone::Info, text);
             Outcome::with(Effect::Load)
         }
         Action::Quit => {
@@ -1223,5 +1478,423 @@ fn open(app: &mut App) -> Outcome {
             Outcome::redraw()
         }
         Page::Detail(_) => Outcome::default(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::app::Options;
+    use crate::keymap::Keymap;
+    use govcheck_domain::indicator::Catalogue;
+    use govcheck_store::demo::create_demo_store;
+    use govcheck_store::import::ImportContext;
+
+    /// The demo, loaded into a console with key map `km`, at 80×24.
+    pub(crate) fn demo_app(km: Keymap, lang: Lang) -> (tempfile::TempDir, App) {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let cat = Catalogue::builtin();
+        let ictx = ImportContext {
+            catalogue: &cat,
+            tz: chrono_tz::Asia::Shanghai,
+            actor: Actor {
+                name: "演示".into(),
+                ..Actor::default()
+            },
+            now: DateTime::parse_from_rfc3339("2022-03-27T09:00:00+08:00").expect("time"),
+            reported_at: None,
+        };
+        let (store, _) = create_demo_store(&dir.path().join("s"), &ictx).expect("demo");
+        let opts = Options {
+            lang,
+            ascii: false,
+            color: false,
+            mouse: false,
+            copy: govcheck_settings::CopyMode::Auto,
+            over_ssh: false,
+            due_soon_days: 3,
+            good_rate: 100.0,
+            warn_rate: 99.0,
+            warn_after_days: 10,
+        };
+        let mut app = App::new(
+            opts,
+            km,
+            cat,
+            chrono_tz::Asia::Shanghai,
+            NaiveDate::from_ymd_opt(2022, 5, 1).expect("date"),
+            Actor::default(),
+            "local: /tmp/demo".into(),
+        );
+        let loaded = crate::task::load(&store).expect("load");
+        update(&mut app, Msg::Loaded(Ok(loaded)));
+        (dir, app)
+    }
+
+    pub(crate) fn user_keymap(text: &str) -> Keymap {
+        let cfg: toml::Table = toml::from_str(text).expect("toml");
+        let keys = cfg["keys"].as_table().expect("keys").clone();
+        Keymap::with_overrides(std::path::Path::new("config.toml"), text, &keys).expect("valid")
+    }
+
+    /// The detail of finding `id`, as Enter on its row opens it.
+    pub(crate) fn open_detail(app: &mut App, id: &str) {
+        let account = app
+            .registry()
+            .and_then(|r| r.finding_index(id).map(|i| r.findings()[i].account.clone()))
+            .expect("finding");
+        app.stack_mut().push(Page::Detail(DetailPage {
+            account,
+            finding: Some(id.into()),
+            scroll: 0,
+        }));
+    }
+
+    pub(crate) fn press(app: &mut App, code: KeyCode, m: KeyModifiers) -> Outcome {
+        update(app, Msg::Key(KeyEvent::new(code, m)))
+    }
+
+    #[test]
+    fn a_remapped_dialog_key_confirms_and_the_default_one_no_longer_does() {
+        let km = user_keymap("[keys.dialog]\nconfirm = [\"Ctrl-s\"]\ncancel = [\"Ctrl-g\"]\n");
+        let (_dir, mut app) = demo_app(km, Lang::Zh);
+        open_detail(&mut app, "2022Q1-0008");
+        press(&mut app, KeyCode::Char('r'), KeyModifiers::NONE);
+        assert!(matches!(app.overlay, Some(Overlay::Dialog(_))), "r opens");
+        for c in "ok".chars() {
+            press(&mut app, KeyCode::Char(c), KeyModifiers::NONE);
+        }
+        // Enter and Esc are no longer the dialog's: nothing is sent, nothing closes.
+        let out = press(&mut app, KeyCode::Enter, KeyModifiers::NONE);
+        assert!(out.effects.is_empty(), "{:?}", out.effects);
+        press(&mut app, KeyCode::Esc, KeyModifiers::NONE);
+        assert!(
+            matches!(app.overlay, Some(Overlay::Dialog(_))),
+            "Esc unbound"
+        );
+        let out = press(&mut app, KeyCode::Char('s'), KeyModifiers::CONTROL);
+        assert!(
+            matches!(
+                out.effects.as_slice(),
+                [Effect::Append { finding, note: Some(n), event: EventKind::RectificationReported, .. }]
+                    if finding == "2022Q1-0008" && n == "ok"
+            ),
+            "{:?}",
+            out.effects
+        );
+    }
+
+    #[test]
+    fn remapped_keys_reach_the_search_the_filters_the_command_line_and_editing() {
+        let km = user_keymap(
+            "[keys.search_box]\nopen = [\"Ctrl-o\"]\n[keys.command_line]\nrun = [\"Ctrl-j\"]\n\
+             [keys.text_field]\nhome = [\"Ctrl-t\"]\n[keys.filter_box]\ndone = [\"q\"]\n",
+        );
+        let (_dir, mut app) = demo_app(km, Lang::Zh);
+        // Command line: Ctrl-t goes home (editing layer), Ctrl-j runs.
+        press(&mut app, KeyCode::Char(':'), KeyModifiers::NONE);
+        for c in "2022-04-01".chars() {
+            press(&mut app, KeyCode::Char(c), KeyModifiers::NONE);
+        }
+        press(&mut app, KeyCode::Char('t'), KeyModifiers::CONTROL);
+        for c in "as-of ".chars() {
+            press(&mut app, KeyCode::Char(c), KeyModifiers::NONE);
+        }
+        press(&mut app, KeyCode::Enter, KeyModifiers::NONE);
+        assert!(
+            matches!(app.overlay, Some(Overlay::Command(_))),
+            "Enter unbound"
+        );
+        press(&mut app, KeyCode::Char('j'), KeyModifiers::CONTROL);
+        assert_eq!(app.as_of, NaiveDate::from_ymd_opt(2022, 4, 1).expect("d"));
+        assert!(app.overlay.is_none());
+        // Filters: `q` is done.
+        press(&mut app, KeyCode::Char('2'), KeyModifiers::NONE);
+        press(&mut app, KeyCode::Char('f'), KeyModifiers::NONE);
+        assert!(matches!(app.overlay, Some(Overlay::Filter(0))));
+        press(&mut app, KeyCode::Char('q'), KeyModifiers::NONE);
+        assert!(app.overlay.is_none());
+        assert!(!app.quit);
+        // Search: Ctrl-o opens, Enter types nothing and opens nothing.
+        press(&mut app, KeyCode::Char('/'), KeyModifiers::NONE);
+        update(
+            &mut app,
+            Msg::SearchDone {
+                generation: 0,
+                hits: Vec::new(),
+                total: 0,
+            },
+        );
+        let Some(Overlay::Search(s)) = &mut app.overlay else {
+            panic!("search open");
+        };
+        let reg = app.data.as_ref().expect("data").registry.clone();
+        let acc = reg.account_index(&reg.findings()[0].account).expect("acc");
+        s.hits = vec![Hit {
+            target: Target::Account(acc),
+            score: 1,
+            positions: Vec::new(),
+        }];
+        press(&mut app, KeyCode::Enter, KeyModifiers::NONE);
+        assert!(
+            matches!(app.overlay, Some(Overlay::Search(_))),
+            "Enter unbound"
+        );
+        press(&mut app, KeyCode::Char('o'), KeyModifiers::CONTROL);
+        assert!(app.overlay.is_none());
+        assert!(matches!(app.page(), Some(Page::Detail(_))));
+    }
+
+    /// The screen as text at `w`×`h`, drawn as the console draws it.
+    pub(crate) fn screen(app: &mut App, w: u16, h: u16) -> String {
+        use ratatui::Terminal;
+        use ratatui::backend::TestBackend;
+        update(app, Msg::Resize(w, h));
+        let mut t = Terminal::new(TestBackend::new(w, h)).expect("terminal");
+        t.draw(|f| crate::view::render(f, app)).expect("draw");
+        let buf = t.backend().buffer().clone();
+        let mut out = String::new();
+        for y in 0..h {
+            let mut skip = 0;
+            for x in 0..w {
+                if skip > 0 {
+                    skip -= 1;
+                    continue;
+                }
+                let sym = buf.cell((x, y)).map_or(" ", |c| c.symbol());
+                skip = govcheck_domain::text::width(sym).saturating_sub(1);
+                out.push_str(sym);
+            }
+            out.push('\n');
+        }
+        out
+    }
+
+    /// Record `event` in the console's copy of the registry, as a reload would show it.
+    fn record(app: &mut App, kind: EventKind, note: &str) {
+        let data = app.data.as_mut().expect("data");
+        let mut reg = (*data.registry).clone();
+        reg.apply_all([govcheck_domain::registry::Change::Event(Event {
+            finding: "2022Q1-0008".into(),
+            kind,
+            at: DateTime::parse_from_rfc3339("2022-04-20T10:00:00+08:00").expect("time"),
+            by: Actor {
+                name: "李四".into(),
+                ..Actor::default()
+            },
+            note: Some(note.into()),
+        })])
+        .expect("event fits");
+        data.registry = std::sync::Arc::new(reg);
+        app.refresh_pages();
+    }
+
+    fn status(app: &App) -> String {
+        app.status
+            .as_ref()
+            .map(|s| s.text.clone())
+            .unwrap_or_default()
+    }
+
+    fn key(app: &mut App, c: char) -> Outcome {
+        press(app, KeyCode::Char(c), KeyModifiers::NONE)
+    }
+
+    /// Item 2: a long note is never cut: the detail wraps it, `n` shows it whole.
+    #[test]
+    fn a_long_note_wraps_in_the_detail_and_reads_whole_in_the_note_viewer() {
+        let note = format!(
+            "主办单位报送：{}。结尾标记END",
+            "已恢复更新并补发近两周内容".repeat(12)
+        );
+        for lang in [Lang::Zh, Lang::En] {
+            for (w, h) in [(80, 24), (120, 40)] {
+                let (_dir, mut app) = demo_app(Keymap::defaults(), lang);
+                record(&mut app, EventKind::RectificationReported, &note);
+                open_detail(&mut app, "2022Q1-0008");
+                press(&mut app, KeyCode::End, KeyModifiers::NONE);
+                let s = screen(&mut app, w, h);
+                let joined: String = s.split_whitespace().collect::<String>().replace('│', "");
+                assert!(
+                    joined.contains("结尾标记END"),
+                    "{lang:?} {w}x{h}: the note's end\n{s}"
+                );
+                let body_cut = s
+                    .lines()
+                    .filter(|l| l.starts_with('│'))
+                    .any(|l| l.contains('…'));
+                assert!(!body_cut, "{lang:?} {w}x{h}: nothing cut\n{s}");
+                key(&mut app, 'n');
+                assert!(
+                    matches!(app.overlay, Some(Overlay::Notes(_))),
+                    "n opens the viewer"
+                );
+                let mut seen = String::new();
+                for _ in 0..20 {
+                    let s = screen(&mut app, w, h);
+                    seen.push_str(&s.split_whitespace().collect::<String>().replace('│', ""));
+                    press(&mut app, KeyCode::PageDown, KeyModifiers::NONE);
+                }
+                assert!(seen.contains("主办单位报送："), "{lang:?} {w}x{h}\n{seen}");
+                assert!(seen.contains("结尾标记END"), "{lang:?} {w}x{h}\n{seen}");
+                assert!(seen.contains("李四"), "{seen}");
+                press(&mut app, KeyCode::Esc, KeyModifiers::NONE);
+                assert!(app.overlay.is_none(), "Esc closes the viewer");
+                assert!(
+                    matches!(app.page(), Some(Page::Detail(_))),
+                    "and stays on the detail"
+                );
+            }
+        }
+    }
+
+    /// Item 3: the domain's refusals are said in the interface language.
+    #[test]
+    fn refusals_and_file_errors_are_said_in_the_interface_language() {
+        let (_dir, mut app) = demo_app(Keymap::defaults(), Lang::Zh);
+        open_detail(&mut app, "2022Q1-0008");
+        key(&mut app, 'x');
+        assert_eq!(
+            status(&app),
+            "问题 2022Q1-0008 当前为待整改，不能记录“退回”"
+        );
+        record(&mut app, EventKind::RectificationReported, "已整改");
+        key(&mut app, 'x');
+        assert!(matches!(app.overlay, Some(Overlay::Dialog(_))));
+        press(&mut app, KeyCode::Enter, KeyModifiers::NONE);
+        let Some(Overlay::Dialog(d)) = &app.overlay else {
+            panic!("dialog stays open");
+        };
+        assert_eq!(d.state, DialogState::Failed("退回须填写理由".into()));
+        for (w, h) in [(80, 24), (120, 40)] {
+            let s = screen(&mut app, w, h);
+            assert!(s.contains("退回须填写理由"), "{w}x{h}\n{s}");
+            assert!(!s.contains("needs a reason"), "{s}");
+        }
+        let io = TaskError::Io {
+            path: "/srv/out/2022Q1.xlsx".into(),
+            kind: std::io::ErrorKind::PermissionDenied,
+            message: "Permission denied (os error 13)".into(),
+        };
+        let text = failure_text(&app, &io);
+        assert!(
+            text.contains("/srv/out/2022Q1.xlsx") && text.contains("没有写入权限"),
+            "{text}"
+        );
+        let (_dir, mut en) = demo_app(Keymap::defaults(), Lang::En);
+        open_detail(&mut en, "2022Q1-0008");
+        key(&mut en, 'x');
+        assert_eq!(
+            status(&en),
+            "finding 2022Q1-0008 is open: cannot record rejected"
+        );
+    }
+
+    /// Item 12: keys that do something say so; the next action clears the message;
+    /// sorting works on the deadlines and warnings tabs and keeps the selection.
+    #[test]
+    fn keys_say_what_they_did_and_sorting_keeps_the_selection() {
+        for lang in [Lang::Zh, Lang::En] {
+            let (_dir, mut app) = demo_app(Keymap::defaults(), lang);
+            let copied = app.t("status.copied").to_string();
+            let sorted_word = app.t("label.sort").to_string();
+            key(&mut app, 'y');
+            let said = status(&app);
+            assert!(said.contains("省本级") || said.contains(&copied), "{said}");
+            assert!(said.contains("100.00%"), "the row's figures: {said}");
+            key(&mut app, 'j');
+            assert!(app.status.is_none(), "the next action clears the message");
+            // Deadlines: sort, and the cursor stays on the same finding.
+            key(&mut app, '3');
+            key(&mut app, 'j');
+            key(&mut app, 'j');
+            let before = selected(&app).and_then(|(_, f)| f).expect("a finding");
+            key(&mut app, 's');
+            assert!(!status(&app).is_empty(), "s says how it sorted");
+            assert_eq!(selected(&app).and_then(|(_, f)| f), Some(before.clone()));
+            key(&mut app, 'S');
+            assert_eq!(selected(&app).and_then(|(_, f)| f), Some(before));
+            for (w, h) in [(80, 24), (120, 40)] {
+                let s = screen(&mut app, w, h);
+                assert!(s.contains(&sorted_word), "{lang:?} {w}x{h}\n{s}");
+            }
+            // Warnings: `s` sorts (or says nothing to sort when empty) and says so.
+            key(&mut app, '4');
+            key(&mut app, 's');
+            assert!(!status(&app).is_empty());
+            // Ctrl-r: says it reloads, then that it did.
+            let out = press(&mut app, KeyCode::Char('r'), KeyModifiers::CONTROL);
+            assert!(out.effects.contains(&Effect::Load));
+            let loaded = app.data.clone().expect("data");
+            let token = app.token.unwrap_or(0);
+            update(&mut app, Msg::Loaded(Ok((loaded, token))));
+            assert!(
+                status(&app).contains("local: /tmp/demo"),
+                "{}",
+                status(&app)
+            );
+            // :as-of says the new day.
+            run_command(&mut app, "as-of 2022-04-01");
+            assert!(status(&app).contains("2022-04-01"), "{}", status(&app));
+        }
+    }
+
+    /// Item 16: no raw English in the Chinese interface; 完成率 on the overview; the
+    /// export asks before it replaces a file; verifying an open finding says so.
+    #[test]
+    fn chinese_values_completion_and_asking_before_overwriting() {
+        let (_dir, mut app) = demo_app(Keymap::defaults(), Lang::Zh);
+        for (w, h) in [(80, 24), (120, 40)] {
+            let s = screen(&mut app, w, h);
+            // 完成率 is the first column to go on a narrow screen.
+            assert!(w < 120 || s.contains("完成率"), "{w}x{h}\n{s}");
+            assert!(s.contains("问题数计账号"), "{w}x{h}\n{s}");
+        }
+        open_detail(&mut app, "2022Q1-0008");
+        for (w, h) in [(80, 24), (120, 40)] {
+            let s = screen(&mut app, w, h);
+            assert!(
+                s.contains("运营中") && !s.contains("operating"),
+                "{w}x{h}\n{s}"
+            );
+        }
+        key(&mut app, 'v');
+        let s = screen(&mut app, 80, 24);
+        assert!(s.contains("尚未报送整改"), "{s}");
+        press(&mut app, KeyCode::Esc, KeyModifiers::NONE);
+        // Export: the file exists, so the console asks; `n` keeps it, `y` replaces it.
+        update(
+            &mut app,
+            Msg::Exported(Err(TaskError::Exists {
+                path: "/w/2022Q1-浙江省-通报附件.xlsx".into(),
+            })),
+        );
+        assert!(matches!(app.overlay, Some(Overlay::Overwrite(_))));
+        for (w, h) in [(80, 24), (120, 40)] {
+            let s = screen(&mut app, w, h);
+            assert!(s.contains("已存在"), "{w}x{h}\n{s}");
+        }
+        let out = key(&mut app, 'n');
+        assert!(out.effects.is_empty());
+        assert!(status(&app).contains("未导出"), "{}", status(&app));
+        app.stack_mut().truncate(1);
+        update(
+            &mut app,
+            Msg::Exported(Err(TaskError::Exists {
+                path: "/w/x.xlsx".into(),
+            })),
+        );
+        let out = key(&mut app, 'y');
+        assert!(
+            matches!(out.effects.as_slice(), [Effect::ExportReplacing { .. }]),
+            "{:?}",
+            out.effects
+        );
+        let out = key(&mut app, 'e');
+        assert!(
+            matches!(out.effects.as_slice(), [Effect::Export { .. }]),
+            "e alone never replaces: {:?}",
+            out.effects
+        );
     }
 }

@@ -1,14 +1,18 @@
 //! Detail: the account's registry fields, the finding, its full history (who, when,
-//! what, note) and the account's findings in other rounds (repeat offenders).
+//! what, note) and the account's findings in other rounds (repeat offenders). Lines
+//! wider than the screen wrap, never cut: a note's end is often what matters. The note
+//! viewer (`n`) shows the finding's history alone, each note whole, in a panel that
+//! scrolls.
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
-use crate::app::{App, DetailPage};
+use crate::action::Layer;
+use crate::app::{App, DetailPage, NotesState};
 use crate::theme::Theme;
-use govcheck_domain::text::{sanitize, truncate};
+use govcheck_domain::text::{sanitize, truncate, width};
 
 fn field(app: &App, key: &str, value: &str, th: &Theme) -> Line<'static> {
     Line::from(vec![
@@ -49,7 +53,12 @@ pub fn lines(app: &App, d: &DetailPage, th: &Theme) -> Vec<Line<'static>> {
     if let Some(s) = &a.supervisor_unit {
         out.push(field(app, "detail.supervisor_unit", s, th));
     }
-    out.push(field(app, "detail.account_status", a.status.as_str(), th));
+    out.push(field(
+        app,
+        "detail.account_status",
+        app.t(&format!("acct.{}", a.status.as_str())),
+        th,
+    ));
     out.push(field(app, "detail.id", &a.id, th));
     if let Some(o) = a.opened_on {
         out.push(field(app, "detail.opened", &o.to_string(), th));
@@ -167,26 +176,172 @@ pub fn lines(app: &App, d: &DetailPage, th: &Theme) -> Vec<Line<'static>> {
     out
 }
 
+/// `line` split into lines of at most `cols` cells; continuation lines are indented
+/// so a wrapped note reads as part of its entry. A line that fits keeps its styles; a
+/// wrapped one takes its first span's.
+fn wrap_line(line: Line<'static>, cols: usize) -> Vec<Line<'static>> {
+    let text: String = line.spans.iter().map(|s| s.content.as_ref()).collect();
+    if width(&text) <= cols {
+        return vec![line];
+    }
+    let style = line.spans.first().map(|s| s.style).unwrap_or_default();
+    let indent = "    ";
+    let mut out = Vec::new();
+    let first = super::wrap_words(&text, cols.max(1));
+    let mut rest = String::new();
+    for (i, l) in first.into_iter().enumerate() {
+        if i == 0 {
+            out.push(Line::from(Span::styled(l, style)));
+        } else {
+            if !rest.is_empty() {
+                rest.push(' ');
+            }
+            rest.push_str(&l);
+        }
+    }
+    if !rest.is_empty() {
+        let room = cols.saturating_sub(indent.len()).max(1);
+        for l in super::wrap_words(&rest, room) {
+            out.push(Line::from(Span::styled(format!("{indent}{l}"), style)));
+        }
+    }
+    out
+}
+
+/// The detail's lines wrapped to `cols` cells.
+pub fn wrapped(app: &App, d: &DetailPage, th: &Theme, cols: usize) -> Vec<Line<'static>> {
+    lines(app, d, th)
+        .into_iter()
+        .flat_map(|l| wrap_line(l, cols))
+        .collect()
+}
+
 pub fn render(f: &mut Frame, app: &App, d: &DetailPage, area: Rect, th: &Theme) {
-    let all = lines(app, d, th);
+    let all = wrapped(app, d, th, usize::from(area.width));
     let h = usize::from(area.height);
     let max_scroll = all.len().saturating_sub(h);
     let scroll = d.scroll.min(max_scroll);
-    let w = usize::from(area.width);
-    let shown: Vec<Line> = all
-        .into_iter()
-        .skip(scroll)
-        .take(h)
-        .map(|l| {
-            // Cut by display width so a long note never wraps into the next field.
-            let text: String = l.spans.iter().map(|s| s.content.as_ref()).collect();
-            if govcheck_domain::text::width(&text) <= w {
-                l
-            } else {
-                let style = l.spans.first().map(|s| s.style).unwrap_or_default();
-                Line::from(Span::styled(truncate(&text, w), style))
-            }
-        })
-        .collect();
+    let shown: Vec<Line> = all.into_iter().skip(scroll).take(h).collect();
     f.render_widget(Paragraph::new(shown), area);
+}
+
+/// The note viewer's lines for finding `n.finding`, `cols` cells wide: the finding as
+/// reported, then every event (when, who, what) with its note whole below it.
+pub fn notes_lines(app: &App, n: &NotesState, th: &Theme, cols: usize) -> Vec<Line<'static>> {
+    let Some(reg) = app.registry() else {
+        return Vec::new();
+    };
+    let Some(fi) = reg.finding_index(&n.finding) else {
+        return vec![Line::from(format!(
+            "{}: {}",
+            app.t("status.no_finding"),
+            sanitize(&n.finding)
+        ))];
+    };
+    let f = &reg.findings()[fi];
+    let mut out: Vec<Line<'static>> = Vec::new();
+    let text = |label: &str, value: &str, out: &mut Vec<Line<'static>>| {
+        out.push(Line::from(Span::styled(format!("{label}:"), th.dim())));
+        for para in sanitize_keep_breaks(value) {
+            for l in super::wrap_words(&para, cols.saturating_sub(2).max(1)) {
+                out.push(Line::from(format!("  {l}")));
+            }
+        }
+    };
+    if let Some(p) = &f.problem {
+        text(app.t("detail.problem_text"), p, &mut out);
+    }
+    if let Some(note) = &f.note {
+        text(app.t("detail.note"), note, &mut out);
+    }
+    for e in reg.history(fi) {
+        if !out.is_empty() {
+            out.push(Line::default());
+        }
+        let what = match &e.kind {
+            govcheck_domain::event::EventKind::DeadlineExtended { to } => {
+                format!("{} -> {to}", app.t(&format!("ev.{}", e.kind.label())))
+            }
+            k => app.t(&format!("ev.{}", k.label())).to_string(),
+        };
+        let head = Line::from(vec![
+            Span::raw(format!("{}  ", e.at.format("%Y-%m-%d %H:%M"))),
+            Span::styled(what, th.heading()),
+            Span::styled(format!("  {}", sanitize(&e.by.to_string())), th.dim()),
+        ]);
+        out.extend(wrap_line(head, cols));
+        if let Some(note) = &e.note {
+            for para in sanitize_keep_breaks(note) {
+                for l in super::wrap_words(&para, cols.saturating_sub(2).max(1)) {
+                    out.push(Line::from(format!("  {l}")));
+                }
+            }
+        }
+    }
+    out
+}
+
+/// A note's lines (its own line breaks kept), each neutralised for the terminal.
+fn sanitize_keep_breaks(text: &str) -> Vec<String> {
+    text.lines().map(sanitize).collect()
+}
+
+/// The note viewer's panel on a screen `area`: nearly the whole screen, so a long
+/// note takes as few lines as it can.
+pub fn notes_rect(area: Rect) -> Rect {
+    super::centered(
+        area,
+        area.width.saturating_sub(4).min(100),
+        area.height.saturating_sub(2),
+    )
+}
+
+/// Lines the note viewer shows at once inside `rect` (border and footer taken away).
+fn notes_room(rect: Rect) -> usize {
+    usize::from(rect.height.saturating_sub(3)).max(1)
+}
+
+/// The furthest the note viewer scrolls on the app's screen.
+pub fn notes_max_scroll(app: &App, n: &NotesState) -> usize {
+    let th = super::theme(app);
+    let rect = notes_rect(Rect::new(0, 0, app.width, app.height));
+    let cols = usize::from(rect.width.saturating_sub(2));
+    notes_lines(app, n, &th, cols)
+        .len()
+        .saturating_sub(notes_room(rect))
+}
+
+pub fn render_notes(f: &mut Frame, app: &App, n: &NotesState, area: Rect, th: &Theme) {
+    let rect = notes_rect(area);
+    let title = format!("{} {}", app.t("detail.history"), sanitize(&n.finding));
+    let (inner, block) = super::popup(f, rect, &title, th);
+    f.render_widget(block, rect);
+    let cols = usize::from(inner.width);
+    let all = notes_lines(app, n, th, cols);
+    let room = notes_room(rect);
+    let first = n.scroll.min(all.len().saturating_sub(room));
+    let total = all.len();
+    let mut shown: Vec<Line> = all.into_iter().skip(first).take(room).collect();
+    while shown.len() < room {
+        shown.push(Line::default());
+    }
+    let keys = crate::i18n::fill(
+        app.t("detail.notes_keys"),
+        &[
+            ("from", &(first + 1).min(total).to_string()),
+            ("to", &(first + room).min(total).to_string()),
+            ("total", &total.to_string()),
+            (
+                "scroll",
+                &format!(
+                    "{} {}",
+                    app.keymap.layer_label(Layer::Viewer, "down"),
+                    app.keymap.layer_label(Layer::Viewer, "page_down")
+                ),
+            ),
+            ("close", &app.keymap.layer_label(Layer::Viewer, "close")),
+        ],
+    );
+    shown.push(Line::from(Span::styled(truncate(&keys, cols), th.dim())));
+    f.render_widget(Paragraph::new(shown), inner);
 }

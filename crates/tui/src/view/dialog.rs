@@ -7,8 +7,10 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
 
+use crate::action::Layer;
 use crate::app::filter_values;
 use crate::app::{App, Dialog, DialogKind, DialogState, Page};
+use crate::i18n::fill;
 use crate::theme::Theme;
 use govcheck_domain::text::{sanitize, truncate, width};
 
@@ -17,19 +19,37 @@ pub fn render(f: &mut Frame, app: &App, d: &Dialog, area: Rect, th: &Theme) {
     let iw = usize::from(w.saturating_sub(2));
     // The outcome, wrapped here so the dialog grows to show all of it: a refusal's
     // cause is at its end.
+    // The keys as the `[dialog]` layer binds them, so a remap shows here too.
+    let km = &app.keymap;
+    let first = |a: &str| {
+        km.layer_label(Layer::Dialog, a)
+            .split('/')
+            .next()
+            .unwrap_or_default()
+            .to_string()
+    };
+    let labels = [
+        ("confirm", first("confirm")),
+        ("cancel", first("cancel")),
+        ("reload", first("reload")),
+    ];
+    let keys_of = |key: &str| {
+        let args: Vec<(&str, &str)> = labels.iter().map(|(n, v)| (*n, v.as_str())).collect();
+        fill(app.t(key), &args)
+    };
     let (outcome, keys) = match &d.state {
-        DialogState::Editing => (Vec::new(), app.t("dialog.keys")),
-        DialogState::Saving => (vec![app.t("dialog.saving").to_string()], ""),
+        DialogState::Editing => (Vec::new(), keys_of("dialog.keys")),
+        DialogState::Saving => (vec![app.t("dialog.saving").to_string()], String::new()),
         DialogState::Failed(e) => (
             super::wrap_words(
                 &format!("{}: {}", app.t("dialog.failed"), sanitize(e)),
                 iw.saturating_sub(1),
             ),
-            app.t("dialog.retry_keys"),
+            keys_of("dialog.retry_keys"),
         ),
         DialogState::Conflict(e) => (
             super::wrap_words(&sanitize(e), iw.saturating_sub(1)),
-            app.t("dialog.conflict_keys"),
+            keys_of("dialog.conflict_keys"),
         ),
     };
     let keys_lines = u16::from(!keys.is_empty());
@@ -64,7 +84,16 @@ pub fn render(f: &mut Frame, app: &App, d: &Dialog, area: Rect, th: &Theme) {
                 th.dim(),
             ),
         ]),
-        Line::default(),
+        // The domain lets a supervisor's re-check close a finding whose host unit never
+        // reported (the rule is `FindingState::check`); say so before it does.
+        if d.kind == DialogKind::Verify && d.status == govcheck_domain::event::Status::Open {
+            Line::from(Span::styled(
+                truncate(&format!(" {}", app.t("dialog.verify_open")), iw),
+                th.warn(),
+            ))
+        } else {
+            Line::default()
+        },
         Line::from(vec![
             Span::styled(prefix.clone(), th.heading()),
             Span::styled(shown.clone(), th.plain()),
@@ -86,7 +115,6 @@ pub fn render(f: &mut Frame, app: &App, d: &Dialog, area: Rect, th: &Theme) {
         let x = inner.x + (width(&prefix) + cursor_col) as u16;
         f.set_cursor_position((x.min(inner.right().saturating_sub(1)), inner.y + 4));
     }
-    let _ = truncate;
 }
 
 pub fn render_filter(f: &mut Frame, app: &App, field: usize, area: Rect, th: &Theme) {
@@ -121,9 +149,58 @@ pub fn render_filter(f: &mut Frame, app: &App, field: usize, area: Rect, th: &Th
         lines.push(Line::from(Span::styled(text, super::row_style(sel, th))));
     }
     lines.push(Line::default());
+    // The `[filter_box]` layer's first key for each, so a remap shows here too.
+    let first = |a: &str| {
+        app.keymap
+            .layer_label(Layer::Filter, a)
+            .split('/')
+            .next()
+            .unwrap_or_default()
+            .to_string()
+    };
+    let names = [
+        "prev_field",
+        "next_field",
+        "prev_value",
+        "next_value",
+        "done",
+    ];
+    let keys: Vec<(&str, String)> = names.iter().map(|n| (*n, first(n))).collect();
+    let args: Vec<(&str, &str)> = keys.iter().map(|(n, k)| (*n, k.as_str())).collect();
     lines.push(Line::from(Span::styled(
-        format!(" {}", app.t("filter.keys")),
+        format!(" {}", fill(app.t("filter.keys"), &args)),
         th.dim(),
     )));
+    f.render_widget(Paragraph::new(lines), inner);
+}
+
+/// Asks before an export replaces an existing file.
+pub fn render_overwrite(f: &mut Frame, app: &App, path: &str, area: Rect, th: &Theme) {
+    let w = area.width.min(70);
+    let iw = usize::from(w.saturating_sub(3)).max(1);
+    let text = fill(app.t("dialog.overwrite"), &[("path", &sanitize(path))]);
+    let mut lines: Vec<Line> = super::wrap_words(&text, iw)
+        .into_iter()
+        .map(|l| Line::from(format!(" {l}")))
+        .collect();
+    lines.push(Line::default());
+    let confirm = app
+        .keymap
+        .layer_label(Layer::Dialog, "confirm")
+        .split('/')
+        .next()
+        .unwrap_or_default()
+        .to_string();
+    lines.push(Line::from(Span::styled(
+        format!(
+            " {}",
+            fill(app.t("dialog.overwrite_keys"), &[("confirm", &confirm)])
+        ),
+        th.dim(),
+    )));
+    let h = u16::try_from(lines.len() + 2).unwrap_or(u16::MAX);
+    let rect = super::centered(area, w, h);
+    let (inner, block) = super::popup(f, rect, app.t("dialog.overwrite_title"), th);
+    f.render_widget(block, rect);
     f.render_widget(Paragraph::new(lines), inner);
 }

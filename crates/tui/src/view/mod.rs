@@ -22,6 +22,7 @@ use ratatui::widgets::{Block, Borders, Clear, Paragraph};
 use super::app::{App, Overlay, Page, SearchState, Tone, View};
 use super::theme::Theme;
 use govcheck_domain::event::Status;
+use govcheck_domain::listing::{FindingSort, SortDir, WarningSort};
 use govcheck_domain::text::{sanitize, truncate, width};
 
 /// Smallest usable terminal; below it a message says so instead of a broken layout.
@@ -96,8 +97,10 @@ pub fn render(f: &mut Frame, app: &App) {
 
     match &app.overlay {
         Some(Overlay::Help) => help::render(f, app, area, &th),
+        Some(Overlay::Notes(n)) => detail::render_notes(f, app, n, area, &th),
         Some(Overlay::Dialog(d)) => dialog::render(f, app, d, area, &th),
         Some(Overlay::Filter(field)) => dialog::render_filter(f, app, *field, area, &th),
+        Some(Overlay::Overwrite(path)) => dialog::render_overwrite(f, app, path, area, &th),
         _ => {}
     }
     if let Some(lines) = message_panel(app, area.width) {
@@ -438,9 +441,11 @@ fn page_title(app: &App) -> String {
     let th = theme(app);
     match app.page() {
         Some(Page::Overview(p)) => {
+            // Which columns count accounts and which findings (完成率 is a column).
             format!(
-                "{}  ({} {} {})",
+                "{}  [{}]  ({} {} {})",
                 app.t("view.overview"),
+                app.t("label.units"),
                 app.t("label.sort"),
                 app.t(&format!("col.{}", p.sort.name())),
                 th.sort_marker(p.sort.ascending(p.dir))
@@ -460,8 +465,30 @@ fn page_title(app: &App) -> String {
             }
             t
         }
-        Some(Page::Deadlines(_)) => app.t("view.deadlines").to_string(),
-        Some(Page::Warnings(p)) => format!("{} {}", app.t("view.warnings"), p.items.len()),
+        // The default orders say nothing; a chosen one is named as on the other lists.
+        Some(Page::Deadlines(p))
+            if (p.sort, p.dir) == (FindingSort::Deadline, SortDir::Natural) =>
+        {
+            app.t("view.deadlines").to_string()
+        }
+        Some(Page::Deadlines(p)) => format!(
+            "{}  ({} {} {})",
+            app.t("view.deadlines"),
+            app.t("label.sort"),
+            app.t(&format!("col.{}", p.sort.name())),
+            th.sort_marker(p.sort.ascending(p.dir))
+        ),
+        Some(Page::Warnings(p)) if (p.sort, p.dir) == (WarningSort::Silent, SortDir::Natural) => {
+            format!("{} {}", app.t("view.warnings"), p.items.len())
+        }
+        Some(Page::Warnings(p)) => format!(
+            "{} {}  ({} {} {})",
+            app.t("view.warnings"),
+            p.items.len(),
+            app.t("label.sort"),
+            app.t(&format!("col.{}", p.sort.name())),
+            th.sort_marker(p.sort.ascending(p.dir))
+        ),
         Some(Page::Detail(_)) => app.t("view.detail").to_string(),
         None => String::new(),
     }
@@ -576,6 +603,7 @@ pub fn hints(app: &App, cols: usize) -> String {
             A::Reject,
             A::Rectified,
             A::Extend,
+            A::Notes,
             A::Back,
             A::Help,
         ],

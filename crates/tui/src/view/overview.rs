@@ -30,6 +30,8 @@ pub fn columns(app: &App) -> Vec<Col> {
         Col::new(app.t("col.rectified"), 6).right().drop(2),
         Col::new(app.t("col.verified"), 6).right().drop(1),
         Col::new(app.t("col.overdue"), 4).right(),
+        // 完成率 as the CLI summary prints it; the first to go on a narrow screen.
+        Col::new(app.t("col.completion"), 7).right().drop(6),
     ]
 }
 
@@ -114,6 +116,7 @@ fn cells(app: &App, r: &RegionFigures, prev: Option<&Summary>, th: &Theme) -> Ve
         Cell::new(r.rectified.to_string()),
         Cell::new(r.verified.to_string()),
         Cell::styled(r.overdue.to_string(), over),
+        Cell::new(r.completion.to_string()),
     ]
 }
 

@@ -44,9 +44,10 @@ pub fn render(f: &mut Frame, app: &App, p: &WarningsPage, area: Rect, th: &Theme
                     .map_or_else(|| never.to_string(), |d| d.to_string()),
             ),
             Cell::new(wn.silent_days.map_or_else(|| "-".into(), |d| d.to_string())),
+            // No fail day: it never posted, so it fails at any check already.
             Cell::styled(
                 wn.fails_on
-                    .map_or_else(|| never.to_string(), |d| d.to_string()),
+                    .map_or_else(|| app.t("label.no_posts").to_string(), |d| d.to_string()),
                 if wn.fails_at_point {
                     th.bad()
                 } else {
