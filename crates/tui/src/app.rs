@@ -141,6 +141,10 @@ pub struct DeadlinesPage {
     /// Index into the selectable rows (not the lines).
     pub cursor: usize,
     pub rows: Vec<FindingRow>,
+    /// Each row's region as the 地区 column shows it (`舟山市/市本级`), and the widest
+    /// of them in cells (measured here, not per frame).
+    pub regions: Vec<String>,
+    pub region_width: usize,
     pub lines: Vec<DeadlineLine>,
     /// As [`ProblemsPage::days_width`].
     pub days_width: usize,
@@ -456,6 +460,8 @@ impl App {
             scope,
             cursor: 0,
             rows: Vec::new(),
+            regions: Vec::new(),
+            region_width: 0,
             lines: Vec::new(),
             days_width: 0,
         };
@@ -568,15 +574,13 @@ impl App {
         }
         groups.sort_by_key(|(g, _)| *g);
         let mut lines = Vec::new();
+        let reg = self.registry();
+        let scope = p.scope.or(reg.map(|r| r.tree().root()));
         for (g, idx) in groups {
-            let mut per: Vec<(String, usize)> = Vec::new();
-            for &i in &idx {
-                match per.iter_mut().find(|(n, _)| *n == rows[i].region) {
-                    Some((_, c)) => *c += 1,
-                    None => per.push((rows[i].region.clone(), 1)),
-                }
-            }
-            per.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+            let per = match (reg, scope) {
+                (Some(reg), Some(scope)) => crate::rollup::per_region(reg, scope, &rows, &idx),
+                _ => Vec::new(),
+            };
             lines.push(DeadlineLine::Heading {
                 group: g,
                 count: idx.len(),
@@ -585,6 +589,13 @@ impl App {
             lines.extend(idx.into_iter().map(DeadlineLine::Row));
         }
         p.days_width = days_width(&rows);
+        p.regions = reg.map_or_else(Vec::new, |reg| crate::rollup::region_labels(reg, &rows));
+        p.region_width = p
+            .regions
+            .iter()
+            .map(|r| govcheck_domain::text::width(r))
+            .max()
+            .unwrap_or(0);
         p.rows = rows;
         p.lines = lines;
         let sel = selectable(&p.lines);

@@ -15,6 +15,7 @@ pub mod i18n;
 pub mod input;
 pub mod keymap;
 pub mod log;
+pub mod rollup;
 pub mod task;
 pub mod terminal;
 pub mod theme;
