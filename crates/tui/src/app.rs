@@ -92,6 +92,8 @@ pub struct Filter {
 pub struct OverviewPage {
     pub scope: usize,
     pub cursor: usize,
+    /// The first row shown (see [`crate::scroll`]).
+    pub first: usize,
     pub sort: RegionSort,
     pub dir: SortDir,
     pub summary: Option<Summary>,
@@ -112,6 +114,8 @@ pub struct ProblemsPage {
     /// those of the regions under it.
     pub own_level: bool,
     pub cursor: usize,
+    /// The first row shown (see [`crate::scroll`]).
+    pub first: usize,
     pub sort: FindingSort,
     pub dir: SortDir,
     pub filter: Filter,
@@ -140,6 +144,8 @@ pub struct DeadlinesPage {
     pub scope: Option<usize>,
     /// Index into the selectable rows (not the lines).
     pub cursor: usize,
+    /// The first line shown, headings included (see [`crate::scroll`]).
+    pub first: usize,
     pub rows: Vec<FindingRow>,
     /// Each row's region as the 地区 column shows it (`舟山市/市本级`), and the widest
     /// of them in cells (measured here, not per frame).
@@ -154,6 +160,8 @@ pub struct DeadlinesPage {
 pub struct WarningsPage {
     pub scope: Option<usize>,
     pub cursor: usize,
+    /// The first row shown (see [`crate::scroll`]).
+    pub first: usize,
     pub items: Vec<Warning>,
 }
 
@@ -272,6 +280,8 @@ pub struct SearchState {
     /// Matched names in total (hits keeps the best ones).
     pub total: usize,
     pub cursor: usize,
+    /// The first hit shown (see [`crate::scroll`]).
+    pub first: usize,
     /// The input has the focus (typing goes into it); otherwise the list has.
     pub editing: bool,
 }
@@ -334,6 +344,12 @@ pub struct App {
     pub pending: BTreeSet<String>,
     /// The finding to select again when the reload a conflict asked for arrives.
     pub reselect: Option<String>,
+    /// The load under way follows someone else's change (not one of our writes): when
+    /// it moves the selection, the status line says so (`crate::nav`).
+    pub following: bool,
+    /// The registry holds synthetic accounts: the demo (演示数据), shown beside the
+    /// source so nobody mistakes it for the office's registry.
+    pub demo_data: bool,
 }
 
 impl App {
@@ -370,6 +386,8 @@ impl App {
             writes_in_flight: 0,
             pending: BTreeSet::new(),
             reselect: None,
+            following: false,
+            demo_data: false,
         }
     }
 
@@ -418,6 +436,7 @@ impl App {
         let mut p = OverviewPage {
             scope,
             cursor: 0,
+            first: 0,
             sort: RegionSort::Registry,
             dir: SortDir::Natural,
             summary: None,
@@ -444,6 +463,7 @@ impl App {
             scope,
             own_level,
             cursor: 0,
+            first: 0,
             sort: FindingSort::Deadline,
             dir: SortDir::Natural,
             filter: Filter::default(),
@@ -459,6 +479,7 @@ impl App {
         let mut p = DeadlinesPage {
             scope,
             cursor: 0,
+            first: 0,
             rows: Vec::new(),
             regions: Vec::new(),
             region_width: 0,
@@ -473,6 +494,7 @@ impl App {
         let mut p = WarningsPage {
             scope,
             cursor: 0,
+            first: 0,
             items: Vec::new(),
         };
         self.fill_warnings(&mut p);

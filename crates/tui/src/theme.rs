@@ -90,6 +90,11 @@ impl Theme {
             (false, false) => "↓",
         }
     }
+    /// More lines above (`true`) or below a list or the detail, on the page's frame.
+    /// The arrows are East Asian ambiguous width, so ASCII mode uses `^` / `v`.
+    pub fn more_marker(&self, above: bool) -> &'static str {
+        self.sort_marker(above)
+    }
     /// Filled part of a pass-rate bar (`█` is ambiguous-width, so ASCII mode uses `#`).
     pub fn bar_fill(&self) -> char {
         if self.ascii { '#' } else { '█' }

@@ -45,7 +45,7 @@ pub fn list_rows(p: &DeadlinesPage, area: Rect) -> ListRows {
             k += 1;
         }
     }
-    ListRows::new(area, 1, 0, sel_line)
+    ListRows::new(area, 1, 0, sel_line, p.first, p.lines.len())
 }
 
 /// The finding (index among the selectable rows, the cursor's unit) on line `line`;

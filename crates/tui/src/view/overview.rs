@@ -164,7 +164,7 @@ fn cells(app: &App, r: &RegionFigures, prev: Option<&Summary>, th: &Theme) -> Ve
 /// the notice check's line when it found something).
 pub fn list_rows(p: &OverviewPage, area: Rect) -> ListRows {
     let footers = 1 + u16::from(!p.discrepancies.is_empty());
-    ListRows::new(area, 1, footers, p.cursor)
+    ListRows::new(area, 1, footers, p.cursor, p.first, p.visible.len())
 }
 
 pub fn render(f: &mut Frame, app: &App, p: &OverviewPage, area: Rect, th: &Theme) {

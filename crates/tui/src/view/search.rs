@@ -14,7 +14,7 @@ use govcheck_domain::text::sanitize;
 
 /// Where the hits are drawn: below the query line and the column titles.
 pub fn list_rows(s: &SearchState, area: Rect) -> ListRows {
-    ListRows::new(area, 2, 0, s.cursor)
+    ListRows::new(area, 2, 0, s.cursor, s.first, s.hits.len())
 }
 
 pub fn render(f: &mut Frame, app: &App, s: &SearchState, area: Rect, th: &Theme) {
