@@ -82,6 +82,14 @@ pub fn after(app: &mut App, before: Before, asked_load: bool) {
 /// Store the first line each list on screen now shows, as the view lays it out (after
 /// a move, a resize, a reload): the next move scrolls from there.
 pub fn follow(app: &mut App) {
+    // The detail scrolls no further than its last full page, so the first `Up` after
+    // `End` moves it.
+    if app.overlay.is_none()
+        && let Some(last) = crate::view::position::detail_last_first(app)
+        && let Some(Page::Detail(d)) = app.page_mut()
+    {
+        d.scroll = d.scroll.min(last);
+    }
     let Some(rows) = crate::view::list_rows(app) else {
         return;
     };

@@ -301,7 +301,7 @@ pub fn list_rows(app: &App) -> Option<ListRows> {
 
 /// Inside the page's border on a screen of the app's size; `None` when the screen is
 /// too small to draw a page.
-fn list_area(app: &App) -> Option<Rect> {
+pub fn list_area(app: &App) -> Option<Rect> {
     if app.width < MIN_WIDTH || app.height < MIN_HEIGHT {
         return None;
     }

@@ -9,7 +9,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Block;
 
 use super::ListRows;
-use crate::app::{App, Overlay, Page, selectable};
+use crate::app::{App, DetailPage, Overlay, Page, selectable};
 use crate::scroll::Position;
 use crate::theme::Theme;
 
@@ -32,10 +32,7 @@ pub fn of(app: &App, inner: Rect, th: &Theme) -> Option<(Position, Option<usize>
     }
     match (&app.overlay, app.page()?) {
         (None | Some(Overlay::Help | Overlay::Dialog(_)), Page::Detail(d)) => {
-            // As `detail::render` lays it out: its lines, scrolled by `d.scroll` and
-            // held at the last full page.
-            let total = super::detail::lines(app, d, th).len();
-            let h = usize::from(inner.height).max(1);
+            let (total, h) = detail_extent(app, d, inner, th);
             if total <= h {
                 return None;
             }
@@ -50,6 +47,25 @@ pub fn of(app: &App, inner: Rect, th: &Theme) -> Option<(Position, Option<usize>
         }
         _ => None,
     }
+}
+
+/// The detail's lines and the rows it has for them, as `detail::render` lays it out
+/// (its lines, scrolled by `d.scroll`, held at the last full page): what the marks
+/// show and where `nav::follow` stops the scroll. A change of the detail's layout
+/// (wrapping) changes this function with it.
+pub fn detail_extent(app: &App, d: &DetailPage, inner: Rect, th: &Theme) -> (usize, usize) {
+    let total = super::detail::lines(app, d, th).len();
+    (total, usize::from(inner.height).max(1))
+}
+
+/// The last first line of the detail on screen (`None` when no detail is shown).
+pub fn detail_last_first(app: &App) -> Option<usize> {
+    let Some(Page::Detail(d)) = app.page() else {
+        return None;
+    };
+    let inner = super::list_area(app)?;
+    let (total, h) = detail_extent(app, d, inner, &super::theme(app));
+    Some(total.saturating_sub(h))
 }
 
 fn list(rows: ListRows, at: usize, of: usize) -> Option<(Position, Option<usize>)> {
