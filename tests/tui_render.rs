@@ -1126,16 +1126,19 @@ fn help_shows_every_binding_at_80x24_in_both_languages() {
     }
 }
 
+/// `PgDn` moves the selection a page down; the list scrolls by rows to show it with
+/// context below it (#14 item 9: never a page jump).
 #[test]
-fn page_down_shows_the_next_page_with_the_selection_on_its_first_row() {
+fn page_down_moves_a_page_and_keeps_rows_below_the_selection() {
     let mut f = fixture();
-    // The overview at 80x14 shows 5 regions a page.
+    // The overview at 80x14 shows 6 regions at once: `PgDn` selects the 7th, on the
+    // 4th row, with 2 rows of context below it.
     draw(&mut f.app, 80, 14);
     key(&mut f.app, KeyCode::PageDown);
     let buf = draw(&mut f.app, 80, 14);
     let header = row_of(&buf, "总量");
     assert_eq!(
-        buf.cell((1, header + 1)).map(|c| c.symbol()),
+        buf.cell((1, header + 4)).map(|c| c.symbol()),
         Some(">"),
         "{}",
         screen(&buf)
@@ -1164,8 +1167,9 @@ fn page_down_shows_the_next_page_with_the_selection_on_its_first_row() {
     key(&mut f.app, KeyCode::PageDown);
     let buf = draw(&mut f.app, 80, 24);
     let titles = row_of(&buf, "/ z") + 1;
+    // 16 hits a page: the 17th is selected, with 3 rows of context below it.
     assert_eq!(
-        buf.cell((1, titles + 1)).map(|c| c.symbol()),
+        buf.cell((1, titles + 13)).map(|c| c.symbol()),
         Some(">"),
         "{}",
         screen(&buf)

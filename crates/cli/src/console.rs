@@ -25,9 +25,14 @@ pub fn console_store(ctx: &Context) -> anyhow::Result<LocalStore> {
 /// `govcheck` without a command: the full-screen console (see [`govcheck_tui`]).
 /// `started` is when the process began, for the start-up timing in the console's log.
 pub fn console(ctx: &Context, started: Instant) -> anyhow::Result<i32> {
-    let launch = ctx.launch();
+    let mut launch = ctx.launch();
     if ctx.registry.is_some() {
         return govcheck_tui::run(&launch, ctx.source()?, started);
+    }
+    // No store configured and none here yet: the demo about to be created is this
+    // user's own, and the console says how to reach the shared store.
+    if ctx.data_is_default && !ctx.data.join("store.json").exists() {
+        launch.first_run_demo = Some(ctx.data.clone());
     }
     let store = console_store(ctx)?;
     govcheck_tui::run(&launch, std::sync::Arc::new(store), started)

@@ -103,6 +103,7 @@ impl Context {
             as_of: self.as_of,
             actor: self.actor.clone(),
             state_dir: self.dirs.state.clone(),
+            first_run_demo: None,
         }
     }
 

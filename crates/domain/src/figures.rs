@@ -12,6 +12,7 @@ use serde::Serialize;
 use super::event::Status;
 use super::indicator::{Catalogue, IndicatorKind};
 use super::rate::Rate;
+use super::region::RegionTree;
 use super::registry::Registry;
 use super::round::{Round, RoundMode};
 
@@ -111,6 +112,33 @@ pub enum FiguresError {
     NoRegions,
 }
 
+/// The row of a scope's per-region table that counts a region: the child of the scope
+/// that holds it, or the scope's own `…本级` row for the scope itself.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum RowOf {
+    Child(usize),
+    Own,
+}
+
+/// Which row of [`summarize`]'s table for `scope` counts region `idx` (tree indexes);
+/// `None` when `idx` lies outside the scope. Every per-region count (the overview, the
+/// deadlines' groups) rolls up through this, so they agree.
+pub fn row_of(tree: &RegionTree, scope: usize, idx: usize) -> Option<RowOf> {
+    if idx == scope {
+        Some(RowOf::Own)
+    } else {
+        tree.child_under(scope, idx).map(RowOf::Child)
+    }
+}
+
+/// The name of a row of `scope`'s table, as [`summarize`] prints it.
+pub fn row_name(tree: &RegionTree, scope: usize, row: RowOf) -> String {
+    match row {
+        RowOf::Child(c) => tree.get(c).name.clone(),
+        RowOf::Own => format!("{}本级", tree.get(scope).name),
+    }
+}
+
 /// Per-account verdict of a round: did the account fail (存在问题)?
 ///
 /// A new-media account fails on any finding against a veto indicator. A website fails
@@ -205,16 +233,14 @@ pub fn summarize(
     let own_slot = rows.len();
     rows.push(RegionFigures::empty(
         scope_region.code.clone(),
-        format!("{}本级", scope_region.name),
+        row_name(tree, scope, RowOf::Own),
         None,
     ));
 
     let slot_for = |region_idx: usize| -> Option<usize> {
-        if region_idx == scope {
-            Some(own_slot)
-        } else {
-            tree.child_under(scope, region_idx)
-                .and_then(|c| slot_of.get(&c).copied())
+        match row_of(tree, scope, region_idx)? {
+            RowOf::Own => Some(own_slot),
+            RowOf::Child(c) => slot_of.get(&c).copied(),
         }
     };
 

@@ -130,6 +130,41 @@ impl RegionTree {
             .join("/")
     }
 
+    /// The shortest tail of `idx`'s path that no other region's path ends with, joined
+    /// by `/`: `普陀区` where the name is unique, `舟山市/市本级` where every city has a
+    /// 市本级. What a list shows in a region column, so a row is never ambiguous
+    /// without spending the width of the whole path.
+    pub fn distinct_name(&self, idx: usize) -> String {
+        let Some(region) = self.regions.get(idx) else {
+            return String::new();
+        };
+        let others = self
+            .by_name
+            .get(&region.name)
+            .map_or(&[][..], Vec::as_slice);
+        // Levels that must be shown: one more than the longest tail shared with another
+        // region of the same name.
+        let mut levels = 1;
+        for &o in others.iter().filter(|&&o| o != idx) {
+            let (mut a, mut b, mut shared) = (idx, o, 1);
+            while let (Some(pa), Some(pb)) = (self.parent[a], self.parent[b]) {
+                if self.regions[pa].name != self.regions[pb].name || shared > self.regions.len() {
+                    break;
+                }
+                shared += 1;
+                (a, b) = (pa, pb);
+            }
+            levels = levels.max(shared + 1);
+        }
+        let chain = self.chain(idx);
+        let from = chain.len().saturating_sub(levels);
+        chain[from..]
+            .iter()
+            .map(|&i| self.regions[i].name.as_str())
+            .collect::<Vec<_>>()
+            .join("/")
+    }
+
     /// Indices from the root down to `idx`.
     pub fn chain(&self, idx: usize) -> Vec<usize> {
         let mut out = vec![idx];
@@ -272,5 +307,31 @@ mod tests {
         assert!(t.is_within(3, 1));
         assert!(!t.is_within(3, 4));
         assert_eq!(t.path(6), "全国/福建省/福州市/鼓楼区");
+    }
+
+    #[test]
+    fn distinct_name_shows_as_much_of_the_path_as_tells_a_region_apart() {
+        let t = RegionTree::new(vec![
+            r("100000", "全国", None),
+            r("330000", "浙江省", Some("100000")),
+            r("330900", "舟山市", Some("330000")),
+            r("330901", "市本级", Some("330900")),
+            r("330700", "金华市", Some("330000")),
+            r("330701", "市本级", Some("330700")),
+            r("320000", "江苏省", Some("100000")),
+            r("320100", "南京市", Some("320000")),
+            r("320106", "鼓楼区", Some("320100")),
+            r("350000", "福建省", Some("100000")),
+            r("350100", "南京市", Some("350000")),
+            r("350106", "鼓楼区", Some("350100")),
+        ]);
+        assert_eq!(t.distinct_name(2), "舟山市");
+        assert_eq!(t.distinct_name(3), "舟山市/市本级");
+        assert_eq!(t.distinct_name(5), "金华市/市本级");
+        // Same name and same parent name: up to the province.
+        assert_eq!(t.distinct_name(8), "江苏省/南京市/鼓楼区");
+        assert_eq!(t.distinct_name(11), "福建省/南京市/鼓楼区");
+        assert_eq!(t.distinct_name(0), "全国");
+        assert_eq!(t.distinct_name(99), "");
     }
 }

@@ -92,6 +92,8 @@ pub struct Filter {
 pub struct OverviewPage {
     pub scope: usize,
     pub cursor: usize,
+    /// The first row shown (see [`crate::scroll`]).
+    pub first: usize,
     pub sort: RegionSort,
     pub dir: SortDir,
     pub summary: Option<Summary>,
@@ -112,6 +114,8 @@ pub struct ProblemsPage {
     /// those of the regions under it.
     pub own_level: bool,
     pub cursor: usize,
+    /// The first row shown (see [`crate::scroll`]).
+    pub first: usize,
     pub sort: FindingSort,
     pub dir: SortDir,
     pub filter: Filter,
@@ -143,7 +147,13 @@ pub struct DeadlinesPage {
     /// How the rows sort within each deadline group (`s` / `S`).
     pub sort: FindingSort,
     pub dir: SortDir,
+    /// The first line shown, headings included (see [`crate::scroll`]).
+    pub first: usize,
     pub rows: Vec<FindingRow>,
+    /// Each row's region as the 地区 column shows it (`舟山市/市本级`), and the widest
+    /// of them in cells (measured here, not per frame).
+    pub regions: Vec<String>,
+    pub region_width: usize,
     pub lines: Vec<DeadlineLine>,
     /// As [`ProblemsPage::days_width`].
     pub days_width: usize,
@@ -156,6 +166,8 @@ pub struct WarningsPage {
     /// How the warnings sort (`s` / `S`).
     pub sort: WarningSort,
     pub dir: SortDir,
+    /// The first row shown (see [`crate::scroll`]).
+    pub first: usize,
     pub items: Vec<Warning>,
 }
 
@@ -274,6 +286,8 @@ pub struct SearchState {
     /// Matched names in total (hits keeps the best ones).
     pub total: usize,
     pub cursor: usize,
+    /// The first hit shown (see [`crate::scroll`]).
+    pub first: usize,
     /// The input has the focus (typing goes into it); otherwise the list has.
     pub editing: bool,
 }
@@ -354,6 +368,12 @@ pub struct App {
     /// The supervisor asked for the load under way (Ctrl-r, or a conflict's reload):
     /// its arrival is said on the status line.
     pub reload_asked: bool,
+    /// The load under way follows someone else's change (not one of our writes): when
+    /// it moves the selection, the status line says so (`crate::nav`).
+    pub following: bool,
+    /// The registry holds synthetic accounts: the demo (演示数据), shown beside the
+    /// source so nobody mistakes it for the office's registry.
+    pub demo_data: bool,
 }
 
 impl App {
@@ -392,6 +412,8 @@ impl App {
             reselect: None,
             help_scroll: 0,
             reload_asked: false,
+            following: false,
+            demo_data: false,
         }
     }
 
@@ -440,6 +462,7 @@ impl App {
         let mut p = OverviewPage {
             scope,
             cursor: 0,
+            first: 0,
             sort: RegionSort::Registry,
             dir: SortDir::Natural,
             summary: None,
@@ -466,6 +489,7 @@ impl App {
             scope,
             own_level,
             cursor: 0,
+            first: 0,
             sort: FindingSort::Deadline,
             dir: SortDir::Natural,
             filter: Filter::default(),
@@ -483,7 +507,10 @@ impl App {
             cursor: 0,
             sort: FindingSort::Deadline,
             dir: SortDir::Natural,
+            first: 0,
             rows: Vec::new(),
+            regions: Vec::new(),
+            region_width: 0,
             lines: Vec::new(),
             days_width: 0,
         };
@@ -497,6 +524,7 @@ impl App {
             cursor: 0,
             sort: WarningSort::Silent,
             dir: SortDir::Natural,
+            first: 0,
             items: Vec::new(),
         };
         self.fill_warnings(&mut p);
@@ -616,15 +644,13 @@ impl App {
             sort_findings(&rows, idx, p.sort, p.dir);
         }
         let mut lines = Vec::new();
+        let reg = self.registry();
+        let scope = p.scope.or(reg.map(|r| r.tree().root()));
         for (g, idx) in groups {
-            let mut per: Vec<(String, usize)> = Vec::new();
-            for &i in &idx {
-                match per.iter_mut().find(|(n, _)| *n == rows[i].region) {
-                    Some((_, c)) => *c += 1,
-                    None => per.push((rows[i].region.clone(), 1)),
-                }
-            }
-            per.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+            let per = match (reg, scope) {
+                (Some(reg), Some(scope)) => crate::rollup::per_region(reg, scope, &rows, &idx),
+                _ => Vec::new(),
+            };
             lines.push(DeadlineLine::Heading {
                 group: g,
                 count: idx.len(),
@@ -633,6 +659,13 @@ impl App {
             lines.extend(idx.into_iter().map(DeadlineLine::Row));
         }
         p.days_width = days_width(&rows);
+        p.regions = reg.map_or_else(Vec::new, |reg| crate::rollup::region_labels(reg, &rows));
+        p.region_width = p
+            .regions
+            .iter()
+            .map(|r| govcheck_domain::text::width(r))
+            .max()
+            .unwrap_or(0);
         p.rows = rows;
         p.lines = lines;
         let sel = selectable(&p.lines);

@@ -15,6 +15,9 @@ pub mod i18n;
 pub mod input;
 pub mod keymap;
 pub mod log;
+pub mod nav;
+pub mod rollup;
+pub mod scroll;
 pub mod task;
 pub mod terminal;
 pub mod theme;
@@ -57,6 +60,9 @@ pub struct Launch {
     pub actor: Actor,
     /// Where the console's log goes.
     pub state_dir: PathBuf,
+    /// Set when no store is configured and the demo was just created here for this
+    /// user (a private copy): the console says how to open the shared store instead.
+    pub first_run_demo: Option<PathBuf>,
 }
 
 /// Build the initial state from the configuration: the key map is checked here, so a
@@ -70,7 +76,7 @@ pub fn initial_state(ctx: &Launch, source: &dyn RegistrySource) -> anyhow::Resul
     let keymap = Keymap::with_overrides(&ctx.config_path, &text, &ctx.settings.keys)?;
     let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
     let opts = Options::from_settings(&ctx.settings, no_color);
-    Ok(App::new(
+    let mut app = App::new(
         opts,
         keymap,
         ctx.catalogue.clone(),
@@ -78,7 +84,18 @@ pub fn initial_state(ctx: &Launch, source: &dyn RegistrySource) -> anyhow::Resul
         ctx.as_of,
         ctx.actor.clone(),
         source.describe(),
-    ))
+    );
+    if let Some(dir) = &ctx.first_run_demo {
+        let text = i18n::fill(
+            app.t("nav.demo_first_run"),
+            &[("path", &dir.display().to_string())],
+        );
+        app.status = Some(app::StatusLine {
+            text: govcheck_domain::text::sanitize(&text),
+            tone: app::Tone::Info,
+        });
+    }
+    Ok(app)
 }
 
 /// Open the console on `source`; returns the exit code (129 after SIGHUP, 143 after

@@ -80,7 +80,6 @@ impl Theme {
     pub fn crumb_sep(&self) -> &'static str {
         if self.ascii { " > " } else { " › " }
     }
-    /// Filled part of a pass-rate bar (`█` is ambiguous-width, so ASCII mode uses `#`).
     /// The sort direction marker of a column header: which way its values run.
     /// The arrows are East Asian ambiguous width, so ASCII mode uses `^` / `v`.
     pub fn sort_marker(&self, ascending: bool) -> &'static str {
@@ -91,10 +90,31 @@ impl Theme {
             (false, false) => "↓",
         }
     }
+    /// More lines above (`true`) or below a list or the detail, on the page's frame.
+    /// The arrows are East Asian ambiguous width, so ASCII mode uses `^` / `v`.
+    pub fn more_marker(&self, above: bool) -> &'static str {
+        self.sort_marker(above)
+    }
+    /// Filled part of a pass-rate bar (`█` is ambiguous-width, so ASCII mode uses `#`).
     pub fn bar_fill(&self) -> char {
         if self.ascii { '#' } else { '█' }
     }
     pub fn bar_empty(&self) -> char {
         if self.ascii { '.' } else { ' ' }
+    }
+    /// The partly filled last cell of a pass-rate bar, by eighths (1 to 7): the bar
+    /// resolves 1/80 of its length, so 97.69% and 100% never look the same. ASCII mode
+    /// has no partial cells and shows none (its bar is whole cells, rounded down).
+    pub fn bar_part(&self, eighths: usize) -> Option<char> {
+        const PARTS: [char; 7] = ['▏', '▎', '▍', '▌', '▋', '▊', '▉'];
+        if self.ascii || eighths == 0 {
+            return None;
+        }
+        PARTS.get(eighths - 1).copied()
+    }
+    /// The mark after a pass rate below the warning threshold, so it shows without
+    /// colour (`NO_COLOR`) too; `▼` is ambiguous-width, so ASCII mode uses `!`.
+    pub fn below_mark(&self) -> &'static str {
+        if self.ascii { "!" } else { "▼" }
     }
 }

@@ -113,6 +113,20 @@ impl Outcome {
 }
 
 pub fn update(app: &mut App, msg: Msg) -> Outcome {
+    // What the navigation aids need around a message: whether a load came from
+    // someone else's change, and the selection before a reload (see `crate::nav`).
+    let before = crate::nav::before(
+        app,
+        matches!(msg, Msg::Written { .. }),
+        matches!(msg, Msg::Loaded(Ok(_))),
+    );
+    let out = step(app, msg);
+    crate::nav::after(app, before, out.effects.contains(&Effect::Load));
+    crate::nav::follow(app);
+    out
+}
+
+fn step(app: &mut App, msg: Msg) -> Outcome {
     match msg {
         Msg::Key(k) if k.kind == KeyEventKind::Release => Outcome::default(),
         Msg::Key(k) => on_key(app, k),
@@ -964,11 +978,13 @@ pub fn run_command(app: &mut App, line: &str) -> Outcome {
             Outcome::redraw()
         }
         "region" => {
-            let found = app.registry().map(|r| r.tree().resolve(arg));
-            match found {
-                Some(Ok(idx)) => open_region(app, idx),
-                Some(Err(e)) => set_status(app, Tone::Error, e.to_string()),
-                None => {}
+            match crate::nav::find_region(app, arg) {
+                Ok(idx) => {
+                    // Found: the error of an earlier attempt is no longer true.
+                    app.status = None;
+                    open_region(app, idx);
+                }
+                Err(text) => set_status(app, Tone::Error, text),
             }
             Outcome::redraw()
         }
@@ -1258,7 +1274,7 @@ pub fn apply(app: &mut App, action: Action) -> Outcome {
             } else if app.stack().len() > 1 {
                 app.stack_mut().pop();
                 Outcome::redraw()
-            } else if app.status.take().is_some() {
+            } else if crate::nav::scope_up(app) || app.status.take().is_some() {
                 Outcome::redraw()
             } else {
                 Outcome::default()

@@ -8,6 +8,7 @@ pub mod detail;
 pub mod dialog;
 pub mod help;
 pub mod overview;
+pub mod position;
 pub mod problems;
 pub mod search;
 pub mod table;
@@ -73,6 +74,10 @@ pub fn render(f: &mut Frame, app: &App) {
             th.heading(),
         ));
     let inner = page_area(body);
+    let block = match position::of(app, inner, &th) {
+        Some((pos, shown)) if app.data.is_some() => position::marks(block, pos, shown, &th),
+        _ => block,
+    };
     f.render_widget(block, body);
 
     if let Some(Overlay::Search(s)) = &app.overlay {
@@ -226,17 +231,27 @@ pub fn page_area(body: Rect) -> Rect {
 }
 
 /// Where a list's rows are drawn: the rectangle below its header(s), and the index of
-/// the line drawn on its first row (lists scroll by whole pages).
+/// the line drawn on its first row (lists scroll by rows, see [`crate::scroll`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ListRows {
     pub area: Rect,
     pub first: usize,
+    /// Lines in the list (headings included).
+    pub len: usize,
 }
 
 impl ListRows {
-    /// `lines` rows below `headers` header lines of `inner`, scrolled so that line
-    /// `selected` shows; `footers` lines stay free at the bottom.
-    pub fn new(inner: Rect, headers: u16, footers: u16, selected: usize) -> ListRows {
+    /// `len` lines in the rows below `headers` header lines of `inner`, scrolled from
+    /// `first` (the first line shown before) so that line `selected` shows with some
+    /// context; `footers` lines stay free at the bottom.
+    pub fn new(
+        inner: Rect,
+        headers: u16,
+        footers: u16,
+        selected: usize,
+        first: usize,
+        len: usize,
+    ) -> ListRows {
         let height = inner.height.saturating_sub(headers + footers).max(1);
         let area = Rect {
             x: inner.x,
@@ -246,8 +261,14 @@ impl ListRows {
         };
         ListRows {
             area,
-            first: table::page_offset(selected, usize::from(height)),
+            first: crate::scroll::first_line(first, selected, usize::from(area.height), len),
+            len,
         }
+    }
+
+    /// Are lines hidden above or below?
+    pub fn more(&self) -> (bool, bool) {
+        (self.first > 0, self.first + self.capacity() < self.len)
     }
 
     /// Rows the list shows at once (the page size).
@@ -283,7 +304,7 @@ pub fn list_rows(app: &App) -> Option<ListRows> {
 
 /// Inside the page's border on a screen of the app's size; `None` when the screen is
 /// too small to draw a page.
-fn list_area(app: &App) -> Option<Rect> {
+pub fn list_area(app: &App) -> Option<Rect> {
     if app.width < MIN_WIDTH || app.height < MIN_HEIGHT {
         return None;
     }
@@ -420,21 +441,69 @@ pub fn crumbs(app: &App) -> Vec<String> {
                 out = q.scope.map_or_else(|| chain_of(tree.root()), chain_of);
                 out.push(app.t("view.warnings").to_string());
             }
-            Page::Detail(d) => out.push(
-                reg.account(&d.account)
-                    .map_or(d.account.clone(), |a| a.name.clone()),
-            ),
+            // Where the account is (its region's path), not how it was reached.
+            Page::Detail(d) => {
+                if let Some(i) = reg.account_index(&d.account) {
+                    out = chain_of(reg.account_region(i));
+                }
+                out.push(
+                    reg.account(&d.account)
+                        .map_or(d.account.clone(), |a| a.name.clone()),
+                );
+            }
         }
     }
     out
 }
 
+/// The breadcrumb, and at the right which store is open (always: a path or a
+/// registry URL shortened in the middle to fit) with 演示数据 on the demo.
 fn crumb_line(app: &App, th: &Theme, cols: u16) -> Line<'static> {
+    let cols = usize::from(cols);
+    let demo = if app.demo_data {
+        format!("[{}] ", app.t("nav.demo"))
+    } else {
+        String::new()
+    };
+    // The source gets up to half the line; the breadcrumb the rest.
+    let room = (cols / 2).saturating_sub(width(&demo) + 2).max(8);
+    let source = format!(" {} ", shorten_middle(&sanitize(&app.source), room));
+    let avail = cols.saturating_sub(width(&source) + width(&demo));
     let text = format!(" {}", sanitize(&crumbs(app).join(th.crumb_sep())));
-    Line::from(Span::styled(
-        truncate(&text, usize::from(cols)),
-        th.heading(),
-    ))
+    let left = truncate(&text, avail);
+    let pad = avail.saturating_sub(width(&left));
+    Line::from(vec![
+        Span::styled(left, th.heading()),
+        Span::raw(" ".repeat(pad)),
+        Span::styled(source, th.dim()),
+        Span::styled(demo, th.warn()),
+    ])
+}
+
+/// `text` in at most `cols` cells: whole when it fits, else its kind (`local: `,
+/// `registry: `) and the end of the path or URL, the middle replaced by `…` (the end
+/// of a path names the store; its start is the same on every host).
+pub fn shorten_middle(text: &str, cols: usize) -> String {
+    if width(text) <= cols {
+        return text.to_string();
+    }
+    let (kind, rest) = match text.split_once(": ") {
+        Some((k, r)) if width(k) + 2 + 4 <= cols => (format!("{k}: "), r),
+        _ => (String::new(), text),
+    };
+    let budget = cols.saturating_sub(width(&kind) + 1);
+    let mut tail: Vec<char> = Vec::new();
+    let mut used = 0;
+    for ch in rest.chars().rev() {
+        let w = width(ch.encode_utf8(&mut [0; 4]));
+        if used + w > budget {
+            break;
+        }
+        used += w;
+        tail.push(ch);
+    }
+    let tail: String = tail.into_iter().rev().collect();
+    format!("{kind}…{tail}")
 }
 
 fn page_title(app: &App) -> String {

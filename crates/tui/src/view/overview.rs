@@ -23,7 +23,7 @@ pub fn columns(app: &App) -> Vec<Col> {
         Col::new(app.t("col.total"), 6).right(),
         Col::new(app.t("col.inspected"), 6).right().drop(3),
         Col::new(app.t("col.problems"), 5).right(),
-        Col::new(app.t("col.pass_rate"), 7).right(),
+        Col::new(app.t("col.pass_rate"), 8).right(),
         Col::new("", BAR).drop(5),
         Col::new(app.t("col.trend"), 6).right().drop(4),
         Col::new(app.t("col.open"), 6).right(),
@@ -50,15 +50,47 @@ pub fn sort_column(by: RegionSort) -> usize {
     }
 }
 
-/// Style of a pass rate by the configured thresholds (presentation only: the rate
-/// itself comes from the domain).
-fn rate_style(app: &App, r: &RegionFigures, th: &Theme) -> Style {
+/// Where a pass rate stands against the configured thresholds (presentation only: the
+/// rate itself comes from the domain).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RateLevel {
+    None,
+    Good,
+    Warn,
+    /// Below `display.warn_rate`: red, and marked (`▼`) so it shows without colour.
+    Below,
+}
+
+pub fn rate_level(app: &App, r: &RegionFigures) -> RateLevel {
     match r.pass_rate.basis_points() {
-        None => th.dim(),
-        Some(bp) if (bp as f64) >= app.opts.good_rate * 100.0 => th.good(),
-        Some(bp) if (bp as f64) < app.opts.warn_rate * 100.0 => th.bad(),
-        Some(_) => th.warn(),
+        None => RateLevel::None,
+        Some(bp) if (bp as f64) >= app.opts.good_rate * 100.0 => RateLevel::Good,
+        Some(bp) if (bp as f64) < app.opts.warn_rate * 100.0 => RateLevel::Below,
+        Some(_) => RateLevel::Warn,
     }
+}
+
+fn rate_style(level: RateLevel, th: &Theme) -> Style {
+    match level {
+        RateLevel::None => th.dim(),
+        RateLevel::Good => th.good(),
+        RateLevel::Warn => th.warn(),
+        RateLevel::Below => th.bad(),
+    }
+}
+
+/// The pass rate with its mark: one cell after the `%`, blank unless the rate is below
+/// the warning threshold, so the figures stay aligned.
+fn rate_text(r: &RegionFigures, level: RateLevel, th: &Theme) -> String {
+    let mark = if level == RateLevel::Below {
+        th.below_mark()
+    } else {
+        " "
+    };
+    format!(
+        "{}{mark}",
+        r.pass_rate.percent().unwrap_or_else(|| "-".into())
+    )
 }
 
 fn trend(r: &RegionFigures, prev: Option<&Summary>) -> String {
@@ -90,26 +122,37 @@ fn trend(r: &RegionFigures, prev: Option<&Summary>) -> String {
     }
 }
 
-fn bar(r: &RegionFigures, th: &Theme) -> String {
+/// The pass-rate bar, `BAR` cells for 100%, in eighths of a cell rounded down: full
+/// only when every inspected account passed, and 97.69% (78 eighths) visibly short of it. ASCII mode rounds down
+/// to whole cells.
+pub fn bar(r: &RegionFigures, th: &Theme) -> String {
     if r.pass_rate.basis_points().is_none() {
         return String::new();
     }
-    let filled = (r.pass_rate.fraction() * BAR as f64).round() as usize;
-    let filled = filled.min(BAR);
-    let mut s: String = std::iter::repeat_n(th.bar_fill(), filled).collect();
-    s.extend(std::iter::repeat_n(th.bar_empty(), BAR - filled));
+    // Rounded down from the exact fraction, not from the printed rate: 1 − 1/30000
+    // prints 100.00% but is not a full bar.
+    let eighths = ((r.pass_rate.fraction() * (BAR * 8) as f64).floor() as usize).min(BAR * 8);
+    let (full, part) = (eighths / 8, eighths % 8);
+    let mut s: String = std::iter::repeat_n(th.bar_fill(), full).collect();
+    let mut used = full;
+    if let Some(c) = th.bar_part(part) {
+        s.push(c);
+        used += 1;
+    }
+    s.extend(std::iter::repeat_n(th.bar_empty(), BAR - used));
     s
 }
 
 fn cells(app: &App, r: &RegionFigures, prev: Option<&Summary>, th: &Theme) -> Vec<Cell> {
-    let rs = rate_style(app, r, th);
+    let level = rate_level(app, r);
+    let rs = rate_style(level, th);
     let over = if r.overdue > 0 { th.bad() } else { th.plain() };
     vec![
         Cell::new(&r.region),
         Cell::new(r.total.to_string()),
         Cell::new(r.inspected.to_string()),
         Cell::new(r.problems.to_string()),
-        Cell::styled(r.pass_rate.percent().unwrap_or_else(|| "-".into()), rs),
+        Cell::styled(rate_text(r, level, th), rs),
         Cell::styled(bar(r, th), rs),
         Cell::new(trend(r, prev)),
         Cell::new(r.open.to_string()),
@@ -124,7 +167,7 @@ fn cells(app: &App, r: &RegionFigures, prev: Option<&Summary>, th: &Theme) -> Ve
 /// the notice check's line when it found something).
 pub fn list_rows(p: &OverviewPage, area: Rect) -> ListRows {
     let footers = 1 + u16::from(!p.discrepancies.is_empty());
-    ListRows::new(area, 1, footers, p.cursor)
+    ListRows::new(area, 1, footers, p.cursor, p.first, p.visible.len())
 }
 
 pub fn render(f: &mut Frame, app: &App, p: &OverviewPage, area: Rect, th: &Theme) {

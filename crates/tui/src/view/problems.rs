@@ -87,7 +87,7 @@ pub fn marker(sel: bool, r: &FindingRow) -> String {
 
 /// Where the findings are drawn: below the column titles.
 pub fn list_rows(p: &ProblemsPage, area: Rect) -> ListRows {
-    ListRows::new(area, 1, 0, p.cursor)
+    ListRows::new(area, 1, 0, p.cursor, p.first, p.visible.len())
 }
 
 pub fn render(f: &mut Frame, app: &App, p: &ProblemsPage, area: Rect, th: &Theme) {

@@ -14,7 +14,7 @@ use govcheck_domain::text::sanitize;
 
 /// Where the hits are drawn: below the query line and the column titles.
 pub fn list_rows(s: &SearchState, area: Rect) -> ListRows {
-    ListRows::new(area, 2, 0, s.cursor)
+    ListRows::new(area, 2, 0, s.cursor, s.first, s.hits.len())
 }
 
 pub fn render(f: &mut Frame, app: &App, s: &SearchState, area: Rect, th: &Theme) {
@@ -36,6 +36,8 @@ pub fn render(f: &mut Frame, app: &App, s: &SearchState, area: Rect, th: &Theme)
     let cols = vec![
         Col::new(app.t("search.kind"), 4),
         Col::new(app.t("search.name"), 14).flex(),
+        // One name on five platforms is five hits: the platform tells them apart.
+        Col::new(app.t("col.platform"), 6).drop(1),
         Col::new(app.t("col.host_unit"), 12).flex().drop(2),
         Col::new(app.t("col.region"), 8).drop(1),
     ];
@@ -55,13 +57,16 @@ pub fn render(f: &mut Frame, app: &App, s: &SearchState, area: Rect, th: &Theme)
                     vec![
                         Cell::new(app.t("search.account")),
                         Cell::new(&a.name).hl(hit.positions.clone()),
+                        Cell::new(app.catalogue.short_platform(&a.platform)),
                         Cell::new(&a.host_unit),
                         Cell::new(region),
                     ]
                 } else {
+                    // A host unit runs several accounts: no one platform is its own.
                     vec![
                         Cell::new(app.t("search.unit")),
                         Cell::new(&a.host_unit).hl(hit.positions.clone()),
+                        Cell::new(""),
                         Cell::new(&a.name),
                         Cell::new(region),
                     ]
@@ -79,6 +84,7 @@ pub fn render(f: &mut Frame, app: &App, s: &SearchState, area: Rect, th: &Theme)
                 vec![
                     Cell::new(app.t("search.region")),
                     Cell::new(&reg.tree().get(r).name).hl(hit.positions.clone()),
+                    Cell::new(""),
                     Cell::new(""),
                     Cell::new(parent),
                 ]

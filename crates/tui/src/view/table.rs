@@ -238,15 +238,6 @@ fn highlighted(cell: &Cell, cols: usize, match_style: Style) -> Vec<Span<'static
     spans
 }
 
-/// First row shown so that `cursor` is visible in `height` rows: whole pages, so the
-/// view is a pure function of the cursor and moving within a page redraws two rows.
-pub fn page_offset(cursor: usize, height: usize) -> usize {
-    if height == 0 {
-        return 0;
-    }
-    (cursor / height) * height
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

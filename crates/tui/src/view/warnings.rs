@@ -13,7 +13,7 @@ use crate::theme::Theme;
 
 /// Where the warnings are drawn: below the column titles.
 pub fn list_rows(p: &WarningsPage, area: Rect) -> ListRows {
-    ListRows::new(area, 1, 0, p.cursor)
+    ListRows::new(area, 1, 0, p.cursor, p.first, p.items.len())
 }
 
 pub fn render(f: &mut Frame, app: &App, p: &WarningsPage, area: Rect, th: &Theme) {
