@@ -989,6 +989,8 @@ fn own_level_app() -> App {
             opened_on: None,
             closed_on: None,
             synthetic: true,
+            contact: None,
+            phone: None,
         })
     };
     let finding = |id: &str, account: &str| {
