@@ -156,7 +156,8 @@ json_schema!(
             "days_left": {"type": ["integer", "null"]},
             "overdue": {"type": "boolean"},
             "status": {"$ref": "#/components/schemas/Status"},
-            "version": {"type": "integer", "minimum": 0}
+            "version": {"type": "integer", "minimum": 0},
+            "last_reminded": {"type": "string", "format": "date-time", "description": "when the host unit was last chased (催办); absent when never"}
         }
     }
 );

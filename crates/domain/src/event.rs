@@ -409,9 +409,13 @@ mod tests {
             channel: Channel::Phone,
         };
         let mut s = FindingState::new(Some(d("2022-04-27")));
-        assert!(s.apply(&ev(phone.clone(), None)).is_err(), "not reported yet");
+        assert!(
+            s.apply(&ev(phone.clone(), None)).is_err(),
+            "not reported yet"
+        );
         s.apply(&ev(EventKind::Reported, None)).expect("report");
-        s.apply(&ev(phone.clone(), Some("已电话催办"))).expect("remind");
+        s.apply(&ev(phone.clone(), Some("已电话催办")))
+            .expect("remind");
         s.apply(&ev(phone.clone(), None)).expect("remind again");
         assert_eq!((s.status, s.version), (Status::Open, 1));
         s.apply(&ev(EventKind::RectificationReported, None))

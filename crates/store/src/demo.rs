@@ -146,8 +146,9 @@ pub fn demo_files() -> Vec<SourceFile> {
         );
     }
 
-    let mut accounts =
-        String::from("id,name,platform,region,host_unit,status,opened_on,synthetic,contact,phone\n");
+    let mut accounts = String::from(
+        "id,name,platform,region,host_unit,status,opened_on,synthetic,contact,phone\n",
+    );
     let mut findings = String::from("round,account,problem,source\n");
     let mut posts = String::from("account,published_at\n");
     let start = date(2022, 1, 1);
