@@ -41,11 +41,16 @@ pub enum Action {
     Export,
     Reload,
     Quit,
+    /// Mark or unmark the selected finding (Space): `v` and the remind key then act on
+    /// every marked finding.
+    Mark,
+    /// Record a reminder (催办) of the selected or marked findings.
+    Remind,
 }
 
 impl Action {
     /// All actions, in the order the help overlay lists them.
-    pub const ALL: [Action; 32] = [
+    pub const ALL: [Action; 34] = [
         Action::Up,
         Action::Down,
         Action::PageUp,
@@ -78,6 +83,8 @@ impl Action {
         Action::Export,
         Action::Reload,
         Action::Quit,
+        Action::Mark,
+        Action::Remind,
     ];
 
     /// The name in key map files.
@@ -115,6 +122,8 @@ impl Action {
             Action::Export => "export",
             Action::Reload => "reload",
             Action::Quit => "quit",
+            Action::Mark => "mark",
+            Action::Remind => "remind",
         }
     }
 

@@ -159,6 +159,8 @@ pub struct DetailPage {
     pub account: String,
     pub finding: Option<String>,
     pub scroll: usize,
+    /// The selected one of the account's findings in other rounds (Enter opens it).
+    pub other: usize,
 }
 
 #[derive(Debug, Clone)]
@@ -213,6 +215,8 @@ pub enum DialogKind {
     Rectified,
     Extend,
     Reopen,
+    /// 催办: a reminder by the channel in [`crate::chase::Marks`].
+    Remind,
 }
 
 impl DialogKind {
@@ -223,6 +227,7 @@ impl DialogKind {
             DialogKind::Rectified => "dialog.rectified",
             DialogKind::Extend => "dialog.extend",
             DialogKind::Reopen => "dialog.reopen",
+            DialogKind::Remind => "dialog.remind",
         }
     }
 }
@@ -330,6 +335,8 @@ pub struct App {
     pub pending: BTreeSet<String>,
     /// The finding to select again when the reload a conflict asked for arrives.
     pub reselect: Option<String>,
+    /// Marked findings and the reminder channel (`crate::chase`).
+    pub marks: crate::chase::Marks,
 }
 
 impl App {
@@ -366,6 +373,7 @@ impl App {
             writes_in_flight: 0,
             pending: BTreeSet::new(),
             reselect: None,
+            marks: crate::chase::Marks::default(),
         }
     }
 

@@ -9,6 +9,7 @@
 
 pub mod action;
 pub mod app;
+pub mod chase;
 pub mod clipboard;
 pub mod error;
 pub mod i18n;

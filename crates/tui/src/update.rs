@@ -56,6 +56,8 @@ pub enum Msg {
     InputClosed,
     /// An export finished: the path written, or the error.
     Exported(Result<String, TaskError>),
+    /// The store answered every event of a batch (marked findings).
+    BatchWritten(crate::chase::BatchResult),
 }
 
 /// I/O for the task runner to start.
@@ -79,6 +81,19 @@ pub enum Effect {
     Export {
         file_name: String,
         attachments: Box<govcheck_domain::notice::attachments::Attachments>,
+    },
+    /// Record one event per marked finding, each on its own (one may fail, the others
+    /// land); answered by one [`Msg::BatchWritten`].
+    AppendBatch {
+        kind: DialogKind,
+        event: EventKind,
+        note: Option<String>,
+        targets: Vec<crate::chase::Target>,
+    },
+    /// Write the chasing list (催办清单) as CSV into the working directory.
+    ExportChase {
+        file_name: String,
+        rows: Vec<govcheck_domain::chase::ChaseRow>,
     },
 }
 
@@ -129,6 +144,20 @@ pub fn update(app: &mut App, msg: Msg) -> Outcome {
                 .is_some_and(|r| data.registry.round(r).is_some());
             if !known_round {
                 app.round = data.registry.latest_round().map(|r| r.id.clone());
+            }
+            // Someone else acted on a finding in view: say who, when and what.
+            let others = app.data.as_ref().and_then(|old| {
+                let me = data.identity.as_deref().unwrap_or(&app.actor.name);
+                crate::chase::others_acted(app, &old.registry, &data.registry, me)
+            });
+            if let Some(text) = others {
+                // After an outcome of ours (saved, refused), both stay on the line.
+                match app.status.take() {
+                    Some(s) if s.tone != Tone::Info => {
+                        set_status(app, s.tone, format!("{} · {text}", s.text));
+                    }
+                    _ => set_status(app, Tone::Info, text),
+                }
             }
             app.pending = data.pending.clone();
             app.data = Some(data);
@@ -257,6 +286,25 @@ pub fn update(app: &mut App, msg: Msg) -> Outcome {
             let text = format!("{}: {path}", app.t("status.exported"));
             set_status(app, Tone::Done, text);
             Outcome::redraw()
+        }
+        Msg::BatchWritten(r) => {
+            app.writes_in_flight = app.writes_in_flight.saturating_sub(1);
+            for (id, e) in &r.failed {
+                tracing::warn!(finding = %id, error = %e, "marked write failed");
+            }
+            let failed: std::collections::BTreeSet<&str> =
+                r.failed.iter().map(|(id, _)| id.as_str()).collect();
+            // What landed is unmarked; what failed stays marked, to try again.
+            app.marks.ids.retain(|id| failed.contains(id.as_str()));
+            let tone = if r.failed.is_empty() {
+                Tone::Done
+            } else {
+                Tone::Error
+            };
+            let text = crate::chase::batch_text(app, &r);
+            set_status(app, tone, text);
+            app.loading = true;
+            Outcome::with(Effect::Load)
         }
         Msg::Exported(Err(e)) => {
             tracing::error!(error = %e, "export failed");
@@ -400,6 +448,14 @@ fn click(app: &mut App, x: u16, y: u16) -> Outcome {
 fn export(app: &mut App) -> Outcome {
     let scope = match app.page() {
         Some(Page::Overview(p)) => p.scope,
+        // The deadlines tab: the chasing list of its scope, as `govcheck chase` writes.
+        Some(Page::Deadlines(p)) => {
+            let scope = p.scope;
+            return match crate::chase::export_rows(app, scope) {
+                Some((file_name, rows)) => Outcome::with(Effect::ExportChase { file_name, rows }),
+                None => Outcome::default(),
+            };
+        }
         _ => {
             let text = app.t("status.export_overview_only").to_string();
             set_status(app, Tone::Info, text);
@@ -471,8 +527,16 @@ fn dialog_key(app: &mut App, mut d: Dialog, k: KeyEvent) -> Outcome {
         return conflict_key(app, d, k);
     }
     match k.code {
-        KeyCode::Esc => return Outcome::redraw(),
+        KeyCode::Esc => {
+            app.marks.batch = None;
+            return Outcome::redraw();
+        }
         KeyCode::Enter => return confirm(app, d),
+        KeyCode::Tab if d.kind == DialogKind::Remind => {
+            app.marks.next_channel();
+            app.overlay = Some(Overlay::Dialog(d));
+            return Outcome::redraw();
+        }
         _ => match d.input.key(&k) {
             Edit::Changed => {}
             Edit::Moved => {
@@ -526,6 +590,12 @@ fn confirm(app: &mut App, mut d: Dialog) -> Outcome {
         DialogKind::Reject => (EventKind::Rejected, text),
         DialogKind::Rectified => (EventKind::RectificationReported, text),
         DialogKind::Reopen => (EventKind::Reopened, text),
+        DialogKind::Remind => (
+            EventKind::Reminded {
+                channel: app.marks.channel(),
+            },
+            text,
+        ),
         DialogKind::Extend => {
             // A pasted note may follow the date on the next line.
             let (date, rest) = text
@@ -542,6 +612,18 @@ fn confirm(app: &mut App, mut d: Dialog) -> Outcome {
         }
     };
     let note = (!note.is_empty()).then_some(note);
+    // Marked findings: one event each, each checked by the store on its own.
+    if let Some(targets) = app.marks.batch.take() {
+        d.state = DialogState::Saving;
+        app.overlay = Some(Overlay::Dialog(d));
+        app.writes_in_flight += 1;
+        return Outcome::with(Effect::AppendBatch {
+            kind: d_kind(app),
+            event: kind,
+            note,
+            targets,
+        });
+    }
     let probe = Event {
         finding: d.finding.clone(),
         kind: kind.clone(),
@@ -570,7 +652,44 @@ fn confirm(app: &mut App, mut d: Dialog) -> Outcome {
     Outcome::with(effect)
 }
 
+/// The kind of the dialog on screen (a batch's answer names it).
+fn d_kind(app: &App) -> DialogKind {
+    match &app.overlay {
+        Some(Overlay::Dialog(d)) => d.kind,
+        _ => DialogKind::Verify,
+    }
+}
+
+/// `v` or the remind key with findings marked: one dialog for all of them.
+fn open_batch_dialog(app: &mut App, kind: DialogKind) -> Outcome {
+    let targets = crate::chase::targets(app);
+    let Some(first) = targets.first() else {
+        return Outcome::default();
+    };
+    let ids: Vec<&str> = targets.iter().map(|t| t.finding.as_str()).collect();
+    let status = app
+        .registry()
+        .and_then(|r| r.finding_index(&first.finding).map(|i| r.state(i).status))
+        .unwrap_or(Status::Open);
+    let dialog = Dialog {
+        kind,
+        finding: first.finding.clone(),
+        account: format!("{} {}", targets.len(), app.t("chase.findings")),
+        problem: ids.join(" "),
+        status,
+        version: first.version,
+        input: TextInput::multi_line(),
+        state: DialogState::Editing,
+    };
+    app.marks.batch = Some(targets);
+    app.overlay = Some(Overlay::Dialog(dialog));
+    Outcome::redraw()
+}
+
 fn open_dialog(app: &mut App, kind: DialogKind) -> Outcome {
+    if matches!(kind, DialogKind::Verify | DialogKind::Remind) && !app.marks.ids.is_empty() {
+        return open_batch_dialog(app, kind);
+    }
     let Some((_, Some(finding))) = selected(app) else {
         set_status(app, Tone::Info, app.t("status.no_finding").to_string());
         return Outcome::redraw();
@@ -603,6 +722,9 @@ fn open_dialog(app: &mut App, kind: DialogKind) -> Outcome {
         DialogKind::Rectified => EventKind::RectificationReported,
         DialogKind::Reopen => EventKind::Reopened,
         DialogKind::Extend => EventKind::DeadlineExtended { to: NaiveDate::MAX },
+        DialogKind::Remind => EventKind::Reminded {
+            channel: app.marks.channel(),
+        },
     };
     let probe = Event {
         finding: finding.clone(),
@@ -894,6 +1016,7 @@ fn open_hit(app: &mut App, hit: &Hit) {
                 account: acc.id.clone(),
                 finding,
                 scroll: 0,
+                other: 0,
             });
             app.stack_mut().push(page);
         }
@@ -1124,6 +1247,8 @@ pub fn apply(app: &mut App, action: Action) -> Outcome {
         Action::Rectified => open_dialog(app, DialogKind::Rectified),
         Action::Extend => open_dialog(app, DialogKind::Extend),
         Action::Reopen => open_dialog(app, DialogKind::Reopen),
+        Action::Remind => open_dialog(app, DialogKind::Remind),
+        Action::Mark => mark(app),
         Action::Help => {
             app.overlay = Some(Overlay::Help);
             Outcome::redraw()
@@ -1136,13 +1261,14 @@ pub fn apply(app: &mut App, action: Action) -> Outcome {
             let Some((account, finding)) = selected(app) else {
                 return Outcome::default();
             };
-            let name = app
-                .registry()
-                .and_then(|r| r.account(&account))
-                .map_or(account.clone(), |a| a.name.clone());
-            let text = match finding {
-                Some(f) => format!("{name} {f}"),
-                None => name,
+            let a = app.registry().and_then(|r| r.account(&account));
+            let phone = a.and_then(|a| a.phone.clone());
+            let name = a.map_or(account.clone(), |a| a.name.clone());
+            let text = match (finding, app.page()) {
+                // The detail is where a supervisor picks up the phone: `y` copies it.
+                (_, Some(Page::Detail(_))) if phone.is_some() => phone.unwrap_or_default(),
+                (Some(f), _) => format!("{name} {f}"),
+                (None, _) => name,
             };
             let plan = crate::clipboard::plan(app.opts.copy, app.opts.over_ssh, &text);
             let msg = format!("{}: {}", app.t(plan.label), plan.text);
@@ -1219,9 +1345,57 @@ fn open(app: &mut App) -> Outcome {
                 account,
                 finding,
                 scroll: 0,
+                other: 0,
             }));
             Outcome::redraw()
         }
-        Page::Detail(_) => Outcome::default(),
+        // The selected finding of another round.
+        Page::Detail(d) => {
+            let Some(reg) = app.registry() else {
+                return Outcome::default();
+            };
+            let others = crate::chase::other_findings(reg, &d.account, d.finding.as_deref());
+            let Some(&i) = others.get(d.other) else {
+                return Outcome::default();
+            };
+            let page = Page::Detail(DetailPage {
+                account: d.account.clone(),
+                finding: Some(reg.findings()[i].id.clone()),
+                scroll: 0,
+                other: 0,
+            });
+            app.stack_mut().push(page);
+            Outcome::redraw()
+        }
     }
+}
+
+/// Space: mark or unmark the selected finding of a list and move on; in the detail,
+/// select the next of the account's findings in other rounds (Enter opens it).
+fn mark(app: &mut App) -> Outcome {
+    if let Some(Page::Detail(d)) = app.page() {
+        let n = app.registry().map_or(0, |r| {
+            crate::chase::other_findings(r, &d.account, d.finding.as_deref()).len()
+        });
+        if let Some(Page::Detail(d)) = app.page_mut() {
+            d.other = if n == 0 { 0 } else { (d.other + 1) % n };
+        }
+        return Outcome::redraw();
+    }
+    if !matches!(app.page(), Some(Page::Problems(_) | Page::Deadlines(_))) {
+        return Outcome::default();
+    }
+    let Some((_, Some(finding))) = selected(app) else {
+        return Outcome::default();
+    };
+    let on = app.marks.toggle(&finding);
+    let text = format!(
+        "{finding} {} ({} {})",
+        app.t(if on { "chase.marked" } else { "chase.unmarked" }),
+        app.marks.ids.len(),
+        app.t("chase.findings")
+    );
+    set_status(app, Tone::Info, text);
+    apply(app, Action::Down);
+    Outcome::redraw()
 }

@@ -97,7 +97,7 @@ pub fn render(f: &mut Frame, app: &App, p: &DeadlinesPage, area: Rect, th: &Them
                     &cols,
                     &w,
                     super::problems::finding_cells(app, r, th),
-                    &super::problems::marker(sel, r),
+                    &crate::chase::list_marker(app, sel, r),
                     super::row_style(sel, th),
                     th.matched(),
                 ));
