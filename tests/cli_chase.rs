@@ -98,6 +98,27 @@ fn chase_lists_open_findings_overdue_first_within_the_window_and_region() {
     assert!(err.contains("2099Q9"), "{err}");
 }
 
+/// Contacts come in through the accounts file's optional columns, under their Chinese
+/// names too (主办单位分管领导, 联系电话), and show in the chasing list.
+#[test]
+fn contacts_imported_under_chinese_headers_show_in_the_chasing_list() {
+    let s = Sandbox::new();
+    s.demo();
+    let file = s.write(
+        "备案表.csv",
+        "账号ID,账号名称,平台,地区,主办单位,主办单位分管领导,联系电话\n\
+zj-330900-0002,舟山商务,微信公众号,330900,舟山市商务局,李明（副局长）,0580-2281234\n",
+    );
+    s.ok(&["import", file.to_str().expect("utf8 path")]);
+    let id = finding_id_of(&s, "舟山商务");
+    let rows = chase_csv(&s, &["--as-of", "2022-04-28", "--region", "舟山市"]);
+    let row = rows.iter().find(|r| r[0] == id).expect("row");
+    assert_eq!(
+        (row[5].as_str(), row[6].as_str()),
+        ("李明（副局长）", "0580-2281234")
+    );
+}
+
 #[test]
 fn remind_records_the_channel_and_changes_neither_status_nor_version() {
     let s = Sandbox::new();

@@ -263,10 +263,20 @@ fn the_deadlines_tab_exports_the_chasing_list() {
     ));
     assert_eq!(body.lines().count(), 15, "{body}");
     let out = s.cli(&[
-        "chase", "--round", "2022Q1", "--as-of", "2022-05-01", "--format", "csv",
+        "chase",
+        "--round",
+        "2022Q1",
+        "--as-of",
+        "2022-05-01",
+        "--format",
+        "csv",
     ]);
     assert!(out.status.success(), "{out:?}");
-    assert_eq!(body, String::from_utf8_lossy(&out.stdout), "the command's list");
+    assert_eq!(
+        body,
+        String::from_utf8_lossy(&out.stdout),
+        "the command's list"
+    );
     s.keys(&["q"]);
     assert_eq!(s.wait_exit(), "0");
 }

@@ -2,26 +2,14 @@
 //! and when each was last chased. The one place the rule lives: `govcheck chase`, the
 //! console's deadlines export and the lists' "last reminded" all come from here.
 
-use chrono::{DateTime, FixedOffset, NaiveDate};
+use chrono::NaiveDate;
 use serde::Serialize;
 
-use super::event::{Event, EventKind, Status};
+use super::event::Status;
+pub use super::event::{last_reminded, last_reminded_at};
 use super::indicator::Catalogue;
 use super::listing::{FindingRow, findings};
 use super::registry::Registry;
-
-/// The latest reminder in a finding's history, if it was ever chased.
-pub fn last_reminded(history: &[Event]) -> Option<&Event> {
-    history
-        .iter()
-        .rev()
-        .find(|e| matches!(e.kind, EventKind::Reminded { .. }))
-}
-
-/// When a finding was last chased: the time of [`last_reminded`].
-pub fn last_reminded_at(history: &[Event]) -> Option<DateTime<FixedOffset>> {
-    last_reminded(history).map(|e| e.at)
-}
 
 /// What to chase: a round, within a region (tree index) or everywhere, as of a day,
 /// and optionally only what falls due within some days.
@@ -78,11 +66,12 @@ pub fn chase_list(reg: &Registry, cat: &Catalogue, q: &ChaseQuery<'_>) -> Vec<Ch
 mod tests {
     use super::*;
     use crate::account::{Account, AccountStatus};
-    use crate::event::{Actor, Channel};
+    use crate::event::{Actor, Channel, Event, EventKind};
     use crate::finding::{Finding, FindingSource};
     use crate::region::Region;
     use crate::registry::Change;
     use crate::round::{Round, RoundMode};
+    use chrono::{DateTime, FixedOffset};
 
     fn d(s: &str) -> NaiveDate {
         NaiveDate::parse_from_str(s, "%Y-%m-%d").expect("date")

@@ -205,6 +205,19 @@ pub struct Event {
     pub note: Option<String>,
 }
 
+/// The latest reminder (催办) in a finding's history, if it was ever chased.
+pub fn last_reminded(history: &[Event]) -> Option<&Event> {
+    history
+        .iter()
+        .rev()
+        .find(|e| matches!(e.kind, EventKind::Reminded { .. }))
+}
+
+/// When a finding was last chased: the time of [`last_reminded`].
+pub fn last_reminded_at(history: &[Event]) -> Option<DateTime<FixedOffset>> {
+    last_reminded(history).map(|e| e.at)
+}
+
 /// Derived remediation status.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]

@@ -36,7 +36,7 @@ pub struct FindingRow {
     /// Number of events: the version to state when appending.
     pub version: u32,
     pub note: Option<String>,
-    /// When the host unit was last chased (催办), from [`crate::chase::last_reminded`].
+    /// When the host unit was last chased (催办), from [`crate::event::last_reminded`].
     #[serde(skip_serializing_if = "Option::is_none")]
     pub last_reminded: Option<DateTime<FixedOffset>>,
 }
@@ -118,7 +118,7 @@ pub fn findings_in(
                 overdue: st.is_overdue(as_of),
                 version: st.version,
                 note: f.note.clone(),
-                last_reminded: crate::chase::last_reminded_at(reg.history(i)),
+                last_reminded: crate::event::last_reminded_at(reg.history(i)),
             })
         })
         .collect()

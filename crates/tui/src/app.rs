@@ -336,7 +336,7 @@ pub struct App {
     /// The finding to select again when the reload a conflict asked for arrives.
     pub reselect: Option<String>,
     /// Marked findings and the reminder channel (`crate::chase`).
-    pub marks: crate::chase::Marks,
+    pub marks: crate::marks::Marks,
 }
 
 impl App {
@@ -373,7 +373,7 @@ impl App {
             writes_in_flight: 0,
             pending: BTreeSet::new(),
             reselect: None,
-            marks: crate::chase::Marks::default(),
+            marks: crate::marks::Marks::default(),
         }
     }
 

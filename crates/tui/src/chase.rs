@@ -7,53 +7,15 @@
 
 use std::collections::BTreeSet;
 
+pub use crate::marks::{Marks, Target};
+
 use govcheck_domain::chase::{ChaseQuery, ChaseRow, chase_list, last_reminded};
-use govcheck_domain::event::{Channel, EventKind};
+use govcheck_domain::event::EventKind;
 use govcheck_domain::listing::FindingRow;
 use govcheck_domain::registry::Registry;
 
 use crate::app::{App, Dialog, DialogKind, Page};
 use crate::error::TaskError;
-
-/// The marked findings (ids), and the channel a reminder records.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Marks {
-    pub ids: BTreeSet<String>,
-    pub channel: Option<Channel>,
-    /// The marked findings the open dialog records for (set when it opened with
-    /// marks): confirming it sends one event per target.
-    pub batch: Option<Vec<Target>>,
-}
-
-impl Marks {
-    pub fn channel(&self) -> Channel {
-        self.channel.unwrap_or(Channel::Phone)
-    }
-
-    /// The next channel (`Tab` in the reminder dialog).
-    pub fn next_channel(&mut self) {
-        let now = self.channel();
-        let i = Channel::ALL.iter().position(|c| *c == now).unwrap_or(0);
-        self.channel = Some(Channel::ALL[(i + 1) % Channel::ALL.len()]);
-    }
-
-    /// Mark or unmark; true when it is marked now.
-    pub fn toggle(&mut self, id: &str) -> bool {
-        if self.ids.remove(id) {
-            false
-        } else {
-            self.ids.insert(id.to_string());
-            true
-        }
-    }
-}
-
-/// One event of a batch: the finding, the version the supervisor saw.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Target {
-    pub finding: String,
-    pub version: u32,
-}
 
 /// What a batch came back with: how many landed, and each failure with its cause.
 #[derive(Debug)]
@@ -144,22 +106,6 @@ pub fn export_rows(app: &App, scope: Option<usize>) -> Option<(String, Vec<Chase
     let file_name = govcheck_domain::text::sanitize(&format!("{round}-{place}-催办清单.csv"))
         .replace(['/', '\\'], "_");
     Some((file_name, rows))
-}
-
-/// The status line of a batch: how many landed and which failed, with why.
-pub fn batch_text(app: &App, r: &BatchResult) -> String {
-    let mut t = crate::i18n::fill(
-        app.t("chase.batch_done"),
-        &[
-            ("action", app.t(r.kind.key())),
-            ("done", &r.done.to_string()),
-            ("failed", &r.failed.len().to_string()),
-        ],
-    );
-    for (id, e) in &r.failed {
-        t.push_str(&format!("; {id}: {}", crate::update::failure_text(app, e)));
-    }
-    t
 }
 
 /// Findings in view: those the page on screen lists (or shows).

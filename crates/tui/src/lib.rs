@@ -16,6 +16,7 @@ pub mod i18n;
 pub mod input;
 pub mod keymap;
 pub mod log;
+pub mod marks;
 pub mod task;
 pub mod terminal;
 pub mod theme;

@@ -88,7 +88,7 @@ pub enum Effect {
         kind: DialogKind,
         event: EventKind,
         note: Option<String>,
-        targets: Vec<crate::chase::Target>,
+        targets: Vec<crate::marks::Target>,
     },
     /// Write the chasing list (催办清单) as CSV into the working directory.
     ExportChase {
@@ -301,7 +301,7 @@ pub fn update(app: &mut App, msg: Msg) -> Outcome {
             } else {
                 Tone::Error
             };
-            let text = crate::chase::batch_text(app, &r);
+            let text = batch_text(app, &r);
             set_status(app, tone, text);
             app.loading = true;
             Outcome::with(Effect::Load)
@@ -317,6 +317,22 @@ pub fn update(app: &mut App, msg: Msg) -> Outcome {
             Outcome::redraw()
         }
     }
+}
+
+/// The status line of a batch: how many landed and which failed, with why.
+fn batch_text(app: &App, r: &crate::chase::BatchResult) -> String {
+    let mut t = fill(
+        app.t("chase.batch_done"),
+        &[
+            ("action", app.t(r.kind.key())),
+            ("done", &r.done.to_string()),
+            ("failed", &r.failed.len().to_string()),
+        ],
+    );
+    for (id, e) in &r.failed {
+        t.push_str(&format!("; {id}: {}", failure_text(app, e)));
+    }
+    t
 }
 
 /// A task's failure in the interface language, with its cause. The cause of a store
