@@ -38,6 +38,8 @@ fn account(id: &str, name: &str, platform: &str, region: &str) -> Account {
         opened_on: None,
         closed_on: None,
         synthetic: true,
+        contact: None,
+        phone: None,
     }
 }
 

@@ -134,6 +134,64 @@ fn concurrent_verifies_exactly_one_wins() {
     assert_eq!(v["error"]["detail"]["version"], 2);
 }
 
+/// A reminder (催办) through the API: recorded with its channel and who the server
+/// saw, status and version unchanged, so a verify based on the version seen before it
+/// still lands; a reminder without a channel is 400, on a closed finding 422.
+#[test]
+fn a_reminder_through_the_api_changes_neither_status_nor_version() {
+    let (s, sup, viewer, _) = setup();
+    let app = App::over(&s);
+    let id = zhoushan_finding(&s);
+    let path = format!("/api/v1/findings/{id}/events");
+    let remind =
+        json!({"kind": "reminded", "channel": "phone", "note": "已电话催办", "based_on": 1})
+            .to_string();
+    let (st, _) = app.post(&path, &viewer, &remind);
+    assert_eq!(st, 403, "a viewer reads only");
+    let (st, v) = app.post(&path, &sup, &remind);
+    assert_eq!(st, 201, "{v}");
+    assert_eq!(v["finding"]["status"], "open");
+    assert_eq!(v["finding"]["version"], 1);
+    let last = &v["finding"]["events"][1];
+    assert_eq!(last["kind"], "reminded");
+    assert_eq!(last["channel"], "phone");
+    assert_eq!(last["note"], "已电话催办");
+    assert_eq!(last["by"]["name"], "张三", "{last}");
+    let (st, v) = app.get("/api/v1/findings?round=2022Q1&per_page=1000", &sup);
+    assert_eq!(st, 200);
+    let row = v["items"]
+        .as_array()
+        .and_then(|items| items.iter().find(|r| r["id"] == id.as_str()))
+        .expect("row");
+    assert!(row["last_reminded"].is_string(), "{row}");
+
+    let (st, v) = app.post(
+        &path,
+        &sup,
+        &json!({"kind": "reminded", "based_on": 1}).to_string(),
+    );
+    assert_eq!(st, 400, "{v}");
+    assert!(
+        v["error"]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("channel"))
+    );
+    // Based on the version seen before the reminder: still 1, so it lands.
+    let (st, v) = app.post(
+        &path,
+        &sup,
+        &json!({"kind": "verified", "based_on": 1}).to_string(),
+    );
+    assert_eq!(st, 201, "{v}");
+    assert_eq!(v["finding"]["version"], 2);
+    let (st, v) = app.post(
+        &path,
+        &sup,
+        &json!({"kind": "reminded", "channel": "message", "based_on": 2}).to_string(),
+    );
+    assert_eq!(st, 422, "{v}");
+}
+
 /// A write that cannot get the store (an import holds it) is answered 503 `busy` before
 /// the request could time out, and is then never made: no "failed" that landed anyway.
 #[test]

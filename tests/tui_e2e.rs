@@ -88,6 +88,9 @@ impl Session {
             "-d",
             "-s",
             "main",
+            // The console's working directory, where `e` writes: the test's own.
+            "-c",
+            &s.dir.path().display().to_string(),
             "-x",
             "100",
             "-y",
@@ -244,6 +247,47 @@ fn open_zhoushan_medical(s: &Session) {
     s.keys(&["Enter"]);
     s.wait_for("2022Q1-0008");
     s.wait_for("整改记录");
+}
+
+/// `e` on the deadlines tab writes the chasing list into the working directory: the
+/// same list, with the same header, as `govcheck chase --format csv` (#14).
+#[test]
+fn the_deadlines_tab_exports_the_chasing_list() {
+    if !tmux_present() {
+        return;
+    }
+    let s = Session::start("chase");
+    s.wait_for("总体情况");
+    s.wait_for("舟山市");
+    s.keys(&["3"]);
+    s.wait_for("逾期 (14)");
+    s.keys(&["e"]);
+    s.wait_for("已导出");
+    let file = s.dir.path().join("2022Q1-浙江省-催办清单.csv");
+    let written = std::fs::read(&file).expect("the chasing list was written");
+    let text = String::from_utf8(written).expect("utf8");
+    let body = text.strip_prefix('\u{feff}').expect("a BOM for Excel");
+    assert!(body.starts_with(
+        "id,region,platform,account,host_unit,contact,phone,problem,deadline,days_left,status,last_reminded\n"
+    ));
+    assert_eq!(body.lines().count(), 15, "{body}");
+    let out = s.cli(&[
+        "chase",
+        "--round",
+        "2022Q1",
+        "--as-of",
+        "2022-05-01",
+        "--format",
+        "csv",
+    ]);
+    assert!(out.status.success(), "{out:?}");
+    assert_eq!(
+        body,
+        String::from_utf8_lossy(&out.stdout),
+        "the command's list"
+    );
+    s.keys(&["q"]);
+    assert_eq!(s.wait_exit(), "0");
 }
 
 #[test]

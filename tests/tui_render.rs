@@ -990,6 +990,8 @@ fn own_level_app() -> App {
             opened_on: None,
             closed_on: None,
             synthetic: true,
+            contact: None,
+            phone: None,
         })
     };
     let finding = |id: &str, account: &str| {
@@ -1099,6 +1101,22 @@ fn enter_on_the_own_level_row_lists_only_that_levels_accounts() {
     assert_eq!(ids(&app), ["R1-0001"]);
 }
 
+/// Every page of the open help at `w`×`h`, paging down with `PgDn` (the help scrolls:
+/// with every input layer it is longer than a screen), then back to its top.
+fn help_pages(app: &mut govcheck::tui::app::App, w: u16, h: u16) -> String {
+    let mut all = String::new();
+    for _ in 0..8 {
+        all.push_str(&screen(&draw(app, w, h)));
+        key(app, KeyCode::PageDown);
+    }
+    key(app, KeyCode::Home);
+    assert!(
+        matches!(app.overlay, Some(Overlay::Help)),
+        "paging keeps the help open"
+    );
+    all
+}
+
 #[test]
 fn help_shows_every_binding_at_80x24_in_both_languages() {
     for lang in [Lang::Zh, Lang::En] {
@@ -1106,8 +1124,8 @@ fn help_shows_every_binding_at_80x24_in_both_languages() {
         key(&mut f.app, KeyCode::Char('?'));
         for (w, h) in [(80, 24), (60, 24), (120, 40)] {
             let buf = draw(&mut f.app, w, h);
-            let s = screen(&buf);
             assert_rows_fit(&buf);
+            let s = help_pages(&mut f.app, w, h);
             for a in govcheck::tui::action::Action::ALL {
                 // Every description is on screen, at least its first few characters.
                 let d = f.app.t(&a.help_key()).to_string();
@@ -1658,7 +1676,7 @@ fn the_help_lists_every_command_whole_and_f1_and_shift_tab_work() {
         );
         for (w, h) in SIZES {
             let buf = draw(&mut fx.app, w, h);
-            let s = screen(&buf);
+            let s = help_pages(&mut fx.app, w, h);
             for (usage, k) in govcheck::tui::view::help::COMMANDS {
                 assert!(s.contains(usage), "{w}x{h}: {usage} listed\n{s}");
                 if w >= 120 {

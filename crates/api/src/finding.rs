@@ -7,7 +7,7 @@ use serde::{Deserialize, Deserializer, Serialize};
 use utoipa::ToSchema;
 
 use govcheck_domain::account::Account;
-use govcheck_domain::event::{Event, EventKind, Status};
+use govcheck_domain::event::{Channel, Event, EventKind, Status};
 use govcheck_domain::finding::Finding;
 
 /// `GET /api/v1/findings/{id}`: the finding with its account, derived status, version
@@ -40,6 +40,8 @@ pub enum EventKindName {
     Reopened,
     DeadlineExtended,
     Waived,
+    /// 催办, with its `channel`.
+    Reminded,
 }
 
 /// An event kind that cannot be sent as it stands.
@@ -47,6 +49,8 @@ pub enum EventKindName {
 pub enum KindError {
     #[error("deadline_extended needs \"to\"")]
     MissingTo,
+    #[error("reminded needs \"channel\" (phone, document or message)")]
+    MissingChannel,
     #[error("{0} events are recorded by the registry itself, not sent")]
     NotSendable(&'static str),
 }
@@ -54,7 +58,20 @@ pub enum KindError {
 impl EventKindName {
     /// The domain's event kind, with the new deadline `to` for deadline_extended.
     pub fn with_to(self, to: Option<NaiveDate>) -> Result<EventKind, KindError> {
+        self.with(to, None)
+    }
+
+    /// The domain's event kind, with the new deadline `to` for deadline_extended and
+    /// the `channel` for reminded.
+    pub fn with(
+        self,
+        to: Option<NaiveDate>,
+        channel: Option<Channel>,
+    ) -> Result<EventKind, KindError> {
         Ok(match self {
+            EventKindName::Reminded => EventKind::Reminded {
+                channel: channel.ok_or(KindError::MissingChannel)?,
+            },
             EventKindName::RectificationReported => EventKind::RectificationReported,
             EventKindName::Verified => EventKind::Verified,
             EventKindName::Rejected => EventKind::Rejected,
@@ -76,7 +93,16 @@ impl EventKindName {
             EventKind::Reopened => (EventKindName::Reopened, None),
             EventKind::Waived => (EventKindName::Waived, None),
             EventKind::DeadlineExtended { to } => (EventKindName::DeadlineExtended, Some(*to)),
+            EventKind::Reminded { .. } => (EventKindName::Reminded, None),
         })
+    }
+
+    /// The channel of a domain event kind (a reminder's), to send it.
+    pub fn channel_of(kind: &EventKind) -> Option<Channel> {
+        match kind {
+            EventKind::Reminded { channel } => Some(*channel),
+            _ => None,
+        }
     }
 }
 
@@ -91,6 +117,9 @@ pub struct EventRequest {
     /// New deadline, for deadline_extended.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub to: Option<NaiveDate>,
+    /// How the host unit was chased, for reminded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub channel: Option<Channel>,
     /// The finding version the client saw; a different current version is a conflict.
     #[serde(deserialize_with = "whole_u32")]
     pub based_on: u32,

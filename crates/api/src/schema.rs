@@ -63,7 +63,9 @@ json_schema!(
             "region": {"type": "string", "description": "region code"},
             "host_unit": {"type": "string"},
             "status": {"type": "string"},
-            "synthetic": {"type": "boolean"}
+            "synthetic": {"type": "boolean"},
+            "contact": {"type": "string", "description": "who answers for the account when it is chased (联系人); absent when not filed"},
+            "phone": {"type": "string", "description": "the contact's phone (联系电话), as filed; absent when not filed"}
         }
     }
 );
@@ -154,7 +156,8 @@ json_schema!(
             "days_left": {"type": ["integer", "null"]},
             "overdue": {"type": "boolean"},
             "status": {"$ref": "#/components/schemas/Status"},
-            "version": {"type": "integer", "minimum": 0}
+            "version": {"type": "integer", "minimum": 0},
+            "last_reminded": {"type": "string", "format": "date-time", "description": "when the host unit was last chased (催办); absent when never"}
         }
     }
 );
@@ -220,11 +223,12 @@ json_schema!(
         "required": ["finding", "kind", "at", "by"],
         "properties": {
             "finding": {"type": "string"},
-            "kind": {"type": "string", "description": "reported, rectification_reported, verified, rejected, reopened, deadline_extended, waived"},
+            "kind": {"type": "string", "description": "reported, rectification_reported, verified, rejected, reopened, deadline_extended, waived, reminded"},
             "at": {"type": "string", "format": "date-time"},
             "by": {"$ref": "#/components/schemas/Actor"},
             "note": {"type": "string"},
-            "to": {"type": "string", "format": "date"}
+            "to": {"type": "string", "format": "date"},
+            "channel": {"type": "string", "enum": ["phone", "document", "message"], "description": "how the host unit was chased, for reminded"}
         }
     }
 );
@@ -258,6 +262,7 @@ macro_rules! event_request_variant {
                 "kind": {"type": "string", "enum": $kinds},
                 "note": $note,
                 "to": {"type": "string", "format": "date", "description": "new deadline, for deadline_extended (required there)"},
+                "channel": {"type": "string", "enum": ["phone", "document", "message"], "description": "how the host unit was chased, for reminded (required there)"},
                 "based_on": {"type": "integer", "minimum": 0, "maximum": 4294967295u64, "description": "the finding version the client saw (u32); another current version is 409 `conflict`"},
                 "os_user": {"type": "string", "maxLength": 256, "description": "recorded in the history as claimed by the client (by.claimed.os_user), never as seen"},
                 "ssh_client": {"type": "string", "maxLength": 256, "description": "recorded in the history as claimed by the client (by.claimed.ssh_client); the address the server saw is by.peer"}
@@ -275,11 +280,12 @@ impl utoipa::PartialSchema for EventRequest {
         let note = serde_json::json!({"type": "string", "maxLength": 4000, "description": "at most 4000 characters; over that 400"});
         let reason = serde_json::json!({"type": "string", "maxLength": 4000, "pattern": "\\S", "description": "the reason, required: not empty nor only white space (else 422 `not_allowed`); at most 4000 characters"});
         let schema = serde_json::json!({
-            "description": "one event; unknown fields are 400 `bad_request`. rejected and waived need a note (the reason), deadline_extended a `to` date (without it 400 `bad_request`).",
+            "description": "one event; unknown fields are 400 `bad_request`. rejected and waived need a note (the reason), deadline_extended a `to` date, reminded a `channel` (without them 400 `bad_request`). A reminder (催办) changes neither the status nor the version: the answer's finding has the version sent.",
             "oneOf": [
                 event_request_variant!(["rectification_reported", "verified", "reopened"], ["kind", "based_on"], note),
                 event_request_variant!(["rejected", "waived"], ["kind", "based_on", "note"], reason),
-                event_request_variant!(["deadline_extended"], ["kind", "based_on", "to"], note)
+                event_request_variant!(["deadline_extended"], ["kind", "based_on", "to"], note),
+                event_request_variant!(["reminded"], ["kind", "based_on", "channel"], note)
             ]
         });
         serde_json::from_value(schema).unwrap_or_else(|e| {

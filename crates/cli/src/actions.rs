@@ -6,7 +6,7 @@ use chrono::NaiveDate;
 
 use crate::context::Context;
 use crate::output::{emit, emit_confirmation, recorded_but};
-use govcheck_domain::event::{Event, EventKind};
+use govcheck_domain::event::{Channel, Event, EventKind};
 use govcheck_domain::finding::{Finding, FindingSource, finding_id};
 use govcheck_domain::indicator::AutoRule;
 use govcheck_domain::registry::Change;
@@ -23,6 +23,7 @@ pub enum Act {
     Reopen,
     Extend(NaiveDate),
     Waive,
+    Remind(Channel),
 }
 
 impl Act {
@@ -34,6 +35,7 @@ impl Act {
             Act::Reopen => EventKind::Reopened,
             Act::Extend(to) => EventKind::DeadlineExtended { to: *to },
             Act::Waive => EventKind::Waived,
+            Act::Remind(channel) => EventKind::Reminded { channel: *channel },
         }
     }
 }
@@ -147,4 +149,25 @@ pub fn check(ctx: &Context, round: &str) -> anyhow::Result<i32> {
         ))?,
     }
     Ok(0)
+}
+
+/// `remind --channel`: how the host unit was chased.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ChannelArg {
+    /// 电话
+    Phone,
+    /// 发文
+    Document,
+    /// 消息
+    Message,
+}
+
+impl From<ChannelArg> for Channel {
+    fn from(c: ChannelArg) -> Channel {
+        match c {
+            ChannelArg::Phone => Channel::Phone,
+            ChannelArg::Document => Channel::Document,
+            ChannelArg::Message => Channel::Message,
+        }
+    }
 }

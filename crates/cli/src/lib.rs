@@ -3,6 +3,7 @@
 //! in a module named for what it does.
 
 pub mod actions;
+pub mod chase;
 pub mod console;
 pub mod context;
 pub mod notice;
@@ -139,6 +140,30 @@ pub enum Command {
         to: String,
         #[arg(long)]
         note: Option<String>,
+    },
+    /// Record that the host unit was chased (催办); changes neither status nor version.
+    Remind {
+        finding: String,
+        #[arg(long, value_enum)]
+        channel: actions::ChannelArg,
+        #[arg(long)]
+        note: Option<String>,
+    },
+    /// The chasing list (催办清单): open findings of a round, overdue first, then by
+    /// days left, with whom to call.
+    Chase {
+        #[arg(long)]
+        round: String,
+        #[arg(long)]
+        region: Option<String>,
+        /// Only findings overdue or due within this many days.
+        #[arg(long, value_name = "DAYS")]
+        due_within: Option<u32>,
+        #[arg(long, value_enum, default_value_t)]
+        format: chase::ChaseFormat,
+        /// Write to this file instead of stdout (required for xlsx).
+        #[arg(long, value_name = "PATH")]
+        out: Option<PathBuf>,
     },
     /// Waive a finding (no rectification required, e.g. the account was closed).
     Waive {
@@ -439,6 +464,25 @@ fn dispatch(cli: Cli, started: std::time::Instant) -> anyhow::Result<i32> {
         Command::Waive { finding, reason } => {
             actions::record(&ctx, &finding, actions::Act::Waive, Some(reason))
         }
+        Command::Remind {
+            finding,
+            channel,
+            note,
+        } => actions::record(&ctx, &finding, actions::Act::Remind(channel.into()), note),
+        Command::Chase {
+            round,
+            region,
+            due_within,
+            format,
+            out,
+        } => chase::chase(
+            &ctx,
+            &round,
+            region.as_deref(),
+            due_within,
+            format,
+            out.as_deref(),
+        ),
         Command::History { finding, format } => report::history(&ctx, &finding, format),
         Command::Check { round } => actions::check(&ctx, &round),
         Command::Warnings {

@@ -10,7 +10,7 @@ use govcheck_domain::listing;
 use govcheck_domain::registry::Registry;
 use govcheck_domain::rules::early_warnings;
 
-fn load(ctx: &Context) -> anyhow::Result<Registry> {
+pub(crate) fn load(ctx: &Context) -> anyhow::Result<Registry> {
     let snap = ctx.source()?.load()?;
     if let Some(at) = snap.stale_since {
         eprintln!(
@@ -34,7 +34,10 @@ pub fn scope(reg: &Registry, region: Option<&str>) -> anyhow::Result<usize> {
     }
 }
 
-fn need_round<'a>(reg: &'a Registry, round: &str) -> anyhow::Result<&'a govcheck_domain::Round> {
+pub(crate) fn need_round<'a>(
+    reg: &'a Registry,
+    round: &str,
+) -> anyhow::Result<&'a govcheck_domain::Round> {
     reg.round(round).ok_or_else(|| {
         let known: Vec<&str> = reg.rounds().iter().map(|r| r.id.as_str()).collect();
         anyhow!(
@@ -297,8 +300,14 @@ pub fn history(ctx: &Context, finding: &str, format: Format) -> anyhow::Result<i
         .iter()
         .map(|e| {
             let mut event = e.kind.label().to_string();
-            if let govcheck_domain::EventKind::DeadlineExtended { to } = e.kind {
-                event = format!("{event} {to}");
+            match e.kind {
+                govcheck_domain::EventKind::DeadlineExtended { to } => {
+                    event = format!("{event} {to}");
+                }
+                govcheck_domain::EventKind::Reminded { channel } => {
+                    event = format!("{event} {}", channel.as_str());
+                }
+                _ => {}
             }
             let claimed = e.by.claimed.as_ref();
             vec![
@@ -320,8 +329,14 @@ pub fn history(ctx: &Context, finding: &str, format: Format) -> anyhow::Result<i
     let mut table = Table::new(&["时间", "事件", "操作人", "备注"]);
     for e in events {
         let mut what = format!("{} {}", e.kind.label_zh(), e.kind.label());
-        if let govcheck_domain::EventKind::DeadlineExtended { to } = e.kind {
-            what = format!("{what} → {to}");
+        match e.kind {
+            govcheck_domain::EventKind::DeadlineExtended { to } => {
+                what = format!("{what} → {to}");
+            }
+            govcheck_domain::EventKind::Reminded { channel } => {
+                what = format!("{what} ({})", channel.label_zh());
+            }
+            _ => {}
         }
         table.push(vec![
             e.at.format("%Y-%m-%d %H:%M:%S %:z").to_string(),

@@ -68,6 +68,15 @@ pub struct Account {
     /// Made up for a demo or benchmark, never a real account: exports must say so.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub synthetic: bool,
+    /// Who answers for the account when it is chased (联系人: the host unit's 分管领导
+    /// or the account's 管理员, as the filing form names them). Optional, and absent
+    /// from journals and checkpoints written before contacts existed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub contact: Option<String>,
+    /// The number to call for it (联系电话), kept as filed: offices write extensions,
+    /// area codes and several numbers in many ways, and a caller reads it, not a program.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub phone: Option<String>,
 }
 
 impl Account {
@@ -105,6 +114,8 @@ mod tests {
             opened_on: None,
             closed_on: None,
             synthetic: false,
+            contact: None,
+            phone: None,
         }
     }
 

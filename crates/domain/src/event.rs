@@ -107,6 +107,52 @@ pub enum EventKind {
     DeadlineExtended { to: NaiveDate },
     /// No rectification is required (e.g. the account was closed); the note says why.
     Waived,
+    /// The host unit was chased (催办) by `channel`; the note says what was agreed.
+    /// It changes neither the status nor the version: two supervisors chasing the same
+    /// host unit, or a reminder recorded while a colleague verifies, never conflict.
+    Reminded { channel: Channel },
+}
+
+/// How a host unit was chased.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Channel {
+    /// 电话: a call to the contact.
+    Phone,
+    /// 发文: a written reminder (督办函, 提醒函).
+    Document,
+    /// 消息: a message (SMS, WeChat, the office's messaging system).
+    Message,
+}
+
+impl Channel {
+    pub const ALL: [Channel; 3] = [Channel::Phone, Channel::Document, Channel::Message];
+
+    /// The English word or the usual Chinese one.
+    pub fn parse(text: &str) -> Option<Channel> {
+        match text.trim().to_lowercase().as_str() {
+            "phone" | "电话" => Some(Channel::Phone),
+            "document" | "发文" | "文件" => Some(Channel::Document),
+            "message" | "消息" | "短信" => Some(Channel::Message),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Channel::Phone => "phone",
+            Channel::Document => "document",
+            Channel::Message => "message",
+        }
+    }
+
+    pub fn label_zh(&self) -> &'static str {
+        match self {
+            Channel::Phone => "电话",
+            Channel::Document => "发文",
+            Channel::Message => "消息",
+        }
+    }
 }
 
 impl EventKind {
@@ -119,6 +165,7 @@ impl EventKind {
             EventKind::Reopened => "reopened",
             EventKind::DeadlineExtended { .. } => "deadline_extended",
             EventKind::Waived => "waived",
+            EventKind::Reminded { .. } => "reminded",
         }
     }
 
@@ -132,7 +179,15 @@ impl EventKind {
             EventKind::Reopened => "重新打开",
             EventKind::DeadlineExtended { .. } => "延期",
             EventKind::Waived => "免于整改",
+            EventKind::Reminded { .. } => "催办",
         }
+    }
+
+    /// Does this kind change the finding (its status or deadline), and so its version?
+    /// A reminder does not: it is a record of chasing, not a change a concurrent writer
+    /// could overwrite.
+    pub fn changes_finding(&self) -> bool {
+        !matches!(self, EventKind::Reminded { .. })
     }
 }
 
@@ -148,6 +203,19 @@ pub struct Event {
     pub by: Actor,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
+}
+
+/// The latest reminder (催办) in a finding's history, if it was ever chased.
+pub fn last_reminded(history: &[Event]) -> Option<&Event> {
+    history
+        .iter()
+        .rev()
+        .find(|e| matches!(e.kind, EventKind::Reminded { .. }))
+}
+
+/// When a finding was last chased: the time of [`last_reminded`].
+pub fn last_reminded_at(history: &[Event]) -> Option<DateTime<FixedOffset>> {
+    last_reminded(history).map(|e| e.at)
 }
 
 /// Derived remediation status.
@@ -218,7 +286,8 @@ pub enum TransitionError {
 pub struct FindingState {
     pub status: Status,
     pub deadline: Option<NaiveDate>,
-    /// Number of events applied: the version a concurrent writer must have seen.
+    /// Number of events applied that change the finding (every kind but a reminder):
+    /// the version a concurrent writer must have seen.
     pub version: u32,
 }
 
@@ -277,6 +346,8 @@ impl FindingState {
                 _ => Ok(()),
             },
             (K::Waived, S::Open | S::Rectified) => Ok(()),
+            // Chasing is for findings still waiting on someone, once reported.
+            (K::Reminded { .. }, S::Open | S::Rectified) if self.version > 0 => Ok(()),
             _ => Err(not_allowed()),
         }
     }
@@ -291,6 +362,7 @@ impl FindingState {
             EventKind::Rejected | EventKind::Reopened => self.status = Status::Open,
             EventKind::DeadlineExtended { to } => self.deadline = Some(*to),
             EventKind::Waived => self.status = Status::Waived,
+            EventKind::Reminded { .. } => return Ok(()),
         }
         self.version += 1;
         Ok(())
@@ -340,6 +412,53 @@ mod tests {
 
     fn d(s: &str) -> NaiveDate {
         NaiveDate::parse_from_str(s, "%Y-%m-%d").expect("date")
+    }
+
+    /// A reminder leaves status and version alone, so a verify based on the version
+    /// seen before it still applies; it is refused before the report and once closed.
+    #[test]
+    fn a_reminder_changes_neither_status_nor_version() {
+        let phone = EventKind::Reminded {
+            channel: Channel::Phone,
+        };
+        let mut s = FindingState::new(Some(d("2022-04-27")));
+        assert!(
+            s.apply(&ev(phone.clone(), None)).is_err(),
+            "not reported yet"
+        );
+        s.apply(&ev(EventKind::Reported, None)).expect("report");
+        s.apply(&ev(phone.clone(), Some("已电话催办")))
+            .expect("remind");
+        s.apply(&ev(phone.clone(), None)).expect("remind again");
+        assert_eq!((s.status, s.version), (Status::Open, 1));
+        s.apply(&ev(EventKind::RectificationReported, None))
+            .expect("rect");
+        s.apply(&ev(phone.clone(), None)).expect("remind to review");
+        assert_eq!((s.status, s.version), (Status::Rectified, 2));
+        s.apply(&ev(EventKind::Verified, None)).expect("verify");
+        assert!(matches!(
+            s.apply(&ev(phone, None)),
+            Err(TransitionError::NotAllowed { .. })
+        ));
+        assert_eq!(s.version, 3);
+    }
+
+    #[test]
+    fn a_reminder_keeps_its_channel_in_json() {
+        let e = ev(
+            EventKind::Reminded {
+                channel: Channel::Document,
+            },
+            Some("督办函"),
+        );
+        let json = serde_json::to_string(&e).expect("json");
+        assert!(
+            json.contains(r#""kind":"reminded","channel":"document""#),
+            "{json}"
+        );
+        assert_eq!(serde_json::from_str::<Event>(&json).expect("back"), e);
+        assert_eq!(Channel::parse("电话"), Some(Channel::Phone));
+        assert_eq!(Channel::parse("fax"), None);
     }
 
     #[test]

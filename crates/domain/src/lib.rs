@@ -3,6 +3,7 @@
 //! testable and gives the same answer in the CLI, the console and the server.
 
 pub mod account;
+pub mod chase;
 pub mod event;
 pub mod figures;
 pub mod finding;

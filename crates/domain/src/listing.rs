@@ -2,7 +2,7 @@
 //! the server, so "days left", "overdue" and the deadline groups mean the same
 //! everywhere.
 
-use chrono::NaiveDate;
+use chrono::{DateTime, FixedOffset, NaiveDate};
 use serde::Serialize;
 
 use super::event::Status;
@@ -36,6 +36,9 @@ pub struct FindingRow {
     /// Number of events: the version to state when appending.
     pub version: u32,
     pub note: Option<String>,
+    /// When the host unit was last chased (催办), from [`crate::event::last_reminded`].
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub last_reminded: Option<DateTime<FixedOffset>>,
 }
 
 /// Which accounts' findings a list holds.
@@ -115,6 +118,7 @@ pub fn findings_in(
                 overdue: st.is_overdue(as_of),
                 version: st.version,
                 note: f.note.clone(),
+                last_reminded: crate::event::last_reminded_at(reg.history(i)),
             })
         })
         .collect()
@@ -518,6 +522,7 @@ mod tests {
             overdue: days_left.is_some_and(|d| d < 0),
             version: 1,
             note: None,
+            last_reminded: None,
         }
     }
 

@@ -353,7 +353,12 @@ impl Registry {
     /// the event that made them (none for a finding nobody has acted on).
     pub fn last_change(&self, idx: usize) -> Option<crate::event::LastChange> {
         let state = self.state(idx);
-        let last = self.history(idx).last()?;
+        // A reminder is not what changed the version (it changes nothing).
+        let last = self
+            .history(idx)
+            .iter()
+            .rev()
+            .find(|e| e.kind.changes_finding())?;
         Some(crate::event::LastChange {
             version: state.version,
             status: state.status,

@@ -69,6 +69,25 @@ const ACCOUNTS: &[Col] = &[
     ("opened_on", false, &["开设日期", "开通日期", "开设时间"]),
     ("closed_on", false, &["关停日期", "注销日期", "关停时间"]),
     ("synthetic", false, &["合成", "虚拟"]),
+    // Who to call when the account is chased, as the filing form (备案表) words it.
+    (
+        "contact",
+        false,
+        &[
+            "联系人",
+            "负责人",
+            "主办单位分管领导",
+            "主办单位分管领导及职务",
+            "分管领导",
+            "管理员",
+            "管理员姓名",
+        ],
+    ),
+    (
+        "phone",
+        false,
+        &["联系电话", "联系电话及方式", "电话", "手机号", "联系方式"],
+    ),
 ];
 
 const ROUNDS: &[Col] = &[
@@ -243,6 +262,20 @@ mod tests {
         assert_eq!(c.get("host_unit"), Some(4));
         let c = recognise(&h("批次,账号ID,存在突出问题")).expect("findings");
         assert_eq!(c.kind, FileKind::Findings);
+    }
+
+    #[test]
+    fn contact_columns_in_both_spellings() {
+        let c = recognise(&h("id,name,platform,region,host_unit,contact,phone")).expect("en");
+        assert_eq!((c.get("contact"), c.get("phone")), (Some(5), Some(6)));
+        let c = recognise(&h(
+            "账号ID,账号名称,平台,地区,主办单位,主办单位分管领导,联系电话",
+        ))
+        .expect("zh");
+        assert_eq!(c.kind, FileKind::Accounts);
+        assert_eq!((c.get("contact"), c.get("phone")), (Some(5), Some(6)));
+        let c = recognise(&h("账号ID,账号名称,平台,地区,主办单位")).expect("without");
+        assert_eq!((c.get("contact"), c.get("phone")), (None, None));
     }
 
     #[test]

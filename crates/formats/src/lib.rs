@@ -6,6 +6,7 @@
 //! and field.
 
 pub mod attachments;
+pub mod chase;
 pub mod decode;
 pub mod error;
 pub mod headers;

@@ -374,7 +374,7 @@ async fn append_event(
     }
     let kind = req
         .kind
-        .with_to(req.to)
+        .with(req.to, req.channel)
         .map_err(|e| ApiError::bad_request(e.to_string()))?;
     let snap = state.current().await?;
     let reg = &snap.registry;

@@ -18,16 +18,21 @@ use chrono::{DateTime, Datelike, FixedOffset, NaiveDate, TimeZone};
 use crate::atomic::write_atomic;
 use crate::error::StoreError;
 use govcheck_domain::account::{Account, AccountStatus};
-use govcheck_domain::event::{Actor, Claimed, Event, EventKind};
+use govcheck_domain::event::{Actor, Channel, Claimed, Event, EventKind};
 use govcheck_domain::finding::{Finding, FindingSource};
 use govcheck_domain::region::Region;
 use govcheck_domain::registry::{Change, Registry};
 use govcheck_domain::round::{Round, RoundMode};
 
 pub const FILE: &str = "checkpoint.bin";
-/// 02: an event's actor also holds the peer the server saw and what the client claimed
-/// (a checkpoint of 01 is not read: the store rebuilds it from the journal).
-const MAGIC: &[u8; 8] = b"GCCKPT02";
+/// 03: an account also holds its contact and phone, and an event may be a reminder
+/// (催办, kind 7 with its channel).
+const MAGIC: &[u8; 8] = b"GCCKPT03";
+/// 02: an event's actor also holds the peer the server saw and what the client claimed.
+/// Still read (its accounts have no contacts, its events no reminders), so the first
+/// start after an upgrade does not replay a national journal; a checkpoint of 01 is not
+/// read: the store rebuilds it from the journal.
+const MAGIC_02: &[u8; 8] = b"GCCKPT02";
 
 /// Where in the journal a checkpoint was taken.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -196,6 +201,8 @@ pub fn encode(reg: &Registry, pos: &Position) -> Vec<u8> {
         w.opt_date(a.opened_on);
         w.opt_date(a.closed_on);
         w.u8(u8::from(a.synthetic));
+        w.opt_str(a.contact.as_deref());
+        w.opt_str(a.phone.as_deref());
     }
     w.len(reg.rounds().len());
     for r in reg.rounds() {
@@ -265,6 +272,14 @@ pub fn encode(reg: &Registry, pos: &Position) -> Vec<u8> {
                     w.date(*to);
                 }
                 EventKind::Waived => w.u8(6),
+                EventKind::Reminded { channel } => {
+                    w.u8(7);
+                    w.u8(match channel {
+                        Channel::Phone => 0,
+                        Channel::Document => 1,
+                        Channel::Message => 2,
+                    });
+                }
             }
             w.time(&e.at);
             w.str(&e.by.name);
@@ -300,6 +315,8 @@ pub fn encode(reg: &Registry, pos: &Position) -> Vec<u8> {
 struct R<'a> {
     b: &'a [u8],
     pos: usize,
+    /// Written as version 03 (contacts, reminders), not 02.
+    v3: bool,
 }
 
 impl<'a> R<'a> {
@@ -363,8 +380,13 @@ impl<'a> R<'a> {
 
 /// The position a checkpoint file was taken at, without decoding the rest.
 pub fn position(bytes: &[u8]) -> Option<Position> {
-    let mut r = R { b: bytes, pos: 0 };
-    if r.take(8)? != MAGIC {
+    let mut r = R {
+        b: bytes,
+        pos: 0,
+        v3: true,
+    };
+    let magic = r.take(8)?;
+    if magic != MAGIC && magic != MAGIC_02 {
         return None;
     }
     Some(Position {
@@ -443,6 +465,7 @@ fn decode_all(bytes: &[u8], sink: &mut dyn ChangeSink) -> bool {
     let mut r = R {
         b: bytes,
         pos: 8 + 8 * 4 + 4,
+        v3: bytes.get(..8) == Some(MAGIC.as_slice()),
     };
     decode(&mut r, sink).is_some() && sink.finish() && r.pos == bytes.len()
 }
@@ -543,6 +566,8 @@ fn decode(r: &mut R<'_>, out: &mut dyn ChangeSink) -> Option<()> {
                 opened_on: r.opt_date()?,
                 closed_on: r.opt_date()?,
                 synthetic: r.u8()? == 1,
+                contact: if r.v3 { r.opt_str()? } else { None },
+                phone: if r.v3 { r.opt_str()? } else { None },
             }),
         )?;
     }
@@ -612,6 +637,14 @@ fn decode(r: &mut R<'_>, out: &mut dyn ChangeSink) -> Option<()> {
             4 => EventKind::Reopened,
             5 => EventKind::DeadlineExtended { to: r.date()? },
             6 => EventKind::Waived,
+            7 if r.v3 => EventKind::Reminded {
+                channel: match r.u8()? {
+                    0 => Channel::Phone,
+                    1 => Channel::Document,
+                    2 => Channel::Message,
+                    _ => return None,
+                },
+            },
             _ => return None,
         };
         put(
@@ -694,6 +727,8 @@ mod tests {
                 opened_on: None,
                 closed_on: None,
                 synthetic: true,
+                contact: None,
+                phone: None,
             };
             reg.apply(Change::Account(account)).expect("account");
         }
@@ -763,6 +798,63 @@ mod tests {
         assert_eq!(by, vec![&Actor::default(), &served]);
     }
 
+    /// An account's contact and phone and a reminder with its channel survive the
+    /// checkpoint; a checkpoint written before they existed (02) still loads.
+    #[test]
+    fn contacts_and_reminders_survive_and_an_02_checkpoint_still_loads() {
+        let mut reg = registry(1);
+        let mut a = reg.accounts()[0].clone();
+        a.contact = Some("陈孝渝".into());
+        a.phone = Some("0971-8177175".into());
+        reg.apply(Change::Account(a.clone())).expect("account");
+        let round: Round = serde_json::from_str(
+            r#"{"id":"R1","title":"t","period_start":"2022-01-01","period_end":"2022-03-27","monitoring_point":"2022-03-27"}"#,
+        )
+        .expect("round");
+        let finding: Finding = serde_json::from_str(
+            r#"{"id":"R1-0001","round":"R1","account":"A000000","indicator":"nm.no-update-2w"}"#,
+        )
+        .expect("finding");
+        let at = chrono::DateTime::parse_from_rfc3339("2022-04-01T10:00:00+08:00").expect("t");
+        let event = |kind| Event {
+            finding: "R1-0001".into(),
+            kind,
+            at,
+            by: Actor::default(),
+            note: Some("已电话催办".into()),
+        };
+        let remind = EventKind::Reminded {
+            channel: Channel::Message,
+        };
+        for c in [
+            Change::Round(round),
+            Change::Finding(finding),
+            Change::Event(event(EventKind::Reported)),
+            Change::Event(event(remind.clone())),
+        ] {
+            reg.apply(c).expect("apply");
+        }
+        let bytes = encode(&reg, &POS);
+        let mut back = Registry::new();
+        assert_eq!(load_into(&bytes, &mut back), Some(POS));
+        assert_eq!(back.account("A000000"), Some(&a));
+        let idx = back.finding_index("R1-0001").expect("finding");
+        assert_eq!(back.history(idx)[1].kind, remind);
+        assert_eq!(back.state(idx).version, 1);
+
+        // 02: the same single account without its two contact fields (both absent
+        // here), followed by five empty sections.
+        let plain = encode(&registry(1), &POS);
+        let mut old = plain.clone();
+        old[..8].copy_from_slice(MAGIC_02);
+        let cut = old.len() - 22;
+        assert_eq!(&old[cut..cut + 2], &[0, 0], "two absent contact fields");
+        old.drain(cut..cut + 2);
+        let mut back = Registry::new();
+        assert_eq!(load_into(&old, &mut back), Some(POS));
+        assert_eq!(back.accounts(), registry(1).accounts());
+    }
+
     #[test]
     fn a_change_that_does_not_apply_early_on_fails_the_load_without_hanging() {
         let n = BATCH * PIPELINE_DEPTH * 2;
@@ -797,11 +889,13 @@ mod tests {
         let mut r = R {
             b: &[0xff, 0xff, 0xff, 0x0f, 1, 2, 3, 4],
             pos: 0,
+            v3: true,
         };
         assert_eq!(r.count(4), None);
         let mut r = R {
             b: &[1, 0, 0, 0, 1, 2, 3, 4],
             pos: 0,
+            v3: true,
         };
         assert_eq!(r.count(4), Some(1));
     }

@@ -146,8 +146,9 @@ pub fn demo_files() -> Vec<SourceFile> {
         );
     }
 
-    let mut accounts =
-        String::from("id,name,platform,region,host_unit,status,opened_on,synthetic\n");
+    let mut accounts = String::from(
+        "id,name,platform,region,host_unit,status,opened_on,synthetic,contact,phone\n",
+    );
     let mut findings = String::from("round,account,problem,source\n");
     let mut posts = String::from("account,published_at\n");
     let start = date(2022, 1, 1);
@@ -167,9 +168,17 @@ pub fn demo_files() -> Vec<SourceFile> {
         for p in &real {
             n += 1;
             let id = format!("zj-{code}-{n:04}");
+            // Every other named account has a contact to chase, so the screens show
+            // one with and one without. Made up and labelled so (the notice names
+            // none), with a number no exchange gives out.
+            let contact = if n % 2 == 1 {
+                format!("演示联系人{n},0000-{:07}", n * 1_111)
+            } else {
+                String::from(",")
+            };
             let _ = writeln!(
                 accounts,
-                "{id},{},{},{code},{},operating,,false",
+                "{id},{},{},{code},{},operating,,false,{contact}",
                 p.name, p.platform, p.host_unit
             );
             let _ = writeln!(findings, "{ROUND_ID},{id},{},notice", p.problem);
@@ -206,7 +215,7 @@ pub fn demo_files() -> Vec<SourceFile> {
             };
             let _ = writeln!(
                 accounts,
-                "{id},{name},{platform},{code},{host},operating,,true"
+                "{id},{name},{platform},{code},{host},operating,,true,,"
             );
             // About one in a hundred drifts towards the two-week line (early warning).
             let silence = if rng.below(100) == 0 {

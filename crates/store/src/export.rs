@@ -26,6 +26,20 @@ pub fn write_md(a: &Attachments, path: &Path) -> Result<(), StoreError> {
     write_atomic(path, attachments::markdown(a).as_bytes())
 }
 
+/// A chasing list (催办清单) as CSV (with a BOM, for Excel) or XLSX, by `xlsx`.
+pub fn write_chase(
+    rows: &[govcheck_domain::chase::ChaseRow],
+    path: &Path,
+    xlsx: bool,
+) -> Result<(), StoreError> {
+    let bytes = if xlsx {
+        govcheck_formats::chase::xlsx(rows)?
+    } else {
+        govcheck_formats::chase::csv_file(rows)?
+    };
+    write_atomic(path, &bytes)
+}
+
 /// XLSX: sheets 附件1, 附件2 and 总体情况.
 pub fn write_xlsx(a: &Attachments, path: &Path) -> Result<(), StoreError> {
     write_atomic(path, &attachments::xlsx(a)?)

@@ -443,6 +443,8 @@ impl<'a> Builder<'a> {
                 opened_on,
                 closed_on,
                 synthetic,
+                contact: row.get("contact").map(String::from),
+                phone: row.get("phone").map(String::from),
             };
             self.new_accounts
                 .insert(id.clone(), (t.path.clone(), row.line));

@@ -43,11 +43,16 @@ pub enum Action {
     Notes,
     Reload,
     Quit,
+    /// Mark or unmark the selected finding (Space): `v` and the remind key then act on
+    /// every marked finding.
+    Mark,
+    /// Record a reminder (催办) of the selected or marked findings.
+    Remind,
 }
 
 impl Action {
     /// All actions, in the order the help overlay lists them.
-    pub const ALL: [Action; 33] = [
+    pub const ALL: [Action; 35] = [
         Action::Up,
         Action::Down,
         Action::PageUp,
@@ -81,6 +86,8 @@ impl Action {
         Action::Notes,
         Action::Reload,
         Action::Quit,
+        Action::Mark,
+        Action::Remind,
     ];
 
     /// The name in key map files.
@@ -119,6 +126,8 @@ impl Action {
             Action::Notes => "notes",
             Action::Reload => "reload",
             Action::Quit => "quit",
+            Action::Mark => "mark",
+            Action::Remind => "remind",
         }
     }
 
@@ -209,8 +218,8 @@ impl Layer {
     }
 }
 
-const MAIN_NAMES: [&str; 33] = {
-    let mut out = [""; 33];
+const MAIN_NAMES: [&str; Action::ALL.len()] = {
+    let mut out = [""; Action::ALL.len()];
     let mut i = 0;
     while i < Action::ALL.len() {
         out[i] = Action::ALL[i].name();
@@ -254,6 +263,8 @@ layer_actions! {
         Cancel = "cancel",
         /// After a conflict: read the registry again and select the finding.
         Reload = "reload",
+        /// In a reminder (催办) dialog: the next channel (phone, document, message).
+        Channel = "channel",
     }
 }
 

@@ -177,6 +177,8 @@ pub struct DetailPage {
     pub account: String,
     pub finding: Option<String>,
     pub scroll: usize,
+    /// The selected one of the account's findings in other rounds (Enter opens it).
+    pub other: usize,
 }
 
 #[derive(Debug, Clone)]
@@ -231,6 +233,8 @@ pub enum DialogKind {
     Rectified,
     Extend,
     Reopen,
+    /// 催办: a reminder by the channel in [`crate::chase::Marks`].
+    Remind,
 }
 
 impl DialogKind {
@@ -241,6 +245,7 @@ impl DialogKind {
             DialogKind::Rectified => "dialog.rectified",
             DialogKind::Extend => "dialog.extend",
             DialogKind::Reopen => "dialog.reopen",
+            DialogKind::Remind => "dialog.remind",
         }
     }
 }
@@ -374,6 +379,8 @@ pub struct App {
     /// The registry holds synthetic accounts: the demo (演示数据), shown beside the
     /// source so nobody mistakes it for the office's registry.
     pub demo_data: bool,
+    /// Marked findings and the reminder channel (`crate::chase`).
+    pub marks: crate::marks::Marks,
 }
 
 impl App {
@@ -414,6 +421,7 @@ impl App {
             reload_asked: false,
             following: false,
             demo_data: false,
+            marks: crate::marks::Marks::default(),
         }
     }
 

@@ -9,12 +9,14 @@
 
 pub mod action;
 pub mod app;
+pub mod chase;
 pub mod clipboard;
 pub mod error;
 pub mod i18n;
 pub mod input;
 pub mod keymap;
 pub mod log;
+pub mod marks;
 pub mod nav;
 pub mod rollup;
 pub mod scroll;

@@ -120,6 +120,69 @@ impl Tasks {
                 self.writes.retain(|h| !h.is_finished());
                 self.writes.push(h);
             }
+            Effect::AppendBatch {
+                kind,
+                event,
+                note,
+                targets,
+            } => {
+                let source = self.source.clone();
+                let tx = self.tx.clone();
+                let (tz, actor) = (self.tz, self.actor.clone());
+                let h = tokio::spawn(async move {
+                    let res = tokio::task::spawn_blocking(move || {
+                        // One append per finding: each its own event and its own
+                        // outcome, so one refusal never holds back the others.
+                        let mut done = 0;
+                        let mut failed = Vec::new();
+                        for t in targets {
+                            let ev = Event {
+                                finding: t.finding.clone(),
+                                kind: event.clone(),
+                                at: now(tz),
+                                by: actor.clone(),
+                                note: note.clone(),
+                            };
+                            match source.append_events(vec![(ev, Some(t.version))]) {
+                                Ok(_) => done += 1,
+                                // Kept in the outbox: it will be sent.
+                                Err(e) => match TaskError::from(e) {
+                                    TaskError::Queued { .. } => done += 1,
+                                    e => failed.push((t.finding, e)),
+                                },
+                            }
+                        }
+                        (done, failed)
+                    })
+                    .await;
+                    let (done, failed) = match res {
+                        Ok(r) => r,
+                        Err(e) => (0, vec![(String::new(), TaskError::from(e))]),
+                    };
+                    let _ = tx.send(Msg::BatchWritten(crate::chase::BatchResult {
+                        kind,
+                        done,
+                        failed,
+                    }));
+                });
+                self.writes.retain(|h| !h.is_finished());
+                self.writes.push(h);
+            }
+            Effect::ExportChase { file_name, rows } => {
+                let tx = self.tx.clone();
+                tokio::spawn(async move {
+                    let res = tokio::task::spawn_blocking(move || {
+                        let dir = std::env::current_dir()
+                            .map_err(|e| TaskError::from(StoreError::io(".", e)))?;
+                        let path = dir.join(file_name);
+                        govcheck_store::export::write_chase(&rows, &path, false)
+                            .map(|()| path.display().to_string())
+                            .map_err(TaskError::from)
+                    })
+                    .await;
+                    let _ = tx.send(Msg::Exported(res.unwrap_or_else(|e| Err(e.into()))));
+                });
+            }
             Effect::Search { generation, query } => {
                 if let Some((h, cancel)) = self.search.take() {
                     // The scan stops at its next poll; the task only waits for it.

@@ -58,6 +58,8 @@ pub enum Msg {
     InputClosed,
     /// An export finished: the path written, or the error.
     Exported(Result<String, TaskError>),
+    /// The store answered every event of a batch (marked findings).
+    BatchWritten(crate::chase::BatchResult),
 }
 
 /// I/O for the task runner to start.
@@ -87,6 +89,19 @@ pub enum Effect {
     ExportReplacing {
         file_name: String,
         attachments: Box<govcheck_domain::notice::attachments::Attachments>,
+    },
+    /// Record one event per marked finding, each on its own (one may fail, the others
+    /// land); answered by one [`Msg::BatchWritten`].
+    AppendBatch {
+        kind: DialogKind,
+        event: EventKind,
+        note: Option<String>,
+        targets: Vec<crate::marks::Target>,
+    },
+    /// Write the chasing list (催办清单) as CSV into the working directory.
+    ExportChase {
+        file_name: String,
+        rows: Vec<govcheck_domain::chase::ChaseRow>,
     },
 }
 
@@ -151,6 +166,20 @@ fn step(app: &mut App, msg: Msg) -> Outcome {
                 .is_some_and(|r| data.registry.round(r).is_some());
             if !known_round {
                 app.round = data.registry.latest_round().map(|r| r.id.clone());
+            }
+            // Someone else acted on a finding in view: say who, when and what.
+            let others = app.data.as_ref().and_then(|old| {
+                let me = data.identity.as_deref().unwrap_or(&app.actor.name);
+                crate::chase::others_acted(app, &old.registry, &data.registry, me)
+            });
+            if let Some(text) = others {
+                // After an outcome of ours (saved, refused), both stay on the line.
+                match app.status.take() {
+                    Some(s) if s.tone != Tone::Info => {
+                        set_status(app, s.tone, format!("{} · {text}", s.text));
+                    }
+                    _ => set_status(app, Tone::Info, text),
+                }
             }
             app.pending = data.pending.clone();
             app.data = Some(data);
@@ -290,6 +319,25 @@ fn step(app: &mut App, msg: Msg) -> Outcome {
             app.overlay = Some(Overlay::Overwrite(path.display().to_string()));
             Outcome::redraw()
         }
+        Msg::BatchWritten(r) => {
+            app.writes_in_flight = app.writes_in_flight.saturating_sub(1);
+            for (id, e) in &r.failed {
+                tracing::warn!(finding = %id, error = %e, "marked write failed");
+            }
+            let failed: std::collections::BTreeSet<&str> =
+                r.failed.iter().map(|(id, _)| id.as_str()).collect();
+            // What landed is unmarked; what failed stays marked, to try again.
+            app.marks.ids.retain(|id| failed.contains(id.as_str()));
+            let tone = if r.failed.is_empty() {
+                Tone::Done
+            } else {
+                Tone::Error
+            };
+            let text = batch_text(app, &r);
+            set_status(app, tone, text);
+            app.loading = true;
+            Outcome::with(Effect::Load)
+        }
         Msg::Exported(Err(e)) => {
             tracing::error!(error = %e, "export failed");
             let text = format!(
@@ -301,6 +349,22 @@ fn step(app: &mut App, msg: Msg) -> Outcome {
             Outcome::redraw()
         }
     }
+}
+
+/// The status line of a batch: how many landed and which failed, with why.
+fn batch_text(app: &App, r: &crate::chase::BatchResult) -> String {
+    let mut t = fill(
+        app.t("chase.batch_done"),
+        &[
+            ("action", app.t(r.kind.key())),
+            ("done", &r.done.to_string()),
+            ("failed", &r.failed.len().to_string()),
+        ],
+    );
+    for (id, e) in &r.failed {
+        t.push_str(&format!("; {id}: {}", failure_text(app, e)));
+    }
+    t
 }
 
 /// A task's failure in the interface language, with its cause. The cause of a store
@@ -515,6 +579,14 @@ fn overwrite_key(app: &mut App, path: String, k: KeyEvent) -> Outcome {
 fn export_with(app: &mut App, overwrite: bool) -> Outcome {
     let scope = match app.page() {
         Some(Page::Overview(p)) => p.scope,
+        // The deadlines tab: the chasing list of its scope, as `govcheck chase` writes.
+        Some(Page::Deadlines(p)) => {
+            let scope = p.scope;
+            return match crate::chase::export_rows(app, scope) {
+                Some((file_name, rows)) => Outcome::with(Effect::ExportChase { file_name, rows }),
+                None => Outcome::default(),
+            };
+        }
         _ => {
             let text = app.t("status.export_overview_only").to_string();
             set_status(app, Tone::Info, text);
@@ -609,20 +681,30 @@ fn dialog_key(app: &mut App, mut d: Dialog, k: KeyEvent) -> Outcome {
         return conflict_key(app, d, k);
     }
     match app.keymap.dialog(&k) {
-        Some(DialogAction::Cancel) => return Outcome::redraw(),
+        Some(DialogAction::Cancel) => {
+            app.marks.batch = None;
+            return Outcome::redraw();
+        }
         Some(DialogAction::Confirm) => return confirm(app, d),
+        Some(DialogAction::Channel) if d.kind == DialogKind::Remind => {
+            app.marks.next_channel();
+            app.overlay = Some(Overlay::Dialog(d));
+            return Outcome::redraw();
+        }
         // Reload only means something after a conflict; otherwise the key types.
-        Some(DialogAction::Reload) | None => match edit(app, &mut d.input, &k) {
-            Edit::Changed => {}
-            Edit::Moved => {
-                app.overlay = Some(Overlay::Dialog(d));
-                return Outcome::redraw();
+        Some(DialogAction::Reload | DialogAction::Channel) | None => {
+            match edit(app, &mut d.input, &k) {
+                Edit::Changed => {}
+                Edit::Moved => {
+                    app.overlay = Some(Overlay::Dialog(d));
+                    return Outcome::redraw();
+                }
+                Edit::Nothing | Edit::NotMine => {
+                    app.overlay = Some(Overlay::Dialog(d));
+                    return Outcome::default();
+                }
             }
-            Edit::Nothing | Edit::NotMine => {
-                app.overlay = Some(Overlay::Dialog(d));
-                return Outcome::default();
-            }
-        },
+        }
     }
     if matches!(d.state, DialogState::Failed(_)) {
         d.state = DialogState::Editing;
@@ -664,6 +746,12 @@ fn confirm(app: &mut App, mut d: Dialog) -> Outcome {
         DialogKind::Reject => (EventKind::Rejected, text),
         DialogKind::Rectified => (EventKind::RectificationReported, text),
         DialogKind::Reopen => (EventKind::Reopened, text),
+        DialogKind::Remind => (
+            EventKind::Reminded {
+                channel: app.marks.channel(),
+            },
+            text,
+        ),
         DialogKind::Extend => {
             // A pasted note may follow the date on the next line.
             let (date, rest) = text
@@ -680,6 +768,18 @@ fn confirm(app: &mut App, mut d: Dialog) -> Outcome {
         }
     };
     let note = (!note.is_empty()).then_some(note);
+    // Marked findings: one event each, each checked by the store on its own.
+    if let Some(targets) = app.marks.batch.take() {
+        d.state = DialogState::Saving;
+        app.overlay = Some(Overlay::Dialog(d));
+        app.writes_in_flight += 1;
+        return Outcome::with(Effect::AppendBatch {
+            kind: d_kind(app),
+            event: kind,
+            note,
+            targets,
+        });
+    }
     let probe = Event {
         finding: d.finding.clone(),
         kind: kind.clone(),
@@ -709,7 +809,44 @@ fn confirm(app: &mut App, mut d: Dialog) -> Outcome {
     Outcome::with(effect)
 }
 
+/// The kind of the dialog on screen (a batch's answer names it).
+fn d_kind(app: &App) -> DialogKind {
+    match &app.overlay {
+        Some(Overlay::Dialog(d)) => d.kind,
+        _ => DialogKind::Verify,
+    }
+}
+
+/// `v` or the remind key with findings marked: one dialog for all of them.
+fn open_batch_dialog(app: &mut App, kind: DialogKind) -> Outcome {
+    let targets = crate::chase::targets(app);
+    let Some(first) = targets.first() else {
+        return Outcome::default();
+    };
+    let ids: Vec<&str> = targets.iter().map(|t| t.finding.as_str()).collect();
+    let status = app
+        .registry()
+        .and_then(|r| r.finding_index(&first.finding).map(|i| r.state(i).status))
+        .unwrap_or(Status::Open);
+    let dialog = Dialog {
+        kind,
+        finding: first.finding.clone(),
+        account: format!("{} {}", targets.len(), app.t("chase.findings")),
+        problem: ids.join(" "),
+        status,
+        version: first.version,
+        input: TextInput::multi_line(),
+        state: DialogState::Editing,
+    };
+    app.marks.batch = Some(targets);
+    app.overlay = Some(Overlay::Dialog(dialog));
+    Outcome::redraw()
+}
+
 fn open_dialog(app: &mut App, kind: DialogKind) -> Outcome {
+    if matches!(kind, DialogKind::Verify | DialogKind::Remind) && !app.marks.ids.is_empty() {
+        return open_batch_dialog(app, kind);
+    }
     let Some((_, Some(finding))) = selected(app) else {
         set_status(app, Tone::Info, app.t("status.no_finding").to_string());
         return Outcome::redraw();
@@ -742,6 +879,9 @@ fn open_dialog(app: &mut App, kind: DialogKind) -> Outcome {
         DialogKind::Rectified => EventKind::RectificationReported,
         DialogKind::Reopen => EventKind::Reopened,
         DialogKind::Extend => EventKind::DeadlineExtended { to: NaiveDate::MAX },
+        DialogKind::Remind => EventKind::Reminded {
+            channel: app.marks.channel(),
+        },
     };
     let probe = Event {
         finding: finding.clone(),
@@ -1106,6 +1246,7 @@ fn open_hit(app: &mut App, hit: &Hit) {
                 account: acc.id.clone(),
                 finding,
                 scroll: 0,
+                other: 0,
             });
             app.stack_mut().push(page);
         }
@@ -1357,6 +1498,8 @@ pub fn apply(app: &mut App, action: Action) -> Outcome {
         Action::Rectified => open_dialog(app, DialogKind::Rectified),
         Action::Extend => open_dialog(app, DialogKind::Extend),
         Action::Reopen => open_dialog(app, DialogKind::Reopen),
+        Action::Remind => open_dialog(app, DialogKind::Remind),
+        Action::Mark => mark(app),
         Action::Help => {
             app.help_scroll = 0;
             app.overlay = Some(Overlay::Help);
@@ -1376,14 +1519,15 @@ pub fn apply(app: &mut App, action: Action) -> Outcome {
         }
         Action::Copy => {
             let text = match (selected(app), app.page()) {
-                (Some((account, finding)), _) => {
-                    let name = app
-                        .registry()
-                        .and_then(|r| r.account(&account))
-                        .map_or(account.clone(), |a| a.name.clone());
-                    match finding {
-                        Some(f) => format!("{name} {f}"),
-                        None => name,
+                (Some((account, finding)), page) => {
+                    let a = app.registry().and_then(|r| r.account(&account));
+                    let phone = a.and_then(|a| a.phone.clone());
+                    let name = a.map_or(account.clone(), |a| a.name.clone());
+                    match (finding, page) {
+                        // The detail is where a supervisor picks up the phone: `y` copies it.
+                        (_, Some(Page::Detail(_))) if phone.is_some() => phone.unwrap_or_default(),
+                        (Some(f), _) => format!("{name} {f}"),
+                        (None, _) => name,
                     }
                 }
                 // The overview: the selected region's row as the notice prints it.
@@ -1490,11 +1634,59 @@ fn open(app: &mut App) -> Outcome {
                 account,
                 finding,
                 scroll: 0,
+                other: 0,
             }));
             Outcome::redraw()
         }
-        Page::Detail(_) => Outcome::default(),
+        // The selected finding of another round.
+        Page::Detail(d) => {
+            let Some(reg) = app.registry() else {
+                return Outcome::default();
+            };
+            let others = crate::chase::other_findings(reg, &d.account, d.finding.as_deref());
+            let Some(&i) = others.get(d.other) else {
+                return Outcome::default();
+            };
+            let page = Page::Detail(DetailPage {
+                account: d.account.clone(),
+                finding: Some(reg.findings()[i].id.clone()),
+                scroll: 0,
+                other: 0,
+            });
+            app.stack_mut().push(page);
+            Outcome::redraw()
+        }
     }
+}
+
+/// Space: mark or unmark the selected finding of a list and move on; in the detail,
+/// select the next of the account's findings in other rounds (Enter opens it).
+fn mark(app: &mut App) -> Outcome {
+    if let Some(Page::Detail(d)) = app.page() {
+        let n = app.registry().map_or(0, |r| {
+            crate::chase::other_findings(r, &d.account, d.finding.as_deref()).len()
+        });
+        if let Some(Page::Detail(d)) = app.page_mut() {
+            d.other = if n == 0 { 0 } else { (d.other + 1) % n };
+        }
+        return Outcome::redraw();
+    }
+    if !matches!(app.page(), Some(Page::Problems(_) | Page::Deadlines(_))) {
+        return Outcome::default();
+    }
+    let Some((_, Some(finding))) = selected(app) else {
+        return Outcome::default();
+    };
+    let on = app.marks.toggle(&finding);
+    let text = format!(
+        "{finding} {} ({} {})",
+        app.t(if on { "chase.marked" } else { "chase.unmarked" }),
+        app.marks.ids.len(),
+        app.t("chase.findings")
+    );
+    set_status(app, Tone::Info, text);
+    apply(app, Action::Down);
+    Outcome::redraw()
 }
 
 #[cfg(test)]
@@ -1563,6 +1755,7 @@ mod tests {
             account,
             finding: Some(id.into()),
             scroll: 0,
+            other: 0,
         }));
     }
 

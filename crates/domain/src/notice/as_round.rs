@@ -137,6 +137,8 @@ pub fn changes(
                 opened_on: Some(round.period_start),
                 closed_on: Some(round.period_end),
                 synthetic: true,
+                contact: None,
+                phone: None,
             }));
             fillers.push(aid);
         }
@@ -397,6 +399,8 @@ fn account_named(
                 opened_on: Some(round.period_start),
                 closed_on: None,
                 synthetic: false,
+                contact: None,
+                phone: None,
             };
             (new_id, Some(Change::Account(account)), true)
         }

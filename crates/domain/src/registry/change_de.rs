@@ -127,6 +127,8 @@ mod tests {
             opened_on: None,
             closed_on: None,
             synthetic: true,
+            contact: None,
+            phone: None,
         })
     }
 

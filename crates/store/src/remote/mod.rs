@@ -553,6 +553,7 @@ impl RemoteStore {
             kind,
             note: p.event.note.clone(),
             to,
+            channel: EventKindName::channel_of(&p.event.kind),
             based_on,
             os_user: p.event.by.os_user.clone(),
             ssh_client: p.event.by.ssh_client.clone(),

@@ -111,7 +111,7 @@ pub fn render(f: &mut Frame, app: &App, p: &DeadlinesPage, area: Rect, th: &Them
                     &cols,
                     &w,
                     cells,
-                    &super::problems::marker(sel, r),
+                    &crate::chase::list_marker(app, sel, r),
                     super::row_style(sel, th),
                     th.matched(),
                 ));

@@ -50,6 +50,9 @@ pub fn lines(app: &App, d: &DetailPage, th: &Theme) -> Vec<Line<'static>> {
         th,
     ));
     out.push(field(app, "col.host_unit", &a.host_unit, th));
+    if let Some(c) = crate::chase::contact_text(a.contact.as_deref(), a.phone.as_deref()) {
+        out.push(field(app, "chase.contact", &c, th));
+    }
     if let Some(s) = &a.supervisor_unit {
         out.push(field(app, "detail.supervisor_unit", s, th));
     }
@@ -118,6 +121,9 @@ pub fn lines(app: &App, d: &DetailPage, th: &Theme) -> Vec<Line<'static>> {
             Span::styled(format!("   {}: ", app.t("col.days_left")), th.dim()),
             Span::styled(days, if overdue { th.bad() } else { th.plain() }),
         ]));
+        if let Some(r) = crate::chase::last_reminded_text(app, reg, fi) {
+            out.push(field(app, "chase.last_reminded", &r, th));
+        }
         if app.pending.contains(&f.id) {
             out.push(Line::from(Span::styled(
                 format!("  {}: {}", app.t("st.pending"), app.t("status.queued")),
@@ -134,6 +140,11 @@ pub fn lines(app: &App, d: &DetailPage, th: &Theme) -> Vec<Line<'static>> {
                 (govcheck_domain::event::EventKind::DeadlineExtended { to }, _) => {
                     format!("{} -> {to}", app.t(&format!("ev.{}", e.kind.label())))
                 }
+                (govcheck_domain::event::EventKind::Reminded { channel }, _) => format!(
+                    "{} ({})",
+                    app.t(&format!("ev.{}", e.kind.label())),
+                    app.t(&format!("chase.{}", channel.as_str()))
+                ),
                 _ => app.t(&format!("ev.{}", e.kind.label())).to_string(),
             };
             let mut spans = vec![
@@ -149,24 +160,37 @@ pub fn lines(app: &App, d: &DetailPage, th: &Theme) -> Vec<Line<'static>> {
         }
     }
 
-    let others: Vec<usize> = reg
-        .findings_of_account(&a.id)
-        .into_iter()
-        .filter(|&i| Some(reg.findings()[i].id.as_str()) != d.finding.as_deref())
-        .collect();
+    let others = crate::chase::other_findings(reg, &a.id, d.finding.as_deref());
     out.push(Line::default());
-    out.push(Line::from(Span::styled(
+    let mut heading = vec![Span::styled(
         format!("{} ({})", app.t("detail.other_rounds"), others.len()),
         th.heading(),
-    )));
-    for i in others {
+    )];
+    if !others.is_empty() {
+        heading.push(Span::styled(
+            format!(
+                "  {}",
+                crate::i18n::fill(
+                    app.t("chase.others_hint"),
+                    &[
+                        ("mark", &app.keymap.label(crate::action::Action::Mark)),
+                        ("open", &app.keymap.label(crate::action::Action::Open)),
+                    ],
+                )
+            ),
+            th.dim(),
+        ));
+    }
+    out.push(Line::from(heading));
+    for (n, i) in others.into_iter().enumerate() {
         let f = &reg.findings()[i];
         let problem = app
             .catalogue
             .get(&f.indicator)
             .map_or(f.indicator.clone(), |x| x.name.clone());
         out.push(Line::from(format!(
-            "  {}  {}  {}  {}",
+            "{} {}  {}  {}  {}",
+            if n == d.other { ">" } else { " " },
             f.id,
             f.round,
             sanitize(&problem),

@@ -59,7 +59,8 @@ pub fn render(f: &mut Frame, app: &App, d: &Dialog, area: Rect, th: &Theme) {
         .saturating_add(keys_lines)
         .max(12);
     let rect = super::centered(area, w, h);
-    let (inner, block) = super::popup(f, rect, app.t(d.kind.key()), th);
+    let title = crate::chase::dialog_title(app, d);
+    let (inner, block) = super::popup(f, rect, &title, th);
     f.render_widget(block, rect);
     let label = |k: &str| Span::styled(format!(" {}: ", app.t(k)), th.dim());
     let input_label = match d.kind {

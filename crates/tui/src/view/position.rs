@@ -51,10 +51,10 @@ pub fn of(app: &App, inner: Rect, th: &Theme) -> Option<(Position, Option<usize>
 
 /// The detail's lines and the rows it has for them, as `detail::render` lays it out
 /// (its lines, scrolled by `d.scroll`, held at the last full page): what the marks
-/// show and where `nav::follow` stops the scroll. A change of the detail's layout
-/// (wrapping) changes this function with it.
+/// show and where `nav::follow` stops the scroll. Lines are counted wrapped to the
+/// page's width, as `detail::render` draws them: a long note takes several rows.
 pub fn detail_extent(app: &App, d: &DetailPage, inner: Rect, th: &Theme) -> (usize, usize) {
-    let total = super::detail::lines(app, d, th).len();
+    let total = super::detail::wrapped(app, d, th, usize::from(inner.width)).len();
     (total, usize::from(inner.height).max(1))
 }
 

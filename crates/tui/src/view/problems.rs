@@ -107,7 +107,7 @@ pub fn render(f: &mut Frame, app: &App, p: &ProblemsPage, area: Rect, th: &Theme
             &cols,
             &w,
             finding_cells(app, r, th),
-            &marker(sel, r),
+            &crate::chase::list_marker(app, sel, r),
             super::row_style(sel, th),
             th.matched(),
         ));
