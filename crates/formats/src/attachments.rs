@@ -127,7 +127,7 @@ fn xlsx_bytes(a: &Attachments) -> Result<Vec<u8>, XlsxError> {
 
 /// (column, first row, last row) of runs of equal problem (col 1) and, within a
 /// problem, equal region (col 2).
-fn merge_runs(rows: &[[String; 6]]) -> Vec<(u16, usize, usize)> {
+pub(crate) fn merge_runs(rows: &[[String; 6]]) -> Vec<(u16, usize, usize)> {
     let mut out = Vec::new();
     for col in [1usize, 2] {
         let mut start = 0;

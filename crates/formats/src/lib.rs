@@ -7,6 +7,7 @@
 
 pub mod attachments;
 pub mod decode;
+pub mod docx;
 pub mod error;
 pub mod headers;
 pub mod notice;

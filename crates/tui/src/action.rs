@@ -39,13 +39,15 @@ pub enum Action {
     Copy,
     /// Write the notice attachments (附件1, 附件2) of the overview's scope.
     Export,
+    /// Write the whole notice (body, 附件1, 附件2) of the overview's scope as .docx.
+    ExportDocx,
     Reload,
     Quit,
 }
 
 impl Action {
     /// All actions, in the order the help overlay lists them.
-    pub const ALL: [Action; 32] = [
+    pub const ALL: [Action; 33] = [
         Action::Up,
         Action::Down,
         Action::PageUp,
@@ -76,6 +78,7 @@ impl Action {
         Action::Command,
         Action::Copy,
         Action::Export,
+        Action::ExportDocx,
         Action::Reload,
         Action::Quit,
     ];
@@ -113,6 +116,7 @@ impl Action {
             Action::Command => "command",
             Action::Copy => "copy",
             Action::Export => "export",
+            Action::ExportDocx => "export_docx",
             Action::Reload => "reload",
             Action::Quit => "quit",
         }

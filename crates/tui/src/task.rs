@@ -164,22 +164,37 @@ impl Tasks {
             Effect::Export {
                 file_name,
                 attachments,
-            } => {
-                let tx = self.tx.clone();
-                tokio::spawn(async move {
-                    let res = tokio::task::spawn_blocking(move || {
-                        let dir = std::env::current_dir()
-                            .map_err(|e| TaskError::from(StoreError::io(".", e)))?;
-                        let path = dir.join(file_name);
-                        govcheck_store::export::write_xlsx(&attachments, &path)
-                            .map(|()| path.display().to_string())
-                            .map_err(TaskError::from)
-                    })
-                    .await;
-                    let _ = tx.send(Msg::Exported(res.unwrap_or_else(|e| Err(e.into()))));
-                });
-            }
+            } => self.export(file_name, move |path| {
+                govcheck_store::export::write_xlsx(&attachments, path)
+            }),
+            Effect::ExportDocx {
+                file_name,
+                document,
+            } => self.export(file_name, move |path| {
+                govcheck_store::export::write_docx(&document, path)
+            }),
         }
+    }
+
+    /// Write an export into the working directory on the blocking pool (a disk may be
+    /// slow; the UI thread never waits on it) and report the path or the error.
+    fn export<F>(&self, file_name: String, write: F)
+    where
+        F: FnOnce(&std::path::Path) -> Result<(), StoreError> + Send + 'static,
+    {
+        let tx = self.tx.clone();
+        tokio::spawn(async move {
+            let res = tokio::task::spawn_blocking(move || {
+                let dir =
+                    std::env::current_dir().map_err(|e| TaskError::from(StoreError::io(".", e)))?;
+                let path = dir.join(file_name);
+                write(&path)
+                    .map(|()| path.display().to_string())
+                    .map_err(TaskError::from)
+            })
+            .await;
+            let _ = tx.send(Msg::Exported(res.unwrap_or_else(|e| Err(e.into()))));
+        });
     }
 
     fn load(&mut self) {

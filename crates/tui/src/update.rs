@@ -80,6 +80,11 @@ pub enum Effect {
         file_name: String,
         attachments: Box<govcheck_domain::notice::attachments::Attachments>,
     },
+    /// Write the whole notice as DOCX into the working directory.
+    ExportDocx {
+        file_name: String,
+        document: Box<govcheck_domain::notice::document::NoticeDocument>,
+    },
 }
 
 /// The result of one update: whether the screen must be redrawn, and what to start.
@@ -398,15 +403,10 @@ fn click(app: &mut App, x: u16, y: u16) -> Outcome {
 /// `e` on the overview: the attachments of its scope, built from the registry in hand;
 /// the file is written by a task.
 fn export(app: &mut App) -> Outcome {
-    let scope = match app.page() {
-        Some(Page::Overview(p)) => p.scope,
-        _ => {
-            let text = app.t("status.export_overview_only").to_string();
-            set_status(app, Tone::Info, text);
-            return Outcome::redraw();
-        }
+    let Some((scope, round)) = export_scope(app) else {
+        return Outcome::redraw();
     };
-    let (Some(reg), Some(round)) = (app.registry(), app.round.clone()) else {
+    let Some(reg) = app.registry() else {
         return Outcome::default();
     };
     match govcheck_domain::notice::attachments::from_registry(
@@ -428,6 +428,50 @@ fn export(app: &mut App) -> Outcome {
             Outcome::redraw()
         }
     }
+}
+
+/// `E` on the overview: the whole notice of its scope as a Word draft, built like `e`'s
+/// attachments and written by a task.
+fn export_docx(app: &mut App) -> Outcome {
+    let Some((scope, round)) = export_scope(app) else {
+        return Outcome::redraw();
+    };
+    let Some(reg) = app.registry() else {
+        return Outcome::default();
+    };
+    match govcheck_domain::notice::document::from_registry(
+        reg,
+        &app.catalogue,
+        &round,
+        scope,
+        app.as_of,
+    ) {
+        Ok(d) => {
+            let file_name = format!("{round}-{}-通报.docx", reg.tree().get(scope).name);
+            Outcome::with(Effect::ExportDocx {
+                file_name,
+                document: Box::new(d),
+            })
+        }
+        Err(e) => {
+            set_status(app, Tone::Error, e.to_string());
+            Outcome::redraw()
+        }
+    }
+}
+
+/// The overview's scope and the round, or `None` (having said where exports are made)
+/// anywhere else; `None` without a word before anything is loaded.
+fn export_scope(app: &mut App) -> Option<(usize, String)> {
+    let scope = match app.page() {
+        Some(Page::Overview(p)) => p.scope,
+        _ => {
+            let text = app.t("status.export_overview_only").to_string();
+            set_status(app, Tone::Info, text);
+            return None;
+        }
+    };
+    Some((scope, app.round.clone()?))
 }
 
 fn set_status(app: &mut App, tone: Tone, text: String) {
@@ -1154,6 +1198,7 @@ pub fn apply(app: &mut App, action: Action) -> Outcome {
             }
         }
         Action::Export => export(app),
+        Action::ExportDocx => export_docx(app),
         Action::Reload => {
             app.loading = true;
             Outcome::with(Effect::Load)

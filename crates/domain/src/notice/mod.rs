@@ -5,6 +5,7 @@
 
 pub mod as_round;
 pub mod attachments;
+pub mod document;
 pub mod lint;
 
 use std::collections::HashMap;
