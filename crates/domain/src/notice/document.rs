@@ -124,10 +124,7 @@ pub fn build(p: &Parts<'_>) -> NoticeDocument {
         heading: "三、下一步工作要求".into(),
         blocks: next,
     };
-    let titles = [
-        format!("{}政务新媒体检查总体情况表", a.title),
-        "检查发现存在突出问题的政务新媒体".to_string(),
-    ];
+    let titles = attachment_titles(a);
     NoticeDocument {
         title: format!("关于{}情况的通报", a.title),
         addressees: addressees(p.scope, p.children),
@@ -149,6 +146,18 @@ pub fn build(p: &Parts<'_>) -> NoticeDocument {
         attachment_titles: titles,
         attachments: a.clone(),
     }
+}
+
+/// The titles of 附件1 and 附件2, printed above their tables (in the document and on
+/// each page of the workbook): `2022年第一季度全省政府系统政务新媒体检查总体情况表`. A
+/// round's title already ends in 检查 when it names the inspection, and is not repeated.
+pub fn attachment_titles(a: &Attachments) -> [String; 2] {
+    let first = if a.title.ends_with("检查") {
+        format!("{}总体情况表", a.title)
+    } else {
+        format!("{}政务新媒体检查总体情况表", a.title)
+    };
+    [first, "检查发现存在突出问题的政务新媒体".to_string()]
 }
 
 /// 主送: the governments one level down, named by the kind of the scope's children
@@ -271,5 +280,23 @@ mod tests {
             "各县（市、区）人民政府办公室，各有关单位："
         );
         assert_eq!(addressees("普陀区", &[]), "各有关单位：");
+    }
+
+    #[test]
+    fn an_attachment_title_names_the_inspection_once() {
+        let a = |title: &str| Attachments {
+            title: title.into(),
+            table1: Vec::new(),
+            table2: Vec::new(),
+            paragraph: String::new(),
+        };
+        assert_eq!(
+            attachment_titles(&a("2022年第一季度全省政府系统政务新媒体检查"))[0],
+            "2022年第一季度全省政府系统政务新媒体检查总体情况表"
+        );
+        assert_eq!(
+            attachment_titles(&a("2026年第一季度"))[0],
+            "2026年第一季度政务新媒体检查总体情况表"
+        );
     }
 }
