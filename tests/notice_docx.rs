@@ -247,6 +247,15 @@ fn exported_docx_reads_back_as_the_whole_notice() {
     }
     assert!(xml.contains(r#"<w:pgSz w:w="11906" w:h="16838""#), "A4");
     assert!(xml.contains(r#"w:top="2098" w:right="1474" w:bottom="1984" w:left="1587""#));
+    // 附件2's names are too wide for a portrait page: its section is A4 landscape, the
+    // margins turned with it; every section (body, 附件1, 附件2) has the page number.
+    assert!(
+        xml.contains(r#"<w:pgSz w:w="16838" w:h="11906" w:orient="landscape""#),
+        "附件2 landscape"
+    );
+    assert!(xml.contains(r#"w:top="1587" w:right="1984" w:bottom="1474" w:left="2098""#));
+    assert_eq!(xml.matches("<w:sectPr").count(), 3);
+    assert_eq!(xml.matches("<w:footerReference").count(), 3);
     for font in ["仿宋_GB2312", "黑体", "楷体_GB2312", "方正小标宋简体"] {
         assert!(xml.contains(&format!(r#"w:eastAsia="{font}""#)), "{font}");
     }
