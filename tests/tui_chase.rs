@@ -292,7 +292,10 @@ fn e_on_the_deadlines_tab_exports_the_chasing_list() {
     c.reload();
     key(&mut c.app, KeyCode::Char('3'));
     let out = key(&mut c.app, KeyCode::Char('e'));
-    let Some(Effect::ExportChase { file_name, rows }) = out.effects.into_iter().next() else {
+    let Some(Effect::ExportChase {
+        file_name, rows, ..
+    }) = out.effects.into_iter().next()
+    else {
         panic!("no chasing export");
     };
     assert_eq!(file_name, "2022Q1-浙江省-催办清单.csv");

@@ -349,7 +349,8 @@ pub enum NoticeCommand {
         #[arg(long)]
         verbose: bool,
     },
-    /// Write 附件1, 附件2 and a draft 总体情况 paragraph for a scope.
+    /// Write 附件1, 附件2 and a draft 总体情况 paragraph for a scope; with
+    /// `--format docx`, the whole notice as a Word document.
     Export {
         #[arg(long)]
         round: String,

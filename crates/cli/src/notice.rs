@@ -11,6 +11,7 @@ use crate::report::scope;
 use govcheck_domain::figures::summarize;
 use govcheck_domain::notice::as_round;
 use govcheck_domain::notice::attachments::{self, Attachments};
+use govcheck_domain::notice::document;
 use govcheck_domain::notice::lint::{RoundFigures, lint as lint_text};
 use govcheck_domain::notice::{PublishedNotice, check_arithmetic, check_registry};
 use govcheck_domain::registry::Change;
@@ -26,6 +27,8 @@ pub enum ExportFormat {
     Xlsx,
     Csv,
     Md,
+    /// The whole notice as a Word document: body, 附件1 and 附件2.
+    Docx,
 }
 
 fn read_notice(round: &str, files: &[PathBuf]) -> anyhow::Result<PublishedNotice> {
@@ -177,11 +180,17 @@ pub fn export(
     format: ExportFormat,
     out: &Path,
 ) -> anyhow::Result<i32> {
-    let a = attachments(ctx, round, region)?;
     match format {
-        ExportFormat::Xlsx => export::write_xlsx(&a, out)?,
-        ExportFormat::Md => export::write_md(&a, out)?,
+        ExportFormat::Docx => {
+            let reg = ctx.open_store()?.load()?.registry;
+            let scope_idx = scope(&reg, region)?;
+            let d = document::from_registry(&reg, &ctx.catalogue, round, scope_idx, ctx.as_of)?;
+            export::write_docx(&d, out)?;
+        }
+        ExportFormat::Xlsx => export::write_xlsx(&attachments(ctx, round, region)?, out)?,
+        ExportFormat::Md => export::write_md(&attachments(ctx, round, region)?, out)?,
         ExportFormat::Csv => {
+            let a = attachments(ctx, round, region)?;
             if out.extension().is_some() && !out.is_dir() {
                 bail!(
                     "--out {}: for csv give a directory (附件1.csv, 附件2.csv and 总体情况.txt are written into it)",

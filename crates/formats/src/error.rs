@@ -40,4 +40,6 @@ pub enum FormatError {
     Csv(String),
     #[error("writing XLSX: {0}")]
     Xlsx(String),
+    #[error("writing DOCX: {0}")]
+    Docx(String),
 }

@@ -8,6 +8,7 @@
 pub mod attachments;
 pub mod chase;
 pub mod decode;
+pub mod docx;
 pub mod error;
 pub mod headers;
 pub mod notice;

@@ -4,7 +4,8 @@
 use std::path::{Path, PathBuf};
 
 use govcheck_domain::notice::attachments::Attachments;
-use govcheck_formats::attachments;
+use govcheck_domain::notice::document::NoticeDocument;
+use govcheck_formats::{attachments, docx};
 
 use crate::atomic::write_atomic;
 use crate::error::StoreError;
@@ -43,4 +44,9 @@ pub fn write_chase(
 /// XLSX: sheets 附件1, 附件2 and 总体情况.
 pub fn write_xlsx(a: &Attachments, path: &Path) -> Result<(), StoreError> {
     write_atomic(path, &attachments::xlsx(a)?)
+}
+
+/// DOCX: the whole notice (body, 附件1 and 附件2) as a Word document.
+pub fn write_docx(d: &NoticeDocument, path: &Path) -> Result<(), StoreError> {
+    write_atomic(path, &docx::docx(d)?)
 }

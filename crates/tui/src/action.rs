@@ -41,6 +41,8 @@ pub enum Action {
     Export,
     /// Read a finding's whole history, every note unabridged, in a scrollable panel.
     Notes,
+    /// Write the whole notice (body, 附件1, 附件2) of the overview's scope as .docx.
+    ExportDocx,
     Reload,
     Quit,
     /// Mark or unmark the selected finding (Space): `v` and the remind key then act on
@@ -52,7 +54,7 @@ pub enum Action {
 
 impl Action {
     /// All actions, in the order the help overlay lists them.
-    pub const ALL: [Action; 35] = [
+    pub const ALL: [Action; 36] = [
         Action::Up,
         Action::Down,
         Action::PageUp,
@@ -84,6 +86,7 @@ impl Action {
         Action::Copy,
         Action::Export,
         Action::Notes,
+        Action::ExportDocx,
         Action::Reload,
         Action::Quit,
         Action::Mark,
@@ -124,6 +127,7 @@ impl Action {
             Action::Copy => "copy",
             Action::Export => "export",
             Action::Notes => "notes",
+            Action::ExportDocx => "export_docx",
             Action::Reload => "reload",
             Action::Quit => "quit",
             Action::Mark => "mark",

@@ -335,6 +335,17 @@ pub struct StatusLine {
 }
 
 /// Everything the console shows.
+/// What an export writes (`e` on the overview, `E`, `e` on the deadlines tab).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExportKind {
+    /// The notice attachments as XLSX.
+    Attachments,
+    /// The whole notice as .docx.
+    Notice,
+    /// The chasing list (催办清单) as CSV.
+    Chase,
+}
+
 #[derive(Debug, Clone)]
 pub struct App {
     pub opts: Options,
@@ -381,6 +392,9 @@ pub struct App {
     pub demo_data: bool,
     /// Marked findings and the reminder channel (`crate::chase`).
     pub marks: crate::marks::Marks,
+    /// What the last export wrote: when its file exists and the supervisor says to
+    /// replace it, the same export is built again.
+    pub last_export: ExportKind,
 }
 
 impl App {
@@ -422,6 +436,7 @@ impl App {
             following: false,
             demo_data: false,
             marks: crate::marks::Marks::default(),
+            last_export: ExportKind::Attachments,
         }
     }
 

@@ -168,21 +168,13 @@ impl Tasks {
                 self.writes.retain(|h| !h.is_finished());
                 self.writes.push(h);
             }
-            Effect::ExportChase { file_name, rows } => {
-                let tx = self.tx.clone();
-                tokio::spawn(async move {
-                    let res = tokio::task::spawn_blocking(move || {
-                        let dir = std::env::current_dir()
-                            .map_err(|e| TaskError::from(StoreError::io(".", e)))?;
-                        let path = dir.join(file_name);
-                        govcheck_store::export::write_chase(&rows, &path, false)
-                            .map(|()| path.display().to_string())
-                            .map_err(TaskError::from)
-                    })
-                    .await;
-                    let _ = tx.send(Msg::Exported(res.unwrap_or_else(|e| Err(e.into()))));
-                });
-            }
+            Effect::ExportChase {
+                file_name,
+                rows,
+                overwrite,
+            } => self.export(file_name, overwrite, move |path| {
+                govcheck_store::export::write_chase(&rows, path, false)
+            }),
             Effect::Search { generation, query } => {
                 if let Some((h, cancel)) = self.search.take() {
                     // The scan stops at its next poll; the task only waits for it.
@@ -227,33 +219,42 @@ impl Tasks {
             Effect::Export {
                 file_name,
                 attachments,
-            } => self.export(file_name, attachments, false),
+            } => self.export(file_name, false, move |path| {
+                govcheck_store::export::write_xlsx(&attachments, path)
+            }),
             Effect::ExportReplacing {
                 file_name,
                 attachments,
-            } => self.export(file_name, attachments, true),
+            } => self.export(file_name, true, move |path| {
+                govcheck_store::export::write_xlsx(&attachments, path)
+            }),
+            Effect::ExportDocx {
+                file_name,
+                document,
+                overwrite,
+            } => self.export(file_name, overwrite, move |path| {
+                govcheck_store::export::write_docx(&document, path)
+            }),
         }
     }
 
-    /// Write the attachments into the working directory on the blocking pool; an
-    /// existing file only when `overwrite`.
-    fn export(
-        &mut self,
-        file_name: String,
-        attachments: Box<govcheck_domain::notice::attachments::Attachments>,
-        overwrite: bool,
-    ) {
+    /// Write an export into the working directory on the blocking pool (a disk may be
+    /// slow; the UI thread never waits on it) and report the path or the error. An
+    /// existing file is replaced only when `overwrite` (the supervisor said so).
+    fn export<F>(&self, file_name: String, overwrite: bool, write: F)
+    where
+        F: FnOnce(&std::path::Path) -> Result<(), StoreError> + Send + 'static,
+    {
         let tx = self.tx.clone();
         tokio::spawn(async move {
             let res = tokio::task::spawn_blocking(move || {
                 let dir =
                     std::env::current_dir().map_err(|e| TaskError::from(StoreError::io(".", e)))?;
                 let path = dir.join(file_name);
-                // An existing file is replaced only once the supervisor said so.
                 if !overwrite && path.exists() {
                     return Err(TaskError::Exists { path });
                 }
-                govcheck_store::export::write_xlsx(&attachments, &path)
+                write(&path)
                     .map(|()| path.display().to_string())
                     .map_err(TaskError::from)
             })

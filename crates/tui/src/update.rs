@@ -11,8 +11,8 @@ use crate::action::{
     Action, CommandAction, DialogAction, EditAction, FilterAction, SearchAction, ViewerAction,
 };
 use crate::app::{
-    App, Data, DetailPage, Dialog, DialogKind, DialogState, Hit, NotesState, Overlay, Page,
-    SearchState, StatusLine, Target, Tone, View, filter_values, selectable,
+    App, Data, DetailPage, Dialog, DialogKind, DialogState, ExportKind, Hit, NotesState, Overlay,
+    Page, SearchState, StatusLine, Target, Tone, View, filter_values, selectable,
 };
 use crate::error::TaskError;
 use crate::i18n::{I18n, Lang, fill};
@@ -102,6 +102,15 @@ pub enum Effect {
     ExportChase {
         file_name: String,
         rows: Vec<govcheck_domain::chase::ChaseRow>,
+        /// Replace an existing file: the supervisor confirmed it.
+        overwrite: bool,
+    },
+    /// Write the whole notice as DOCX into the working directory.
+    ExportDocx {
+        file_name: String,
+        document: Box<govcheck_domain::notice::document::NoticeDocument>,
+        /// Replace an existing file: the supervisor confirmed it.
+        overwrite: bool,
     },
 }
 
@@ -564,12 +573,15 @@ fn export(app: &mut App) -> Outcome {
 }
 
 /// The export's file exists: the dialog's confirm key (or `y`) replaces it, any other
-/// key leaves it as it is.
+/// key leaves it as it is. The same export is built again, now replacing.
 fn overwrite_key(app: &mut App, path: String, k: KeyEvent) -> Outcome {
     let yes = app.keymap.dialog(&k) == Some(DialogAction::Confirm)
         || matches!(k.code, KeyCode::Char('y' | 'Y'));
     if yes {
-        return export_with(app, true);
+        return match app.last_export {
+            ExportKind::Notice => export_docx_with(app, true),
+            ExportKind::Attachments | ExportKind::Chase => export_with(app, true),
+        };
     }
     let text = fill(app.t("status.not_overwritten"), &[("path", &path)]);
     set_status(app, Tone::Info, text);
@@ -577,23 +589,24 @@ fn overwrite_key(app: &mut App, path: String, k: KeyEvent) -> Outcome {
 }
 
 fn export_with(app: &mut App, overwrite: bool) -> Outcome {
-    let scope = match app.page() {
-        Some(Page::Overview(p)) => p.scope,
-        // The deadlines tab: the chasing list of its scope, as `govcheck chase` writes.
-        Some(Page::Deadlines(p)) => {
-            let scope = p.scope;
-            return match crate::chase::export_rows(app, scope) {
-                Some((file_name, rows)) => Outcome::with(Effect::ExportChase { file_name, rows }),
-                None => Outcome::default(),
-            };
-        }
-        _ => {
-            let text = app.t("status.export_overview_only").to_string();
-            set_status(app, Tone::Info, text);
-            return Outcome::redraw();
-        }
+    // The deadlines tab: the chasing list of its scope, as `govcheck chase` writes.
+    if let Some(Page::Deadlines(p)) = app.page() {
+        let scope = p.scope;
+        app.last_export = ExportKind::Chase;
+        return match crate::chase::export_rows(app, scope) {
+            Some((file_name, rows)) => Outcome::with(Effect::ExportChase {
+                file_name,
+                rows,
+                overwrite,
+            }),
+            None => Outcome::default(),
+        };
+    }
+    let Some((scope, round)) = export_scope(app) else {
+        return Outcome::redraw();
     };
-    let (Some(reg), Some(round)) = (app.registry(), app.round.clone()) else {
+    app.last_export = ExportKind::Attachments;
+    let Some(reg) = app.registry() else {
         return Outcome::default();
     };
     match govcheck_domain::notice::attachments::from_registry(
@@ -623,6 +636,56 @@ fn export_with(app: &mut App, overwrite: bool) -> Outcome {
             Outcome::redraw()
         }
     }
+}
+
+/// `E` on the overview: the whole notice of its scope as a Word draft, built like `e`'s
+/// attachments and written by a task.
+fn export_docx(app: &mut App) -> Outcome {
+    export_docx_with(app, false)
+}
+
+fn export_docx_with(app: &mut App, overwrite: bool) -> Outcome {
+    app.last_export = ExportKind::Notice;
+    let Some((scope, round)) = export_scope(app) else {
+        return Outcome::redraw();
+    };
+    let Some(reg) = app.registry() else {
+        return Outcome::default();
+    };
+    match govcheck_domain::notice::document::from_registry(
+        reg,
+        &app.catalogue,
+        &round,
+        scope,
+        app.as_of,
+    ) {
+        Ok(d) => {
+            let file_name = format!("{round}-{}-通报.docx", reg.tree().get(scope).name);
+            Outcome::with(Effect::ExportDocx {
+                file_name,
+                document: Box::new(d),
+                overwrite,
+            })
+        }
+        Err(e) => {
+            set_status(app, Tone::Error, e.to_string());
+            Outcome::redraw()
+        }
+    }
+}
+
+/// The overview's scope and the round, or `None` (having said where exports are made)
+/// anywhere else; `None` without a word before anything is loaded.
+fn export_scope(app: &mut App) -> Option<(usize, String)> {
+    let scope = match app.page() {
+        Some(Page::Overview(p)) => p.scope,
+        _ => {
+            let text = app.t("status.export_overview_only").to_string();
+            set_status(app, Tone::Info, text);
+            return None;
+        }
+    };
+    Some((scope, app.round.clone()?))
 }
 
 /// Show a message on the status line (a panel when it is too long). Every error shown
@@ -1566,6 +1629,7 @@ pub fn apply(app: &mut App, action: Action) -> Outcome {
             }
         }
         Action::Export => export(app),
+        Action::ExportDocx => export_docx(app),
         Action::Reload => {
             app.loading = true;
             app.reload_asked = true;
@@ -2046,6 +2110,71 @@ mod tests {
             run_command(&mut app, "as-of 2022-04-01");
             assert!(status(&app).contains("2022-04-01"), "{}", status(&app));
         }
+    }
+
+    /// "The file exists; replace it?" answered `y` repeats the export that asked, now
+    /// replacing: the .docx after `E`, the chasing list after `e` on the deadlines tab
+    /// (not the attachments, which `e` on the overview writes).
+    #[test]
+    fn replacing_a_file_repeats_the_export_that_asked() {
+        let (_dir, mut app) = demo_app(Keymap::defaults(), Lang::Zh);
+        let exists = |p: &str| {
+            Msg::Exported(Err(TaskError::Exists {
+                path: std::path::PathBuf::from(p),
+            }))
+        };
+        let out = key(&mut app, 'E');
+        assert!(
+            matches!(
+                out.effects.as_slice(),
+                [Effect::ExportDocx {
+                    overwrite: false,
+                    ..
+                }]
+            ),
+            "{:?}",
+            out.effects
+        );
+        update(&mut app, exists("/w/2022Q1-浙江省-通报.docx"));
+        let out = key(&mut app, 'y');
+        assert!(
+            matches!(
+                out.effects.as_slice(),
+                [Effect::ExportDocx {
+                    overwrite: true,
+                    ..
+                }]
+            ),
+            "{:?}",
+            out.effects
+        );
+        key(&mut app, '3');
+        let out = key(&mut app, 'e');
+        assert!(
+            matches!(
+                out.effects.as_slice(),
+                [Effect::ExportChase {
+                    overwrite: false,
+                    ..
+                }]
+            ),
+            "{:?}",
+            out.effects
+        );
+        update(&mut app, exists("/w/2022Q1-浙江省-催办清单.csv"));
+        assert!(matches!(app.overlay, Some(Overlay::Overwrite(_))));
+        let out = key(&mut app, 'y');
+        assert!(
+            matches!(
+                out.effects.as_slice(),
+                [Effect::ExportChase {
+                    overwrite: true,
+                    ..
+                }]
+            ),
+            "{:?}",
+            out.effects
+        );
     }
 
     /// Item 16: no raw English in the Chinese interface; 完成率 on the overview; the

@@ -5,6 +5,7 @@
 
 pub mod as_round;
 pub mod attachments;
+pub mod document;
 pub mod lint;
 
 use std::collections::HashMap;
@@ -74,24 +75,25 @@ impl fmt::Display for Discrepancy {
 
 /// Does a printed rate agree with `num/den` at the precision it was printed with?
 /// `99.5%` agrees with 99.50%, `100%` with 100.00%, but `99.71%` not with 99.73%, and
-/// `100%` never with a rate below it (it would hide a failing account).
+/// `100%` never with a rate below it (it would hide a failing account). The fraction
+/// is rounded once, at the printed precision, by [`Rate::rounded`] (the rule `notice
+/// lint` uses too): never the two-decimal rate rounded again.
 pub fn rate_agrees(printed: &str, computed: Rate) -> Option<bool> {
     let bp = super::rate::parse_percent(printed)?;
     let decimals = printed
         .trim()
         .trim_end_matches(['%', '％'])
+        .trim()
         .split_once('.')
         .map_or(0, |(_, f)| f.len());
-    let computed_bp = computed.basis_points()?;
+    // parse_percent refuses more than two decimals, so this is 0, 1 or 2.
+    let step = 10u64.pow(2u32.saturating_sub(u32::try_from(decimals).ok()?));
+    let expected = computed.rounded(u32::try_from(decimals).ok()?)?;
     // 100% claims that nothing failed: a rate that merely rounds to it does not agree.
-    if bp == 10_000 && computed_bp != 10_000 {
+    if bp == 10_000 && computed.num != computed.den {
         return Some(false);
     }
-    Some(match decimals {
-        0 => round_to(computed_bp, 100) == bp,
-        1 => round_to(computed_bp, 10) == bp,
-        _ => computed_bp == bp,
-    })
+    Some(expected * step == bp)
 }
 
 /// Does a printed website score (`85`, `59.5`, `72分`) pass? A website under
@@ -102,10 +104,6 @@ pub fn score_passes(printed: &str) -> Option<bool> {
     (0.0..=100.0)
         .contains(&points)
         .then(|| points >= f64::from(PASS_SCORE))
-}
-
-fn round_to(bp: u64, step: u64) -> u64 {
-    (bp + step / 2) / step * step
 }
 
 /// The notice against its own arithmetic: each rate against 1 − problems/inspected,
@@ -493,6 +491,23 @@ mod tests {
         assert_eq!(rate_agrees("99.7%", Rate::pass(14, 5189)), Some(true));
         assert_eq!(rate_agrees("100%", Rate::pass(1, 862)), Some(false));
         assert_eq!(rate_agrees("n/a", Rate::pass(1, 862)), None);
+    }
+
+    /// A rate printed at one decimal is the exact fraction rounded once, never the
+    /// two-decimal rate rounded again: 1 − 1/1850 is 99.9459…%, 99.95% at two decimals
+    /// but 99.9% at one (not 100.0%); 1 − 3/541 is 99.4455…%, 99.4% at one (not 99.5%).
+    #[test]
+    fn a_printed_rate_is_rounded_once_from_the_fraction() {
+        assert_eq!(rate_agrees("99.9%", Rate::pass(1, 1850)), Some(true));
+        assert_eq!(rate_agrees("99.95%", Rate::pass(1, 1850)), Some(true));
+        assert_eq!(rate_agrees("100.0%", Rate::pass(1, 1850)), Some(false));
+        assert_eq!(rate_agrees("99.4%", Rate::pass(3, 541)), Some(true));
+        assert_eq!(rate_agrees("99.5%", Rate::pass(3, 541)), Some(false));
+        assert_eq!(rate_agrees("99%", Rate::pass(3, 541)), Some(true));
+        // 100% with one failing account of 30,000 (99.9967%) hides that account.
+        assert_eq!(rate_agrees("100.00%", Rate::pass(1, 30_000)), Some(false));
+        assert_eq!(rate_agrees("100.00%", Rate::pass(0, 30_000)), Some(true));
+        assert_eq!(rate_agrees("0.0%", Rate::pass(0, 0)), None);
     }
 
     fn row(region: &str, total: u64, problems: u64, rate: &str) -> PublishedRow {
