@@ -342,6 +342,9 @@ fn a_stale_version_is_a_conflict_naming_the_last_change(engine: &Engine) {
         reg.state(reg.finding_index(id).expect("finding")).version
     };
     let seen_version = version(&*store);
+    // A second handle (another process) that has read the finding too.
+    let other = (engine.open)(dir.path()).expect("open");
+    assert_eq!(version(&*other), seen_version);
     let first = event(
         id,
         EventKind::RectificationReported,
@@ -353,8 +356,7 @@ fn a_stale_version_is_a_conflict_naming_the_last_change(engine: &Engine) {
         .append_events(vec![(first, Some(seen_version))])
         .expect("the first writer");
     let seq = store.load().expect("load").seq;
-    // A second handle, based on the version the first writer also saw.
-    let other = (engine.open)(dir.path()).expect("open");
+    // The second handle writes based on the version both saw.
     let late = event(
         id,
         EventKind::Waived,
@@ -471,6 +473,8 @@ fn two_writers_lose_nothing_and_one_wins_a_version(engine: &Engine) {
             let (gate, dir) = (Arc::clone(&gate), dir_path.clone());
             std::thread::spawn(move || {
                 let store = open(&dir).expect("open");
+                // Each has read the registry (as a console has) before either writes.
+                store.load().expect("load");
                 gate.wait();
                 // Both at once, based on the same version of one finding.
                 let contested = event(
