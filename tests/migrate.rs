@@ -182,3 +182,72 @@ fn a_move_that_fails_leaves_nothing_behind() {
         .unwrap_or_default();
     assert!(left.is_empty(), "no temporary file left: {left:?}");
 }
+
+/// `--data FILE.sqlite` (or a directory holding `registry.sqlite` and no journal)
+/// opens the database: the same figures as the store it came from, remediation
+/// recorded in it; the store directory stays the default and is not touched.
+#[test]
+fn the_commands_work_on_a_migrated_database() {
+    let s = Sandbox::new();
+    s.demo();
+    let store = s.store();
+    let dir = s.path("db");
+    std::fs::create_dir(&dir).expect("mkdir");
+    let db = dir.join("registry.sqlite");
+    s.ok(&[
+        "migrate",
+        "--from",
+        store.to_str().expect("path"),
+        "--to",
+        db.to_str().expect("path"),
+    ]);
+    let run = |data: &Path, args: &[&str]| {
+        let out = s
+            .cmd()
+            .arg("--data")
+            .arg(data)
+            .args(args)
+            .output()
+            .expect("run");
+        assert!(
+            out.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).expect("utf8")
+    };
+    let summary = ["summary", "--round", "2022Q1", "--format", "csv"];
+    let from_store = run(&store, &summary);
+    assert!(
+        from_store.contains("总计,5189,5189,14,99.73%"),
+        "{from_store}"
+    );
+    assert_eq!(run(&db, &summary), from_store);
+    assert_eq!(
+        run(&dir, &summary),
+        from_store,
+        "a directory holding the database"
+    );
+    let journal_before = s.journal();
+    run(&db, &["rectified", "2022Q1-0006", "--note", "数据库里记录"]);
+    let history = run(&dir, &["history", "2022Q1-0006"]);
+    assert!(history.contains("数据库里记录"), "{history}");
+    assert_eq!(
+        s.journal(),
+        journal_before,
+        "the store directory is not written"
+    );
+    let store_history = run(&store, &["history", "2022Q1-0006"]);
+    assert!(!store_history.contains("数据库里记录"), "{store_history}");
+    // What does not work on a database yet says so, and changes nothing.
+    let out = s
+        .cmd()
+        .arg("--data")
+        .arg(&db)
+        .args(["check", "--round", "2022Q1"])
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("an SQLite registry"), "{err}");
+}

@@ -54,6 +54,17 @@ pub fn is_database_path(path: &Path) -> bool {
         .is_some_and(|e| matches!(e, "sqlite" | "sqlite3" | "db"))
 }
 
+/// The SQLite registry a data location names, if it names one: a file named like a
+/// database (`zj.sqlite`, `zj.db`), or a directory holding [`FILE`] and no journal
+/// store (`store.json`). Anything else is a journal store directory, as before.
+pub fn locate(data: &Path) -> Option<PathBuf> {
+    if is_database_path(data) && !data.is_dir() {
+        return Some(data.to_path_buf());
+    }
+    let inside = data.join(FILE);
+    (inside.is_file() && !data.join("store.json").exists()).then_some(inside)
+}
+
 /// A registry database, opened and brought to this binary's schema.
 #[derive(Debug)]
 pub struct SqliteStore {
