@@ -6,10 +6,18 @@
 use chrono::{DateTime, FixedOffset};
 
 use crate::error::StoreError;
-use crate::local::Committed;
 use crate::posts::RawPosts;
 use govcheck_domain::event::{Actor, Event};
 use govcheck_domain::registry::{ApplyError, Change, Registry};
+
+/// What a commit did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Committed {
+    /// A batch was appended with this sequence number and this many changes.
+    Batch { seq: u64, changes: usize },
+    /// The batch was empty: the store already held all of it.
+    Unchanged { seq: u64 },
+}
 
 /// A store that commits batches of changes, with post timestamps, all or nothing.
 pub trait BatchWriter {

@@ -10,9 +10,8 @@ use std::path::PathBuf;
 use chrono::{DateTime, FixedOffset};
 use chrono_tz::Tz;
 
-use crate::commit::BatchWriter;
+use crate::commit::{BatchWriter, Committed};
 use crate::error::{InputError, StoreError};
-use crate::local::Committed;
 use crate::posts::RawPosts;
 use govcheck_domain::account::{Account, AccountStatus};
 use govcheck_domain::event::{Actor, Event, EventKind};

@@ -45,14 +45,7 @@ struct Manifest {
     created_at: DateTime<FixedOffset>,
 }
 
-/// What a commit did.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Committed {
-    /// A batch was appended with this sequence number and this many changes.
-    Batch { seq: u64, changes: usize },
-    /// The batch was empty: the store already held all of it.
-    Unchanged { seq: u64 },
-}
+pub use crate::commit::Committed;
 
 /// A store directory that has been checked to be a govcheck store of a format we read.
 #[derive(Debug, Clone)]

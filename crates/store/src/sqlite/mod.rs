@@ -26,11 +26,11 @@ use chrono::{DateTime, FixedOffset};
 use rusqlite::{Connection, ErrorCode, OpenFlags, TransactionBehavior};
 
 use crate::atomic::sync_dir;
-use crate::commit::BatchWriter;
+use crate::commit::{BatchWriter, Committed};
 use crate::error::StoreError;
 use crate::import;
 use crate::journal::{self, Batch};
-use crate::local::{Committed, Feed};
+use crate::local::Feed;
 use crate::posts::{self, RawPosts};
 use crate::{RegistrySource, ServedStore, Snapshot};
 use govcheck_domain::event::{Actor, Event};
