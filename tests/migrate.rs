@@ -251,3 +251,54 @@ fn the_commands_work_on_a_migrated_database() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("an SQLite registry"), "{err}");
 }
+
+/// `serve --data DIR` with the database in DIR: the remote client reads the same
+/// figures and its remediation lands in the database, with who as the server saw them.
+#[test]
+fn the_server_serves_a_migrated_database() {
+    let s = Sandbox::new();
+    s.demo();
+    let expected = s.ok(&["summary", "--round", "2022Q1", "--format", "csv"]);
+    let db = s.path("registry.sqlite");
+    s.ok(&[
+        "migrate",
+        "--from",
+        s.store().to_str().expect("path"),
+        "--to",
+        db.to_str().expect("path"),
+    ]);
+    // The data directory now holds the database only.
+    std::fs::rename(s.store(), s.path("journal-store")).expect("move the journal away");
+    std::fs::create_dir(s.store()).expect("mkdir");
+    let inside = s.store().join("registry.sqlite");
+    std::fs::rename(&db, &inside).expect("move the database in");
+    let tok = common::server::token(&s, "王芳", "supervisor", None);
+    let server = common::server::start(&s, "127.0.0.1:0");
+    let out = common::server::remote(
+        &s,
+        &server.url,
+        &tok,
+        &["summary", "--round", "2022Q1", "--format", "csv"],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(String::from_utf8_lossy(&out.stdout), expected);
+    let out = common::server::remote(&s, &server.url, &tok, &["rectified", "2022Q1-0006"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    drop(server);
+    let history = SqliteStore::open(&inside)
+        .expect("open")
+        .history("2022Q1-0006")
+        .expect("history");
+    let last = history.last().expect("an event");
+    assert_eq!(last.kind.label(), "rectification_reported");
+    assert_eq!(last.by.name, "王芳", "the token's holder");
+    assert!(last.by.peer.is_some(), "the address the server saw");
+}
