@@ -26,7 +26,7 @@ pub fn console_store(ctx: &Context) -> anyhow::Result<LocalStore> {
 /// `started` is when the process began, for the start-up timing in the console's log.
 pub fn console(ctx: &Context, started: Instant) -> anyhow::Result<i32> {
     let mut launch = ctx.launch();
-    if ctx.registry.is_some() {
+    if ctx.registry.is_some() || ctx.database().is_some() {
         return govcheck_tui::run(&launch, ctx.source()?, started);
     }
     // No store configured and none here yet: the demo about to be created is this

@@ -124,7 +124,36 @@ impl Context {
                 "this command works on a local store (--data DIR) on the registry's host, not over {url}"
             );
         }
+        if let Some(db) = self.database() {
+            bail!(
+                "{}: an SQLite registry; this command works on a store directory for now \
+                 (reading, remediation, the console and serve work on both)",
+                db.display()
+            );
+        }
         Ok(LocalStore::open(&self.data)?)
+    }
+
+    /// The SQLite registry `--data` names, if it names one (see
+    /// [`govcheck_store::sqlite::locate`]); `None` for a store directory.
+    pub fn database(&self) -> Option<PathBuf> {
+        govcheck_store::sqlite::locate(&self.data)
+    }
+
+    /// The store `serve` shares: the store directory or the SQLite registry, writes
+    /// waiting at most `lock_wait` for another writer.
+    pub fn open_served(
+        &self,
+        lock_wait: std::time::Duration,
+    ) -> anyhow::Result<Arc<dyn govcheck_store::ServedStore>> {
+        if self.registry.is_none()
+            && let Some(db) = self.database()
+        {
+            return Ok(Arc::new(
+                govcheck_store::sqlite::SqliteStore::open(&db)?.with_lock_wait(lock_wait),
+            ));
+        }
+        Ok(Arc::new(self.open_store()?.with_lock_wait(lock_wait)))
     }
 
     /// The registry this context reads and writes: the server when one is configured,
@@ -132,7 +161,10 @@ impl Context {
     pub fn source(&self) -> anyhow::Result<Arc<dyn RegistrySource>> {
         match &self.registry {
             Some(url) => Ok(Arc::new(self.remote(url)?)),
-            None => Ok(Arc::new(LocalStore::open(&self.data)?)),
+            None => match self.database() {
+                Some(db) => Ok(Arc::new(govcheck_store::sqlite::SqliteStore::open(&db)?)),
+                None => Ok(Arc::new(LocalStore::open(&self.data)?)),
+            },
         }
     }
 

@@ -6,6 +6,7 @@ pub mod actions;
 pub mod chase;
 pub mod console;
 pub mod context;
+pub mod migrate;
 pub mod notice;
 pub mod outbox;
 pub mod output;
@@ -258,6 +259,17 @@ pub enum Command {
     Token(TokenCommand),
     /// Print where configuration, data, cache and logs live.
     Paths,
+    /// Move a registry with its complete history between engines: a store directory
+    /// (journal, format 1) into a new SQLite database file, or a database file back
+    /// into a new store directory. All or nothing; the target must not exist.
+    Migrate {
+        /// The store directory or database file to read (left as it is).
+        #[arg(long, value_name = "DIR|FILE")]
+        from: PathBuf,
+        /// The database file or store directory to create.
+        #[arg(long, value_name = "FILE|DIR")]
+        to: PathBuf,
+    },
     /// Actions recorded while the registry server was unreachable: waiting to be sent,
     /// or refused by the server when sent (listed until dismissed).
     Outbox {
@@ -416,6 +428,10 @@ pub fn one_line(e: &anyhow::Error) -> String {
 }
 
 fn dispatch(cli: Cli, started: std::time::Instant) -> anyhow::Result<i32> {
+    if let Some(Command::Migrate { from, to }) = &cli.command {
+        // Needs no configuration or store of its own: both are named.
+        return migrate::migrate(from, to);
+    }
     let ctx = Context::new(&cli)?;
     let Some(command) = cli.command else {
         return console::console(&ctx, started);
@@ -570,6 +586,7 @@ fn dispatch(cli: Cli, started: std::time::Instant) -> anyhow::Result<i32> {
             serve::revoke(&ctx, &tokens, &which)
         }
         Command::Paths => setup::paths(&ctx),
+        Command::Migrate { from, to } => migrate::migrate(&from, &to),
         Command::Outbox { dismiss, format } => outbox::outbox(&ctx, dismiss, format),
     };
     if !is_outbox {

@@ -54,8 +54,8 @@ pub fn run_server(ctx: &Context, args: ServeArgs<'_>) -> anyhow::Result<i32> {
     // A write waits for an import at most this long, inside the request timeout: past
     // it the client hears 503 and nothing is written, never a timeout for a write that
     // then lands anyway.
-    let store = ctx.open_store()?.with_lock_wait(lock_wait);
-    let snap = govcheck_store::RegistrySource::load(&store)?;
+    let store = ctx.open_served(lock_wait)?;
+    let snap = store.load()?;
     // A scope that no longer resolves refuses that token (403, logged), not the start.
     for t in tokens.entries().iter().filter(|t| t.revoked_at.is_none()) {
         if let Err(e) = t.scope_region(snap.registry.tree()) {
@@ -66,12 +66,7 @@ pub fn run_server(ctx: &Context, args: ServeArgs<'_>) -> anyhow::Result<i32> {
             );
         }
     }
-    let state = AppState::new(
-        std::sync::Arc::new(store),
-        ctx.catalogue.clone(),
-        ctx.tz,
-        tokens,
-    )?;
+    let state = AppState::new(store, ctx.catalogue.clone(), ctx.tz, tokens)?;
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;

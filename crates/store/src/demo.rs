@@ -288,16 +288,28 @@ pub fn create_demo_store(
     dir: &Path,
     ctx: &ImportContext<'_>,
 ) -> Result<(LocalStore, ImportReport), StoreError> {
-    let root = Region {
+    let store = LocalStore::create(dir, root_region(), &ctx.actor, ctx.now)?;
+    let report = import_demo(&store, ctx)?;
+    Ok((store, report))
+}
+
+/// The demo's root region, which a store holding the demo is created with.
+pub fn root_region() -> Region {
+    Region {
         code: ROOT_CODE.into(),
         name: ROOT_NAME.into(),
         parent: None,
-    };
-    let store = LocalStore::create(dir, root, &ctx.actor, ctx.now)?;
+    }
+}
+
+/// Import the demo into a store created with [`root_region`] (of either engine).
+pub fn import_demo<S: crate::commit::BatchWriter + ?Sized>(
+    store: &S,
+    ctx: &ImportContext<'_>,
+) -> Result<ImportReport, StoreError> {
     let mut ctx = ctx.clone();
     ctx.reported_at = DateTime::parse_from_rfc3339("2022-03-27T09:00:00+08:00").ok();
-    let report = import(&store, &demo_files(), &ctx)?;
-    Ok((store, report))
+    import(store, &demo_files(), &ctx)
 }
 
 /// The actor recorded for the demo's own import.

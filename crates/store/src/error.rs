@@ -72,6 +72,23 @@ pub enum StoreError {
         #[source]
         source: std::io::Error,
     },
+    /// The registry database (SQLite) failed or refused a statement; nothing of the
+    /// transaction it was part of was written.
+    #[error("{}: {source}", path.display())]
+    Database {
+        path: PathBuf,
+        #[source]
+        source: rusqlite::Error,
+    },
+    /// The registry database holds something the registry cannot be built from (or its
+    /// schema could not be brought up to date): names the table and the row.
+    #[error("{}: {table}, {row}: {message}", path.display())]
+    Schema {
+        path: PathBuf,
+        table: &'static str,
+        row: String,
+        message: String,
+    },
     /// An https:// registry, and no CA certificate to verify it with.
     #[error(
         "cannot verify {url}: no CA certificates on this host (tried {tried}). Give the registry's CA with --ca-file FILE or put it in ca.pem in the config directory (`govcheck paths`), or use an http:// registry URL on a trusted intranet"

@@ -1,6 +1,6 @@
 //! Import of CSV files into a local store. Every file is read, decoded and checked
 //! first; then all changes are built against the latest registry under the writers'
-//! lock and committed with the posts as one batch ([`LocalStore::commit_with_posts`]:
+//! lock and committed with the posts as one batch ([`crate::LocalStore::commit_with_posts`]:
 //! one commit point for the journal and the posts file). Any error names the file, line and field, and
 //! nothing is stored. Re-importing the same files changes nothing.
 
@@ -10,8 +10,8 @@ use std::path::PathBuf;
 use chrono::{DateTime, FixedOffset};
 use chrono_tz::Tz;
 
+use crate::commit::{BatchWriter, Committed};
 use crate::error::{InputError, StoreError};
-use crate::local::{Committed, LocalStore};
 use crate::posts::RawPosts;
 use govcheck_domain::account::{Account, AccountStatus};
 use govcheck_domain::event::{Actor, Event, EventKind};
@@ -59,8 +59,8 @@ impl ImportReport {
 }
 
 /// Import files into the store: all or nothing.
-pub fn import(
-    store: &LocalStore,
+pub fn import<S: BatchWriter + ?Sized>(
+    store: &S,
     files: &[SourceFile],
     ctx: &ImportContext<'_>,
 ) -> Result<ImportReport, StoreError> {

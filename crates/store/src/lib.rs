@@ -4,6 +4,7 @@
 
 pub mod atomic;
 pub mod checkpoint;
+pub mod commit;
 pub mod demo;
 pub mod error;
 pub mod export;
@@ -14,6 +15,7 @@ pub mod perm;
 pub mod posts;
 pub mod remote;
 pub mod rng;
+pub mod sqlite;
 
 pub use error::{InputError, StoreError};
 pub use local::{Feed, LocalStore};

@@ -45,14 +45,7 @@ struct Manifest {
     created_at: DateTime<FixedOffset>,
 }
 
-/// What a commit did.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Committed {
-    /// A batch was appended with this sequence number and this many changes.
-    Batch { seq: u64, changes: usize },
-    /// The batch was empty: the store already held all of it.
-    Unchanged { seq: u64 },
-}
+pub use crate::commit::Committed;
 
 /// A store directory that has been checked to be a govcheck store of a format we read.
 #[derive(Debug, Clone)]
@@ -834,6 +827,20 @@ fn newlines(bytes: &[u8]) -> u64 {
     bytes.iter().filter(|&&b| b == b'\n').count() as u64
 }
 
+impl crate::commit::BatchWriter for LocalStore {
+    fn commit_with_posts<F>(
+        &self,
+        actor: &Actor,
+        now: DateTime<FixedOffset>,
+        build: F,
+    ) -> Result<(Committed, usize), StoreError>
+    where
+        F: FnOnce(&Registry) -> Result<(Vec<Change>, RawPosts), StoreError>,
+    {
+        LocalStore::commit_with_posts(self, actor, now, build)
+    }
+}
+
 impl RegistrySource for LocalStore {
     fn describe(&self) -> String {
         format!("local: {}", self.dir.display())
@@ -848,40 +855,7 @@ impl RegistrySource for LocalStore {
     }
 
     fn append_events(&self, events: Vec<(Event, Option<u32>)>) -> Result<u64, StoreError> {
-        let now = events
-            .first()
-            .map(|(e, _)| e.at)
-            .ok_or_else(|| StoreError::Other("no events to append".into()))?;
-        for (e, _) in &events {
-            govcheck_domain::limits::check_event(e)?;
-        }
-        let actor = events[0].0.by.clone();
-        let done = self.commit(&actor, now, |reg| {
-            let mut out = Vec::with_capacity(events.len());
-            for (e, based_on) in events {
-                let idx = reg.finding_index(&e.finding).ok_or_else(|| {
-                    StoreError::Rejected(govcheck_domain::registry::ApplyError::UnknownFinding(
-                        e.finding.clone(),
-                    ))
-                })?;
-                let actual = reg.state(idx).version;
-                if let Some(expected) = based_on
-                    && expected != actual
-                {
-                    return Err(StoreError::Conflict {
-                        finding: e.finding.clone(),
-                        expected,
-                        actual,
-                        last: reg.last_change(idx).map(Box::new),
-                    });
-                }
-                out.push(Change::Event(e));
-            }
-            Ok(out)
-        })?;
-        Ok(match done {
-            Committed::Batch { seq, .. } | Committed::Unchanged { seq } => seq,
-        })
+        crate::commit::append_events(self, events)
     }
 
     fn posts(&self) -> Result<Posts, StoreError> {

@@ -63,6 +63,16 @@ pub fn parse_posts(path: &Path, text: &str) -> Result<Posts, StoreError> {
     Ok(posts)
 }
 
+/// Parse posts in the file format keeping each post's offset (what `govcheck migrate`
+/// moves between engines); `path` names the source in messages.
+pub fn parse_raw_posts(path: &Path, text: &str) -> Result<RawPosts, StoreError> {
+    let mut out = RawPosts::new();
+    parse_text(path, text, |id, stamps| {
+        out.insert(id.to_string(), stamps);
+    })?;
+    Ok(out)
+}
+
 fn parse_text(
     path: &Path,
     text: &str,
