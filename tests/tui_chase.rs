@@ -303,3 +303,58 @@ fn e_on_the_deadlines_tab_exports_the_chasing_list() {
     assert!(rows.iter().all(|r| r.row.overdue));
     assert!(!rows.iter().any(|r| r.row.id == "2022Q1-0008"));
 }
+
+/// The lists say when each finding was last chased (催办, month-day) where there is
+/// room; at 80 columns that column goes first, and days left and status stay whole.
+#[test]
+fn the_lists_show_when_a_finding_was_last_chased() {
+    for zh in [true, false] {
+        let mut c = Console::demo();
+        if !zh {
+            english(&mut c.app);
+        }
+        let ev = event(
+            "2022Q1-0008",
+            EventKind::Reminded {
+                channel: Channel::Phone,
+            },
+            "王芳",
+            "2022-04-28T23:30:00+08:00",
+        );
+        c.store.append_events(vec![(ev, Some(1))]).expect("append");
+        c.reload();
+        let title = if zh { "催办" } else { "Chased" };
+        for tab in ['2', '3'] {
+            key(&mut c.app, KeyCode::Char(tab));
+            let wide = screen(&draw(&mut c.app, 120, 40));
+            assert!(wide.contains(title), "tab {tab}: the column\n{wide}");
+            let row = wide
+                .lines()
+                .find(|l| l.contains("舟山医疗保障"))
+                .unwrap_or_else(|| panic!("tab {tab}: the reminded account\n{wide}"));
+            // The office's day (Asia/Shanghai), not UTC's 04-28 15:30.
+            assert!(row.contains("04-28"), "tab {tab}: {row}");
+            let others: Vec<&str> = wide
+                .lines()
+                .filter(|l| {
+                    l.contains("舟山") && !l.contains("舟山医疗保障") && l.contains("2022-")
+                })
+                .collect();
+            assert!(
+                others.iter().all(|l| !l.contains("04-28")),
+                "only the reminded one: {others:?}"
+            );
+            let narrow = screen(&draw(&mut c.app, 80, 24));
+            let row = narrow
+                .lines()
+                .find(|l| l.contains("舟山医疗"))
+                .unwrap_or_else(|| panic!("tab {tab}: 80x24\n{narrow}"));
+            // Overdue by 4 days on 2022-05-01: days left and status are never cut.
+            let late = c.app.t("st.overdue").to_string();
+            assert!(
+                row.contains("-4") && row.contains(&late),
+                "tab {tab}: {row}"
+            );
+        }
+    }
+}

@@ -40,6 +40,9 @@ pub fn columns(app: &App, days_width: usize) -> Vec<Col> {
         Col::new(app.t("col.deadline"), 10).drop(2),
         Col::new(app.t("col.days_left"), 4).right().keep(days_width),
         Col::new(app.t("col.status"), 6).keep(status_w),
+        // When the host unit was last chased (催办, month-day): the first to go when
+        // the screen is narrow; the detail always has it whole.
+        Col::new(app.t("col.last_reminded"), 5).drop(6),
     ]
 }
 
@@ -74,6 +77,10 @@ pub fn finding_cells(app: &App, r: &FindingRow, th: &Theme) -> Vec<Cell> {
         Cell::new(r.deadline.map_or_else(|| "-".into(), |d| d.to_string())),
         Cell::styled(days, if r.overdue { th.bad() } else { th.plain() }),
         status,
+        Cell::new(r.last_reminded.map_or_else(
+            || "-".into(),
+            |t| t.with_timezone(&app.tz).format("%m-%d").to_string(),
+        )),
     ]
 }
 
