@@ -8,11 +8,10 @@
 mod common;
 
 use chrono::{DateTime, NaiveDate};
-use common::console::{Console, draw, key, keys, lines, options};
+use common::console::{Console, draw, import_context, key, lines, options, search_for};
 use govcheck::domain::event::Actor;
 use govcheck::domain::indicator::Catalogue;
-use govcheck::store::import::ImportContext;
-use govcheck::tui::app::{App, DeadlineLine, Overlay, Page};
+use govcheck::tui::app::{App, DeadlineLine, Page};
 use govcheck::tui::i18n::Lang;
 use govcheck::tui::keymap::Keymap;
 use govcheck::tui::update::{Msg, run_command, update};
@@ -47,16 +46,7 @@ struct National {
 fn national() -> National {
     let dir = tempfile::tempdir().expect("tempdir");
     let cat = Catalogue::builtin();
-    let ictx = ImportContext {
-        catalogue: &cat,
-        tz: chrono_tz::Asia::Shanghai,
-        actor: Actor {
-            name: "演示".into(),
-            ..Actor::default()
-        },
-        now: DateTime::parse_from_rfc3339("2022-03-27T09:00:00+08:00").expect("time"),
-        reported_at: None,
-    };
+    let ictx = import_context(&cat);
     let ds = govcheck::synthetic::generate(6000, 7);
     let (store, _) =
         govcheck::synthetic::create_store(&dir.path().join("s"), ds, &ictx).expect("store");
@@ -197,24 +187,7 @@ fn the_deadlines_region_column_is_unambiguous() {
 #[test]
 fn search_results_have_a_platform_column() {
     let mut c = Console::demo();
-    key(&mut c.app, KeyCode::Char('/'));
-    keys(&mut c.app, "zsyl");
-    let generation = match &c.app.overlay {
-        Some(Overlay::Search(s)) => s.generation,
-        other => panic!("not searching: {other:?}"),
-    };
-    let (hits, total) = {
-        let d = c.app.data.as_ref().expect("data");
-        govcheck::tui::task::search(&d.index, &d.registry, "zsyl")
-    };
-    update(
-        &mut c.app,
-        Msg::SearchDone {
-            generation,
-            hits,
-            total,
-        },
-    );
+    search_for(&mut c.app, "zsyl");
     for lang in LANGS {
         for (w, h) in SIZES {
             let s = shown(&c.app, lang, w, h);

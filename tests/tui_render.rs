@@ -8,13 +8,13 @@ mod common;
 
 use chrono::{DateTime, NaiveDate};
 use common::console::{
-    draw, key, keys, lines, open_finding, screen, select_finding, select_region, selected_region,
+    draw, import_context, key, keys, lines, open_finding, screen, select_finding, select_region,
+    selected_region,
 };
 use govcheck::domain::event::{Actor, Event, EventKind};
 use govcheck::domain::indicator::Catalogue;
 use govcheck::domain::text::width;
 use govcheck::store::demo::create_demo_store;
-use govcheck::store::import::ImportContext;
 use govcheck::store::{LocalStore, RegistrySource};
 use govcheck::tui::app::{App, Options, Overlay, Page, View};
 use govcheck::tui::i18n::Lang;
@@ -50,16 +50,7 @@ fn opts(lang: Lang, color: bool, ascii: bool) -> Options {
 fn fixture_with(o: Options, keymap: Keymap) -> Fixture {
     let dir = tempfile::tempdir().expect("tempdir");
     let cat = Catalogue::builtin();
-    let ictx = ImportContext {
-        catalogue: &cat,
-        tz: chrono_tz::Asia::Shanghai,
-        actor: Actor {
-            name: "演示".into(),
-            ..Actor::default()
-        },
-        now: DateTime::parse_from_rfc3339("2022-03-27T09:00:00+08:00").expect("time"),
-        reported_at: None,
-    };
+    let ictx = import_context(&cat);
     let (store, _) = create_demo_store(&dir.path().join("s"), &ictx).expect("demo store");
     let mut app = App::new(
         o,

@@ -9,11 +9,10 @@
 mod common;
 
 use chrono::DateTime;
-use common::console::{Console, draw, key, keys, open_finding, screen};
+use common::console::{Console, draw, key, open_finding, screen, search_for};
 use govcheck::domain::event::{Actor, Event, EventKind};
 use govcheck::store::RegistrySource;
-use govcheck::tui::app::{App, Overlay};
-use govcheck::tui::update::{Msg, update};
+use govcheck::tui::app::App;
 use ratatui::crossterm::event::KeyCode;
 
 const SIZES: [(u16, u16); 2] = [(80, 24), (120, 40)];
@@ -79,24 +78,7 @@ fn detail_with_history() {
 #[test]
 fn search() {
     let mut c = Console::demo();
-    key(&mut c.app, KeyCode::Char('/'));
-    keys(&mut c.app, "zsyl");
-    let generation = match &c.app.overlay {
-        Some(Overlay::Search(s)) => s.generation,
-        other => panic!("not searching: {other:?}"),
-    };
-    let (hits, total) = {
-        let d = c.app.data.as_ref().expect("data");
-        govcheck::tui::task::search(&d.index, &d.registry, "zsyl")
-    };
-    update(
-        &mut c.app,
-        Msg::SearchDone {
-            generation,
-            hits,
-            total,
-        },
-    );
+    search_for(&mut c.app, "zsyl");
     snapshot("search", &c.app);
 }
 

@@ -47,6 +47,43 @@ pub struct Console {
     pub app: App,
 }
 
+/// How the console tests' stores are built: by 演示, at a fixed time in the office's
+/// zone, as `govcheck init --demo` would.
+pub fn import_context(cat: &Catalogue) -> ImportContext<'_> {
+    ImportContext {
+        catalogue: cat,
+        tz: chrono_tz::Asia::Shanghai,
+        actor: Actor {
+            name: "演示".into(),
+            ..Actor::default()
+        },
+        now: DateTime::parse_from_rfc3339("2022-03-27T09:00:00+08:00").expect("time"),
+        reported_at: None,
+    }
+}
+
+/// Open the search, type `query` and deliver its results, as the search task would.
+pub fn search_for(app: &mut App, query: &str) {
+    key(app, KeyCode::Char('/'));
+    keys(app, query);
+    let generation = match &app.overlay {
+        Some(govcheck::tui::app::Overlay::Search(s)) => s.generation,
+        other => panic!("not searching: {other:?}"),
+    };
+    let (hits, total) = {
+        let d = app.data.as_ref().expect("data");
+        govcheck::tui::task::search(&d.index, &d.registry, query)
+    };
+    update(
+        app,
+        Msg::SearchDone {
+            generation,
+            hits,
+            total,
+        },
+    );
+}
+
 impl Console {
     /// The demo, created as `govcheck init --demo` would at a fixed time, opened in
     /// Chinese with the default keys by user `zhangsan`. The status line names the
@@ -55,16 +92,7 @@ impl Console {
     pub fn demo() -> Console {
         let dir = tempfile::tempdir().expect("tempdir");
         let cat = Catalogue::builtin();
-        let ictx = ImportContext {
-            catalogue: &cat,
-            tz: chrono_tz::Asia::Shanghai,
-            actor: Actor {
-                name: "演示".into(),
-                ..Actor::default()
-            },
-            now: DateTime::parse_from_rfc3339("2022-03-27T09:00:00+08:00").expect("time"),
-            reported_at: None,
-        };
+        let ictx = import_context(&cat);
         let (store, _) = create_demo_store(&dir.path().join("s"), &ictx).expect("demo store");
         let mut app = App::new(
             options(Lang::Zh),
