@@ -154,3 +154,33 @@ fn remind_records_the_channel_and_changes_neither_status_nor_version() {
     let out = s.run(&["remind", &id]);
     assert_eq!(out.status.code(), Some(2), "--channel is required");
 }
+
+/// Bad input to `chase` gets one clear message naming what was wrong, a non-zero exit,
+/// and nothing on standard output; the store is left as it was.
+#[test]
+fn chase_refuses_bad_input_with_one_clear_message() {
+    let s = Sandbox::new();
+    s.demo();
+    let before = s.journal();
+    let err = s.fails(&["chase", "--round", "2099Q9", "--format", "csv"]);
+    assert!(err.contains("2099Q9") && err.contains("2022Q1"), "{err}");
+    let err = s.fails(&[
+        "chase", "--round", "2022Q1", "--region", "火星", "--format", "csv",
+    ]);
+    assert!(err.contains("--region") && err.contains("火星"), "{err}");
+    let err = s.fails(&["chase", "--round", "2022Q1", "--format", "xlsx"]);
+    assert!(err.contains("--out"), "{err}");
+    let out = s.run(&[
+        "chase",
+        "--round",
+        "2022Q1",
+        "--due-within",
+        "x",
+        "--format",
+        "csv",
+    ]);
+    assert_eq!(out.status.code(), Some(2), "a usage error");
+    assert!(out.stdout.is_empty());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--due-within"));
+    assert_eq!(s.journal(), before, "nothing written");
+}
