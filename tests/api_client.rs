@@ -94,3 +94,56 @@ fn an_answer_that_is_not_the_api_type_is_an_error_naming_the_endpoint() {
         other => panic!("expected an error naming the endpoint: {other:?}"),
     }
 }
+
+/// A reminder queued offline carries the key the client gave it, so when it is sent
+/// twice (the first answer lost and the outbox kept it) the registry records it once.
+#[test]
+fn a_reminder_sent_twice_from_the_outbox_is_recorded_once() {
+    let (s, sup, _, _) = setup();
+    let listen = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").expect("port");
+        l.local_addr().expect("addr").to_string()
+    };
+    let srv = start(&s, &listen);
+    let url = srv.url.clone();
+    let cache = s.path("client-cache");
+    let store = RemoteStore::new(&url, &sup, None, &cache).expect("client");
+    store.load().expect("load");
+    let id = zhoushan_finding(&s);
+    drop(srv);
+    let remind = EventKind::reminded(govcheck::domain::event::Channel::Phone);
+    match store.append_events(vec![(event(&id, remind), None)]) {
+        Err(StoreError::Queued { .. }) => {}
+        other => panic!("expected the reminder queued: {other:?}"),
+    }
+    let outbox = std::fs::read_dir(cache.join("registry"))
+        .expect("registry cache")
+        .map(|e| e.expect("entry").path().join("outbox.jsonl"))
+        .find(|p| p.exists())
+        .expect("an outbox");
+    let line = std::fs::read_to_string(&outbox).expect("outbox");
+    assert_eq!(line.lines().count(), 1, "{line}");
+    assert!(
+        line.contains("\"request\":\""),
+        "the key is queued with it: {line}"
+    );
+    // As if the first send reached the registry but its answer did not come back.
+    std::fs::write(&outbox, format!("{line}{line}")).expect("twice");
+    let _srv = start(&s, &listen);
+    let report = store.flush_outbox().expect("flush");
+    assert_eq!((report.sent, report.refused.len()), (2, 0), "{report:?}");
+    let snap = store.load().expect("load");
+    let idx = snap.registry.finding_index(&id).expect("finding");
+    let reminded: Vec<_> = snap
+        .registry
+        .history(idx)
+        .iter()
+        .filter(|e| matches!(e.kind, EventKind::Reminded { .. }))
+        .collect();
+    assert_eq!(reminded.len(), 1, "{reminded:?}");
+    let key = reminded[0].kind.request().expect("a key");
+    assert!(
+        key.len() == 32 && key.bytes().all(|b| b.is_ascii_hexdigit()),
+        "{key}"
+    );
+}

@@ -192,6 +192,55 @@ fn a_reminder_through_the_api_changes_neither_status_nor_version() {
     assert_eq!(st, 422, "{v}");
 }
 
+/// A reminder has no version to conflict on, so a resend whose answer was lost would
+/// be recorded twice: the request key it carries makes the second one a no-op, answered
+/// 201 like the first, even after the finding moved on.
+#[test]
+fn a_reminder_resent_with_its_key_is_recorded_once() {
+    let (s, sup, _, _) = setup();
+    let app = App::over(&s);
+    let id = zhoushan_finding(&s);
+    let path = format!("/api/v1/findings/{id}/events");
+    let reminders = |v: &serde_json::Value| {
+        v["finding"]["events"]
+            .as_array()
+            .map_or(0, |e| e.iter().filter(|e| e["kind"] == "reminded").count())
+    };
+    let remind = |key: &str, based_on: u32| {
+        json!({"kind": "reminded", "channel": "phone", "note": "已电话催办",
+               "based_on": based_on, "request": key})
+        .to_string()
+    };
+    let (st, v) = app.post(&path, &sup, &remind("0f3a-k1", 1));
+    assert_eq!(st, 201, "{v}");
+    assert_eq!(reminders(&v), 1);
+    assert_eq!(v["finding"]["events"][1]["request"], "0f3a-k1");
+    let (st, v) = app.post(&path, &sup, &remind("0f3a-k1", 1));
+    assert_eq!(st, 201, "a resend is answered as the first was: {v}");
+    assert_eq!(reminders(&v), 1, "and recorded once");
+    // The finding moves on: the resend is still the reminder already recorded, while a
+    // new reminder based on the old version is a conflict like any other event.
+    let (st, v) = app.post(
+        &path,
+        &sup,
+        &json!({"kind": "rectification_reported", "based_on": 1}).to_string(),
+    );
+    assert_eq!(st, 201, "{v}");
+    let (st, v) = app.post(&path, &sup, &remind("0f3a-k1", 1));
+    assert_eq!(st, 201, "{v}");
+    assert_eq!(reminders(&v), 1);
+    let (st, v) = app.post(&path, &sup, &remind("0f3a-k2", 1));
+    assert_eq!(st, 409, "{v}");
+    let (st, v) = app.post(&path, &sup, &remind("0f3a-k2", 2));
+    assert_eq!(st, 201, "{v}");
+    assert_eq!(reminders(&v), 2);
+    assert_eq!(v["finding"]["version"], 2);
+    for bad in ["", "has space", &"k".repeat(65), "换行\n"] {
+        let (st, v) = app.post(&path, &sup, &remind(bad, 2));
+        assert_eq!(st, 400, "{bad:?}: {v}");
+    }
+}
+
 /// A write that cannot get the store (an import holds it) is answered 503 `busy` before
 /// the request could time out, and is then never made: no "failed" that landed anyway.
 #[test]

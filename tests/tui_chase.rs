@@ -107,7 +107,7 @@ fn marked_findings_are_reminded_each_by_its_own_event() {
         let out = key(&mut c.app, KeyCode::Enter);
         let effect = out.effects.into_iter().next().expect("a batch");
         assert!(
-            matches!(&effect, Effect::AppendBatch { event: EventKind::Reminded { channel: Channel::Document }, targets, note, .. }
+            matches!(&effect, Effect::AppendBatch { event: EventKind::Reminded { channel: Channel::Document, .. }, targets, note, .. }
                 if targets.len() == 2 && note.as_deref() == Some("已发督办函")),
             "{effect:?}"
         );
@@ -129,12 +129,7 @@ fn marked_findings_are_reminded_each_by_its_own_event() {
         for id in ["2022Q1-0008", "2022Q1-0009"] {
             let i = reg.finding_index(id).expect("finding");
             let last = reg.history(i).last().expect("event");
-            assert_eq!(
-                last.kind,
-                EventKind::Reminded {
-                    channel: Channel::Document
-                }
-            );
+            assert_eq!(last.kind, EventKind::reminded(Channel::Document));
             assert_eq!(reg.state(i).version, 1, "a reminder is not a version");
         }
     }
@@ -250,9 +245,7 @@ fn detail_shows_the_contact_and_the_last_reminder_and_opens_other_rounds() {
             note: Some("已电话催办".into()),
             ..event(
                 "2022Q1-0008",
-                EventKind::Reminded {
-                    channel: Channel::Phone,
-                },
+                EventKind::reminded(Channel::Phone),
                 "王芳",
                 "2022-04-28T16:23:00+08:00",
             )
@@ -315,9 +308,7 @@ fn the_lists_show_when_a_finding_was_last_chased() {
         }
         let ev = event(
             "2022Q1-0008",
-            EventKind::Reminded {
-                channel: Channel::Phone,
-            },
+            EventKind::reminded(Channel::Phone),
             "王芳",
             "2022-04-28T23:30:00+08:00",
         );

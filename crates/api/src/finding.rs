@@ -53,6 +53,8 @@ pub enum KindError {
     MissingChannel,
     #[error("{0} events are recorded by the registry itself, not sent")]
     NotSendable(&'static str),
+    #[error("request must be 1 to 64 letters, digits, '-' or '_'")]
+    BadRequestKey,
 }
 
 impl EventKindName {
@@ -69,9 +71,9 @@ impl EventKindName {
         channel: Option<Channel>,
     ) -> Result<EventKind, KindError> {
         Ok(match self {
-            EventKindName::Reminded => EventKind::Reminded {
-                channel: channel.ok_or(KindError::MissingChannel)?,
-            },
+            EventKindName::Reminded => {
+                EventKind::reminded(channel.ok_or(KindError::MissingChannel)?)
+            }
             EventKindName::RectificationReported => EventKind::RectificationReported,
             EventKindName::Verified => EventKind::Verified,
             EventKindName::Rejected => EventKind::Rejected,
@@ -100,7 +102,7 @@ impl EventKindName {
     /// The channel of a domain event kind (a reminder's), to send it.
     pub fn channel_of(kind: &EventKind) -> Option<Channel> {
         match kind {
-            EventKind::Reminded { channel } => Some(*channel),
+            EventKind::Reminded { channel, .. } => Some(*channel),
             _ => None,
         }
     }
@@ -129,6 +131,27 @@ pub struct EventRequest {
     pub os_user: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ssh_client: Option<String>,
+    /// For reminded: a key the client made when it made the reminder (letters, digits,
+    /// `-` and `_`, at most 64). A reminder has no version to conflict on, so a resend
+    /// after a lost answer carries the same key and is recorded once.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub request: Option<String>,
+}
+
+impl EventRequest {
+    /// The domain's event kind this request asks for, the reminder's key included.
+    pub fn event_kind(&self) -> Result<EventKind, KindError> {
+        let mut kind = self.kind.with(self.to, self.channel)?;
+        if let Some(key) = &self.request
+            && !govcheck_domain::limits::is_request_key(key)
+        {
+            return Err(KindError::BadRequestKey);
+        }
+        if let EventKind::Reminded { request, .. } = &mut kind {
+            request.clone_from(&self.request);
+        }
+        Ok(kind)
+    }
 }
 
 /// A version as JSON sends it. 3 and 3.0 are the same JSON number, and the description

@@ -228,7 +228,8 @@ json_schema!(
             "by": {"$ref": "#/components/schemas/Actor"},
             "note": {"type": "string"},
             "to": {"type": "string", "format": "date"},
-            "channel": {"type": "string", "enum": ["phone", "document", "message"], "description": "how the host unit was chased, for reminded"}
+            "channel": {"type": "string", "enum": ["phone", "document", "message"], "description": "how the host unit was chased, for reminded"},
+            "request": {"type": "string", "description": "the key a reminder was sent with (see the event request's `request`)"}
         }
     }
 );
@@ -265,7 +266,8 @@ macro_rules! event_request_variant {
                 "channel": {"type": "string", "enum": ["phone", "document", "message"], "description": "how the host unit was chased, for reminded (required there)"},
                 "based_on": {"type": "integer", "minimum": 0, "maximum": 4294967295u64, "description": "the finding version the client saw (u32); another current version is 409 `conflict`"},
                 "os_user": {"type": "string", "maxLength": 256, "description": "recorded in the history as claimed by the client (by.claimed.os_user), never as seen"},
-                "ssh_client": {"type": "string", "maxLength": 256, "description": "recorded in the history as claimed by the client (by.claimed.ssh_client); the address the server saw is by.peer"}
+                "ssh_client": {"type": "string", "maxLength": 256, "description": "recorded in the history as claimed by the client (by.claimed.ssh_client); the address the server saw is by.peer"},
+                "request": {"type": "string", "pattern": "^[A-Za-z0-9_-]{1,64}$", "description": "for reminded: a key the client made with the reminder; a resend with the same key is recorded once (201 with the finding as it is). Ignored for other kinds, whose version already makes a resend a 409 `conflict`"}
             }
         })
     };

@@ -35,7 +35,7 @@ impl Act {
             Act::Reopen => EventKind::Reopened,
             Act::Extend(to) => EventKind::DeadlineExtended { to: *to },
             Act::Waive => EventKind::Waived,
-            Act::Remind(channel) => EventKind::Reminded { channel: *channel },
+            Act::Remind(channel) => EventKind::reminded(*channel),
         }
     }
 }

@@ -304,7 +304,7 @@ pub fn history(ctx: &Context, finding: &str, format: Format) -> anyhow::Result<i
                 govcheck_domain::EventKind::DeadlineExtended { to } => {
                     event = format!("{event} {to}");
                 }
-                govcheck_domain::EventKind::Reminded { channel } => {
+                govcheck_domain::EventKind::Reminded { channel, .. } => {
                     event = format!("{event} {}", channel.as_str());
                 }
                 _ => {}
@@ -333,7 +333,7 @@ pub fn history(ctx: &Context, finding: &str, format: Format) -> anyhow::Result<i
             govcheck_domain::EventKind::DeadlineExtended { to } => {
                 what = format!("{what} → {to}");
             }
-            govcheck_domain::EventKind::Reminded { channel } => {
+            govcheck_domain::EventKind::Reminded { channel, .. } => {
                 what = format!("{what} ({})", channel.label_zh());
             }
             _ => {}

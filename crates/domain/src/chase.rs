@@ -224,7 +224,7 @@ mod tests {
     #[test]
     fn last_reminded_is_the_latest_reminder() {
         let mut reg = registry();
-        let remind = |channel| EventKind::Reminded { channel };
+        let remind = EventKind::reminded;
         reg.apply_all([
             event(
                 "R1-0001",

@@ -110,7 +110,14 @@ pub enum EventKind {
     /// The host unit was chased (催办) by `channel`; the note says what was agreed.
     /// It changes neither the status nor the version: two supervisors chasing the same
     /// host unit, or a reminder recorded while a colleague verifies, never conflict.
-    Reminded { channel: Channel },
+    Reminded {
+        channel: Channel,
+        /// The key the client gave this reminder when it was made. Since a reminder
+        /// has no version to conflict on, a resend whose answer was lost (the outbox
+        /// retrying) is recognised by it and recorded once.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        request: Option<String>,
+    },
 }
 
 /// How a host unit was chased.
@@ -156,6 +163,23 @@ impl Channel {
 }
 
 impl EventKind {
+    /// A reminder by `channel`, without a request key (a local store writes at once
+    /// and never resends).
+    pub fn reminded(channel: Channel) -> EventKind {
+        EventKind::Reminded {
+            channel,
+            request: None,
+        }
+    }
+
+    /// The request key a reminder was sent with, if any.
+    pub fn request(&self) -> Option<&str> {
+        match self {
+            EventKind::Reminded { request, .. } => request.as_deref(),
+            _ => None,
+        }
+    }
+
     pub fn label(&self) -> &'static str {
         match self {
             EventKind::Reported => "reported",
@@ -418,9 +442,7 @@ mod tests {
     /// seen before it still applies; it is refused before the report and once closed.
     #[test]
     fn a_reminder_changes_neither_status_nor_version() {
-        let phone = EventKind::Reminded {
-            channel: Channel::Phone,
-        };
+        let phone = EventKind::reminded(Channel::Phone);
         let mut s = FindingState::new(Some(d("2022-04-27")));
         assert!(
             s.apply(&ev(phone.clone(), None)).is_err(),
@@ -445,12 +467,7 @@ mod tests {
 
     #[test]
     fn a_reminder_keeps_its_channel_in_json() {
-        let e = ev(
-            EventKind::Reminded {
-                channel: Channel::Document,
-            },
-            Some("督办函"),
-        );
+        let e = ev(EventKind::reminded(Channel::Document), Some("督办函"));
         let json = serde_json::to_string(&e).expect("json");
         assert!(
             json.contains(r#""kind":"reminded","channel":"document""#),

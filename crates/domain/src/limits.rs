@@ -8,6 +8,18 @@ pub const MAX_ID_CHARS: usize = 128;
 pub const MAX_NAME_CHARS: usize = 256;
 /// Notes on findings and events, and problem wordings.
 pub const MAX_NOTE_CHARS: usize = 4000;
+/// A reminder's request key (see [`crate::event::EventKind::Reminded`]): a random
+/// token a client makes, never text a person types.
+pub const MAX_REQUEST_CHARS: usize = 64;
+
+/// Whether `key` is a request key as clients make them: 1 to 64 letters, digits, `-`
+/// and `_`, so it can be logged and compared as it stands.
+pub fn is_request_key(key: &str) -> bool {
+    (1..=MAX_REQUEST_CHARS).contains(&key.len())
+        && key
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+}
 
 /// Columns in an import file's header: the widest real file has a few dozen; a million
 /// would make recognising the header slow for nothing.
@@ -55,6 +67,9 @@ pub fn check_len(field: &str, text: &str, max: usize) -> Result<(), TooLong> {
 pub fn check_event(event: &crate::event::Event) -> Result<(), TooLong> {
     if let Some(note) = &event.note {
         check_len("note", note, MAX_NOTE_CHARS)?;
+    }
+    if let Some(key) = event.kind.request() {
+        check_len("request", key, MAX_REQUEST_CHARS)?;
     }
     Ok(())
 }

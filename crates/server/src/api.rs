@@ -373,8 +373,7 @@ async fn append_event(
         )));
     }
     let kind = req
-        .kind
-        .with(req.to, req.channel)
+        .event_kind()
         .map_err(|e| ApiError::bad_request(e.to_string()))?;
     let snap = state.current().await?;
     let reg = &snap.registry;

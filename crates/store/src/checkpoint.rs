@@ -26,7 +26,7 @@ use govcheck_domain::round::{Round, RoundMode};
 
 pub const FILE: &str = "checkpoint.bin";
 /// 03: an account also holds its contact and phone, and an event may be a reminder
-/// (催办, kind 7 with its channel).
+/// (催办, kind 7 with its channel; kind 8 with its channel and request key).
 const MAGIC: &[u8; 8] = b"GCCKPT03";
 /// 02: an event's actor also holds the peer the server saw and what the client claimed.
 /// Still read (its accounts have no contacts, its events no reminders), so the first
@@ -272,13 +272,17 @@ pub fn encode(reg: &Registry, pos: &Position) -> Vec<u8> {
                     w.date(*to);
                 }
                 EventKind::Waived => w.u8(6),
-                EventKind::Reminded { channel } => {
-                    w.u8(7);
+                EventKind::Reminded { channel, request } => {
+                    // 8: a reminder with the request key it was sent with.
+                    w.u8(if request.is_some() { 8 } else { 7 });
                     w.u8(match channel {
                         Channel::Phone => 0,
                         Channel::Document => 1,
                         Channel::Message => 2,
                     });
+                    if let Some(key) = request {
+                        w.str(key);
+                    }
                 }
             }
             w.time(&e.at);
@@ -637,13 +641,14 @@ fn decode(r: &mut R<'_>, out: &mut dyn ChangeSink) -> Option<()> {
             4 => EventKind::Reopened,
             5 => EventKind::DeadlineExtended { to: r.date()? },
             6 => EventKind::Waived,
-            7 if r.v3 => EventKind::Reminded {
+            tag @ (7 | 8) if r.v3 => EventKind::Reminded {
                 channel: match r.u8()? {
                     0 => Channel::Phone,
                     1 => Channel::Document,
                     2 => Channel::Message,
                     _ => return None,
                 },
+                request: if tag == 8 { Some(r.str()?) } else { None },
             },
             _ => return None,
         };
@@ -825,6 +830,7 @@ mod tests {
         };
         let remind = EventKind::Reminded {
             channel: Channel::Message,
+            request: Some("k-1".into()),
         };
         for c in [
             Change::Round(round),

@@ -37,6 +37,11 @@ pub trait BatchWriter {
 /// Append events to findings' histories as one batch; an event based on a version
 /// other than the finding's current one is a [`StoreError::Conflict`] (with who changed
 /// it last), and nothing is written. Returns the store's sequence number after.
+///
+/// A reminder changes no version, so a resend of one whose answer was lost could not
+/// conflict with itself as other events do: one whose request key the finding's
+/// history already holds is that resend, and is not written a second time (whatever
+/// happened to the finding since).
 pub fn append_events<S: BatchWriter + ?Sized>(
     store: &S,
     events: Vec<(Event, Option<u32>)>,
@@ -55,6 +60,14 @@ pub fn append_events<S: BatchWriter + ?Sized>(
             let idx = reg.finding_index(&e.finding).ok_or_else(|| {
                 StoreError::Rejected(ApplyError::UnknownFinding(e.finding.clone()))
             })?;
+            if let Some(key) = e.kind.request()
+                && reg
+                    .history(idx)
+                    .iter()
+                    .any(|h| h.kind.request() == Some(key))
+            {
+                continue;
+            }
             let actual = reg.state(idx).version;
             if let Some(expected) = based_on
                 && expected != actual

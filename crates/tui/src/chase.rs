@@ -60,9 +60,7 @@ pub fn targets(app: &App) -> Vec<Target> {
 pub fn event_kind(app: &App, kind: DialogKind) -> Option<EventKind> {
     match kind {
         DialogKind::Verify => Some(EventKind::Verified),
-        DialogKind::Remind => Some(EventKind::Reminded {
-            channel: app.marks.channel(),
-        }),
+        DialogKind::Remind => Some(EventKind::reminded(app.marks.channel())),
         _ => None,
     }
 }
@@ -142,7 +140,7 @@ pub fn others_acted(app: &App, old: &Registry, new: &Registry, me: &str) -> Opti
     let last = seen.iter().max_by_key(|e| e.at)?;
     let at = last.at.with_timezone(&app.tz).format("%H:%M");
     let mut what = app.t(&format!("ev.{}", last.kind.label())).to_string();
-    if let EventKind::Reminded { channel } = last.kind {
+    if let EventKind::Reminded { channel, .. } = last.kind {
         what = format!("{what}({})", app.t(&format!("chase.{}", channel.as_str())));
     }
     let mut t = format!("{} {at} {what} {}", last.by.name, last.finding);
@@ -168,7 +166,7 @@ pub fn contact_text(contact: Option<&str>, phone: Option<&str>) -> Option<String
 /// The detail's "last reminded" value: when, by whom, how.
 pub fn last_reminded_text(app: &App, reg: &Registry, finding: usize) -> Option<String> {
     let e = last_reminded(reg.history(finding))?;
-    let EventKind::Reminded { channel } = e.kind else {
+    let EventKind::Reminded { channel, .. } = e.kind else {
         return None;
     };
     Some(format!(

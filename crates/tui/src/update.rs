@@ -809,12 +809,7 @@ fn confirm(app: &mut App, mut d: Dialog) -> Outcome {
         DialogKind::Reject => (EventKind::Rejected, text),
         DialogKind::Rectified => (EventKind::RectificationReported, text),
         DialogKind::Reopen => (EventKind::Reopened, text),
-        DialogKind::Remind => (
-            EventKind::Reminded {
-                channel: app.marks.channel(),
-            },
-            text,
-        ),
+        DialogKind::Remind => (EventKind::reminded(app.marks.channel()), text),
         DialogKind::Extend => {
             // A pasted note may follow the date on the next line.
             let (date, rest) = text
@@ -942,9 +937,7 @@ fn open_dialog(app: &mut App, kind: DialogKind) -> Outcome {
         DialogKind::Rectified => EventKind::RectificationReported,
         DialogKind::Reopen => EventKind::Reopened,
         DialogKind::Extend => EventKind::DeadlineExtended { to: NaiveDate::MAX },
-        DialogKind::Remind => EventKind::Reminded {
-            channel: app.marks.channel(),
-        },
+        DialogKind::Remind => EventKind::reminded(app.marks.channel()),
     };
     let probe = Event {
         finding: finding.clone(),

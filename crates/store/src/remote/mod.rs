@@ -24,7 +24,7 @@ use govcheck_api::{
     Changes, ErrorBody, ErrorCode, ErrorObject, EventCreated, EventKindName, EventRequest,
     FindingView, Health, Me,
 };
-use govcheck_domain::event::Event;
+use govcheck_domain::event::{Event, EventKind};
 use govcheck_domain::registry::Registry;
 use govcheck_domain::rules::Posts;
 
@@ -557,6 +557,7 @@ impl RemoteStore {
             based_on,
             os_user: p.event.by.os_user.clone(),
             ssh_client: p.event.by.ssh_client.clone(),
+            request: p.event.kind.request().map(str::to_string),
         };
         let path = format!("/api/v1/findings/{}/events", urlencode(&p.event.finding));
         let resp = self
@@ -678,6 +679,13 @@ fn cut_torn_tail(f: &mut std::fs::File) -> std::io::Result<()> {
     Ok(())
 }
 
+/// A fresh request key: 128 random bits in hex.
+fn request_key() -> Result<String, StoreError> {
+    let mut raw = [0u8; 16];
+    getrandom::fill(&mut raw).map_err(|e| StoreError::Other(format!("random key: {e}")))?;
+    Ok(raw.iter().map(|b| format!("{b:02x}")).collect())
+}
+
 fn urlencode(s: &str) -> String {
     s.bytes()
         .map(|b| {
@@ -744,8 +752,17 @@ impl RegistrySource for RemoteStore {
     fn append_events(&self, events: Vec<(Event, Option<u32>)>) -> Result<u64, StoreError> {
         let items: Vec<Pending> = events
             .into_iter()
-            .map(|(event, based_on)| Pending { event, based_on })
-            .collect();
+            .map(|(mut event, based_on)| {
+                // The key goes with the reminder into the outbox, so every resend of it
+                // is the same request.
+                if let EventKind::Reminded { request, .. } = &mut event.kind
+                    && request.is_none()
+                {
+                    *request = Some(request_key()?);
+                }
+                Ok(Pending { event, based_on })
+            })
+            .collect::<Result<_, StoreError>>()?;
         let mut seq = 0;
         for (i, it) in items.iter().enumerate() {
             match self.post_event(it) {

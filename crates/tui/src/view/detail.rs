@@ -140,7 +140,7 @@ pub fn lines(app: &App, d: &DetailPage, th: &Theme) -> Vec<Line<'static>> {
                 (govcheck_domain::event::EventKind::DeadlineExtended { to }, _) => {
                     format!("{} -> {to}", app.t(&format!("ev.{}", e.kind.label())))
                 }
-                (govcheck_domain::event::EventKind::Reminded { channel }, _) => format!(
+                (govcheck_domain::event::EventKind::Reminded { channel, .. }, _) => format!(
                     "{} ({})",
                     app.t(&format!("ev.{}", e.kind.label())),
                     app.t(&format!("chase.{}", channel.as_str()))
