@@ -145,28 +145,71 @@ fn deadlines_count_per_child_region_of_the_scope_as_the_overview_does() {
     assert_eq!(overdue_heading(app), want, "at {province}");
 }
 
-/// The 地区 column names a 市本级 with its city (`舟山市/市本级`), at both sizes.
+/// The 地区 column names a 市本级 with its city (`舟山市/市本级`), at both sizes, on
+/// the problems list (tab 2) and the deadlines (tab 3).
 #[test]
-fn the_deadlines_region_column_is_unambiguous() {
+fn the_region_column_of_the_finding_lists_is_unambiguous() {
+    for tab in ['2', '3'] {
+        let mut n = national();
+        key(&mut n.app, KeyCode::Char(tab));
+        let rows = match n.app.page() {
+            Some(Page::Deadlines(p)) => &p.rows,
+            Some(Page::Problems(p)) => &p.rows,
+            _ => panic!("tab {tab} is a list of findings"),
+        };
+        let r = rows
+            .iter()
+            .find(|r| r.region == "市本级")
+            .expect("the dataset has a finding at a 市本级");
+        let (id, code) = (r.id.clone(), r.region_code.clone());
+        let reg = n.app.registry().expect("registry");
+        let city = reg
+            .tree()
+            .parent(reg.tree().by_code(&code).expect("region"))
+            .map(|c| reg.tree().get(c).name.clone())
+            .expect("city");
+        let first = format!("{city}/市本级");
+        common::console::select_finding(&mut n.app, &id);
+        for (w, h) in SIZES {
+            let s = shown(&n.app, "zh", w, h);
+            let row = s
+                .iter()
+                .find(|l| l.starts_with("│>"))
+                .unwrap_or_else(|| panic!("no selected row at {w}x{h}:\n{}", s.join("\n")));
+            assert!(
+                row.contains(first.as_str()),
+                "tab {tab} {w}x{h}: {row:?} shows {first}"
+            );
+        }
+    }
+}
+
+/// So does the early warnings' (tab 4): a region whose name is not unique shows with
+/// the path that tells it apart.
+#[test]
+fn the_region_column_of_the_warnings_is_unambiguous() {
     let mut n = national();
-    key(&mut n.app, KeyCode::Char('3'));
-    let Some(Page::Deadlines(p)) = n.app.page() else {
-        panic!("deadlines");
+    key(&mut n.app, KeyCode::Char('4'));
+    let (at, label) = {
+        let Some(Page::Warnings(p)) = n.app.page() else {
+            panic!("warnings");
+        };
+        let reg = n.app.registry().expect("registry");
+        let tree = reg.tree();
+        p.items
+            .iter()
+            .enumerate()
+            .map(|(i, w)| (i, reg.account_region(w.account_idx)))
+            .find(|(_, r)| tree.distinct_name(*r) != tree.get(*r).name)
+            .map(|(i, r)| (i, tree.distinct_name(r)))
+            .expect("the dataset warns of an account in a region whose name is not unique")
     };
-    let r = p
-        .rows
-        .iter()
-        .find(|r| r.region == "市本级")
-        .expect("the dataset has a finding at a 市本级");
-    let (id, code) = (r.id.clone(), r.region_code.clone());
-    let reg = n.app.registry().expect("registry");
-    let city = reg
-        .tree()
-        .parent(reg.tree().by_code(&code).expect("region"))
-        .map(|c| reg.tree().get(c).name.clone())
-        .expect("city");
-    let first = format!("{city}/市本级");
-    common::console::select_finding(&mut n.app, &id);
+    assert!(label.contains('/'), "{label}");
+    key(&mut n.app, KeyCode::Home);
+    for _ in 0..at {
+        key(&mut n.app, KeyCode::Down);
+    }
+    assert!(matches!(n.app.page(), Some(Page::Warnings(p)) if p.cursor == at));
     for (w, h) in SIZES {
         let s = shown(&n.app, "zh", w, h);
         let row = s
@@ -174,8 +217,8 @@ fn the_deadlines_region_column_is_unambiguous() {
             .find(|l| l.starts_with("│>"))
             .unwrap_or_else(|| panic!("no selected row at {w}x{h}:\n{}", s.join("\n")));
         assert!(
-            row.contains(first.as_str()),
-            "{w}x{h}: {row:?} shows {first}"
+            row.contains(label.as_str()),
+            "{w}x{h}: {row:?} shows {label}"
         );
     }
 }

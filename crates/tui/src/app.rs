@@ -120,6 +120,11 @@ pub struct ProblemsPage {
     pub dir: SortDir,
     pub filter: Filter,
     pub rows: Vec<FindingRow>,
+    /// Each row's region with as much of its path as tells it apart (舟山市/市本级, not
+    /// a bare 市本级), worked out when the rows are, not per frame.
+    pub regions: Vec<String>,
+    /// Cells the widest of `regions` takes.
+    pub region_width: usize,
     pub visible: Vec<usize>,
     /// Cells the widest days-left figure takes (`-1681` is 5): that column is never
     /// cut, and measuring it here keeps the frame free of a pass over the rows.
@@ -518,6 +523,8 @@ impl App {
             filter: Filter::default(),
             rows: Vec::new(),
             visible: Vec::new(),
+            region_width: 0,
+            regions: Vec::new(),
             days_width: 0,
         };
         self.fill_problems(&mut p);
@@ -634,6 +641,10 @@ impl App {
             .collect();
         sort_findings(rows, &mut vis, p.sort, p.dir);
         p.days_width = days_width(rows);
+        p.regions = self
+            .registry()
+            .map_or_else(Vec::new, |reg| crate::rollup::region_labels(reg, rows));
+        p.region_width = crate::rollup::widest(&p.regions);
         p.visible = vis;
         p.cursor = restore_cursor(&p.rows, &p.visible, keep.as_deref(), p.cursor);
     }
@@ -683,12 +694,7 @@ impl App {
         }
         p.days_width = days_width(&rows);
         p.regions = reg.map_or_else(Vec::new, |reg| crate::rollup::region_labels(reg, &rows));
-        p.region_width = p
-            .regions
-            .iter()
-            .map(|r| govcheck_domain::text::width(r))
-            .max()
-            .unwrap_or(0);
+        p.region_width = crate::rollup::widest(&p.regions);
         p.rows = rows;
         p.lines = lines;
         let sel = selectable(&p.lines);

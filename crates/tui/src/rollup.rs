@@ -49,6 +49,15 @@ pub fn per_region(
     out
 }
 
+/// Cells the widest label takes (0 for none).
+pub fn widest(labels: &[String]) -> usize {
+    labels
+        .iter()
+        .map(|r| govcheck_domain::text::width(r))
+        .max()
+        .unwrap_or(0)
+}
+
 /// For each row, its region with as much of the path as tells it apart
 /// (`RegionTree::distinct_name`), worked out once per region.
 pub fn region_labels(reg: &Registry, rows: &[FindingRow]) -> Vec<String> {

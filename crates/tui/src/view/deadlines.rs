@@ -8,16 +8,11 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
 use super::ListRows;
-use super::table::{Cell, header, row, widths};
+use super::table::{header, row, widths};
 use crate::app::{App, DeadlineLine, DeadlinesPage};
 use crate::theme::Theme;
 use govcheck_domain::listing::DeadlineGroup;
 use govcheck_domain::text::{sanitize, truncate};
-
-/// The 地区 column of [`super::problems::columns`].
-const REGION_COL: usize = 1;
-/// The most cells the 地区 column asks for (`舟山市/市本级` is 13).
-const REGION_MAX: usize = 16;
 
 pub fn group_label(app: &App, g: DeadlineGroup) -> String {
     match g {
@@ -63,11 +58,7 @@ pub fn item_of_line(p: &DeadlinesPage, line: usize) -> Option<usize> {
 }
 
 pub fn render(f: &mut Frame, app: &App, p: &DeadlinesPage, area: Rect, th: &Theme) {
-    let mut cols = super::problems::columns(app, p.days_width);
-    // Room for the longest region label (up to `REGION_MAX`): the names shrink first.
-    if let Some(c) = cols.get_mut(REGION_COL) {
-        c.min = c.min.max(p.region_width.min(REGION_MAX));
-    }
+    let cols = super::problems::columns(app, p.days_width, p.region_width);
     let w = widths(&cols, usize::from(area.width));
     let mut lines: Vec<Line> = vec![header(&cols, &w, th.heading())];
     let rows = list_rows(p, area);
@@ -102,11 +93,8 @@ pub fn render(f: &mut Frame, app: &App, p: &DeadlinesPage, area: Rect, th: &Them
                 let r = &p.rows[*i];
                 let sel = k == p.cursor;
                 k += 1;
-                let mut cells = super::problems::finding_cells(app, r, th);
-                // The region with enough of its path to be unambiguous (舟山市/市本级).
-                if let (Some(c), Some(name)) = (cells.get_mut(REGION_COL), p.regions.get(*i)) {
-                    *c = Cell::new(name);
-                }
+                let region = p.regions.get(*i).unwrap_or(&r.region);
+                let cells = super::problems::finding_cells(app, r, region, th);
                 lines.push(row(
                     &cols,
                     &w,

@@ -17,8 +17,9 @@ use govcheck_domain::text::width;
 /// `-1681` reads as `-16`, a cut 已整改待复核 as 已整): the status column is as wide as
 /// its widest word in the interface language and days left as its widest figure
 /// (`days_width`); the names (problem, account, host unit) shrink instead, and the
-/// platform shows its short name (微信, 头条) from the catalogue.
-pub fn columns(app: &App, days_width: usize) -> Vec<Col> {
+/// platform shows its short name (微信, 头条) from the catalogue. The region asks for
+/// room for its longest label (`region_width`, up to [`REGION_MAX`]) before the names.
+pub fn columns(app: &App, days_width: usize, region_width: usize) -> Vec<Col> {
     let status_w = [
         "st.open",
         "st.rectified",
@@ -33,7 +34,7 @@ pub fn columns(app: &App, days_width: usize) -> Vec<Col> {
     .unwrap_or(0);
     vec![
         Col::new(app.t("col.problem"), 10).flex(),
-        Col::new(app.t("col.region"), 6).drop(3),
+        Col::new(app.t("col.region"), region_width.clamp(6, REGION_MAX)).drop(3),
         Col::new(app.t("col.platform"), 6).drop(4),
         Col::new(app.t("col.account"), 12).flex(),
         Col::new(app.t("col.host_unit"), 10).flex().drop(5),
@@ -46,6 +47,9 @@ pub fn columns(app: &App, days_width: usize) -> Vec<Col> {
     ]
 }
 
+/// The most cells the 地区 column asks for (`舟山市/市本级` is 13).
+pub const REGION_MAX: usize = 16;
+
 /// The column of [`columns`] a sort orders by.
 pub fn sort_column(by: FindingSort) -> usize {
     match by {
@@ -57,8 +61,9 @@ pub fn sort_column(by: FindingSort) -> usize {
     }
 }
 
-/// Cells shared by the problems and deadline views.
-pub fn finding_cells(app: &App, r: &FindingRow, th: &Theme) -> Vec<Cell> {
+/// Cells shared by the problems and deadline views. `region` is the row's region as
+/// the page labelled it (with enough of its path to be unambiguous).
+pub fn finding_cells(app: &App, r: &FindingRow, region: &str, th: &Theme) -> Vec<Cell> {
     let days = r.days_left.map_or_else(|| "-".into(), |d| d.to_string());
     // An action waiting in the outbox shows until it is sent (not offered again).
     let status = if app.pending.contains(&r.id) {
@@ -70,7 +75,7 @@ pub fn finding_cells(app: &App, r: &FindingRow, th: &Theme) -> Vec<Cell> {
     };
     vec![
         Cell::new(&r.problem),
-        Cell::new(&r.region),
+        Cell::new(region),
         Cell::new(app.catalogue.short_platform(&r.platform)),
         Cell::new(&r.account),
         Cell::new(&r.host_unit),
@@ -98,7 +103,7 @@ pub fn list_rows(p: &ProblemsPage, area: Rect) -> ListRows {
 }
 
 pub fn render(f: &mut Frame, app: &App, p: &ProblemsPage, area: Rect, th: &Theme) {
-    let mut cols = columns(app, p.days_width);
+    let mut cols = columns(app, p.days_width, p.region_width);
     let at = sort_column(p.sort);
     if let Some(c) = cols.get_mut(at) {
         *c = c.clone().sorted(th.sort_marker(p.sort.ascending(p.dir)));
@@ -113,7 +118,7 @@ pub fn render(f: &mut Frame, app: &App, p: &ProblemsPage, area: Rect, th: &Theme
         lines.push(row(
             &cols,
             &w,
-            finding_cells(app, r, th),
+            finding_cells(app, r, p.regions.get(i).unwrap_or(&r.region), th),
             &crate::chase::list_marker(app, sel, r),
             super::row_style(sel, th),
             th.matched(),

@@ -18,9 +18,24 @@ pub fn list_rows(p: &WarningsPage, area: Rect) -> ListRows {
 
 pub fn render(f: &mut Frame, app: &App, p: &WarningsPage, area: Rect, th: &Theme) {
     let Some(reg) = app.registry() else { return };
+    let rows = list_rows(p, area);
+    let (h, off) = (rows.capacity(), rows.first);
+    // Each shown row's region with enough of its path to be unambiguous (舟山市/市本级,
+    // not 市本级), and room for the longest of them before the names shrink.
+    let regions: Vec<String> = p
+        .items
+        .iter()
+        .skip(off)
+        .take(h)
+        .map(|wn| reg.tree().distinct_name(reg.account_region(wn.account_idx)))
+        .collect();
     let cols = vec![
         Col::new(app.t("col.account"), 12).flex(),
-        Col::new(app.t("col.region"), 6).drop(3),
+        Col::new(
+            app.t("col.region"),
+            crate::rollup::widest(&regions).clamp(6, super::problems::REGION_MAX),
+        )
+        .drop(3),
         Col::new(app.t("col.host_unit"), 10).flex().drop(4),
         Col::new(app.t("col.last_post"), 10),
         Col::new(app.t("col.silent_days"), 6).right(),
@@ -28,16 +43,13 @@ pub fn render(f: &mut Frame, app: &App, p: &WarningsPage, area: Rect, th: &Theme
     ];
     let w = widths(&cols, usize::from(area.width));
     let mut lines: Vec<Line> = vec![header(&cols, &w, th.heading())];
-    let rows = list_rows(p, area);
-    let (h, off) = (rows.capacity(), rows.first);
-    for (pos, wn) in p.items.iter().enumerate().skip(off).take(h) {
+    for ((pos, wn), region) in p.items.iter().enumerate().skip(off).take(h).zip(regions) {
         let sel = pos == p.cursor;
         let a = &reg.accounts()[wn.account_idx];
-        let region = reg.tree().get(reg.account_region(wn.account_idx));
         let never = app.t("label.never");
         let cells = vec![
             Cell::new(&a.name),
-            Cell::new(&region.name),
+            Cell::new(&region),
             Cell::new(&a.host_unit),
             Cell::new(
                 wn.last_post
