@@ -570,13 +570,21 @@ fn a_stale_cached_registry_says_so_with_its_age_and_identity() {
     let last = lines(&buf).last().cloned().unwrap_or_default();
     assert!(last.contains("[离线，缓存于 04-30 17:05]"), "{last}");
     assert_rows_fit(&buf);
-    // With a short source the identity shows too.
+    // Who we are on the status line; where the data comes from once, on the
+    // breadcrumb line, not repeated beside it.
     f.app.source = "http://reg:8080".into();
     let buf = draw(&mut f.app, 120, 40);
-    let last = lines(&buf).last().cloned().unwrap_or_default();
-    assert!(
-        last.contains("张三 (supervisor, 舟山市) | http://reg:8080"),
-        "{last}"
+    let shown = lines(&buf);
+    let last = shown.last().cloned().unwrap_or_default();
+    assert!(last.contains("张三 (supervisor, 舟山市)"), "{last}");
+    assert!(!last.contains("http://reg:8080"), "{last}");
+    assert_eq!(
+        shown
+            .iter()
+            .filter(|l| l.contains("http://reg:8080"))
+            .count(),
+        1,
+        "{shown:?}"
     );
     assert!(last.contains("[离线，缓存于 04-30 17:05]"), "{last}");
     // At 80 columns the offline marker still shows.
@@ -1118,14 +1126,20 @@ fn help_shows_every_binding_at_80x24_in_both_languages() {
             assert_rows_fit(&buf);
             let s = help_pages(&mut f.app, w, h);
             for a in govcheck::tui::action::Action::ALL {
-                // Every description is on screen, at least its first few characters.
+                // Every description is on screen, whole: its start and its end (a long
+                // one wraps onto more lines of its row; none is cut).
                 let d = f.app.t(&a.help_key()).to_string();
                 let head: String = d.chars().take(4).collect();
+                let tail: String = d
+                    .chars()
+                    .skip(d.chars().count().saturating_sub(2))
+                    .collect();
                 assert!(
-                    s.contains(&head),
-                    "{lang:?} {w}x{h}: {a:?} ({d}) missing\n{s}"
+                    s.contains(&head) && s.contains(&tail),
+                    "{lang:?} {w}x{h}: {a:?} ({d}) missing or cut\n{s}"
                 );
             }
+            assert!(!s.contains('…'), "{lang:?} {w}x{h}: nothing is cut\n{s}");
             assert!(s.contains("Ctrl-C"), "{s}");
             assert!(
                 s.contains(" S "),

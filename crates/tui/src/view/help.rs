@@ -64,7 +64,8 @@ pub const COMMANDS: [(&str, &str); 6] = [
     (":q", "help.cmd_quit"),
 ];
 
-/// Widest description column wanted; narrower terminals cut descriptions with `…`.
+/// Widest description column wanted; on narrower terminals a description wraps onto
+/// more lines of its row rather than being cut.
 const DESC_W: usize = 34;
 
 /// How the help is laid out on a screen: its rectangle and every line it has (more
@@ -85,32 +86,62 @@ fn layout(app: &App, area: Rect, th: &Theme) -> Layout {
     // in two), or when the screen is wide anyway.
     let two = items.len() > room || area.width >= 100;
     let cols = if two { 2 } else { 1 };
-    let key_w = items
-        .iter()
-        .chain(layers.iter().flat_map(|(_, l)| l.iter()))
-        .map(|(k, _)| width(k) + 2)
-        .max()
-        .unwrap_or(0)
-        .min(16);
-    // Each column is a key, a description and a separating space; the border is 2.
+    // The keys' column is as wide as a section's widest key (a leading and a trailing
+    // space), leaving the description at least a third of the column.
     let avail = usize::from(area.width).saturating_sub(2) / cols;
-    let col_w = avail.saturating_sub(key_w + 1).clamp(1, DESC_W);
-    let w = (key_w + col_w + 1) * cols + 2;
+    let key_width = |items: &[(String, String)]| {
+        items
+            .iter()
+            .map(|(k, _)| width(k) + 2)
+            .max()
+            .unwrap_or(0)
+            .min(avail * 2 / 3)
+    };
+    // Each column is a key, a description and a separating space; the border is 2.
+    // The panel is as wide as the main keys need; other sections share its columns.
+    let main_key_w = key_width(&items).min(16);
+    let per_col =
+        (main_key_w + avail.saturating_sub(main_key_w + 1).clamp(1, DESC_W) + 1).min(avail.max(1));
+    let w = per_col * cols + 2;
     let mut out: Vec<Line> = Vec::new();
     let section = |items: &[(String, String)], out: &mut Vec<Line<'static>>| {
+        let key_w = key_width(items)
+            .max(main_key_w)
+            .min(per_col.saturating_sub(2));
+        let col_w = per_col.saturating_sub(key_w + 1).max(1);
         let rows = items.len().div_ceil(cols);
         for r in 0..rows {
-            let mut spans = Vec::new();
-            for c in 0..cols {
-                if let Some((k, d)) = items.get(c * rows + r) {
-                    spans.push(Span::styled(
-                        pad_right(&format!(" {k}"), key_w),
-                        th.heading(),
-                    ));
-                    spans.push(Span::raw(pad_right(d, col_w + 1)));
+            // Each description of the row, wrapped to its column: the row is as tall
+            // as its longest, so no description is cut (`:as-of` and the export keys
+            // were, at 80 columns).
+            let cells: Vec<Option<(&String, Vec<String>)>> = (0..cols)
+                .map(|c| {
+                    items
+                        .get(c * rows + r)
+                        .map(|(k, d)| (k, super::wrap_words(d, col_w)))
+                })
+                .collect();
+            let height = cells
+                .iter()
+                .flatten()
+                .map(|(_, d)| d.len())
+                .max()
+                .unwrap_or(1)
+                .max(1);
+            for line in 0..height {
+                let mut spans = Vec::new();
+                for (k, d) in cells.iter().flatten() {
+                    let key = if line == 0 {
+                        format!(" {k}")
+                    } else {
+                        String::new()
+                    };
+                    spans.push(Span::styled(pad_right(&key, key_w), th.heading()));
+                    let text = d.get(line).map_or("", String::as_str);
+                    spans.push(Span::raw(pad_right(text, col_w + 1)));
                 }
+                out.push(Line::from(spans));
             }
-            out.push(Line::from(spans));
         }
     };
     section(&items, &mut out);

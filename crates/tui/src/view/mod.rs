@@ -181,14 +181,20 @@ fn message(f: &mut Frame, app: &App, lines: &[String], body: Rect, status: Rect,
     f.render_widget(Paragraph::new(text), inner);
 }
 
+/// Punctuation a line may not start with (Chinese line breaking: a closing bracket or
+/// a comma stays with the character before it).
+const NO_LINE_START: &str = "）》」』】〕，。、；：！？)]},.;:!?";
+
 /// Split text into lines of at most `cols` cells, between words where it can (a word
-/// wider than a line, or a run of CJK text, is split between characters).
+/// wider than a line, or a run of CJK text, is split between characters, never before
+/// a closing bracket or a comma).
 pub fn wrap_words(text: &str, cols: usize) -> Vec<String> {
     let cols = cols.max(1);
     let mut out: Vec<String> = Vec::new();
     let mut line = String::new();
     for word in text.split_inclusive(' ') {
-        let fits = width(line.trim_end()) + width(word.trim_end()) <= cols;
+        // The line as it stands (its trailing space included) and the word after it.
+        let fits = width(&line) + width(word.trim_end()) <= cols;
         if !line.is_empty() && !fits && width(word.trim_end()) <= cols {
             out.push(line.trim_end().to_string());
             line.clear();
@@ -196,8 +202,16 @@ pub fn wrap_words(text: &str, cols: usize) -> Vec<String> {
         for ch in word.chars() {
             let w = width(ch.encode_utf8(&mut [0; 4]));
             if width(&line) + w > cols && !(ch == ' ' && width(&line) == cols) {
+                // The character before a closing mark goes down with it.
+                let last = line.chars().last().filter(|l| {
+                    NO_LINE_START.contains(ch)
+                        && line.chars().count() > 1
+                        && width(l.encode_utf8(&mut [0; 4])) + w <= cols
+                });
+                let carried = last.and_then(|_| line.pop());
                 out.push(line.trim_end().to_string());
                 line.clear();
+                line.extend(carried);
             }
             if ch == ' ' && width(&line) >= cols {
                 continue;
@@ -583,7 +597,8 @@ fn status_right(app: &App, cols: usize) -> String {
     }
 }
 
-/// `(source, stale)`: who and where; the offline and refused markers.
+/// `(who, stale)`: who we are recorded as; the offline and refused markers. Where the
+/// data comes from is on the breadcrumb line, always, so it is not repeated here.
 fn status_parts(app: &App) -> (String, String) {
     let data = app.data.as_ref();
     let who = data
@@ -608,8 +623,7 @@ fn status_parts(app: &App) -> (String, String) {
     } else {
         stale
     };
-    let source = format!(" {} | {} ", sanitize(&who), sanitize(&app.source));
-    (source, stale)
+    (format!(" {} ", sanitize(&who)), stale)
 }
 
 fn status_line(f: &mut Frame, app: &App, area: Rect, th: &Theme) {
@@ -621,8 +635,8 @@ fn status_line(f: &mut Frame, app: &App, area: Rect, th: &Theme) {
         f.set_cursor_position((area.x + x.min(area.width.saturating_sub(1)), area.y));
         return;
     }
-    let (source, stale) = status_parts(app);
     let cols = usize::from(area.width);
+    let stale = status_parts(app).1;
     // A message too long for this line is in the panel above it.
     let (text, style) = match &app.status {
         Some(s) if message_panel(app, area.width).is_none() => {
@@ -630,11 +644,7 @@ fn status_line(f: &mut Frame, app: &App, area: Rect, th: &Theme) {
         }
         _ => (String::new(), th.dim()),
     };
-    let right = if (width(&source) + width(&stale)) * 3 > cols * 2 {
-        stale.clone()
-    } else {
-        format!("{source}{stale}")
-    };
+    let right = status_right(app, cols);
     let avail = cols.saturating_sub(width(&right));
     let text = if text.is_empty() {
         hints(app, avail.saturating_sub(1))
@@ -783,5 +793,13 @@ mod wrap_tests {
             }
         }
         assert_eq!(wrap_words("ab cd ef", 5), vec!["ab cd", "ef"]);
+        // A word that fits only without the space before it goes to the next line
+        // whole (it was split: "Reject (reaso" / "n required)").
+        assert_eq!(
+            wrap_words("Reject (reason required)", 13),
+            vec!["Reject", "(reason", "required)"]
+        );
+        // A closing bracket never starts a line: the character before it comes along.
+        assert_eq!(wrap_words("退回（需理由）", 12), vec!["退回（需理", "由）"]);
     }
 }
