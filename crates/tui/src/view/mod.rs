@@ -750,6 +750,20 @@ pub fn centered(area: Rect, w: u16, h: u16) -> Rect {
 
 /// A bordered popup with the screen under it cleared.
 pub fn popup<'a>(f: &mut Frame, area: Rect, title: &str, th: &Theme) -> (Rect, Block<'a>) {
+    // A wide (CJK) character just left of the panel covers the panel's first column
+    // too: the terminal would draw it over the border (and a buffer-built screen hides
+    // the border). Blank it. On the right edge the panel's Clear already blanks a
+    // wide character that starts inside it, with the cell it covers.
+    let buf = f.buffer_mut();
+    let bounds = buf.area;
+    for y in area.top()..area.bottom().min(bounds.bottom()) {
+        if area.x > bounds.x
+            && let Some(c) = buf.cell_mut((area.x - 1, y))
+            && width(c.symbol()) > 1
+        {
+            c.set_symbol(" ");
+        }
+    }
     f.render_widget(Clear, area);
     let block = Block::default()
         .borders(Borders::ALL)
