@@ -283,9 +283,9 @@ fn check_is_idempotent_and_agrees_with_the_notice() {
         out.contains("13 account(s)") && out.contains("nothing changed"),
         "{out}"
     );
-    let before = s.journal();
+    let before = s.contents();
     s.ok(&["check", "--round", "2022Q1"]);
-    assert_eq!(before, s.journal());
+    assert_eq!(before, s.contents());
 }
 
 #[test]

@@ -2,6 +2,7 @@
 //! rename it makes fails in turn (injected with strace), and the process is killed at
 //! many moments. After each, the store is exactly as before (the same journal and
 //! posts bytes) or holds the complete import; never the accounts without their posts.
+//! Both engines: the journal directory and the SQLite registry (one transaction).
 
 mod common;
 
@@ -10,7 +11,23 @@ use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use common::{BIN, Sandbox};
+use govcheck::store::sqlite::{SqliteStore, locate};
 use govcheck::store::{LocalStore, RegistrySource};
+
+/// Which engine the store under test is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Engine {
+    Journal,
+    Sqlite,
+}
+
+/// The store in `dir`, of whichever engine it is.
+fn open(dir: &Path) -> Box<dyn RegistrySource> {
+    match locate(dir) {
+        Some(db) => Box::new(SqliteStore::open(&db).expect("open the database")),
+        None => Box::new(LocalStore::open(dir).expect("open")),
+    }
+}
 
 /// What an import leaves, as the store's readers see it: accounts, findings and posts.
 #[derive(Debug, PartialEq, Eq)]
@@ -22,7 +39,7 @@ struct Seen {
 }
 
 fn seen(dir: &Path) -> Seen {
-    let store = LocalStore::open(dir).expect("open");
+    let store = open(dir);
     let snap = store.load().expect("load");
     let mut posts: Vec<_> = store
         .posts()
@@ -39,12 +56,10 @@ fn seen(dir: &Path) -> Seen {
     }
 }
 
-/// The journal and posts file bytes, as a writer would find them (after settling).
-fn bytes(dir: &Path) -> (Vec<u8>, Option<Vec<u8>>) {
-    (
-        std::fs::read(dir.join("journal.jsonl")).expect("journal"),
-        std::fs::read(dir.join("posts.tsv")).ok(),
-    )
+/// Everything the store records (for the journal, its files' bytes after settling):
+/// see [`common::contents`].
+fn bytes(dir: &Path) -> Vec<u8> {
+    common::contents(dir)
 }
 
 fn copy_dir(from: &Path, to: &Path) {
@@ -58,7 +73,7 @@ fn copy_dir(from: &Path, to: &Path) {
 
 /// A store with one account and its posts, and import files that add accounts,
 /// findings and posts (for new and old accounts).
-fn setup(s: &Sandbox, accounts: usize) -> (PathBuf, Vec<String>) {
+fn setup(s: &Sandbox, accounts: usize, engine: Engine) -> (PathBuf, Vec<String>) {
     s.ok(&["init", "--root-name", "浙江省", "--root-code", "330000"]);
     s.ok(&[
         "import",
@@ -94,7 +109,21 @@ fn setup(s: &Sandbox, accounts: usize) -> (PathBuf, Vec<String>) {
     .map(|(n, t)| s.write(n, t).display().to_string())
     .collect();
     let base = s.path("base");
-    copy_dir(&s.store(), &base);
+    match engine {
+        Engine::Journal => copy_dir(&s.store(), &base),
+        Engine::Sqlite => {
+            std::fs::create_dir_all(&base).expect("mkdir");
+            let db = base.join(govcheck::store::sqlite::FILE);
+            s.ok(&[
+                "migrate",
+                "--from",
+                s.store().to_str().expect("path"),
+                "--to",
+                db.to_str().expect("path"),
+            ]);
+            assert_eq!(locate(&base), Some(db));
+        }
+    }
     (base, files)
 }
 
@@ -116,17 +145,28 @@ fn import_cmd(s: &Sandbox, store: &Path, files: &[String]) -> Command {
 fn assert_before_or_complete(
     dir: &Path,
     before: &Seen,
-    before_bytes: &(Vec<u8>, Option<Vec<u8>>),
+    before_bytes: &[u8],
     complete: &Seen,
     what: &str,
 ) {
     let now = seen(dir);
     if now == *before {
-        // Exactly as before: a writer settles whatever was left, and then the files
-        // are byte for byte the old ones.
-        let store = LocalStore::open(dir).expect("open");
-        store.add_posts(Default::default()).expect("settle");
-        assert_eq!(bytes(dir), *before_bytes, "{what}: files changed");
+        // Exactly as before: a writer settles whatever was left (the journal cuts a
+        // torn line; SQLite rolls back a transaction left in its log), and then the
+        // store records exactly what it did.
+        match locate(dir) {
+            Some(db) => {
+                let store = SqliteStore::open(&db).expect("open");
+                store
+                    .append_posts(Default::default())
+                    .expect("a writer still writes");
+            }
+            None => {
+                let store = LocalStore::open(dir).expect("open");
+                store.add_posts(Default::default()).expect("settle");
+            }
+        }
+        assert_eq!(bytes(dir), before_bytes, "{what}: files changed");
     } else {
         assert_eq!(now, *complete, "{what}: neither before nor complete");
     }
@@ -143,12 +183,23 @@ fn strace_available() -> bool {
 
 #[test]
 fn an_import_failing_at_each_write_fsync_and_rename_is_all_or_nothing() {
+    failing_at_each_write_fsync_and_rename(Engine::Journal);
+}
+
+/// SQLite: the import's one transaction fails at each write and fsync of the
+/// database and its log; the database is as it was, and still opens and takes writes.
+#[test]
+fn an_import_into_sqlite_failing_at_each_write_and_fsync_changes_nothing() {
+    failing_at_each_write_fsync_and_rename(Engine::Sqlite);
+}
+
+fn failing_at_each_write_fsync_and_rename(engine: Engine) {
     if !strace_available() {
         eprintln!("skipped: strace not installed");
         return;
     }
     let s = Sandbox::new();
-    let (base, files) = setup(&s, 50);
+    let (base, files) = setup(&s, 50, engine);
     let before = seen(&base);
     let before_bytes = bytes(&base);
     let full = s.path("full");
@@ -220,8 +271,17 @@ fn an_import_failing_at_each_write_fsync_and_rename_is_all_or_nothing() {
 
 #[test]
 fn an_import_killed_at_any_moment_is_all_or_nothing() {
+    killed_at_any_moment(Engine::Journal);
+}
+
+#[test]
+fn an_import_into_sqlite_killed_at_any_moment_is_all_or_nothing() {
+    killed_at_any_moment(Engine::Sqlite);
+}
+
+fn killed_at_any_moment(engine: Engine) {
     let s = Sandbox::new();
-    let (base, files) = setup(&s, 20_000);
+    let (base, files) = setup(&s, 20_000, engine);
     let before = seen(&base);
     let before_bytes = bytes(&base);
     let full = s.path("full");

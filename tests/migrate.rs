@@ -228,12 +228,12 @@ fn the_commands_work_on_a_migrated_database() {
         from_store,
         "a directory holding the database"
     );
-    let journal_before = s.journal();
+    let journal_before = s.contents();
     run(&db, &["rectified", "2022Q1-0006", "--note", "数据库里记录"]);
     let history = run(&dir, &["history", "2022Q1-0006"]);
     assert!(history.contains("数据库里记录"), "{history}");
     assert_eq!(
-        s.journal(),
+        s.contents(),
         journal_before,
         "the store directory is not written"
     );

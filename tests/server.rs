@@ -207,7 +207,7 @@ fn a_write_behind_a_long_import_is_refused_busy_and_not_made() {
     let id = zhoushan_finding(&s);
     let url = format!("{}/api/v1/findings/{id}/events", srv.url);
     let body = json!({"kind": "verified", "based_on": 1, "note": "复核通过"}).to_string();
-    let journal_before = s.journal();
+    let journal_before = s.contents();
     // Another writer (here the test, as `govcheck import` on the host would) holds the
     // writers' lock.
     let lock = std::fs::OpenOptions::new()
@@ -223,7 +223,7 @@ fn a_write_behind_a_long_import_is_refused_busy_and_not_made() {
     std::thread::sleep(Duration::from_millis(300));
     drop(lock);
     std::thread::sleep(Duration::from_millis(300));
-    assert_eq!(s.journal(), journal_before, "nothing was written");
+    assert_eq!(s.contents(), journal_before, "nothing was written");
     // Once the store is free, the same request goes through.
     let (st, v) = post(&url, &sup, &body);
     assert_eq!(st, 201, "{v}");
@@ -302,7 +302,7 @@ fn bad_requests_get_clear_4xx_and_change_nothing() {
     let (s, sup, viewer, _) = setup();
     let app = App::over(&s);
     let id = zhoushan_finding(&s);
-    let before = s.journal();
+    let before = s.contents();
     let url = format!("/api/v1/findings/{id}/events");
     let cases: Vec<(&str, String, u16, &str)> = vec![
         ("malformed", "{\"kind\": ".into(), 400, "bad_request"),
@@ -381,7 +381,7 @@ fn bad_requests_get_clear_4xx_and_change_nothing() {
         (st, v["items"].as_array().map(Vec::len), v["total"].as_u64()),
         (200, Some(2), Some(14))
     );
-    assert_eq!(before, s.journal(), "no bad request wrote anything");
+    assert_eq!(before, s.contents(), "no bad request wrote anything");
 }
 
 #[test]
@@ -794,7 +794,7 @@ fn connections_from_one_address_are_capped() {
 #[test]
 fn clients_fetch_only_changes_and_refetch_after_a_restore() {
     let (s, sup, viewer, _) = setup();
-    let backup = s.journal();
+    let backup = s.contents();
     let listen = {
         let l = std::net::TcpListener::bind("127.0.0.1:0").expect("port");
         l.local_addr().expect("addr").to_string()
@@ -887,7 +887,7 @@ fn an_admin_imports_over_the_api() {
         "bad-accounts.csv",
         "id,name,platform,region,host_unit,status\nzs-new-2,x,微信,舟山市,某局,maybe\n",
     );
-    let before = s.journal();
+    let before = s.contents();
 
     let out = remote(&s, &srv.url, &sup, &["import", good.to_str().expect("p")]);
     assert!(!out.status.success());
@@ -901,7 +901,7 @@ fn an_admin_imports_over_the_api() {
         err.contains("bad-accounts.csv") && err.contains("line 2") && err.contains("field status"),
         "{err}"
     );
-    assert_eq!(before, s.journal(), "refused imports change nothing");
+    assert_eq!(before, s.contents(), "refused imports change nothing");
 
     let out = remote(&s, &srv.url, &admin, &["import", good.to_str().expect("p")]);
     assert!(
@@ -916,7 +916,7 @@ fn an_admin_imports_over_the_api() {
     );
     let acc = s.ok(&["accounts", "--region", "舟山市", "--format", "csv"]);
     assert!(acc.contains("zs-new-1,舟山新区发布"), "{acc}");
-    let journal = String::from_utf8(s.journal()).expect("utf8");
+    let journal = String::from_utf8(s.contents()).expect("utf8");
     assert!(
         journal.lines().last().is_some_and(|l| l.contains("省办")),
         "recorded as the admin"

@@ -22,7 +22,7 @@ fn findings(s: &Sandbox) -> Vec<String> {
 
 /// Every line of the journal is complete and the sequence has no gaps.
 fn assert_journal_clean(s: &Sandbox) {
-    let j = s.journal();
+    let j = s.contents();
     assert_eq!(j.last(), Some(&b'\n'), "journal ends with a complete line");
     let text = String::from_utf8(j).expect("utf8");
     for (i, line) in text.lines().enumerate() {
@@ -42,7 +42,7 @@ fn a_torn_last_line_is_ignored_then_cut_by_the_next_writer() {
     s.demo();
     let before = s.ok(&["summary", "--round", "2022Q1", "--format", "csv"]);
     let jpath = s.store().join("journal.jsonl");
-    let mut j = s.journal();
+    let mut j = s.contents();
     j.extend_from_slice(b"0badc0de {\"seq\":3,\"at\":\"2026-");
     std::fs::write(&jpath, &j).expect("write");
     assert_eq!(
@@ -63,7 +63,7 @@ fn a_damaged_line_in_the_middle_is_refused_with_its_line() {
     let id = &findings(&s)[0];
     s.ok(&["rectified", id]);
     let jpath = s.store().join("journal.jsonl");
-    let text = String::from_utf8(s.journal()).expect("utf8");
+    let text = String::from_utf8(s.contents()).expect("utf8");
     let damaged = text.replacen("\"seq\":2", "\"seq\":2 ", 1);
     assert_ne!(damaged, text);
     std::fs::write(&jpath, damaged).expect("write");
@@ -170,7 +170,7 @@ fn a_stale_version_is_a_conflict_and_writes_nothing() {
             Some(seen),
         )])
         .expect("first writer");
-    let before = s.journal();
+    let before = s.contents();
     match store.append_events(vec![(event(&f, EventKind::Verified), Some(seen))]) {
         Err(StoreError::Conflict {
             expected, actual, ..
@@ -179,7 +179,7 @@ fn a_stale_version_is_a_conflict_and_writes_nothing() {
         }
         other => panic!("expected a conflict, got {other:?}"),
     }
-    assert_eq!(before, s.journal());
+    assert_eq!(before, s.contents());
     let after = store.load().expect("load");
     assert_eq!(after.registry.state(idx).status, Status::Rectified);
     assert!(store.change_token().expect("token") > 0);
@@ -283,7 +283,7 @@ fn a_checkpoint_gives_exactly_what_a_full_replay_gives() {
         s.store().to_str().expect("p"),
     ]);
     let ck = s.store().join("checkpoint.bin");
-    let journal_len = s.journal().len();
+    let journal_len = s.contents().len();
     assert!(
         journal_len > 4 * 1024 * 1024,
         "the dataset must be big enough to checkpoint: {journal_len}"
@@ -321,7 +321,7 @@ fn a_checkpoint_gives_exactly_what_a_full_replay_gives() {
     // line, which the checkpoint covered) is ignored too.
     assert!(ck.exists());
     let jpath = s.store().join("journal.jsonl");
-    let mut j = s.journal();
+    let mut j = s.contents();
     let last_nl = j[..j.len() - 1]
         .iter()
         .rposition(|&b| b == b'\n')
@@ -350,7 +350,7 @@ fn a_cached_reader_catches_up_with_other_writers_torn_tails_and_restores() {
         .iter()
         .map(|f| f.id.clone())
         .collect();
-    let backup = s.journal();
+    let backup = s.contents();
 
     // Another handle (as another process would) records two events.
     for id in &ids[..2] {
@@ -378,7 +378,7 @@ fn a_cached_reader_catches_up_with_other_writers_torn_tails_and_restores() {
 
     // A crash left half a line: the reader ignores it, and its next write cuts it off.
     let jpath = s.store().join("journal.jsonl");
-    let mut torn = s.journal();
+    let mut torn = s.contents();
     torn.extend_from_slice(b"0badc0de {\"seq\":99,\"at\":");
     std::fs::write(&jpath, &torn).expect("write");
     assert_eq!(reader.load().expect("load").seq, snap.seq + 2);
@@ -458,12 +458,12 @@ fn an_over_long_note_is_refused_by_the_store_and_nothing_is_written() {
     let s = Sandbox::new();
     s.demo();
     let id = findings(&s)[0].clone();
-    let journal = s.journal();
+    let journal = s.contents();
     let note = "注".repeat(govcheck::domain::limits::MAX_NOTE_CHARS + 1);
     let err = s.fails(&["verify", &id, "--note", &note]);
     assert!(err.contains("note is 4001 characters long"), "{err}");
     assert_eq!(err.lines().count(), 1, "{err}");
-    assert_eq!(journal, s.journal(), "nothing written");
+    assert_eq!(journal, s.contents(), "nothing written");
     // The store itself refuses it, whichever edge the event came from.
     let store = LocalStore::open(&s.store()).expect("open");
     let mut e = event(&id, EventKind::Verified);
@@ -472,7 +472,7 @@ fn an_over_long_note_is_refused_by_the_store_and_nothing_is_written() {
         store.append_events(vec![(e, None)]),
         Err(StoreError::TooLong(_))
     ));
-    assert_eq!(journal, s.journal(), "nothing written");
+    assert_eq!(journal, s.contents(), "nothing written");
 }
 
 /// The posts file an import wrote for batch N (`posts.tsv.pending-N`) is the store's

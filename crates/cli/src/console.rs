@@ -19,7 +19,7 @@ pub fn console_store(ctx: &Context) -> anyhow::Result<LocalStore> {
             .with_context(|| format!("creating the demo store in {}", ctx.data.display()))?;
         return Ok(store);
     }
-    ctx.open_store()
+    Ok(LocalStore::open(&ctx.data)?)
 }
 
 /// `govcheck` without a command: the full-screen console (see [`govcheck_tui`]).

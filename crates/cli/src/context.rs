@@ -14,8 +14,11 @@ use govcheck_settings::{Dirs, Settings};
 use std::sync::Arc;
 
 use govcheck_formats::values::parse_date;
+use govcheck_store::commit::{BatchWriter, Committed};
+use govcheck_store::posts::RawPosts;
 use govcheck_store::remote::RemoteStore;
-use govcheck_store::{LocalStore, RegistrySource};
+use govcheck_store::sqlite::SqliteStore;
+use govcheck_store::{LocalStore, RegistrySource, StoreError};
 
 pub struct Context {
     /// Registry server URL, when working against one (`--registry` or config `source`).
@@ -117,21 +120,17 @@ impl Context {
     }
 
     /// The local store, for the commands that only run where the data is (import,
-    /// check, notice import, serve).
-    pub fn open_store(&self) -> anyhow::Result<LocalStore> {
+    /// check, notice import, serve): the SQLite registry or the store directory.
+    pub fn open_store(&self) -> anyhow::Result<LocalRegistry> {
         if let Some(url) = &self.registry {
             bail!(
                 "this command works on a local store (--data DIR) on the registry's host, not over {url}"
             );
         }
-        if let Some(db) = self.database() {
-            bail!(
-                "{}: an SQLite registry; this command works on a store directory for now \
-                 (reading, remediation, the console and serve work on both)",
-                db.display()
-            );
-        }
-        Ok(LocalStore::open(&self.data)?)
+        Ok(match self.database() {
+            Some(db) => LocalRegistry::Sqlite(Box::new(SqliteStore::open(&db)?)),
+            None => LocalRegistry::Journal(LocalStore::open(&self.data)?),
+        })
     }
 
     /// The SQLite registry `--data` names, if it names one (see
@@ -153,7 +152,10 @@ impl Context {
                 govcheck_store::sqlite::SqliteStore::open(&db)?.with_lock_wait(lock_wait),
             ));
         }
-        Ok(Arc::new(self.open_store()?.with_lock_wait(lock_wait)))
+        Ok(match self.open_store()? {
+            LocalRegistry::Sqlite(db) => Arc::new((*db).with_lock_wait(lock_wait)),
+            LocalRegistry::Journal(dir) => Arc::new(dir.with_lock_wait(lock_wait)),
+        })
     }
 
     /// The registry this context reads and writes: the server when one is configured,
@@ -183,6 +185,59 @@ impl Context {
             ca.as_deref(),
             &self.dirs.cache,
         )?)
+    }
+}
+
+/// A store on this host that commands write batches to: either engine, so import,
+/// check and notice import run the same code on both.
+pub enum LocalRegistry {
+    Sqlite(Box<SqliteStore>),
+    Journal(LocalStore),
+}
+
+impl LocalRegistry {
+    /// The store as the registry interface.
+    pub fn source(&self) -> &dyn RegistrySource {
+        match self {
+            LocalRegistry::Sqlite(s) => s.as_ref(),
+            LocalRegistry::Journal(s) => s,
+        }
+    }
+
+    /// Commit the changes `build` decides against the latest registry, as one batch.
+    pub fn commit<F>(
+        &self,
+        actor: &Actor,
+        now: DateTime<FixedOffset>,
+        build: F,
+    ) -> Result<Committed, StoreError>
+    where
+        F: FnOnce(
+            &govcheck_domain::registry::Registry,
+        ) -> Result<Vec<govcheck_domain::registry::Change>, StoreError>,
+    {
+        self.commit_with_posts(actor, now, |reg| Ok((build(reg)?, RawPosts::new())))
+            .map(|(committed, _)| committed)
+    }
+}
+
+impl BatchWriter for LocalRegistry {
+    fn commit_with_posts<F>(
+        &self,
+        actor: &Actor,
+        now: DateTime<FixedOffset>,
+        build: F,
+    ) -> Result<(Committed, usize), StoreError>
+    where
+        F: FnOnce(
+            &govcheck_domain::registry::Registry,
+        )
+            -> Result<(Vec<govcheck_domain::registry::Change>, RawPosts), StoreError>,
+    {
+        match self {
+            LocalRegistry::Sqlite(s) => s.commit_with_posts(actor, now, build),
+            LocalRegistry::Journal(s) => s.commit_with_posts(actor, now, build),
+        }
     }
 }
 

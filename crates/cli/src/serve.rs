@@ -112,7 +112,7 @@ pub fn create(
             let store = ctx
                 .open_store()
                 .context("--scope is looked up in the store the server serves (--data)")?;
-            let snap = govcheck_store::RegistrySource::load(&store)?;
+            let snap = store.source().load()?;
             let tree = snap.registry.tree();
             let idx = tree
                 .resolve(&text)
