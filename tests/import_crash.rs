@@ -1,8 +1,9 @@
 //! An import is all or nothing, whatever happens to the process: each write, fsync and
 //! rename it makes fails in turn (injected with strace), and the process is killed at
-//! many moments. After each, the store is exactly as before (the same journal and
-//! posts bytes) or holds the complete import; never the accounts without their posts.
-//! Both engines: the journal directory and the SQLite registry (one transaction).
+//! many moments. After each, the store is exactly as before (the same recorded
+//! contents) or holds the complete import; never the accounts without their posts.
+//! The store is an SQLite registry (what `govcheck init` creates), and the import one
+//! transaction; the journal store is no longer written by any command.
 
 mod common;
 
@@ -11,22 +12,13 @@ use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use common::{BIN, Sandbox};
+use govcheck::store::RegistrySource;
 use govcheck::store::sqlite::{SqliteStore, locate};
-use govcheck::store::{LocalStore, RegistrySource};
 
-/// Which engine the store under test is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Engine {
-    Journal,
-    Sqlite,
-}
-
-/// The store in `dir`, of whichever engine it is.
-fn open(dir: &Path) -> Box<dyn RegistrySource> {
-    match locate(dir) {
-        Some(db) => Box::new(SqliteStore::open(&db).expect("open the database")),
-        None => Box::new(LocalStore::open(dir).expect("open")),
-    }
+/// The registry in `dir`.
+fn open(dir: &Path) -> SqliteStore {
+    let db = locate(dir).expect("an SQLite registry");
+    SqliteStore::open(&db).expect("open the database")
 }
 
 /// What an import leaves, as the store's readers see it: accounts, findings and posts.
@@ -73,7 +65,7 @@ fn copy_dir(from: &Path, to: &Path) {
 
 /// A store with one account and its posts, and import files that add accounts,
 /// findings and posts (for new and old accounts).
-fn setup(s: &Sandbox, accounts: usize, engine: Engine) -> (PathBuf, Vec<String>) {
+fn setup(s: &Sandbox, accounts: usize) -> (PathBuf, Vec<String>) {
     s.ok(&["init", "--root-name", "浙江省", "--root-code", "330000"]);
     s.ok(&[
         "import",
@@ -109,21 +101,8 @@ fn setup(s: &Sandbox, accounts: usize, engine: Engine) -> (PathBuf, Vec<String>)
     .map(|(n, t)| s.write(n, t).display().to_string())
     .collect();
     let base = s.path("base");
-    match engine {
-        Engine::Journal => copy_dir(&s.store(), &base),
-        Engine::Sqlite => {
-            std::fs::create_dir_all(&base).expect("mkdir");
-            let db = base.join(govcheck::store::sqlite::FILE);
-            s.ok(&[
-                "migrate",
-                "--from",
-                s.store().to_str().expect("path"),
-                "--to",
-                db.to_str().expect("path"),
-            ]);
-            assert_eq!(locate(&base), Some(db));
-        }
-    }
+    copy_dir(&s.store(), &base);
+    assert!(locate(&base).is_some(), "init writes an SQLite registry");
     (base, files)
 }
 
@@ -151,21 +130,11 @@ fn assert_before_or_complete(
 ) {
     let now = seen(dir);
     if now == *before {
-        // Exactly as before: a writer settles whatever was left (the journal cuts a
-        // torn line; SQLite rolls back a transaction left in its log), and then the
-        // store records exactly what it did.
-        match locate(dir) {
-            Some(db) => {
-                let store = SqliteStore::open(&db).expect("open");
-                store
-                    .append_posts(Default::default())
-                    .expect("a writer still writes");
-            }
-            None => {
-                let store = LocalStore::open(dir).expect("open");
-                store.add_posts(Default::default()).expect("settle");
-            }
-        }
+        // Exactly as before: the store still opens and takes a write (SQLite rolls
+        // back a transaction left in its log), and records exactly what it did.
+        open(dir)
+            .append_posts(Default::default())
+            .expect("a writer still writes");
         assert_eq!(bytes(dir), before_bytes, "{what}: files changed");
     } else {
         assert_eq!(now, *complete, "{what}: neither before nor complete");
@@ -181,25 +150,16 @@ fn strace_available() -> bool {
         .is_ok_and(|s| s.success())
 }
 
-#[test]
-fn an_import_failing_at_each_write_fsync_and_rename_is_all_or_nothing() {
-    failing_at_each_write_fsync_and_rename(Engine::Journal);
-}
-
-/// SQLite: the import's one transaction fails at each write and fsync of the
-/// database and its log; the database is as it was, and still opens and takes writes.
+/// The import's one transaction fails at each write and fsync of the database and its
+/// log; the database is as it was, and still opens and takes writes.
 #[test]
 fn an_import_into_sqlite_failing_at_each_write_and_fsync_changes_nothing() {
-    failing_at_each_write_fsync_and_rename(Engine::Sqlite);
-}
-
-fn failing_at_each_write_fsync_and_rename(engine: Engine) {
     if !strace_available() {
         eprintln!("skipped: strace not installed");
         return;
     }
     let s = Sandbox::new();
-    let (base, files) = setup(&s, 50, engine);
+    let (base, files) = setup(&s, 50);
     let before = seen(&base);
     let before_bytes = bytes(&base);
     let full = s.path("full");
@@ -270,18 +230,9 @@ fn failing_at_each_write_fsync_and_rename(engine: Engine) {
 }
 
 #[test]
-fn an_import_killed_at_any_moment_is_all_or_nothing() {
-    killed_at_any_moment(Engine::Journal);
-}
-
-#[test]
 fn an_import_into_sqlite_killed_at_any_moment_is_all_or_nothing() {
-    killed_at_any_moment(Engine::Sqlite);
-}
-
-fn killed_at_any_moment(engine: Engine) {
     let s = Sandbox::new();
-    let (base, files) = setup(&s, 20_000, engine);
+    let (base, files) = setup(&s, 20_000);
     let before = seen(&base);
     let before_bytes = bytes(&base);
     let full = s.path("full");

@@ -347,15 +347,15 @@ fn an_import_that_outlasts_the_upload_deadline_is_answered_as_made() {
         "late.csv",
         "id,name,platform,region,host_unit\nzs-late-1,舟山迟到发布,微信,舟山市,舟山市新闻办\n",
     );
-    // Another writer (as `govcheck import` on the host would) holds the store for 3 s.
-    let lock = std::fs::OpenOptions::new()
-        .write(true)
-        .open(s.store().join("lock"))
-        .expect("lock file");
-    lock.lock().expect("lock");
+    // Another writer (as `govcheck import` on the host would) holds the database's
+    // write lock for 3 s.
+    let other = rusqlite::Connection::open(s.store().join("registry.sqlite")).expect("open");
+    other
+        .execute_batch("BEGIN IMMEDIATE")
+        .expect("take the write lock");
     let holder = std::thread::spawn(move || {
         std::thread::sleep(Duration::from_secs(3));
-        drop(lock);
+        other.execute_batch("ROLLBACK").expect("release");
     });
     let out = remote(&s, &srv.url, &admin, &["import", file.to_str().expect("p")]);
     holder.join().expect("holder");

@@ -87,6 +87,12 @@ impl Sandbox {
     }
 }
 
+/// The SQLite registry in the data directory `data` (what `govcheck init` creates).
+pub fn open_store(data: &Path) -> govcheck::store::sqlite::SqliteStore {
+    let db = govcheck::store::sqlite::locate(data).expect("an SQLite registry");
+    govcheck::store::sqlite::SqliteStore::open(&db).expect("open the database")
+}
+
 /// Everything a store records: every batch as the journal encodes it (sequence number,
 /// who, when, changes), then the posts as the posts file holds them. The same for a
 /// journal directory and an SQLite registry with the same history, and unchanged by

@@ -12,8 +12,8 @@ use govcheck_domain::indicator::AutoRule;
 use govcheck_domain::registry::Change;
 use govcheck_domain::rules::silent_accounts;
 use govcheck_domain::text::sanitize;
-use govcheck_store::StoreError;
 use govcheck_store::local::Committed;
+use govcheck_store::{RegistrySource, StoreError};
 
 /// A remediation action from the command line.
 pub enum Act {
@@ -54,7 +54,7 @@ pub fn record(ctx: &Context, finding: &str, act: Act, note: Option<String>) -> a
     // The event is durable from here on: whatever fails now only concerns the
     // confirmation, and must not read as "not done" (a retry would record it twice).
     let confirm = || -> anyhow::Result<()> {
-        let reg = store.load()?.registry;
+        let reg = store.load_part(&[finding])?.registry;
         let idx = reg
             .finding_index(finding)
             .ok_or_else(|| anyhow!("finding {finding} vanished after writing"))?;
@@ -79,7 +79,7 @@ pub fn record(ctx: &Context, finding: &str, act: Act, note: Option<String>) -> a
 /// nothing new the second time.
 pub fn check(ctx: &Context, round: &str) -> anyhow::Result<i32> {
     let store = ctx.open_store()?;
-    let posts = store.source().posts().context("reading posts")?;
+    let posts = store.posts().context("reading posts")?;
     if ctx.catalogue.for_rule(AutoRule::TwoWeekSilence).is_none() {
         bail!("the catalogue has no indicator with rule = \"two_week_silence\"");
     }

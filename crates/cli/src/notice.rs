@@ -18,8 +18,8 @@ use govcheck_domain::registry::Change;
 use govcheck_domain::round::{Round, RoundMode};
 use govcheck_domain::text::sanitize;
 use govcheck_formats::notice::read::{parse_notice, read_grids};
-use govcheck_store::StoreError;
 use govcheck_store::export;
+use govcheck_store::{RegistrySource, StoreError};
 
 /// `--format` of `notice export`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -135,7 +135,7 @@ pub fn import_as_round(
 }
 
 pub fn check(ctx: &Context, round: &str, region: Option<&str>) -> anyhow::Result<i32> {
-    let reg = ctx.open_store()?.source().load()?.registry;
+    let reg = ctx.open_store()?.load()?.registry;
     let notice = reg
         .notice(round)
         .ok_or_else(|| anyhow!("round {round} has no published record; import it with `govcheck notice import --round {round} 附件1 [附件2]`"))?;
@@ -162,7 +162,7 @@ pub fn attachments(
     round: &str,
     region: Option<&str>,
 ) -> anyhow::Result<Attachments> {
-    let reg = ctx.open_store()?.source().load()?.registry;
+    let reg = ctx.open_store()?.load()?.registry;
     let scope_idx = scope(&reg, region)?;
     Ok(attachments::from_registry(
         &reg,
@@ -182,7 +182,7 @@ pub fn export(
 ) -> anyhow::Result<i32> {
     match format {
         ExportFormat::Docx => {
-            let reg = ctx.open_store()?.source().load()?.registry;
+            let reg = ctx.open_store()?.load()?.registry;
             let scope_idx = scope(&reg, region)?;
             let d = document::from_registry(&reg, &ctx.catalogue, round, scope_idx, ctx.as_of)?;
             export::write_docx(&d, out)?;
@@ -217,7 +217,7 @@ pub fn lint(ctx: &Context, file: &Path, round: Option<&str>, verbose: bool) -> a
     let paragraphs = govcheck_formats::text::paragraphs(file, &bytes)?;
     let summary = match round {
         Some(id) => {
-            let reg = ctx.open_store()?.source().load()?.registry;
+            let reg = ctx.open_store()?.load()?.registry;
             if reg.round(id).is_none() {
                 bail!("no round {id:?}; `govcheck rounds` lists them");
             }

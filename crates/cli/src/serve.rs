@@ -112,7 +112,7 @@ pub fn create(
             let store = ctx
                 .open_store()
                 .context("--scope is looked up in the store the server serves (--data)")?;
-            let snap = store.source().load()?;
+            let snap = govcheck_store::RegistrySource::load(&store)?;
             let tree = snap.registry.tree();
             let idx = tree
                 .resolve(&text)
