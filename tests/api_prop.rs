@@ -19,7 +19,6 @@ use chrono::Datelike;
 use govcheck::server::auth::{Role, Tokens};
 use govcheck::server::router;
 use govcheck::store::RegistrySource;
-use govcheck::store::local::LocalStore;
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestRunner};
 use serde_json::{Value, json};
@@ -46,7 +45,7 @@ impl Fixture {
         let sandbox = common::Sandbox::new();
         sandbox.demo();
         let store = sandbox.store();
-        let local = LocalStore::open(&store).expect("open store");
+        let local = common::open_store(&store);
         let snap = local.load().expect("load");
         let reg = &snap.registry;
         let findings = reg.findings().iter().map(|f| f.id.clone()).collect();
@@ -111,10 +110,23 @@ impl Fixture {
         self.app.send(req)
     }
 
+    /// How much the store records: batches, events and posts counted in the database
+    /// (read only), so it grows with every write, posts included.
     fn journal_len(&self) -> u64 {
-        std::fs::metadata(self.store.join("journal.jsonl"))
-            .expect("journal")
-            .len()
+        let conn = rusqlite::Connection::open_with_flags(
+            self.store.join("registry.sqlite"),
+            rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY,
+        )
+        .expect("open the database");
+        let n: i64 = conn
+            .query_row(
+                "SELECT (SELECT COALESCE(MAX(seq), 0) FROM batches) \
+                 + (SELECT COUNT(*) FROM events) + (SELECT COUNT(*) FROM posts)",
+                [],
+                |r| r.get(0),
+            )
+            .expect("count");
+        u64::try_from(n).expect("a count")
     }
 
     fn change_token(&self) -> u64 {

@@ -161,7 +161,7 @@ fn remind_records_the_channel_and_changes_neither_status_nor_version() {
 fn chase_refuses_bad_input_with_one_clear_message() {
     let s = Sandbox::new();
     s.demo();
-    let before = s.journal();
+    let before = s.contents();
     let err = s.fails(&["chase", "--round", "2099Q9", "--format", "csv"]);
     assert!(err.contains("2099Q9") && err.contains("2022Q1"), "{err}");
     let err = s.fails(&[
@@ -182,5 +182,5 @@ fn chase_refuses_bad_input_with_one_clear_message() {
     assert_eq!(out.status.code(), Some(2), "a usage error");
     assert!(out.stdout.is_empty());
     assert!(String::from_utf8_lossy(&out.stderr).contains("--due-within"));
-    assert_eq!(s.journal(), before, "nothing written");
+    assert_eq!(s.contents(), before, "nothing written");
 }

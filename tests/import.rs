@@ -50,15 +50,10 @@ fn a_full_set_imports_and_reimporting_changes_nothing() {
         out.contains("4 account(s)") && out.contains("2 finding(s)") && out.contains("2 post(s)"),
         "{out}"
     );
-    let journal = s.journal();
-    let posts = std::fs::read(s.store().join("posts.tsv")).expect("posts");
+    let journal = s.contents();
     let again = s.ok(&args);
     assert!(again.contains("nothing new"), "{again}");
-    assert_eq!(journal, s.journal(), "re-import must not append");
-    assert_eq!(
-        posts,
-        std::fs::read(s.store().join("posts.tsv")).expect("posts")
-    );
+    assert_eq!(journal, s.contents(), "re-import must not append");
     // Sample round: 4 operating accounts, 3 inspected, 2 failing.
     let csv = s.ok(&["summary", "--round", "2025Q3", "--format", "csv"]);
     assert_eq!(csv.lines().last(), Some("总计,4,3,2,33.33%"), "{csv}");
@@ -119,19 +114,14 @@ fn refused(name: &str, text: &str, needles: &[&str]) {
     let mut args = vec!["import"];
     args.extend(files.iter().map(String::as_str));
     s.ok(&args);
-    let journal = s.journal();
-    let posts = std::fs::read(s.store().join("posts.tsv")).expect("posts");
+    let journal = s.contents();
     let p = s.write(name, text);
     let err = s.fails(&["import", p.to_str().expect("path")]);
     assert_eq!(err.lines().count(), 1, "one line: {err}");
     for n in needles {
         assert!(err.contains(n), "{err:?} should name {n:?}");
     }
-    assert_eq!(journal, s.journal(), "nothing stored");
-    assert_eq!(
-        posts,
-        std::fs::read(s.store().join("posts.tsv")).expect("posts")
-    );
+    assert_eq!(journal, s.contents(), "nothing stored");
 }
 
 #[test]
@@ -186,13 +176,13 @@ fn unknown_region_is_created_only_without_a_regions_file() {
         "a.csv",
         "id,name,platform,region,host_unit\nn-1,x,微信,火星市,某局\n",
     );
-    let before = s.journal();
+    let before = s.contents();
     let err = s.fails(&["import", r.to_str().expect("p"), a.to_str().expect("p")]);
     assert!(
         err.contains("a.csv, line 2, field region") && err.contains("火星市"),
         "{err}"
     );
-    assert_eq!(before, s.journal());
+    assert_eq!(before, s.contents());
     s.ok(&["import", a.to_str().expect("p")]);
     let acc = s.ok(&["accounts", "--region", "浙江省/火星市", "--format", "csv"]);
     assert!(acc.contains("n-1,x,微信公众号,火星市"), "{acc}");
@@ -310,7 +300,7 @@ fn undecodable_bytes_and_broken_csv_are_refused() {
 fn one_bad_file_among_good_ones_stores_nothing() {
     let s = Sandbox::new();
     empty_store(&s);
-    let before = s.journal();
+    let before = s.contents();
     let files = full_set(&s);
     let bad = s.write(
         "bad-findings.csv",
@@ -321,8 +311,7 @@ fn one_bad_file_among_good_ones_stores_nothing() {
     args.push(bad.to_str().expect("p"));
     let err = s.fails(&args);
     assert!(err.contains("bad-findings.csv"), "{err}");
-    assert_eq!(before, s.journal());
-    assert!(!s.store().join("posts.tsv").exists());
+    assert_eq!(before, s.contents());
 }
 
 #[test]
@@ -342,10 +331,10 @@ fn check_creates_findings_from_posts_once() {
     );
     let f = s.ok(&["findings", "--round", "2025Q3", "--format", "csv"]);
     assert!(f.contains("2025Q3-0003,2025Q3,普陀区,抖音,zs-3,普陀发布,普陀区委宣传部,监测点前两周未更新,2025-10-15,open"), "{f}");
-    let before = s.journal();
+    let before = s.contents();
     let out = s.ok(&["check", "--round", "2025Q3"]);
     assert!(out.contains("nothing changed"), "{out}");
-    assert_eq!(before, s.journal());
+    assert_eq!(before, s.contents());
 }
 
 #[test]
@@ -429,7 +418,7 @@ fn a_header_of_a_million_columns_is_refused_fast_naming_the_count() {
 fn an_unknown_header_is_refused_before_the_rows_are_read() {
     let s = Sandbox::new();
     s.demo();
-    let before = s.journal();
+    let before = s.contents();
     let p = s.write(
         "mystery.csv",
         "编号,名字\n1,甲\n2,乙,多出来的一列,又一列\n3,丙\n",
@@ -440,5 +429,5 @@ fn an_unknown_header_is_refused_before_the_rows_are_read() {
         "{err}"
     );
     assert!(!err.contains("fields, but the header has"), "{err}");
-    assert_eq!(before, s.journal());
+    assert_eq!(before, s.contents());
 }

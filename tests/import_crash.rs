@@ -1,7 +1,9 @@
 //! An import is all or nothing, whatever happens to the process: each write, fsync and
 //! rename it makes fails in turn (injected with strace), and the process is killed at
-//! many moments. After each, the store is exactly as before (the same journal and
-//! posts bytes) or holds the complete import; never the accounts without their posts.
+//! many moments. After each, the store is exactly as before (the same recorded
+//! contents) or holds the complete import; never the accounts without their posts.
+//! The store is an SQLite registry (what `govcheck init` creates), and the import one
+//! transaction; the journal store is no longer written by any command.
 
 mod common;
 
@@ -10,7 +12,14 @@ use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use common::{BIN, Sandbox};
-use govcheck::store::{LocalStore, RegistrySource};
+use govcheck::store::RegistrySource;
+use govcheck::store::sqlite::{SqliteStore, locate};
+
+/// The registry in `dir`.
+fn open(dir: &Path) -> SqliteStore {
+    let db = locate(dir).expect("an SQLite registry");
+    SqliteStore::open(&db).expect("open the database")
+}
 
 /// What an import leaves, as the store's readers see it: accounts, findings and posts.
 #[derive(Debug, PartialEq, Eq)]
@@ -22,7 +31,7 @@ struct Seen {
 }
 
 fn seen(dir: &Path) -> Seen {
-    let store = LocalStore::open(dir).expect("open");
+    let store = open(dir);
     let snap = store.load().expect("load");
     let mut posts: Vec<_> = store
         .posts()
@@ -39,12 +48,10 @@ fn seen(dir: &Path) -> Seen {
     }
 }
 
-/// The journal and posts file bytes, as a writer would find them (after settling).
-fn bytes(dir: &Path) -> (Vec<u8>, Option<Vec<u8>>) {
-    (
-        std::fs::read(dir.join("journal.jsonl")).expect("journal"),
-        std::fs::read(dir.join("posts.tsv")).ok(),
-    )
+/// Everything the store records (for the journal, its files' bytes after settling):
+/// see [`common::contents`].
+fn bytes(dir: &Path) -> Vec<u8> {
+    common::contents(dir)
 }
 
 fn copy_dir(from: &Path, to: &Path) {
@@ -95,6 +102,7 @@ fn setup(s: &Sandbox, accounts: usize) -> (PathBuf, Vec<String>) {
     .collect();
     let base = s.path("base");
     copy_dir(&s.store(), &base);
+    assert!(locate(&base).is_some(), "init writes an SQLite registry");
     (base, files)
 }
 
@@ -116,17 +124,18 @@ fn import_cmd(s: &Sandbox, store: &Path, files: &[String]) -> Command {
 fn assert_before_or_complete(
     dir: &Path,
     before: &Seen,
-    before_bytes: &(Vec<u8>, Option<Vec<u8>>),
+    before_bytes: &[u8],
     complete: &Seen,
     what: &str,
 ) {
     let now = seen(dir);
     if now == *before {
-        // Exactly as before: a writer settles whatever was left, and then the files
-        // are byte for byte the old ones.
-        let store = LocalStore::open(dir).expect("open");
-        store.add_posts(Default::default()).expect("settle");
-        assert_eq!(bytes(dir), *before_bytes, "{what}: files changed");
+        // Exactly as before: the store still opens and takes a write (SQLite rolls
+        // back a transaction left in its log), and records exactly what it did.
+        open(dir)
+            .append_posts(Default::default())
+            .expect("a writer still writes");
+        assert_eq!(bytes(dir), before_bytes, "{what}: files changed");
     } else {
         assert_eq!(now, *complete, "{what}: neither before nor complete");
     }
@@ -141,8 +150,10 @@ fn strace_available() -> bool {
         .is_ok_and(|s| s.success())
 }
 
+/// The import's one transaction fails at each write and fsync of the database and its
+/// log; the database is as it was, and still opens and takes writes.
 #[test]
-fn an_import_failing_at_each_write_fsync_and_rename_is_all_or_nothing() {
+fn an_import_into_sqlite_failing_at_each_write_and_fsync_changes_nothing() {
     if !strace_available() {
         eprintln!("skipped: strace not installed");
         return;
@@ -219,7 +230,7 @@ fn an_import_failing_at_each_write_fsync_and_rename_is_all_or_nothing() {
 }
 
 #[test]
-fn an_import_killed_at_any_moment_is_all_or_nothing() {
+fn an_import_into_sqlite_killed_at_any_moment_is_all_or_nothing() {
     let s = Sandbox::new();
     let (base, files) = setup(&s, 20_000);
     let before = seen(&base);

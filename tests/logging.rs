@@ -13,14 +13,13 @@ use axum::extract::ConnectInfo;
 use axum::http::{Request, header};
 use govcheck::server::auth::{Role, Tokens};
 use govcheck::server::{AppState, router};
-use govcheck::store::local::LocalStore;
 use tower::ServiceExt;
 
 /// Requests through the router, as a client at 192.0.2.7; returns the log's lines.
 fn access_log(requests: Vec<Request<Body>>) -> (Vec<String>, Vec<u16>) {
     let sandbox = common::Sandbox::new();
     sandbox.demo();
-    let local = LocalStore::open(&sandbox.store()).expect("open store");
+    let local = common::open_store(&sandbox.store());
     let tokens_path = sandbox.path("tokens.json");
     let now = chrono::Utc::now().fixed_offset();
     let mut tokens = Tokens::load(&tokens_path).expect("tokens");

@@ -310,7 +310,7 @@ fn a_bad_file_names_sheet_row_and_column_and_stores_nothing() {
     }
     let p = s.path("bad.xlsx");
     wb.save(&p).expect("save");
-    let before = s.journal();
+    let before = s.contents();
     let err = s.fails(&[
         "notice",
         "import",
@@ -324,7 +324,7 @@ fn a_bad_file_names_sheet_row_and_column_and_stores_nothing() {
             && err.contains("八百"),
         "{err}"
     );
-    assert_eq!(before, s.journal());
+    assert_eq!(before, s.contents());
     let junk = s.write("junk.csv", "a,b,c\n1,2,3\n");
     let err = s.fails(&[
         "notice",
@@ -342,7 +342,7 @@ fn a_bad_file_names_sheet_row_and_column_and_stores_nothing() {
         &fixture("attachment1.csv"),
     ]);
     assert!(err.contains("2099Q9"), "{err}");
-    assert_eq!(before, s.journal());
+    assert_eq!(before, s.contents());
 }
 
 #[test]
@@ -629,7 +629,7 @@ fn website_scores_pass_from_60_and_disagree_with_a_wrong_verdict() {
 fn an_unrecognised_table_shows_its_header_row_and_the_column_it_could_not_place() {
     let s = Sandbox::new();
     s.demo();
-    let before = s.journal();
+    let before = s.contents();
     let a1 = "附件1\n序号,地区,在管账号,检查数量,存在问题数,合格率\n1,甲市,10,10,0,100%\n";
     let p = s.write("附件1.csv", a1);
     let err = s.fails(&[
@@ -668,5 +668,5 @@ fn an_unrecognised_table_shows_its_header_row_and_the_column_it_could_not_place(
             && err.contains("附件1 needs 地区, 总量"),
         "{err}"
     );
-    assert_eq!(before, s.journal());
+    assert_eq!(before, s.contents());
 }

@@ -14,9 +14,9 @@ use govcheck::domain::figures::summarize;
 use govcheck::domain::indicator::Catalogue;
 use govcheck::domain::notice::attachments::{self, Attachments, HEADER1, HEADER2};
 use govcheck::domain::notice::document::{self, Parts};
+use govcheck::store::RegistrySource;
 use govcheck::store::demo::create_demo_store;
 use govcheck::store::import::ImportContext;
-use govcheck::store::{LocalStore, RegistrySource};
 use govcheck::tui::app::{App, Options};
 use govcheck::tui::i18n::Lang;
 use govcheck::tui::keymap::Keymap;
@@ -110,8 +110,7 @@ fn tables(items: &[Item]) -> Vec<&Vec<Vec<Cell>>> {
 
 /// The demo's attachments as the domain builds them: what the document must print.
 fn demo_attachments(s: &Sandbox, region: Option<&str>) -> (Attachments, String) {
-    let reg = LocalStore::open(&s.store())
-        .expect("open")
+    let reg = common::open_store(&s.store())
         .load()
         .expect("load")
         .registry;

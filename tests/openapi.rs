@@ -18,7 +18,6 @@ use govcheck::api::ErrorCode;
 use govcheck::server::auth::{Role, Tokens};
 use govcheck::server::{AppState, router};
 use govcheck::store::RegistrySource;
-use govcheck::store::local::LocalStore;
 use serde_json::{Value, json};
 use tower::ServiceExt;
 
@@ -146,7 +145,7 @@ impl Served {
     fn new() -> Served {
         let sandbox = common::Sandbox::new();
         sandbox.demo();
-        let local = LocalStore::open(&sandbox.store()).expect("open store");
+        let local = common::open_store(&sandbox.store());
         let snap = local.load().expect("load");
         let finding = snap.registry.findings()[0].id.clone();
         let tokens_path = sandbox.path("tokens.json");

@@ -320,6 +320,21 @@ fn valid_checkpoint() -> &'static Vec<u8> {
             "{}",
             String::from_utf8_lossy(&ok.stderr)
         );
+        // Moved into a journal store: the checkpoint belongs to that format.
+        let journal_store = dir.path().join("j");
+        let moved = std::process::Command::new(env!("CARGO_BIN_EXE_govcheck"))
+            .args(["migrate", "--from"])
+            .arg(&store)
+            .arg("--to")
+            .arg(&journal_store)
+            .output()
+            .expect("migrate");
+        assert!(
+            moved.status.success(),
+            "{}",
+            String::from_utf8_lossy(&moved.stderr)
+        );
+        let store = journal_store;
         use govcheck::store::RegistrySource as _;
         let snap = govcheck::store::LocalStore::open(&store)
             .expect("open")

@@ -20,7 +20,7 @@ use govcheck::domain::figures::summarize;
 use govcheck::domain::indicator::Catalogue;
 use govcheck::domain::notice::attachments::{self, Attachments, HEADER1, HEADER2};
 use govcheck::domain::notice::document::{self, Parts, attachment_titles};
-use govcheck::store::{LocalStore, RegistrySource};
+use govcheck::store::RegistrySource;
 
 const AS_OF: &str = "2022-04-01";
 /// A4 in points, either way up.
@@ -223,8 +223,7 @@ fn dump(pages: &[Page]) -> String {
 
 /// The demo's attachments as the domain builds them: what the printout must show.
 fn demo_attachments(s: &Sandbox) -> Attachments {
-    let reg = LocalStore::open(&s.store())
-        .expect("open")
+    let reg = common::open_store(&s.store())
         .load()
         .expect("load")
         .registry;

@@ -20,7 +20,6 @@ use govcheck::domain::search::{
 use govcheck::server::auth::{Role, Tokens};
 use govcheck::server::{AppState, router};
 use govcheck::store::RegistrySource;
-use govcheck::store::local::LocalStore;
 use serde_json::Value;
 use tower::ServiceExt;
 
@@ -71,7 +70,7 @@ impl Served {
         let token = tokens
             .create("view", Role::Viewer, None, now)
             .expect("create");
-        let local = LocalStore::open(&sandbox.store()).expect("open store");
+        let local = common::open_store(&sandbox.store());
         let state = AppState::new(
             Arc::new(local),
             govcheck::domain::indicator::Catalogue::builtin(),
@@ -159,8 +158,7 @@ impl Served {
     }
 
     fn registry(&self) -> Registry {
-        LocalStore::open(&self.sandbox.store())
-            .expect("open")
+        common::open_store(&self.sandbox.store())
             .load()
             .expect("load")
             .registry

@@ -256,23 +256,22 @@ fn a_write_behind_a_long_import_is_refused_busy_and_not_made() {
     let id = zhoushan_finding(&s);
     let url = format!("{}/api/v1/findings/{id}/events", srv.url);
     let body = json!({"kind": "verified", "based_on": 1, "note": "复核通过"}).to_string();
-    let journal_before = s.journal();
+    let journal_before = s.contents();
     // Another writer (here the test, as `govcheck import` on the host would) holds the
-    // writers' lock.
-    let lock = std::fs::OpenOptions::new()
-        .write(true)
-        .open(s.store().join("lock"))
-        .expect("lock file");
-    lock.lock().expect("lock");
+    // database's write lock.
+    let lock = rusqlite::Connection::open(s.store().join("registry.sqlite")).expect("open");
+    lock.execute_batch("BEGIN IMMEDIATE")
+        .expect("take the write lock");
     // 503 from the lock wait (3 s here): not 408 from the request timeout, nor a
     // connection closed by the idle limit (1 s).
     let (st, v) = post(&url, &sup, &body);
     assert_eq!(st, 503, "{v}");
     assert_eq!(v["error"]["code"], "busy");
     std::thread::sleep(Duration::from_millis(300));
+    lock.execute_batch("ROLLBACK").expect("release");
     drop(lock);
     std::thread::sleep(Duration::from_millis(300));
-    assert_eq!(s.journal(), journal_before, "nothing was written");
+    assert_eq!(s.contents(), journal_before, "nothing was written");
     // Once the store is free, the same request goes through.
     let (st, v) = post(&url, &sup, &body);
     assert_eq!(st, 201, "{v}");
@@ -351,7 +350,7 @@ fn bad_requests_get_clear_4xx_and_change_nothing() {
     let (s, sup, viewer, _) = setup();
     let app = App::over(&s);
     let id = zhoushan_finding(&s);
-    let before = s.journal();
+    let before = s.contents();
     let url = format!("/api/v1/findings/{id}/events");
     let cases: Vec<(&str, String, u16, &str)> = vec![
         ("malformed", "{\"kind\": ".into(), 400, "bad_request"),
@@ -430,7 +429,7 @@ fn bad_requests_get_clear_4xx_and_change_nothing() {
         (st, v["items"].as_array().map(Vec::len), v["total"].as_u64()),
         (200, Some(2), Some(14))
     );
-    assert_eq!(before, s.journal(), "no bad request wrote anything");
+    assert_eq!(before, s.contents(), "no bad request wrote anything");
 }
 
 #[test]
@@ -838,12 +837,13 @@ fn connections_from_one_address_are_capped() {
 }
 
 /// A client that has a copy fetches only what changed since (proved with the checksum
-/// of its last batch); when the server's journal was restored from a backup, its copy
+/// of its last batch); when the server's database was restored from a backup, its copy
 /// is refused and it fetches everything afresh, ending with the server's figures.
 #[test]
 fn clients_fetch_only_changes_and_refetch_after_a_restore() {
     let (s, sup, viewer, _) = setup();
-    let backup = s.journal();
+    let db = s.store().join("registry.sqlite");
+    let backup = std::fs::read(&db).expect("the database, as a backup");
     let listen = {
         let l = std::net::TcpListener::bind("127.0.0.1:0").expect("port");
         l.local_addr().expect("addr").to_string()
@@ -888,11 +888,13 @@ fn clients_fetch_only_changes_and_refetch_after_a_restore() {
     );
     assert_ne!(first.stdout, second.stdout);
 
-    // The server's journal is restored from the backup and someone records something
+    // The server's database is restored from the backup and someone records something
     // else: same sequence numbers, other batches. The client's copy must not be extended.
     drop(srv);
-    std::fs::write(s.store().join("journal.jsonl"), &backup).expect("restore");
-    let _ = std::fs::remove_file(s.store().join("checkpoint.bin"));
+    std::fs::write(&db, &backup).expect("restore");
+    for log in ["registry.sqlite-wal", "registry.sqlite-shm"] {
+        let _ = std::fs::remove_file(s.store().join(log));
+    }
     s.ok(&["rectified", &id, "--note", "恢复后"]);
     let srv = start(&s, &listen);
     let third = remote(&s, &srv.url, &viewer, &findings);
@@ -936,7 +938,7 @@ fn an_admin_imports_over_the_api() {
         "bad-accounts.csv",
         "id,name,platform,region,host_unit,status\nzs-new-2,x,微信,舟山市,某局,maybe\n",
     );
-    let before = s.journal();
+    let before = s.contents();
 
     let out = remote(&s, &srv.url, &sup, &["import", good.to_str().expect("p")]);
     assert!(!out.status.success());
@@ -950,7 +952,7 @@ fn an_admin_imports_over_the_api() {
         err.contains("bad-accounts.csv") && err.contains("line 2") && err.contains("field status"),
         "{err}"
     );
-    assert_eq!(before, s.journal(), "refused imports change nothing");
+    assert_eq!(before, s.contents(), "refused imports change nothing");
 
     let out = remote(&s, &srv.url, &admin, &["import", good.to_str().expect("p")]);
     assert!(
@@ -965,11 +967,12 @@ fn an_admin_imports_over_the_api() {
     );
     let acc = s.ok(&["accounts", "--region", "舟山市", "--format", "csv"]);
     assert!(acc.contains("zs-new-1,舟山新区发布"), "{acc}");
-    let journal = String::from_utf8(s.journal()).expect("utf8");
-    assert!(
-        journal.lines().last().is_some_and(|l| l.contains("省办")),
-        "recorded as the admin"
-    );
+    let last = common::open_store(&s.store())
+        .batches_since(0)
+        .expect("batches")
+        .pop()
+        .expect("a batch");
+    assert!(last.by.name.contains("省办"), "recorded as the admin");
 
     // The server refuses by itself too, whatever the client checked.
     let (st, v) = post(&format!("{}/api/v1/import", srv.url), &sup, "{}");

@@ -304,7 +304,7 @@ fn oversized_uploads_get_413_without_being_read_on() {
     const LIMIT: usize = 256 * 1024 * 1024;
     let (s, _sup, viewer, admin) = setup();
     let srv = start(&s, "127.0.0.1:0");
-    let before = s.journal();
+    let before = s.contents();
 
     // Said to be 300 MiB: refused before the body is read.
     let mut c = TcpStream::connect(addr(&srv)).expect("connect");
@@ -327,7 +327,7 @@ fn oversized_uploads_get_413_without_being_read_on() {
     assert_eq!(status_of(&answer), 413, "{answer:?}");
     assert!(sent < 300 * 1024 * 1024, "read on to {sent} bytes");
 
-    assert_eq!(before, s.journal(), "refused uploads change nothing");
+    assert_eq!(before, s.contents(), "refused uploads change nothing");
     let (status, _) = get(&format!("{}/api/v1/health", srv.url), &viewer);
     assert_eq!(status, 200);
 }
@@ -347,15 +347,15 @@ fn an_import_that_outlasts_the_upload_deadline_is_answered_as_made() {
         "late.csv",
         "id,name,platform,region,host_unit\nzs-late-1,舟山迟到发布,微信,舟山市,舟山市新闻办\n",
     );
-    // Another writer (as `govcheck import` on the host would) holds the store for 3 s.
-    let lock = std::fs::OpenOptions::new()
-        .write(true)
-        .open(s.store().join("lock"))
-        .expect("lock file");
-    lock.lock().expect("lock");
+    // Another writer (as `govcheck import` on the host would) holds the database's
+    // write lock for 3 s.
+    let other = rusqlite::Connection::open(s.store().join("registry.sqlite")).expect("open");
+    other
+        .execute_batch("BEGIN IMMEDIATE")
+        .expect("take the write lock");
     let holder = std::thread::spawn(move || {
         std::thread::sleep(Duration::from_secs(3));
-        drop(lock);
+        other.execute_batch("ROLLBACK").expect("release");
     });
     let out = remote(&s, &srv.url, &admin, &["import", file.to_str().expect("p")]);
     holder.join().expect("holder");

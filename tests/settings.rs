@@ -13,7 +13,7 @@ fn a_bad_setting_names_file_line_and_key() {
         "config/config.toml",
         "name = \"李四\"\n\ntimezone = \"Asia/Shanghia\"\n",
     );
-    let before = s.journal();
+    let before = s.contents();
     let err = s.fails(&["verify", "2022Q1-0008", "--note", "x"]);
     let config = s.path("config/config.toml");
     assert_eq!(
@@ -23,5 +23,5 @@ fn a_bad_setting_names_file_line_and_key() {
             config.display()
         )
     );
-    assert_eq!(s.journal(), before, "nothing written");
+    assert_eq!(s.contents(), before, "nothing written");
 }

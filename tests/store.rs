@@ -1,6 +1,9 @@
 //! Durability of the local store: a torn last line from a crash, a damaged journal,
 //! concurrent writers from several processes, stale versions, and a writer killed at
-//! random moments.
+//! random moments. The journal's own cases (torn and damaged lines, the checkpoint,
+//! pending posts) run on a journal store directory through the library, as `migrate`
+//! reads one; the cases through the command line run on the SQLite registry every
+//! command now opens.
 
 mod common;
 
@@ -12,6 +15,50 @@ use common::{BIN, Sandbox};
 use govcheck::domain::event::{Actor, Event, EventKind, Status};
 use govcheck::store::{LocalStore, RegistrySource, StoreError};
 
+/// The demo as a journal store directory (format 1) in the sandbox's store: written
+/// by `init --demo`, moved by `migrate`.
+fn journal_demo(s: &Sandbox) {
+    s.demo();
+    to_journal(s);
+}
+
+/// Replace the sandbox's SQLite store by the same registry as a journal store.
+fn to_journal(s: &Sandbox) {
+    let j = s.path("journal-store");
+    s.ok(&[
+        "migrate",
+        "--from",
+        s.store().to_str().expect("path"),
+        "--to",
+        j.to_str().expect("path"),
+    ]);
+    std::fs::remove_dir_all(s.store()).expect("rm");
+    std::fs::rename(&j, s.store()).expect("mv");
+}
+
+/// The journal's bytes.
+fn journal(s: &Sandbox) -> Vec<u8> {
+    std::fs::read(s.store().join("journal.jsonl")).expect("journal")
+}
+
+/// The journal store's findings, in order.
+fn journal_findings(s: &Sandbox) -> Vec<String> {
+    let store = LocalStore::open(&s.store()).expect("open");
+    let snap = store.load().expect("load");
+    snap.registry
+        .findings()
+        .iter()
+        .map(|f| f.id.clone())
+        .collect()
+}
+
+/// Record `kind` with `note` on `id` in the journal store, as one writer.
+fn record(s: &Sandbox, id: &str, kind: EventKind, note: &str) -> Result<u64, StoreError> {
+    let mut e = event(id, kind);
+    e.note = Some(note.into());
+    LocalStore::open(&s.store())?.append_events(vec![(e, None)])
+}
+
 fn findings(s: &Sandbox) -> Vec<String> {
     s.ok(&["findings", "--round", "2022Q1", "--format", "csv"])
         .lines()
@@ -20,9 +67,21 @@ fn findings(s: &Sandbox) -> Vec<String> {
         .collect()
 }
 
-/// Every line of the journal is complete and the sequence has no gaps.
+/// Every line of the journal is complete and the sequence has no gaps; for the SQLite
+/// registry, the batches' sequence has no gaps.
 fn assert_journal_clean(s: &Sandbox) {
-    let j = s.journal();
+    if govcheck::store::sqlite::locate(&s.store()).is_some() {
+        let seqs: Vec<u64> = common::open_store(&s.store())
+            .batches_since(0)
+            .expect("batches")
+            .iter()
+            .map(|b| b.seq)
+            .collect();
+        let want: Vec<u64> = (1..=seqs.len() as u64).collect();
+        assert_eq!(seqs, want, "sequence has no gaps");
+        return;
+    }
+    let j = journal(s);
     assert_eq!(j.last(), Some(&b'\n'), "journal ends with a complete line");
     let text = String::from_utf8(j).expect("utf8");
     for (i, line) in text.lines().enumerate() {
@@ -39,40 +98,51 @@ fn assert_journal_clean(s: &Sandbox) {
 #[test]
 fn a_torn_last_line_is_ignored_then_cut_by_the_next_writer() {
     let s = Sandbox::new();
-    s.demo();
-    let before = s.ok(&["summary", "--round", "2022Q1", "--format", "csv"]);
+    journal_demo(&s);
+    let before = everything(&s);
     let jpath = s.store().join("journal.jsonl");
-    let mut j = s.journal();
+    let mut j = journal(&s);
     j.extend_from_slice(b"0badc0de {\"seq\":3,\"at\":\"2026-");
     std::fs::write(&jpath, &j).expect("write");
-    assert_eq!(
-        before,
-        s.ok(&["summary", "--round", "2022Q1", "--format", "csv"])
-    );
-    let id = &findings(&s)[0];
-    s.ok(&["verify", id, "--note", "after crash"]);
+    assert_eq!(before, everything(&s));
+    let id = &journal_findings(&s)[0];
+    record(&s, id, EventKind::Verified, "after crash").expect("write after the crash");
     assert_journal_clean(&s);
-    let hist = s.ok(&["history", id, "--format", "csv"]);
-    assert!(hist.contains("after crash"), "{hist}");
+    assert!(everything(&s).contains("after crash"));
 }
 
 #[test]
 fn a_damaged_line_in_the_middle_is_refused_with_its_line() {
     let s = Sandbox::new();
-    s.demo();
-    let id = &findings(&s)[0];
-    s.ok(&["rectified", id]);
+    journal_demo(&s);
+    let id = &journal_findings(&s)[0];
+    record(&s, id, EventKind::RectificationReported, "done").expect("write");
     let jpath = s.store().join("journal.jsonl");
-    let text = String::from_utf8(s.journal()).expect("utf8");
+    let text = String::from_utf8(journal(&s)).expect("utf8");
     let damaged = text.replacen("\"seq\":2", "\"seq\":2 ", 1);
     assert_ne!(damaged, text);
     std::fs::write(&jpath, damaged).expect("write");
-    let err = s.fails(&["rounds"]);
+    let err = LocalStore::open(&s.store())
+        .expect("open")
+        .load()
+        .expect_err("refused")
+        .to_string();
     assert!(
         err.contains("journal.jsonl, line 2") && err.contains("checksum"),
         "{err}"
     );
-    let err = s.fails(&["verify", id]);
+    let err = record(&s, id, EventKind::Verified, "x")
+        .expect_err("refused")
+        .to_string();
+    assert!(err.contains("line 2"), "{err}");
+    // `migrate`, the one command that reads a journal store, says the same.
+    let err = s.fails(&[
+        "migrate",
+        "--from",
+        s.store().to_str().expect("path"),
+        "--to",
+        s.path("out").to_str().expect("path"),
+    ]);
     assert!(err.contains("line 2"), "{err}");
 }
 
@@ -158,7 +228,7 @@ fn event(finding: &str, kind: EventKind) -> Event {
 #[test]
 fn a_stale_version_is_a_conflict_and_writes_nothing() {
     let s = Sandbox::new();
-    s.demo();
+    journal_demo(&s);
     let store = LocalStore::open(&s.store()).expect("open");
     let snap = store.load().expect("load");
     let f = snap.registry.findings()[0].id.clone();
@@ -170,7 +240,7 @@ fn a_stale_version_is_a_conflict_and_writes_nothing() {
             Some(seen),
         )])
         .expect("first writer");
-    let before = s.journal();
+    let before = journal(&s);
     match store.append_events(vec![(event(&f, EventKind::Verified), Some(seen))]) {
         Err(StoreError::Conflict {
             expected, actual, ..
@@ -179,7 +249,7 @@ fn a_stale_version_is_a_conflict_and_writes_nothing() {
         }
         other => panic!("expected a conflict, got {other:?}"),
     }
-    assert_eq!(before, s.journal());
+    assert_eq!(before, journal(&s));
     let after = store.load().expect("load");
     assert_eq!(after.registry.state(idx).status, Status::Rectified);
     assert!(store.change_token().expect("token") > 0);
@@ -282,8 +352,9 @@ fn a_checkpoint_gives_exactly_what_a_full_replay_gives() {
         "--out",
         s.store().to_str().expect("p"),
     ]);
+    to_journal(&s);
     let ck = s.store().join("checkpoint.bin");
-    let journal_len = s.journal().len();
+    let journal_len = journal(&s).len();
     assert!(
         journal_len > 4 * 1024 * 1024,
         "the dataset must be big enough to checkpoint: {journal_len}"
@@ -295,16 +366,19 @@ fn a_checkpoint_gives_exactly_what_a_full_replay_gives() {
     same(&first, &everything(&s), "full replay");
 
     // New events after the checkpoint are replayed on top of it.
-    let id = s
-        .ok(&[
-            "findings", "--round", "2026Q1", "--status", "open", "--format", "csv",
-        ])
-        .lines()
-        .nth(1)
-        .and_then(|l| l.split(',').next().map(String::from))
-        .expect("an open finding");
+    let id = {
+        let snap = LocalStore::open(&s.store())
+            .expect("open")
+            .load()
+            .expect("load");
+        let reg = &snap.registry;
+        (0..reg.findings().len())
+            .find(|&i| reg.findings()[i].round == "2026Q1" && reg.state(i).status == Status::Open)
+            .map(|i| reg.findings()[i].id.clone())
+            .expect("an open finding")
+    };
     assert!(ck.exists());
-    s.ok(&["verify", &id, "--note", "after the checkpoint"]);
+    record(&s, &id, EventKind::Verified, "after the checkpoint").expect("verify");
     let with_tail = everything(&s);
     assert!(with_tail.contains("after the checkpoint"));
     std::fs::remove_file(&ck).expect("rm");
@@ -321,7 +395,7 @@ fn a_checkpoint_gives_exactly_what_a_full_replay_gives() {
     // line, which the checkpoint covered) is ignored too.
     assert!(ck.exists());
     let jpath = s.store().join("journal.jsonl");
-    let mut j = s.journal();
+    let mut j = journal(&s);
     let last_nl = j[..j.len() - 1]
         .iter()
         .rposition(|&b| b == b'\n')
@@ -342,7 +416,7 @@ fn a_checkpoint_gives_exactly_what_a_full_replay_gives() {
 #[test]
 fn a_cached_reader_catches_up_with_other_writers_torn_tails_and_restores() {
     let s = Sandbox::new();
-    s.demo();
+    journal_demo(&s);
     let reader = LocalStore::open(&s.store()).expect("open");
     let other = LocalStore::open(&s.store()).expect("open");
     let snap = reader.load().expect("load");
@@ -350,7 +424,7 @@ fn a_cached_reader_catches_up_with_other_writers_torn_tails_and_restores() {
         .iter()
         .map(|f| f.id.clone())
         .collect();
-    let backup = s.journal();
+    let backup = journal(&s);
 
     // Another handle (as another process would) records two events.
     for id in &ids[..2] {
@@ -378,7 +452,7 @@ fn a_cached_reader_catches_up_with_other_writers_torn_tails_and_restores() {
 
     // A crash left half a line: the reader ignores it, and its next write cuts it off.
     let jpath = s.store().join("journal.jsonl");
-    let mut torn = s.journal();
+    let mut torn = journal(&s);
     torn.extend_from_slice(b"0badc0de {\"seq\":99,\"at\":");
     std::fs::write(&jpath, &torn).expect("write");
     assert_eq!(reader.load().expect("load").seq, snap.seq + 2);
@@ -407,7 +481,7 @@ fn a_cached_reader_catches_up_with_other_writers_torn_tails_and_restores() {
 #[test]
 fn batches_since_gives_exactly_the_later_batches_from_any_point() {
     let s = Sandbox::new();
-    s.demo();
+    journal_demo(&s);
     let feed = LocalStore::open(&s.store()).expect("open");
     let other = LocalStore::open(&s.store()).expect("open");
     let snap = feed.load().expect("load");
@@ -458,21 +532,21 @@ fn an_over_long_note_is_refused_by_the_store_and_nothing_is_written() {
     let s = Sandbox::new();
     s.demo();
     let id = findings(&s)[0].clone();
-    let journal = s.journal();
+    let journal = s.contents();
     let note = "注".repeat(govcheck::domain::limits::MAX_NOTE_CHARS + 1);
     let err = s.fails(&["verify", &id, "--note", &note]);
     assert!(err.contains("note is 4001 characters long"), "{err}");
     assert_eq!(err.lines().count(), 1, "{err}");
-    assert_eq!(journal, s.journal(), "nothing written");
+    assert_eq!(journal, s.contents(), "nothing written");
     // The store itself refuses it, whichever edge the event came from.
-    let store = LocalStore::open(&s.store()).expect("open");
+    let store = common::open_store(&s.store());
     let mut e = event(&id, EventKind::Verified);
     e.note = Some(note);
     assert!(matches!(
         store.append_events(vec![(e, None)]),
         Err(StoreError::TooLong(_))
     ));
-    assert_eq!(journal, s.journal(), "nothing written");
+    assert_eq!(journal, s.contents(), "nothing written");
 }
 
 /// The posts file an import wrote for batch N (`posts.tsv.pending-N`) is the store's
@@ -481,7 +555,7 @@ fn an_over_long_note_is_refused_by_the_store_and_nothing_is_written() {
 #[test]
 fn a_pending_posts_file_counts_only_when_its_batch_is_committed() {
     let s = Sandbox::new();
-    s.demo();
+    journal_demo(&s);
     let store = LocalStore::open(&s.store()).expect("open");
     let seq = store.load().expect("load").seq;
     let before = store.posts().expect("posts").by_account;
@@ -490,8 +564,8 @@ fn a_pending_posts_file_counts_only_when_its_batch_is_committed() {
     std::fs::write(&uncommitted, "# govcheck posts v1\nghost\t1:480\n").expect("write");
     assert_eq!(store.posts().expect("posts").by_account, before, "ignored");
     assert!(!String::from_utf8_lossy(&store.posts_bytes().expect("bytes")).contains("ghost"));
-    let id = findings(&s)[0].clone();
-    s.ok(&["verify", &id, "--note", "ok"]);
+    let id = journal_findings(&s)[0].clone();
+    record(&s, &id, EventKind::Verified, "ok").expect("verify");
     assert!(!uncommitted.exists(), "the next writer deletes it");
     assert_eq!(store.posts().expect("posts").by_account, before);
 
@@ -501,7 +575,7 @@ fn a_pending_posts_file_counts_only_when_its_batch_is_committed() {
     std::fs::write(&committed, "# govcheck posts v1\nkept\t1:480\n").expect("write");
     let posts = store.posts().expect("posts").by_account;
     assert_eq!(posts.keys().collect::<Vec<_>>(), ["kept"]);
-    s.ok(&["reopen", &id, "--note", "again"]);
+    record(&s, &id, EventKind::Reopened, "again").expect("reopen");
     assert!(!committed.exists(), "put in place");
     assert_eq!(
         std::fs::read_to_string(dir.join("posts.tsv")).expect("posts"),

@@ -156,6 +156,7 @@ macro_rules! engines {
 engines!(
     demo_figures_and_histories_match_the_journal,
     a_stale_version_is_a_conflict_naming_the_last_change,
+    a_fresh_handle_writes_and_reads_one_finding_as_the_whole_registry_would,
     an_import_whose_posts_fail_writes_nothing,
     two_writers_lose_nothing_and_one_wins_a_version,
     a_write_killed_midway_leaves_the_committed_state,
@@ -387,6 +388,127 @@ fn a_stale_version_is_a_conflict_naming_the_last_change(engine: &Engine) {
     }
     assert_eq!(other.load().expect("load").seq, seq, "nothing was written");
     assert_eq!(version(&*other), seen_version + 1);
+}
+
+/// A one-shot command's handle (it has loaded nothing) writes by reading only the
+/// findings it touches: the version check, the transition rules and the conflict's
+/// last change are the same as against the whole registry, and `load_part` shows a
+/// finding exactly as `load` does (on SQLite, holding nothing else but the rounds).
+fn a_fresh_handle_writes_and_reads_one_finding_as_the_whole_registry_would(engine: &Engine) {
+    let dir = tempfile::tempdir().expect("tmp");
+    let store = demo_store(engine, dir.path());
+    remediate(&*store);
+    let id = "2022Q1-0006";
+    let whole = store.load().expect("load").registry;
+    let idx = whole.finding_index(id).expect("finding");
+    let version = whole.state(idx).version;
+
+    let fresh = (engine.open)(dir.path()).expect("open");
+    let part = fresh.load_part(&[id, "no-such-finding"]).expect("part");
+    let pidx = part.registry.finding_index(id).expect("the finding");
+    assert_eq!(part.registry.findings()[pidx], whole.findings()[idx]);
+    assert_eq!(part.registry.history(pidx), whole.history(idx));
+    assert_eq!(part.registry.state(pidx), whole.state(idx));
+    assert_eq!(part.registry.last_change(pidx), whole.last_change(idx));
+    assert_eq!(part.registry.rounds(), whole.rounds());
+    let account = &whole.findings()[idx].account;
+    assert_eq!(part.registry.account(account), whole.account(account));
+    assert_eq!(part.seq, store.load().expect("load").seq);
+    if engine.name == "sqlite" {
+        assert_eq!(
+            part.registry.findings().len(),
+            1,
+            "only the finding asked for"
+        );
+        assert_eq!(part.registry.accounts().len(), 1, "only its account");
+    }
+
+    // A stale version: a conflict naming the last change, nothing written.
+    let seq = part.seq;
+    let fresh = (engine.open)(dir.path()).expect("open");
+    let late = event(
+        id,
+        EventKind::Reopened,
+        "张三",
+        "2022-04-03T10:00:00+08:00",
+        None,
+    );
+    match fresh.append_events(vec![(late, Some(version.saturating_sub(1)))]) {
+        Err(StoreError::Conflict {
+            actual,
+            last: Some(last),
+            ..
+        }) => {
+            assert_eq!(actual, version);
+            assert_eq!(Some(*last), whole.last_change(idx));
+        }
+        other => panic!("{}: expected a conflict, got {other:?}", engine.name),
+    }
+    // A transition the state does not allow, and an unknown finding: refused.
+    let fresh = (engine.open)(dir.path()).expect("open");
+    let status = whole.state(idx).status;
+    let not_allowed = event(
+        id,
+        EventKind::Rejected,
+        "张三",
+        "2022-04-03T10:00:00+08:00",
+        None,
+    );
+    assert!(
+        matches!(
+            fresh.append_events(vec![(not_allowed, None)]),
+            Err(StoreError::Rejected(_))
+        ),
+        "{}: a reject without a reason in status {status:?}",
+        engine.name
+    );
+    let unknown = event(
+        "2022Q1-9999",
+        EventKind::Verified,
+        "张三",
+        "2022-04-03T10:00:00+08:00",
+        None,
+    );
+    assert!(matches!(
+        fresh.append_events(vec![(unknown, None)]),
+        Err(StoreError::Rejected(_))
+    ));
+    assert_eq!(
+        (engine.open)(dir.path())
+            .expect("open")
+            .load()
+            .expect("load")
+            .seq,
+        seq,
+        "nothing was written"
+    );
+    // And one that may follow lands, with the version after it.
+    let fresh = (engine.open)(dir.path()).expect("open");
+    let remind = event(
+        "2022Q1-0010",
+        EventKind::Reminded {
+            channel: govcheck::domain::event::Channel::Phone,
+        },
+        "张三",
+        "2022-04-03T10:00:00+08:00",
+        None,
+    );
+    assert_eq!(
+        fresh.append_events(vec![(remind, None)]).expect("remind"),
+        seq + 1
+    );
+    let after = (engine.open)(dir.path())
+        .expect("open")
+        .load()
+        .expect("load");
+    let i = after
+        .registry
+        .finding_index("2022Q1-0010")
+        .expect("finding");
+    assert!(matches!(
+        after.registry.history(i).last().map(|e| &e.kind),
+        Some(EventKind::Reminded { .. })
+    ));
 }
 
 fn small_files(accounts: usize, bad_post: bool) -> Vec<SourceFile> {

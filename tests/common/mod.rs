@@ -80,8 +80,42 @@ impl Sandbox {
         p
     }
 
-    pub fn journal(&self) -> Vec<u8> {
-        std::fs::read(self.store().join("journal.jsonl")).expect("journal")
+    /// Everything the store records, whichever engine holds it: what a test compares
+    /// to say "nothing was written" (see [`contents`]).
+    pub fn contents(&self) -> Vec<u8> {
+        contents(&self.store())
+    }
+}
+
+/// The SQLite registry in the data directory `data` (what `govcheck init` creates).
+pub fn open_store(data: &Path) -> govcheck::store::sqlite::SqliteStore {
+    let db = govcheck::store::sqlite::locate(data).expect("an SQLite registry");
+    govcheck::store::sqlite::SqliteStore::open(&db).expect("open the database")
+}
+
+/// Everything a store records: every batch as the journal encodes it (sequence number,
+/// who, when, changes), then the posts as the posts file holds them. The same for a
+/// journal directory and an SQLite registry with the same history, and unchanged by
+/// anything that writes nothing (a reader opening the database, a checkpoint).
+pub fn contents(data: &Path) -> Vec<u8> {
+    use govcheck::store::sqlite::{SqliteStore, locate};
+    match locate(data) {
+        Some(db) => {
+            let store = SqliteStore::open(&db).expect("open the database");
+            let mut out = Vec::new();
+            for b in store.batches_since(0).expect("batches") {
+                out.extend(govcheck::store::journal::encode(&b).expect("encode"));
+            }
+            out.extend(govcheck::store::posts::render(
+                &store.raw_posts().expect("posts"),
+            ));
+            out
+        }
+        None => {
+            let mut out = std::fs::read(data.join("journal.jsonl")).expect("journal");
+            out.extend(std::fs::read(data.join("posts.tsv")).unwrap_or_default());
+            out
+        }
     }
 }
 

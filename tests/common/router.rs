@@ -15,7 +15,6 @@ use axum::extract::ConnectInfo;
 use axum::http::{HeaderMap, Request, StatusCode, header};
 use govcheck::server::auth::Tokens;
 use govcheck::server::{AppState, router};
-use govcheck::store::local::LocalStore;
 use serde_json::Value;
 use tower::ServiceExt;
 
@@ -54,7 +53,7 @@ impl App {
     }
 
     fn build(s: &Sandbox, rt: tokio::runtime::Runtime) -> App {
-        let store = LocalStore::open(&s.store()).expect("open store");
+        let store = super::open_store(&s.store());
         let tokens = Tokens::load(&s.path("tokens.json")).expect("tokens");
         let state = AppState::new(
             Arc::new(store),

@@ -54,7 +54,7 @@ pub fn record(ctx: &Context, finding: &str, act: Act, note: Option<String>) -> a
     // The event is durable from here on: whatever fails now only concerns the
     // confirmation, and must not read as "not done" (a retry would record it twice).
     let confirm = || -> anyhow::Result<()> {
-        let reg = store.load()?.registry;
+        let reg = store.load_part(&[finding])?.registry;
         let idx = reg
             .finding_index(finding)
             .ok_or_else(|| anyhow!("finding {finding} vanished after writing"))?;

@@ -1,7 +1,7 @@
 //! What every command needs: settings, where the store is, who is acting, what day it
 //! is in the office's time zone, and the indicator catalogue.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use anyhow::{Context as _, bail};
 use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
@@ -13,9 +13,11 @@ use govcheck_domain::indicator::Catalogue;
 use govcheck_settings::{Dirs, Settings};
 use std::sync::Arc;
 
+use govcheck_domain::text::sanitize;
 use govcheck_formats::values::parse_date;
 use govcheck_store::remote::RemoteStore;
-use govcheck_store::{LocalStore, RegistrySource};
+use govcheck_store::sqlite::{self, SqliteStore};
+use govcheck_store::{RegistrySource, StoreError};
 
 pub struct Context {
     /// Registry server URL, when working against one (`--registry` or config `source`).
@@ -117,42 +119,41 @@ impl Context {
     }
 
     /// The local store, for the commands that only run where the data is (import,
-    /// check, notice import, serve).
-    pub fn open_store(&self) -> anyhow::Result<LocalStore> {
+    /// check, notice import, serve): the SQLite registry the data location holds.
+    pub fn open_store(&self) -> anyhow::Result<SqliteStore> {
         if let Some(url) = &self.registry {
             bail!(
                 "this command works on a local store (--data DIR) on the registry's host, not over {url}"
             );
         }
-        if let Some(db) = self.database() {
-            bail!(
-                "{}: an SQLite registry; this command works on a store directory for now \
-                 (reading, remediation, the console and serve work on both)",
-                db.display()
-            );
+        let db = self.database()?;
+        if !db.exists() {
+            // A directory that holds no registry (or does not exist): the message names
+            // the data location the user gave, not the file inside it.
+            let missing = if sqlite::is_database_path(&self.data) {
+                db
+            } else {
+                self.data.clone()
+            };
+            return Err(StoreError::NotAStore(missing).into());
         }
-        Ok(LocalStore::open(&self.data)?)
+        Ok(SqliteStore::open(&db)?)
     }
 
-    /// The SQLite registry `--data` names, if it names one (see
-    /// [`govcheck_store::sqlite::locate`]); `None` for a store directory.
-    pub fn database(&self) -> Option<PathBuf> {
-        govcheck_store::sqlite::locate(&self.data)
+    /// The SQLite registry of the data location (see [`sqlite::locate`]): the database
+    /// file it names or holds, else where one would be created in it. A directory
+    /// holding only an old journal store is refused with how to migrate it (see
+    /// [`refuse_old_journal`]), before anything is opened.
+    pub fn database(&self) -> anyhow::Result<PathBuf> {
+        refuse_old_journal(&self.data)?;
+        Ok(sqlite::locate(&self.data).unwrap_or_else(|| sqlite::database_for(&self.data)))
     }
 
-    /// The store `serve` shares: the store directory or the SQLite registry, writes
-    /// waiting at most `lock_wait` for another writer.
+    /// The store `serve` shares, writes waiting at most `lock_wait` for another writer.
     pub fn open_served(
         &self,
         lock_wait: std::time::Duration,
     ) -> anyhow::Result<Arc<dyn govcheck_store::ServedStore>> {
-        if self.registry.is_none()
-            && let Some(db) = self.database()
-        {
-            return Ok(Arc::new(
-                govcheck_store::sqlite::SqliteStore::open(&db)?.with_lock_wait(lock_wait),
-            ));
-        }
         Ok(Arc::new(self.open_store()?.with_lock_wait(lock_wait)))
     }
 
@@ -161,10 +162,7 @@ impl Context {
     pub fn source(&self) -> anyhow::Result<Arc<dyn RegistrySource>> {
         match &self.registry {
             Some(url) => Ok(Arc::new(self.remote(url)?)),
-            None => match self.database() {
-                Some(db) => Ok(Arc::new(govcheck_store::sqlite::SqliteStore::open(&db)?)),
-                None => Ok(Arc::new(LocalStore::open(&self.data)?)),
-            },
+            None => Ok(Arc::new(self.open_store()?)),
         }
     }
 
@@ -183,6 +181,44 @@ impl Context {
             ca.as_deref(),
             &self.dirs.cache,
         )?)
+    }
+}
+
+/// Refuse a data directory that holds a store in the old journal format (format 1)
+/// and no SQLite registry: one message saying what it is and the exact command that
+/// moves it, and nothing read or changed. `govcheck migrate` is the one command that
+/// reads such a store.
+pub fn refuse_old_journal(data: &Path) -> anyhow::Result<()> {
+    if sqlite::is_old_journal_store(data) {
+        // Its manifest is read (only read): one written by a newer govcheck, or not a
+        // journal store at all, says so rather than offering a migration.
+        govcheck_store::LocalStore::open(data)?;
+        let dir = shell_word(&data.display().to_string());
+        bail!(
+            "{}: a store in the old journal format (store.json, journal.jsonl: format 1), \
+             which this govcheck no longer opens; it keeps the registry in {} instead. \
+             Move it, with its whole history, with: govcheck migrate --from {dir} --to {dir} \
+             (the old files stay beside it as a backup). Nothing was changed",
+            sanitize(&data.display().to_string()),
+            sqlite::FILE,
+        );
+    }
+    Ok(())
+}
+
+/// `text` as one word a POSIX shell reads back as `text`: as is when it holds only
+/// characters no shell treats specially, else in single quotes. Control characters
+/// are neutralised first, so a path shown to the terminal cannot drive it.
+pub fn shell_word(text: &str) -> String {
+    let text = sanitize(text);
+    let plain = !text.is_empty()
+        && text
+            .chars()
+            .all(|c| c.is_alphanumeric() || "/._-+,:@%=".contains(c));
+    if plain {
+        text
+    } else {
+        format!("'{}'", text.replace('\'', "'\\''"))
     }
 }
 

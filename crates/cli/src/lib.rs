@@ -260,14 +260,17 @@ pub enum Command {
     /// Print where configuration, data, cache and logs live.
     Paths,
     /// Move a registry with its complete history between engines: a store directory
-    /// (journal, format 1) into a new SQLite database file, or a database file back
-    /// into a new store directory. All or nothing; the target must not exist.
+    /// in the old journal format (format 1) into a new SQLite registry (DIR/registry.sqlite,
+    /// or the database file named), or an SQLite registry back into a new store
+    /// directory. All or nothing; the target must not exist.
     Migrate {
         /// The store directory or database file to read (left as it is).
         #[arg(long, value_name = "DIR|FILE")]
         from: PathBuf,
-        /// The database file or store directory to create.
-        #[arg(long, value_name = "FILE|DIR")]
+        /// Where to create the registry: a directory gets registry.sqlite (the same
+        /// directory as --from keeps the old files beside it, as a backup), a file
+        /// named .sqlite/.db is the database; from a database, the store directory.
+        #[arg(long, value_name = "DIR|FILE")]
         to: PathBuf,
     },
     /// Actions recorded while the registry server was unreachable: waiting to be sent,

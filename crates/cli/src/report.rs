@@ -12,13 +12,27 @@ use govcheck_domain::rules::early_warnings;
 
 pub(crate) fn load(ctx: &Context) -> anyhow::Result<Registry> {
     let snap = ctx.source()?.load()?;
+    stale(&snap);
+    Ok(snap.registry)
+}
+
+/// The registry as far as a point command needs it (every round, and `findings` with
+/// what they name; see [`govcheck_store::RegistrySource::load_part`]): a database is
+/// read by its keys, not loaded whole.
+pub(crate) fn load_part(ctx: &Context, findings: &[&str]) -> anyhow::Result<Registry> {
+    let snap = ctx.source()?.load_part(findings)?;
+    stale(&snap);
+    Ok(snap.registry)
+}
+
+/// Say so when the registry was unreachable and this is the cached copy.
+fn stale(snap: &govcheck_store::Snapshot) {
     if let Some(at) = snap.stale_since {
         eprintln!(
             "govcheck: warning: registry unreachable; showing the copy cached at {}",
             at.format("%Y-%m-%d %H:%M:%S %:z")
         );
     }
-    Ok(snap.registry)
 }
 
 /// Resolve `--region` (a code, a path or a unique name) to a tree index; the root
@@ -163,7 +177,7 @@ pub fn accounts(
 }
 
 pub fn rounds(ctx: &Context, format: Format) -> anyhow::Result<i32> {
-    let reg = load(ctx)?;
+    let reg = load_part(ctx, &[])?;
     let headers = ["round", "title", "mode", "monitoring_point", "deadline"];
     let rows: Vec<Vec<String>> = reg
         .rounds()
@@ -277,7 +291,7 @@ pub fn findings(
 }
 
 pub fn history(ctx: &Context, finding: &str, format: Format) -> anyhow::Result<i32> {
-    let reg = load(ctx)?;
+    let reg = load_part(ctx, &[finding])?;
     let idx = reg
         .finding_index(finding)
         .ok_or_else(|| anyhow!("no finding {finding:?}"))?;

@@ -8,9 +8,9 @@ use anyhow::Context as _;
 use crate::context::Context;
 use crate::output::{emit, emit_confirmation};
 use govcheck_domain::region::Region;
-use govcheck_store::LocalStore;
-use govcheck_store::demo::{create_demo_store, demo_actor};
+use govcheck_store::demo::{create_demo_database, demo_actor};
 use govcheck_store::import::{ImportContext, SourceFile, import};
+use govcheck_store::sqlite::{self, SqliteStore};
 
 pub fn import_ctx(ctx: &Context) -> ImportContext<'_> {
     ImportContext {
@@ -29,13 +29,27 @@ pub fn init(
     root_code: &str,
     group: Option<&str>,
 ) -> anyhow::Result<i32> {
+    // A new store is an SQLite registry: DIR/registry.sqlite, or the database file
+    // `--data` names. Never beside an old journal store, which it would hide.
+    let db = ctx.database()?;
+    let file_named = sqlite::is_database_path(&ctx.data) && !ctx.data.is_dir();
+    if !file_named && std::fs::read_dir(&ctx.data).is_ok_and(|mut entries| entries.next().is_some())
+    {
+        // As before: a store starts in a directory of its own.
+        return Err(govcheck_store::StoreError::NotEmpty(ctx.data.clone()).into());
+    }
     if let Some(group) = group {
+        if file_named {
+            anyhow::bail!(
+                "--group shares a store directory; give --data DIR rather than a database file"
+            );
+        }
         share_new_store(&ctx.data, group)?;
     }
     if demo {
         let mut ictx = import_ctx(ctx);
         ictx.actor = demo_actor(&ctx.actor);
-        let (_, report) = create_demo_store(&ctx.data, &ictx)?;
+        let (_, report) = create_demo_database(&db, &ictx)?;
         emit_confirmation(
             &format!(
                 "created demo store {} (Zhejiang 2022 Q1: {} accounts, {} findings)\n",
@@ -51,7 +65,7 @@ pub fn init(
             name: root_name.to_string(),
             parent: None,
         };
-        LocalStore::create(&ctx.data, root, &ctx.actor, ctx.now())?;
+        SqliteStore::create(&db, root, &ctx.actor, ctx.now())?;
         emit_confirmation(
             &format!(
                 "created store {} (root region {root_name} {root_code})\n",

@@ -54,7 +54,8 @@ pub fn synthetic(
     }
     let mut ictx = import_ctx(ctx);
     ictx.actor = demo_actor(&ctx.actor);
-    let (_, timings) = synthetic::create_store(out, ds, &ictx)?;
+    let (_, timings) =
+        synthetic::create_database(&govcheck_store::sqlite::database_for(out), ds, &ictx)?;
     for w in &timings.warnings {
         eprintln!("govcheck: warning: {}", govcheck_domain::text::sanitize(w));
     }

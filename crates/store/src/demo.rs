@@ -12,6 +12,7 @@ use crate::error::StoreError;
 use crate::import::{ImportContext, ImportReport, SourceFile, import};
 use crate::local::LocalStore;
 use crate::rng::Rng;
+use crate::sqlite::SqliteStore;
 use govcheck_domain::event::Actor;
 use govcheck_domain::notice::{PublishedNotice, PublishedProblem};
 use govcheck_domain::region::Region;
@@ -291,6 +292,20 @@ pub fn create_demo_store(
     let store = LocalStore::create(dir, root_region(), &ctx.actor, ctx.now)?;
     let report = import_demo(&store, ctx)?;
     Ok((store, report))
+}
+
+/// Create an SQLite registry at `path` (a database file, absent or empty) holding the
+/// demo, all or nothing: `govcheck init --demo` and the console's first run.
+pub fn create_demo_database(
+    path: &Path,
+    ctx: &ImportContext<'_>,
+) -> Result<(SqliteStore, ImportReport), StoreError> {
+    let mut report = None;
+    let store = SqliteStore::create_with(path, root_region(), &ctx.actor, ctx.now, |store| {
+        report = Some(import_demo(store, ctx)?);
+        Ok(())
+    })?;
+    Ok((store, report.unwrap_or_default()))
 }
 
 /// The demo's root region, which a store holding the demo is created with.

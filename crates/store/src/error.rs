@@ -14,7 +14,7 @@ pub enum StoreError {
         #[source]
         source: std::io::Error,
     },
-    #[error("{} is not a govcheck store (no store.json); create one with `govcheck init --data {}`", .0.display(), .0.display())]
+    #[error("{} is not a govcheck store; create one with `govcheck init --data {}`", .0.display(), .0.display())]
     NotAStore(PathBuf),
     #[error("{} exists and is not empty; refusing to create a store over it", .0.display())]
     NotEmpty(PathBuf),

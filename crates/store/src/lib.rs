@@ -50,6 +50,14 @@ pub trait RegistrySource: Send + Sync {
     fn append_events(&self, events: Vec<(Event, Option<u32>)>) -> Result<u64, StoreError>;
     /// Post timestamps for the automatic rules.
     fn posts(&self) -> Result<Posts, StoreError>;
+    /// The registry as far as a point command needs it: every round, and each of
+    /// `findings` with its account, the account's regions and its history (a finding
+    /// that does not exist is left out). A source that can read parts (a database)
+    /// reads only these; the default loads everything.
+    fn load_part(&self, findings: &[&str]) -> Result<Snapshot, StoreError> {
+        let _ = findings;
+        self.load()
+    }
     /// Who the source says we are (a registry's token holder), for the status line;
     /// `None` for a local store, where the configured name is what is recorded.
     fn identity(&self) -> Option<String> {

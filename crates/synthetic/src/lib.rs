@@ -25,10 +25,12 @@ use chrono::{DateTime, Datelike, Days, NaiveDate};
 use govcheck_domain::region::Region;
 use govcheck_domain::round::RoundMode;
 use govcheck_store::atomic::write_atomic;
+use govcheck_store::commit::BatchWriter;
 use govcheck_store::error::StoreError;
 use govcheck_store::import::{ImportContext, SourceFile, import};
 use govcheck_store::local::LocalStore;
 use govcheck_store::rng::Rng;
+use govcheck_store::sqlite::SqliteStore;
 
 /// Bumped whenever the generator's output for a given (N, seed) changes, so caches of
 /// generated data (the benchmark's) know to regenerate.
@@ -538,13 +540,41 @@ pub fn create_store(
     ds: Dataset,
     ctx: &ImportContext<'_>,
 ) -> Result<(LocalStore, StoreTimings), StoreError> {
-    let root = Region {
+    let store = LocalStore::create(dir, root_region(), &ctx.actor, ctx.now)?;
+    store.sync()?;
+    let timings = fill(&store, ds, ctx)?;
+    Ok((store, timings))
+}
+
+/// [`create_store`] as an SQLite registry at `path` (a database file, absent or empty),
+/// all or nothing: what `govcheck demo --accounts N --out DIR` writes.
+pub fn create_database(
+    path: &Path,
+    ds: Dataset,
+    ctx: &ImportContext<'_>,
+) -> Result<(SqliteStore, StoreTimings), StoreError> {
+    let mut timings = StoreTimings::default();
+    let store = SqliteStore::create_with(path, root_region(), &ctx.actor, ctx.now, |store| {
+        timings = fill(store, ds, ctx)?;
+        Ok(())
+    })?;
+    Ok((store, timings))
+}
+
+fn root_region() -> Region {
+    Region {
         code: ROOT_CODE.into(),
         name: ROOT_NAME.into(),
         parent: None,
-    };
-    let store = LocalStore::create(dir, root, &ctx.actor, ctx.now)?;
-    store.sync()?;
+    }
+}
+
+/// Import the dataset into a store created with [`root_region`], of either engine.
+fn fill<S: BatchWriter>(
+    store: &S,
+    ds: Dataset,
+    ctx: &ImportContext<'_>,
+) -> Result<StoreTimings, StoreError> {
     let mut timings = StoreTimings::default();
     let Dataset {
         regions,
@@ -567,7 +597,7 @@ pub fn create_store(
         file(FILE_NAMES[3], inspected),
         file(FILE_NAMES[5], posts),
     ];
-    let report = import(&store, &base, ctx)?;
+    let report = import(store, &base, ctx)?;
     drop(base);
     timings.base_import = t.elapsed();
     timings.posts_added = report.posts_added;
@@ -582,7 +612,7 @@ pub fn create_store(
         let notice = round.monitoring_point + Days::new(12);
         rctx.reported_at = DateTime::parse_from_rfc3339(&format!("{notice}T10:00:00+08:00")).ok();
         let report = import(
-            &store,
+            store,
             &[file(
                 &format!("findings-{}.csv", round.id),
                 format!("{FINDINGS_HEADER}{rows}"),
@@ -593,7 +623,7 @@ pub fn create_store(
         timings.warnings.extend(report.warnings);
     }
     timings.findings_import = t.elapsed();
-    Ok((store, timings))
+    Ok(timings)
 }
 
 // --------------------------------------------------------------------- generator

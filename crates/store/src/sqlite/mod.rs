@@ -55,14 +55,33 @@ pub fn is_database_path(path: &Path) -> bool {
 }
 
 /// The SQLite registry a data location names, if it names one: a file named like a
-/// database (`zj.sqlite`, `zj.db`), or a directory holding [`FILE`] and no journal
-/// store (`store.json`). Anything else is a journal store directory, as before.
+/// database (`zj.sqlite`, `zj.db`), or a directory holding [`FILE`]. A directory
+/// holding [`FILE`] beside an old journal store (`store.json`, kept as a backup by
+/// `govcheck migrate --from DIR --to DIR`) is the database: the journal is no longer
+/// read.
 pub fn locate(data: &Path) -> Option<PathBuf> {
     if is_database_path(data) && !data.is_dir() {
         return Some(data.to_path_buf());
     }
     let inside = data.join(FILE);
-    (inside.is_file() && !data.join("store.json").exists()).then_some(inside)
+    inside.is_file().then_some(inside)
+}
+
+/// Where a new registry goes for a data location: the location itself when it is
+/// named like a database file, else [`FILE`] inside the directory.
+pub fn database_for(data: &Path) -> PathBuf {
+    if is_database_path(data) && !data.is_dir() {
+        data.to_path_buf()
+    } else {
+        data.join(FILE)
+    }
+}
+
+/// Does `dir` hold a store in the journal format (format 1: `store.json` and its
+/// journal) and no SQLite registry? Such a store is moved with `govcheck migrate`;
+/// nothing else reads it any more.
+pub fn is_old_journal_store(dir: &Path) -> bool {
+    dir.is_dir() && dir.join("store.json").exists() && !dir.join(FILE).exists()
 }
 
 /// A registry database, opened and brought to this binary's schema.
@@ -74,6 +93,8 @@ pub struct SqliteStore {
     /// another process's batch replays only the batches since.
     cache: Mutex<Option<Snapshot>>,
     busy: Duration,
+    /// Feed checksums already computed: batch → (its time, its size, checksum).
+    crcs: Mutex<std::collections::HashMap<u64, (String, i64, String)>>,
 }
 
 impl SqliteStore {
@@ -85,13 +106,28 @@ impl SqliteStore {
         actor: &Actor,
         now: DateTime<FixedOffset>,
     ) -> Result<SqliteStore, StoreError> {
+        SqliteStore::create_with(path, root, actor, now, |_| Ok(()))
+    }
+
+    /// Create a store at `path` whose region tree starts at `root`, filled by `fill`
+    /// (the demo, a synthetic dataset), all or nothing as [`SqliteStore::build`].
+    pub fn create_with(
+        path: &Path,
+        root: Region,
+        actor: &Actor,
+        now: DateTime<FixedOffset>,
+        fill: impl FnOnce(&SqliteStore) -> Result<(), StoreError>,
+    ) -> Result<SqliteStore, StoreError> {
         let first = Batch {
             seq: 1,
             at: now,
             by: actor.clone(),
             changes: vec![Change::Region(root)],
         };
-        SqliteStore::build(path, |store| store.append_batch(&first))
+        SqliteStore::build(path, |store| {
+            store.append_batch(&first)?;
+            fill(store)
+        })
     }
 
     /// Create a store at `path` filled by `fill`, all or nothing: the database is
@@ -188,6 +224,7 @@ impl SqliteStore {
             conn: Mutex::new(conn),
             cache: Mutex::default(),
             busy: DEFAULT_BUSY,
+            crcs: Mutex::default(),
         })
     }
 
@@ -283,6 +320,21 @@ impl SqliteStore {
         Ok(out)
     }
 
+    /// Commit the changes `build` decides against the latest registry as one batch
+    /// (see [`BatchWriter`]), without posts.
+    pub fn commit<F>(
+        &self,
+        actor: &Actor,
+        now: DateTime<FixedOffset>,
+        build: F,
+    ) -> Result<Committed, StoreError>
+    where
+        F: FnOnce(&Registry) -> Result<Vec<Change>, StoreError>,
+    {
+        self.commit_with_posts(actor, now, |reg| Ok((build(reg)?, RawPosts::new())))
+            .map(|(committed, _)| committed)
+    }
+
     /// Append a batch as recorded elsewhere (a journal being migrated): it must follow
     /// the last batch and apply to the registry; stored in one transaction.
     pub fn append_batch(&self, batch: &Batch) -> Result<(), StoreError> {
@@ -339,18 +391,51 @@ impl SqliteStore {
 
     /// The checksum a feed names batch `seq` by: CRC-32 of the batch as a journal
     /// would encode it, so a client can tell a restored database from the one it
-    /// followed.
-    fn batch_crc(conn: &Connection, path: &Path, seq: u64) -> Result<Option<String>, StoreError> {
+    /// followed. Remembered per batch (with its time and size, so a batch replaced by a
+    /// restore is computed afresh): every long poll asks for the last batch's, and
+    /// decoding an import's batch each time would serialise the polls behind it.
+    fn batch_crc(&self, conn: &Connection, seq: u64) -> Result<Option<String>, StoreError> {
         if seq == 0 {
             return Ok(None);
         }
-        let Some(b) = read::batches(conn, path, seq - 1, seq)?.pop() else {
+        let Ok(signed) = i64::try_from(seq) else {
+            return Ok(None);
+        };
+        let key: Option<(String, i64)> = conn
+            .prepare_cached("SELECT at, length(changes) FROM batches WHERE seq = ?1")
+            .and_then(|mut s| {
+                s.query_row([signed], |r| Ok((r.get(0)?, r.get(1)?)))
+                    .map(Some)
+                    .or_else(|e| match e {
+                        rusqlite::Error::QueryReturnedNoRows => Ok(None),
+                        e => Err(e),
+                    })
+            })
+            .map_err(db(&self.path))?;
+        let Some((at, len)) = key else {
+            return Ok(None);
+        };
+        if let Ok(crcs) = self.crcs.lock()
+            && let Some((a, l, crc)) = crcs.get(&seq)
+            && *a == at
+            && *l == len
+        {
+            return Ok(Some(crc.clone()));
+        }
+        let Some(b) = read::batches(conn, &self.path, seq - 1, seq)?.pop() else {
             return Ok(None);
         };
         let line = journal::encode(&b)?;
-        Ok(line
+        let crc = line
             .get(..8)
-            .map(|c| String::from_utf8_lossy(c).into_owned()))
+            .map(|c| String::from_utf8_lossy(c).into_owned());
+        if let (Some(crc), Ok(mut crcs)) = (&crc, self.crcs.lock()) {
+            if crcs.len() >= 4096 {
+                crcs.clear();
+            }
+            crcs.insert(seq, (at, len, crc.clone()));
+        }
+        Ok(crc)
     }
 }
 
@@ -383,11 +468,67 @@ impl BatchWriter for SqliteStore {
     where
         F: FnOnce(&Registry) -> Result<(Vec<Change>, RawPosts), StoreError>,
     {
+        self.commit_on(actor, now, Base::Whole, build)
+    }
+}
+
+/// What a write builds and checks its batch against.
+#[derive(Clone, Copy)]
+enum Base<'a> {
+    /// The whole registry, kept for the next call.
+    Whole,
+    /// Only these findings with what they name ([`read::part`]): a remediation write
+    /// from a process that has not loaded the registry reads a few rows, not all.
+    Findings(&'a [&'a str]),
+}
+
+/// [`SqliteStore`] committing against [`Base::Findings`]: the same commit, for
+/// [`crate::commit::append_events`]'s rule.
+struct PointWriter<'a> {
+    store: &'a SqliteStore,
+    findings: &'a [&'a str],
+}
+
+impl BatchWriter for PointWriter<'_> {
+    fn commit_with_posts<F>(
+        &self,
+        actor: &Actor,
+        now: DateTime<FixedOffset>,
+        build: F,
+    ) -> Result<(Committed, usize), StoreError>
+    where
+        F: FnOnce(&Registry) -> Result<(Vec<Change>, RawPosts), StoreError>,
+    {
+        self.store
+            .commit_on(actor, now, Base::Findings(self.findings), build)
+    }
+}
+
+impl SqliteStore {
+    /// One `BEGIN IMMEDIATE` transaction: read the base (inside it, so it sees every
+    /// other writer's batches), let `build` decide, check by applying, insert, commit.
+    fn commit_on<F>(
+        &self,
+        actor: &Actor,
+        now: DateTime<FixedOffset>,
+        base: Base<'_>,
+        build: F,
+    ) -> Result<(Committed, usize), StoreError>
+    where
+        F: FnOnce(&Registry) -> Result<(Vec<Change>, RawPosts), StoreError>,
+    {
         let mut conn = self.conn()?;
         let tx = conn
             .transaction_with_behavior(TransactionBehavior::Immediate)
             .map_err(|e| self.failed(e))?;
-        let snap = self.current(&tx)?;
+        let snap = match base {
+            Base::Whole => self.current(&tx)?,
+            Base::Findings(ids) => Snapshot {
+                seq: read::last_seq(&tx, &self.path)?,
+                registry: read::part(&tx, &self.path, ids)?,
+                stale_since: None,
+            },
+        };
         let (changes, new_posts) = build(&snap.registry)?;
         let added = if new_posts.is_empty() {
             0
@@ -409,11 +550,13 @@ impl BatchWriter for SqliteStore {
         write::batch(&tx, &self.path, &batch)?;
         tx.commit().map_err(|e| self.failed(e))?;
         let n = batch.changes.len();
-        self.keep(Snapshot {
-            registry: check,
-            seq: batch.seq,
-            stale_since: None,
-        });
+        if matches!(base, Base::Whole) {
+            self.keep(Snapshot {
+                registry: check,
+                seq: batch.seq,
+                stale_since: None,
+            });
+        }
         Ok((
             Committed::Batch {
                 seq: batch.seq,
@@ -421,6 +564,12 @@ impl BatchWriter for SqliteStore {
             },
             added,
         ))
+    }
+
+    /// Has this process loaded the registry (a server, a console)? Then a write
+    /// catches that copy up and keeps it; a one-shot command reads only its findings.
+    fn has_loaded(&self) -> bool {
+        self.cache.lock().is_ok_and(|c| c.is_some())
     }
 }
 
@@ -438,11 +587,32 @@ impl RegistrySource for SqliteStore {
     }
 
     fn append_events(&self, events: Vec<(Event, Option<u32>)>) -> Result<u64, StoreError> {
-        crate::commit::append_events(self, events)
+        if self.has_loaded() {
+            return crate::commit::append_events(self, events);
+        }
+        let ids: Vec<String> = events.iter().map(|(e, _)| e.finding.clone()).collect();
+        let ids: Vec<&str> = ids.iter().map(String::as_str).collect();
+        crate::commit::append_events(
+            &PointWriter {
+                store: self,
+                findings: &ids,
+            },
+            events,
+        )
     }
 
     fn posts(&self) -> Result<Posts, StoreError> {
         self.reading(|c| read::posts(c, &self.path))
+    }
+
+    fn load_part(&self, findings: &[&str]) -> Result<Snapshot, StoreError> {
+        self.reading(|c| {
+            Ok(Snapshot {
+                seq: read::last_seq(c, &self.path)?,
+                registry: read::part(c, &self.path, findings)?,
+                stale_since: None,
+            })
+        })
     }
 }
 
@@ -457,9 +627,9 @@ impl ServedStore for SqliteStore {
             };
             Ok(Feed {
                 seq,
-                crc: SqliteStore::batch_crc(c, &self.path, seq)?,
+                crc: self.batch_crc(c, seq)?,
                 since_crc: if since > 0 && since <= seq {
-                    SqliteStore::batch_crc(c, &self.path, since)?
+                    self.batch_crc(c, since)?
                 } else {
                     None
                 },

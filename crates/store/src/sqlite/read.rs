@@ -122,46 +122,52 @@ fn count(conn: &Connection, path: &Path, table: &str) -> Result<usize, StoreErro
     Ok(usize::try_from(n).unwrap_or(0))
 }
 
+/// The columns of `accounts` every reader selects, in [`account_at`]'s order.
+const ACCOUNT_COLS: &str = "id, name, platform, region, host_unit, supervisor_unit, status, \
+     opened_on, closed_on, synthetic, extra";
+
 fn accounts(conn: &Connection, path: &Path, reg: &mut Registry) -> Result<(), StoreError> {
     reg.reserve_accounts(count(conn, path, "accounts")?);
     let mut stmt = conn
-        .prepare(
-            "SELECT id, name, platform, region, host_unit, supervisor_unit, status, \
-             opened_on, closed_on, synthetic, extra FROM accounts ORDER BY ord",
-        )
+        .prepare(&format!("SELECT {ACCOUNT_COLS} FROM accounts ORDER BY ord"))
         .map_err(db(path))?;
     let mut rows = stmt.query([]).map_err(db(path))?;
     while let Some(r) = rows.next().map_err(db(path))? {
-        let id: String = r.get(0).map_err(db(path))?;
-        let decoded = (|| -> Result<Account, Bad> {
-            let g = |e: rusqlite::Error| e.to_string();
-            let status: String = r.get(6).map_err(g)?;
-            let account = Account {
-                id: id.clone(),
-                name: r.get(1).map_err(g)?,
-                platform: r.get(2).map_err(g)?,
-                region: r.get(3).map_err(g)?,
-                host_unit: r.get(4).map_err(g)?,
-                supervisor_unit: r.get(5).map_err(g)?,
-                status: AccountStatus::parse(&status)
-                    .ok_or_else(|| format!("status {status:?}"))?,
-                opened_on: codec::parse_opt_date(r.get(7).map_err(g)?)?,
-                closed_on: codec::parse_opt_date(r.get(8).map_err(g)?)?,
-                synthetic: r.get::<_, i64>(9).map_err(g)? != 0,
-                // Contacts have no column of their own: they come back from `extra`.
-                contact: None,
-                phone: None,
-            };
-            let extra: Option<String> = r.get(10).map_err(g)?;
-            match extra {
-                None => Ok(account),
-                Some(extra) => with_extra(&account, &extra),
-            }
-        })()
-        .map_err(|m| bad(path, "accounts", &id, m))?;
-        apply(reg, Change::Account(decoded), path, "accounts", &id)?;
+        let account = account_at(r, path)?;
+        let id = account.id.clone();
+        apply(reg, Change::Account(account), path, "accounts", &id)?;
     }
     Ok(())
+}
+
+/// The account in a row of [`ACCOUNT_COLS`].
+fn account_at(r: &rusqlite::Row<'_>, path: &Path) -> Result<Account, StoreError> {
+    let id: String = r.get(0).map_err(db(path))?;
+    (|| -> Result<Account, Bad> {
+        let g = |e: rusqlite::Error| e.to_string();
+        let status: String = r.get(6).map_err(g)?;
+        let account = Account {
+            id: id.clone(),
+            name: r.get(1).map_err(g)?,
+            platform: r.get(2).map_err(g)?,
+            region: r.get(3).map_err(g)?,
+            host_unit: r.get(4).map_err(g)?,
+            supervisor_unit: r.get(5).map_err(g)?,
+            status: AccountStatus::parse(&status).ok_or_else(|| format!("status {status:?}"))?,
+            opened_on: codec::parse_opt_date(r.get(7).map_err(g)?)?,
+            closed_on: codec::parse_opt_date(r.get(8).map_err(g)?)?,
+            synthetic: r.get::<_, i64>(9).map_err(g)? != 0,
+            // Contacts have no column of their own: they come back from `extra`.
+            contact: None,
+            phone: None,
+        };
+        let extra: Option<String> = r.get(10).map_err(g)?;
+        match extra {
+            None => Ok(account),
+            Some(extra) => with_extra(&account, &extra),
+        }
+    })()
+    .map_err(|m| bad(path, "accounts", &id, m))
 }
 
 /// An account with the fields a later version stored in `extra` (a JSON object of
@@ -178,34 +184,41 @@ fn with_extra(account: &Account, extra: &str) -> Result<Account, Bad> {
     serde_json::from_value(value).map_err(|e| format!("extra {extra:?}: {e}"))
 }
 
+/// The columns of `rounds` every reader selects, in [`round_at`]'s order.
+const ROUND_COLS: &str =
+    "id, title, period_start, period_end, monitoring_point, mode, deadline, note";
+
 fn rounds(conn: &Connection, path: &Path, reg: &mut Registry) -> Result<(), StoreError> {
     let mut stmt = conn
-        .prepare(
-            "SELECT id, title, period_start, period_end, monitoring_point, mode, deadline, note \
-             FROM rounds ORDER BY id",
-        )
+        .prepare(&format!("SELECT {ROUND_COLS} FROM rounds ORDER BY id"))
         .map_err(db(path))?;
     let mut rows = stmt.query([]).map_err(db(path))?;
     while let Some(r) = rows.next().map_err(db(path))? {
-        let id: String = r.get(0).map_err(db(path))?;
-        let decoded = (|| -> Result<Round, Bad> {
-            let g = |e: rusqlite::Error| e.to_string();
-            let mode: String = r.get(5).map_err(g)?;
-            Ok(Round {
-                id: id.clone(),
-                title: r.get(1).map_err(g)?,
-                period_start: codec::parse_date(&r.get::<_, String>(2).map_err(g)?)?,
-                period_end: codec::parse_date(&r.get::<_, String>(3).map_err(g)?)?,
-                monitoring_point: codec::parse_date(&r.get::<_, String>(4).map_err(g)?)?,
-                mode: RoundMode::parse(&mode).ok_or_else(|| format!("mode {mode:?}"))?,
-                deadline: codec::parse_opt_date(r.get(6).map_err(g)?)?,
-                note: r.get(7).map_err(g)?,
-            })
-        })()
-        .map_err(|m| bad(path, "rounds", &id, m))?;
-        apply(reg, Change::Round(decoded), path, "rounds", &id)?;
+        let round = round_at(r, path)?;
+        let id = round.id.clone();
+        apply(reg, Change::Round(round), path, "rounds", &id)?;
     }
     Ok(())
+}
+
+/// The round in a row of [`ROUND_COLS`].
+fn round_at(r: &rusqlite::Row<'_>, path: &Path) -> Result<Round, StoreError> {
+    let id: String = r.get(0).map_err(db(path))?;
+    (|| -> Result<Round, Bad> {
+        let g = |e: rusqlite::Error| e.to_string();
+        let mode: String = r.get(5).map_err(g)?;
+        Ok(Round {
+            id: id.clone(),
+            title: r.get(1).map_err(g)?,
+            period_start: codec::parse_date(&r.get::<_, String>(2).map_err(g)?)?,
+            period_end: codec::parse_date(&r.get::<_, String>(3).map_err(g)?)?,
+            monitoring_point: codec::parse_date(&r.get::<_, String>(4).map_err(g)?)?,
+            mode: RoundMode::parse(&mode).ok_or_else(|| format!("mode {mode:?}"))?,
+            deadline: codec::parse_opt_date(r.get(6).map_err(g)?)?,
+            note: r.get(7).map_err(g)?,
+        })
+    })()
+    .map_err(|m| bad(path, "rounds", &id, m))
 }
 
 fn inspected(conn: &Connection, path: &Path, reg: &mut Registry) -> Result<(), StoreError> {
@@ -231,38 +244,44 @@ fn inspected(conn: &Connection, path: &Path, reg: &mut Registry) -> Result<(), S
     Ok(())
 }
 
+/// The columns of `findings` every reader selects, in [`finding_at`]'s order.
+const FINDING_COLS: &str = "id, round, account, indicator, problem, note, source, deadline, points";
+
 fn findings(conn: &Connection, path: &Path, reg: &mut Registry) -> Result<(), StoreError> {
     reg.reserve_findings(count(conn, path, "findings")?);
     let mut stmt = conn
-        .prepare(
-            "SELECT id, round, account, indicator, problem, note, source, deadline, points \
-             FROM findings ORDER BY ord",
-        )
+        .prepare(&format!("SELECT {FINDING_COLS} FROM findings ORDER BY ord"))
         .map_err(db(path))?;
     let mut rows = stmt.query([]).map_err(db(path))?;
     while let Some(r) = rows.next().map_err(db(path))? {
-        let id: String = r.get(0).map_err(db(path))?;
-        let decoded = (|| -> Result<Finding, Bad> {
-            let g = |e: rusqlite::Error| e.to_string();
-            let points: Option<i64> = r.get(8).map_err(g)?;
-            Ok(Finding {
-                id: id.clone(),
-                round: r.get(1).map_err(g)?,
-                account: r.get(2).map_err(g)?,
-                indicator: r.get(3).map_err(g)?,
-                problem: r.get(4).map_err(g)?,
-                note: r.get(5).map_err(g)?,
-                source: codec::parse_source(&r.get::<_, String>(6).map_err(g)?)?,
-                deadline: codec::parse_opt_date(r.get(7).map_err(g)?)?,
-                points: points
-                    .map(|p| u32::try_from(p).map_err(|_| format!("points {p}")))
-                    .transpose()?,
-            })
-        })()
-        .map_err(|m| bad(path, "findings", &id, m))?;
-        apply(reg, Change::Finding(decoded), path, "findings", &id)?;
+        let finding = finding_at(r, path)?;
+        let id = finding.id.clone();
+        apply(reg, Change::Finding(finding), path, "findings", &id)?;
     }
     Ok(())
+}
+
+/// The finding in a row of [`FINDING_COLS`].
+fn finding_at(r: &rusqlite::Row<'_>, path: &Path) -> Result<Finding, StoreError> {
+    let id: String = r.get(0).map_err(db(path))?;
+    (|| -> Result<Finding, Bad> {
+        let g = |e: rusqlite::Error| e.to_string();
+        let points: Option<i64> = r.get(8).map_err(g)?;
+        Ok(Finding {
+            id: id.clone(),
+            round: r.get(1).map_err(g)?,
+            account: r.get(2).map_err(g)?,
+            indicator: r.get(3).map_err(g)?,
+            problem: r.get(4).map_err(g)?,
+            note: r.get(5).map_err(g)?,
+            source: codec::parse_source(&r.get::<_, String>(6).map_err(g)?)?,
+            deadline: codec::parse_opt_date(r.get(7).map_err(g)?)?,
+            points: points
+                .map(|p| u32::try_from(p).map_err(|_| format!("points {p}")))
+                .transpose()?,
+        })
+    })()
+    .map_err(|m| bad(path, "findings", &id, m))
 }
 
 /// The columns of `events` every reader selects, in [`event_at`]'s order.
@@ -375,6 +394,98 @@ pub fn batches(
         out[i].changes.push(Change::Event(event));
     }
     Ok(out)
+}
+
+/// Part of the registry, by point queries on the tables' keys (no table is scanned):
+/// every round (a handful of rows), and each of `findings` that exists with its
+/// account, that account's regions up to the root and its history. What a point
+/// command shows, and all a remediation write checks: the domain folds the history
+/// into the status, deadline and version exactly as for the whole registry.
+pub fn part(conn: &Connection, path: &Path, findings: &[&str]) -> Result<Registry, StoreError> {
+    let mut reg = Registry::new();
+    let mut wanted = Vec::new();
+    for id in findings {
+        let mut stmt = conn
+            .prepare_cached(&format!(
+                "SELECT {FINDING_COLS} FROM findings WHERE id = ?1"
+            ))
+            .map_err(db(path))?;
+        let mut rows = stmt.query(params![id]).map_err(db(path))?;
+        if let Some(r) = rows.next().map_err(db(path))? {
+            wanted.push(finding_at(r, path)?);
+        }
+    }
+    // Regions first, each chain from the root down, then accounts, rounds, findings.
+    let mut accounts: Vec<Account> = Vec::new();
+    for f in &wanted {
+        if accounts.iter().any(|a| a.id == f.account) {
+            continue;
+        }
+        let mut stmt = conn
+            .prepare_cached(&format!(
+                "SELECT {ACCOUNT_COLS} FROM accounts WHERE id = ?1"
+            ))
+            .map_err(db(path))?;
+        let mut rows = stmt.query(params![f.account]).map_err(db(path))?;
+        let Some(r) = rows.next().map_err(db(path))? else {
+            return Err(bad(path, "findings", &f.id, "its account is missing"));
+        };
+        accounts.push(account_at(r, path)?);
+    }
+    for a in &accounts {
+        region_chain(conn, path, &a.region, &mut reg)?;
+    }
+    reg.reindex();
+    for a in accounts {
+        let id = a.id.clone();
+        apply(&mut reg, Change::Account(a), path, "accounts", &id)?;
+    }
+    rounds(conn, path, &mut reg)?;
+    for f in wanted {
+        let id = f.id.clone();
+        apply(&mut reg, Change::Finding(f), path, "findings", &id)?;
+        for e in history(conn, path, &id)? {
+            apply(&mut reg, Change::Event(e), path, "events", &id)?;
+        }
+    }
+    reg.reindex();
+    Ok(reg)
+}
+
+/// Add `code` and its ancestors to `reg`, the root first; those already in it stay.
+fn region_chain(
+    conn: &Connection,
+    path: &Path,
+    code: &str,
+    reg: &mut Registry,
+) -> Result<(), StoreError> {
+    let mut chain: Vec<Region> = Vec::new();
+    let mut next = Some(code.to_string());
+    while let Some(code) = next.take() {
+        if reg.tree().by_code(&code).is_some() || chain.iter().any(|r| r.code == code) {
+            break;
+        }
+        let region = conn
+            .prepare_cached("SELECT code, name, parent FROM regions WHERE code = ?1")
+            .and_then(|mut s| {
+                s.query_row(params![code], |r| {
+                    Ok(Region {
+                        code: r.get(0)?,
+                        name: r.get(1)?,
+                        parent: r.get(2)?,
+                    })
+                })
+            })
+            .map_err(db(path))?;
+        next = region.parent.clone();
+        chain.push(region);
+    }
+    for r in chain.into_iter().rev() {
+        let code = r.code.clone();
+        apply(reg, Change::Region(r), path, "regions", &code)?;
+        reg.reindex();
+    }
+    Ok(())
 }
 
 /// One finding's history, by the index on `events (finding, id)`: a point query.
