@@ -7,8 +7,11 @@
 //! codec: the wire must not change when the domain's JSON (the journal's) or the local
 //! checkpoint does, and every field is declared once, here, instead of in an encoder
 //! and a mirrored decoder. The encoding is postcard (serde's compact binary format),
-//! chosen by measurement over JSON (`cargo bench --bench snapshot`): a national
-//! registry is a fraction of the size and decodes several times faster.
+//! chosen by measurement (`cargo bench --bench snapshot`, 150,000 accounts): the client
+//! builds the registry from it faster than from the old checkpoint codec (435 against
+//! 579 ms in one run) and more than twice as fast as from gzipped JSON of the same
+//! types (1.13 s); it is 24 MB where gzipped JSON is 5 MB, which a compressing proxy
+//! can still take back on a slow link.
 //!
 //! Compatibility rules, since postcard has no field names: the first field is
 //! [`FORMAT`] and is read before anything else; a snapshot of a newer format is refused
