@@ -8,7 +8,9 @@ mod common;
 use std::io::{Read, Write};
 
 use common::server::*;
+use govcheck::api::snapshot::{self, RegistrySnapshot};
 use govcheck::domain::event::{Actor, Event, EventKind};
+use govcheck::store::checkpoint;
 use govcheck::store::remote::RemoteStore;
 use govcheck::store::{RegistrySource, StoreError};
 
@@ -146,4 +148,153 @@ fn a_reminder_sent_twice_from_the_outbox_is_recorded_once() {
         key.len() == 32 && key.bytes().all(|b| b.is_ascii_hexdigit()),
         "{key}"
     );
+}
+
+/// A one-connection-at-a-time HTTP server answering every request (up to four) with
+/// `body` as `content_type`.
+fn answer_with(content_type: &'static str, body: Vec<u8>) -> String {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let url = format!("http://{}", listener.local_addr().expect("addr"));
+    std::thread::spawn(move || {
+        for conn in listener.incoming().take(4) {
+            let Ok(mut conn) = conn else { return };
+            let mut buf = [0u8; 4096];
+            let _ = conn.read(&mut buf);
+            let _ = write!(
+                conn,
+                "HTTP/1.1 200 OK\r\ncontent-type: {content_type}\r\ncontent-length: {}\r\nconnection: close\r\n\r\n",
+                body.len()
+            );
+            let _ = conn.write_all(&body);
+        }
+    });
+    url
+}
+
+/// A server still sending the local checkpoint codec (an older govcheck) or a snapshot
+/// of a newer format is refused with one message saying which side to update, and the
+/// client keeps nothing of it.
+#[test]
+fn a_checkpoint_of_an_older_server_or_a_newer_snapshot_is_refused_saying_what_to_update() {
+    let s = common::Sandbox::new();
+    let url = answer_with("application/octet-stream", b"GCCKPT03\0\0\0\0".to_vec());
+    let store = RemoteStore::new(&url, "gct_x", None, &s.path("cache")).expect("client");
+    match store.load() {
+        Err(StoreError::Other(message)) => {
+            assert!(message.contains("older govcheck"), "{message}");
+            assert!(message.contains("/api/v1/checkpoint"), "{message}");
+        }
+        other => panic!("expected the old server named: {:?}", other.err()),
+    }
+
+    let mut newer = vec![snapshot::FORMAT as u8 + 1];
+    newer.extend_from_slice(&[0; 16]);
+    let url = answer_with(snapshot::MEDIA_TYPE, newer);
+    let store = RemoteStore::new(&url, "gct_x", None, &s.path("cache")).expect("client");
+    match store.load() {
+        Err(StoreError::Other(message)) => {
+            assert!(message.contains("update govcheck"), "{message}");
+        }
+        other => panic!("expected a request to update: {:?}", other.err()),
+    }
+    assert!(
+        cached_copies(&s.path("cache")).is_empty(),
+        "nothing cached of a refused answer"
+    );
+}
+
+/// The files named `name` under the client's cache root (one directory per server).
+fn cached(root: &std::path::Path, name: &str) -> Vec<std::path::PathBuf> {
+    std::fs::read_dir(root.join("registry"))
+        .map(|dirs| {
+            dirs.filter_map(Result::ok)
+                .map(|d| d.path().join(name))
+                .filter(|p| p.exists())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+fn cached_copies(root: &std::path::Path) -> Vec<std::path::PathBuf> {
+    cached(root, "registry.snapshot")
+}
+
+/// The offline copy earlier versions kept (`registry.ckpt`, the local store's
+/// checkpoint codec) is discarded, never read and never fatal: offline there is simply
+/// no copy; online the registry is fetched afresh and kept as the typed snapshot. A
+/// damaged copy goes the same way; one of a newer format is left for its version.
+#[test]
+fn an_old_format_or_damaged_cache_is_discarded_and_the_registry_fetched_afresh() {
+    let (s, sup, _, _) = setup();
+    let root = s.path("client-cache");
+    let srv = start(&s, "127.0.0.1:0");
+    let first = RemoteStore::new(&srv.url, &sup, None, &root)
+        .expect("client")
+        .load()
+        .expect("load");
+    let copy = cached_copies(&root).pop().expect("the copy is cached");
+    let dir = copy.parent().expect("dir").to_path_buf();
+    assert_eq!(srv.requests("GET /api/v1/checkpoint"), 1);
+
+    // The same registry in the format of earlier versions, with its feed position.
+    let old = checkpoint::encode(
+        &first.registry,
+        &checkpoint::Position {
+            journal_len: 0,
+            seq: first.seq,
+            lines: 0,
+            last_line_len: 0,
+            last_line_crc: 0,
+        },
+    );
+    std::fs::remove_file(&copy).expect("remove copy");
+    std::fs::write(dir.join("registry.ckpt"), &old).expect("old cache");
+    assert!(dir.join("feed.json").exists());
+    let again = RemoteStore::new(&srv.url, &sup, None, &root)
+        .expect("client")
+        .load()
+        .expect("load over an old cache");
+    assert_eq!(again.registry.accounts(), first.registry.accounts());
+    assert_eq!(again.registry.findings(), first.registry.findings());
+    assert_eq!(again.seq, first.seq);
+    assert_eq!(
+        srv.requests("GET /api/v1/checkpoint"),
+        2,
+        "fetched afresh, not read from the old file"
+    );
+    assert!(!dir.join("registry.ckpt").exists(), "the old file is gone");
+    assert!(copy.exists(), "kept as the snapshot");
+
+    // Offline: an old copy is no copy (the link's error), and is deleted.
+    let url = srv.url.clone();
+    drop(srv);
+    std::fs::remove_file(&copy).expect("remove copy");
+    std::fs::write(dir.join("registry.ckpt"), &old).expect("old cache");
+    let err = RemoteStore::new(&url, &sup, None, &root)
+        .expect("client")
+        .load()
+        .map(|_| ())
+        .expect_err("offline without a readable copy");
+    assert!(matches!(err, StoreError::Unreachable { .. }), "{err}");
+    assert!(!dir.join("registry.ckpt").exists(), "the old file is gone");
+
+    // A damaged copy: deleted; a newer one: left alone. Neither is used.
+    std::fs::write(&copy, b"\x01\xff\xff\xff").expect("damaged");
+    let err = RemoteStore::new(&url, &sup, None, &root)
+        .expect("client")
+        .load()
+        .map(|_| ())
+        .expect_err("offline with a damaged copy");
+    assert!(matches!(err, StoreError::Unreachable { .. }), "{err}");
+    assert!(!copy.exists(), "the damaged copy is gone");
+    let mut newer = RegistrySnapshot::of(&first.registry, first.seq).encode();
+    newer[0] = snapshot::FORMAT as u8 + 1;
+    std::fs::write(&copy, &newer).expect("newer");
+    let err = RemoteStore::new(&url, &sup, None, &root)
+        .expect("client")
+        .load()
+        .map(|_| ())
+        .expect_err("offline with a newer copy");
+    assert!(matches!(err, StoreError::Unreachable { .. }), "{err}");
+    assert!(copy.exists(), "a newer copy is left for its version");
 }

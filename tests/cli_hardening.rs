@@ -290,7 +290,7 @@ fn the_registry_cache_is_private() {
         }
     }
     assert!(
-        files.iter().any(|p| p.ends_with("registry.ckpt")),
+        files.iter().any(|p| p.ends_with("registry.snapshot")),
         "{files:?}"
     );
     assert_modes(&cache, 0o600, 0o700);

@@ -13,9 +13,11 @@ pub mod openapi;
 pub mod query;
 pub mod registry;
 pub mod schema;
+pub mod snapshot;
 
 pub use changes::Changes;
 pub use error::{ErrorBody, ErrorCode, ErrorDetail, ErrorObject};
 pub use finding::{EventCreated, EventKindName, EventRequest, FindingView};
 pub use query::{AccountsQuery, ChangesQuery, FindingsQuery, SummaryQuery};
 pub use registry::{Health, HealthStatus, Me, Page, Role};
+pub use snapshot::{RegistrySnapshot, SnapshotError};

@@ -246,10 +246,13 @@ fn posts() {}
 #[utoipa::path(
     get,
     path = "/api/v1/checkpoint",
-    summary = "The whole registry as of now in the checkpoint format (docs/data-format.md); the sequence number is in the X-Govcheck-Seq header. Consoles start from it, then follow /changes?since=.",
+    summary = "The whole registry as of now, as a typed, versioned snapshot (application/vnd.govcheck.snapshot: govcheck_api::snapshot::RegistrySnapshot in postcard, its first field the format number; see docs/api.md); the sequence number is in the body and the X-Govcheck-Seq header. Consoles start from it, then follow /changes?since=.",
     responses(
-        (status = 200, description = "the checkpoint", body = inline(Binary), content_type = "application/octet-stream",
-            headers(("X-Govcheck-Seq" = u64, description = "the journal sequence number it holds"))),
+        (status = 200, description = "the registry snapshot", body = inline(Binary), content_type = "application/vnd.govcheck.snapshot",
+            headers(
+                ("X-Govcheck-Seq" = u64, description = "the journal sequence number it holds"),
+                ("X-Govcheck-Snapshot-Format" = u32, description = "the snapshot's format number (also its first field); a client that reads only older formats must say to update govcheck"),
+            )),
         (status = 401, response = Unauthorized),
         (status = 408, response = Timeout),
         (status = 429, response = TooMany),
@@ -278,7 +281,7 @@ fn checkpoint() {}
 )]
 fn import() {}
 
-/// A body of bytes (the checkpoint).
+/// A body of bytes (the registry snapshot).
 pub struct Binary;
 
 impl utoipa::PartialSchema for Binary {

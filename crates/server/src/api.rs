@@ -13,6 +13,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use chrono::NaiveDate;
+use govcheck_api::snapshot::{self, RegistrySnapshot};
 use govcheck_api::{
     AccountsQuery, Changes, ChangesQuery, ErrorCode, ErrorDetail, EventCreated, EventRequest,
     FindingView, FindingsQuery, Health, HealthStatus, Me, Page, SummaryQuery,
@@ -513,9 +514,12 @@ async fn posts(State(state): St, _c: Caller) -> Result<impl IntoResponse, ApiErr
     ))
 }
 
-/// The whole registry as of now in the checkpoint format (docs/data-format.md): a
-/// console starts from it far faster than from the change feed since 0. The sequence
-/// number is in the `X-Govcheck-Seq` header; follow with `/changes?since=`.
+/// The whole registry as of now, as the typed, versioned snapshot of
+/// `govcheck_api::snapshot` (docs/api.md): a console starts from it far faster than
+/// from the change feed since 0. It is encoded from the registry the server holds, not
+/// from any file of the store, so it is the same whatever engine serves the registry.
+/// The sequence number is in the body and in `X-Govcheck-Seq`; follow with
+/// `/changes?since=`.
 async fn checkpoint(State(state): St, _c: Caller) -> Result<impl IntoResponse, ApiError> {
     let snap = state.current().await?;
     let cached = state.checkpoint.lock().ok().and_then(|c| {
@@ -528,14 +532,7 @@ async fn checkpoint(State(state): St, _c: Caller) -> Result<impl IntoResponse, A
         None => {
             let s2 = snap.clone();
             let b = tokio::task::spawn_blocking(move || {
-                let pos = govcheck_store::checkpoint::Position {
-                    journal_len: 0,
-                    seq: s2.seq,
-                    lines: 0,
-                    last_line_len: 0,
-                    last_line_crc: 0,
-                };
-                axum::body::Bytes::from(govcheck_store::checkpoint::encode(&s2.registry, &pos))
+                axum::body::Bytes::from(RegistrySnapshot::of(&s2.registry, s2.seq).encode())
             })
             .await
             .map_err(|e| ApiError::internal(e.to_string()))?;
@@ -547,7 +544,11 @@ async fn checkpoint(State(state): St, _c: Caller) -> Result<impl IntoResponse, A
     };
     Ok((
         [
-            (header::CONTENT_TYPE, "application/octet-stream".to_string()),
+            (header::CONTENT_TYPE, snapshot::MEDIA_TYPE.to_string()),
+            (
+                header::HeaderName::from_static(snapshot::FORMAT_HEADER),
+                snapshot::FORMAT.to_string(),
+            ),
             (
                 header::HeaderName::from_static("x-govcheck-seq"),
                 snap.seq.to_string(),

@@ -60,7 +60,9 @@ pub struct AppState {
     /// connections are closed sooner for silence (the server reads nothing from a
     /// long-polling client, so the wait must end well before the idle limit).
     pub long_poll_ms: AtomicU64,
-    /// The checkpoint bytes of the current journal position, for starting consoles.
+    /// The snapshot (`GET /api/v1/checkpoint`, `govcheck_api::snapshot`) of the current
+    /// journal position as sent, for starting consoles: a province's consoles starting
+    /// at nine share one encoding.
     pub checkpoint: std::sync::Mutex<Option<(u64, axum::body::Bytes)>>,
     /// Requests being served, per connection: the idle limit spares those connections.
     pub in_flight: Arc<idle::InFlight>,

@@ -16,16 +16,15 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
 use crate::atomic::write_atomic;
-use crate::checkpoint;
 use crate::error::StoreError;
 use crate::journal::{self, Batch};
 use crate::{RegistrySource, Snapshot};
+use govcheck_api::snapshot::{self, RegistrySnapshot, SnapshotError};
 use govcheck_api::{
     Changes, ErrorBody, ErrorCode, ErrorObject, EventCreated, EventKindName, EventRequest,
     FindingView, Health, Me,
 };
 use govcheck_domain::event::{Event, EventKind};
-use govcheck_domain::registry::Registry;
 use govcheck_domain::rules::Posts;
 
 mod tls;
@@ -85,6 +84,13 @@ struct CachedFeed {
     seq: u64,
     crc: String,
 }
+
+/// The offline copy: the server's snapshot as it was sent (or re-encoded after
+/// batches were applied to it).
+const CACHE_FILE: &str = "registry.snapshot";
+/// Where versions before the typed snapshot kept the copy, in the local store's
+/// checkpoint codec; deleted on sight.
+const LEGACY_CACHE_FILE: &str = "registry.ckpt";
 
 fn slug(url: &str) -> String {
     url.trim_start_matches("https://")
@@ -220,16 +226,17 @@ impl RemoteStore {
     }
 
     fn cache_file(&self) -> PathBuf {
-        self.cache.join("registry.ckpt")
+        self.cache.join(CACHE_FILE)
     }
 
     fn outbox_file(&self) -> PathBuf {
         self.cache.join("outbox.jsonl")
     }
 
-    /// Keep the registry as last fetched, in the checkpoint format, for offline starts
-    /// and for the next start to fetch only what changed. `bytes` is the checkpoint as
-    /// the server sent it, when nothing was applied on top of it (no re-encoding).
+    /// Keep the registry as last fetched, as the server's snapshot type
+    /// (`govcheck_api::snapshot`), for offline starts and for the next start to fetch
+    /// only what changed. `bytes` is the snapshot as the server sent it, when nothing
+    /// was applied on top of it (no re-encoding). Written atomically (fsynced).
     fn save_cache(
         &self,
         snap: &Snapshot,
@@ -243,19 +250,10 @@ impl RemoteStore {
         let _ = std::fs::remove_file(self.feed_file());
         match bytes {
             Some(b) => write_atomic(&self.cache_file(), b)?,
-            None => {
-                let pos = checkpoint::Position {
-                    journal_len: 0,
-                    seq: snap.seq,
-                    lines: 0,
-                    last_line_len: 0,
-                    last_line_crc: 0,
-                };
-                write_atomic(
-                    &self.cache_file(),
-                    &checkpoint::encode(&snap.registry, &pos),
-                )?;
-            }
+            None => write_atomic(
+                &self.cache_file(),
+                &RegistrySnapshot::of(&snap.registry, snap.seq).encode(),
+            )?,
         }
         self.touch_fetched()?;
         if let Some(crc) = crc {
@@ -282,24 +280,51 @@ impl RemoteStore {
         self.cache.join("feed.json")
     }
 
+    /// The copy cached on disk. A cache this version cannot read is never trusted and
+    /// never fatal: the old checkpoint-format file of earlier versions is deleted, a
+    /// damaged one too, and one of a newer format left for the version that wrote it;
+    /// each says so in the log, and the registry is fetched afresh when reachable.
     fn load_cache(&self) -> Result<Snapshot, StoreError> {
+        self.discard_legacy_cache();
         let p = self.cache_file();
         let bytes = std::fs::read(&p).map_err(|e| StoreError::io(&p, e))?;
-        let mut registry = Registry::new();
-        let pos =
-            checkpoint::load_into(&bytes, &mut registry).ok_or_else(|| StoreError::Corrupt {
+        let (registry, seq) = snapshot::registry_of(&bytes).map_err(|e| {
+            match e {
+                SnapshotError::Newer { .. } => {
+                    tracing::warn!(cache = %p.display(), "offline copy not used: {e}");
+                }
+                _ => {
+                    tracing::warn!(cache = %p.display(), "offline copy discarded: {e}");
+                    let _ = std::fs::remove_file(self.feed_file());
+                    let _ = std::fs::remove_file(&p);
+                }
+            }
+            StoreError::Corrupt {
                 path: p.clone(),
                 line: 0,
-                message: "damaged cache; it is refetched when the registry is reachable".into(),
-            })?;
+                message: format!("{e}; it is refetched when the registry is reachable"),
+            }
+        })?;
         let fetched = std::fs::read_to_string(self.cache.join("fetched_at"))
             .ok()
             .and_then(|t| DateTime::parse_from_rfc3339(t.trim()).ok());
         Ok(Snapshot {
             registry,
-            seq: pos.seq,
+            seq,
             stale_since: fetched.or_else(|| Some(chrono::Utc::now().fixed_offset())),
         })
+    }
+
+    /// Delete the offline copy earlier versions kept in the local store's checkpoint
+    /// codec, which nothing reads any more.
+    fn discard_legacy_cache(&self) {
+        let old = self.cache.join(LEGACY_CACHE_FILE);
+        if std::fs::remove_file(&old).is_ok() {
+            tracing::info!(
+                cache = %old.display(),
+                "offline copy of an earlier govcheck (checkpoint format) discarded; the registry is fetched afresh"
+            );
+        }
     }
 
     /// The cached copy with its journal position, when both are there and agree.
@@ -361,14 +386,33 @@ impl RemoteStore {
         self.fetch_all()
     }
 
-    /// The registry from the server's checkpoint, then the batches committed since.
+    /// The registry from the server's snapshot, then the batches committed since.
     fn fetch_all(&self) -> Result<Snapshot, StoreError> {
-        let resp = self.send(self.client.get(format!("{}/api/v1/checkpoint", self.base)))?;
+        let resp = self.send(
+            self.client
+                .get(format!("{}/api/v1/checkpoint", self.base))
+                .header(reqwest::header::ACCEPT, snapshot::MEDIA_TYPE),
+        )?;
+        let media = resp
+            .headers()
+            .get(reqwest::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .to_string();
+        if media.split(';').next().map(str::trim) != Some(snapshot::MEDIA_TYPE) {
+            return Err(StoreError::Other(govcheck_domain::text::sanitize(
+                &format!(
+                    "registry {} sent /api/v1/checkpoint as {:?}, not a govcheck snapshot ({}): the server runs an older govcheck; update it",
+                    self.base,
+                    media,
+                    snapshot::MEDIA_TYPE
+                ),
+            )));
+        }
         let bytes = resp.bytes().map_err(|e| self.unreachable(e))?;
-        let mut registry = Registry::new();
-        let pos = checkpoint::load_into(&bytes, &mut registry)
-            .ok_or_else(|| StoreError::Other("registry sent a damaged checkpoint".into()))?;
-        let (seq, crc, batches) = self.changes(pos.seq, None)?;
+        let (mut registry, since) = snapshot::registry_of(&bytes)
+            .map_err(|e| StoreError::Other(format!("registry {}: {e}", self.base)))?;
+        let (seq, crc, batches) = self.changes(since, None)?;
         let untouched = batches.is_empty();
         journal::replay_into(&mut registry, batches, Path::new(&self.base), 0)?;
         let snap = Snapshot {
