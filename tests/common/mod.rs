@@ -86,6 +86,7 @@ impl Sandbox {
 }
 
 pub mod console;
+pub mod postgres;
 pub mod router;
 pub mod server;
 

@@ -28,7 +28,7 @@ use govcheck_domain::event::Event;
 use govcheck_domain::registry::Registry;
 use govcheck_domain::rules::Posts;
 
-mod tls;
+pub(crate) mod tls;
 pub use tls::{SYSTEM_CA_BUNDLES, system_bundle_candidates, tls_config};
 
 /// Who the server says we are (`GET /api/v1/me`).
