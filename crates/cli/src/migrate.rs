@@ -1,7 +1,9 @@
 //! `govcheck migrate --from PATH --to PATH`: move a registry between engines with its
 //! complete history. A store directory (the journal, format 1) goes into a new SQLite
-//! database file; a database file goes back into a new store directory. The target must
-//! not exist (or be empty); it appears only complete, read back and compared.
+//! database file; a database file goes back into a new store directory. Either goes
+//! into a PostgreSQL database (`postgres://…`, holding no registry yet), and a
+//! PostgreSQL registry comes back into either. The target must not exist (or be
+//! empty); it appears only complete, read back and compared.
 
 use std::path::Path;
 
@@ -12,7 +14,37 @@ use govcheck_store::sqlite::convert;
 
 pub fn migrate(from: &Path, to: &Path) -> anyhow::Result<i32> {
     let started = std::time::Instant::now();
-    let (moved, what) = if from.is_dir() {
+    let url = |p: &Path| {
+        p.to_str()
+            .filter(|s| govcheck_store::postgres::is_url(s))
+            .map(str::to_string)
+    };
+    let named = |u: &str| {
+        govcheck_store::postgres::connect::parse(u)
+            .map(|t| t.name)
+            .unwrap_or_else(|_| "the database".into())
+    };
+    let (moved, what) = if let (Some(a), Some(b)) = (url(from), url(to)) {
+        bail!(
+            "--from {} --to {}: both are PostgreSQL databases; copy one into the other with pg_dump and psql",
+            named(&a),
+            named(&b)
+        );
+    } else if let Some(u) = url(to) {
+        if !from.exists() {
+            bail!(
+                "--from {}: no such store directory or database file",
+                from.display()
+            );
+        }
+        let moved = govcheck_store::postgres::convert::into_postgres(from, &u)
+            .with_context(|| format!("migrate {} to {}", from.display(), named(&u)))?;
+        (moved, "registry into the PostgreSQL database")
+    } else if let Some(u) = url(from) {
+        let moved = govcheck_store::postgres::convert::out_of_postgres(&u, to)
+            .with_context(|| format!("migrate {} to {}", named(&u), to.display()))?;
+        (moved, "PostgreSQL registry into")
+    } else if from.is_dir() {
         if to.is_dir() {
             bail!(
                 "--to {}: is a directory; give the database file to create (e.g. {}/{})",
@@ -34,9 +66,10 @@ pub fn migrate(from: &Path, to: &Path) -> anyhow::Result<i32> {
             from.display()
         );
     };
+    let to_shown = url(to).map_or_else(|| to.display().to_string(), |u| named(&u));
     emit(&format!(
         "moved the {what} {}: {} batches, {} accounts, {} findings, {} events, {} posts ({:.1} s)\n",
-        to.display(),
+        to_shown,
         moved.batches,
         moved.accounts,
         moved.findings,

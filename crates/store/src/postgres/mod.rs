@@ -19,6 +19,7 @@
 
 mod codec_pg;
 pub mod connect;
+pub mod convert;
 pub mod follow;
 pub mod migrate;
 mod read;
