@@ -346,3 +346,38 @@ fn migrate_into_postgres_and_back_keeps_figures_histories_and_versions() {
         None
     );
 }
+
+/// Runs without PostgreSQL: the choice between a tokens file and a database is checked
+/// before anything is opened, with one message saying what to do.
+#[test]
+fn serve_takes_a_tokens_file_or_a_database_never_both() {
+    let s = Sandbox::new();
+    s.demo();
+    let err = s.fails(&["serve", "--listen", "127.0.0.1:0"]);
+    assert!(err.contains("--tokens FILE is required"), "{err}");
+    let tokens = s.path("tokens.json");
+    let out = s
+        .cmd()
+        .args(["serve", "--listen", "127.0.0.1:0", "--tokens"])
+        .arg(&tokens)
+        .args(["--database", "postgres://gc@localhost/gc"])
+        .output()
+        .expect("run");
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("--tokens") && err.contains("--database"),
+        "{err}"
+    );
+    let err = s.fails(&[
+        "token",
+        "create",
+        "--database",
+        "/not/a/url",
+        "--name",
+        "x",
+        "--role",
+        "viewer",
+    ]);
+    assert!(err.contains("postgres://"), "{err}");
+}
