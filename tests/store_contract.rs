@@ -1,5 +1,7 @@
 //! One suite of store contract tests, run against every engine the registry can live
-//! in: the journal store (`LocalStore`) and the SQLite store (`SqliteStore`). Each case
+//! in: the journal store (`LocalStore`), the SQLite store (`SqliteStore`) and the
+//! PostgreSQL store (`PgStore`, when `GOVCHECK_TEST_POSTGRES` names a server; else its
+//! half prints that it was skipped and passes). Each case
 //! is a function of an [`Engine`] (how to create, open, sabotage and crash a store of
 //! that engine); `engines!` runs it once per engine, so PostgreSQL joins by adding one
 //! constructor.
@@ -23,8 +25,13 @@ use govcheck::domain::region::Region;
 use govcheck::domain::registry::Registry;
 use govcheck::store::demo;
 use govcheck::store::import::{ImportContext, SourceFile};
+use govcheck::store::postgres::PgStore;
 use govcheck::store::sqlite::SqliteStore;
-use govcheck::store::{LocalStore, ServedStore, StoreError};
+use govcheck::store::{LocalStore, RegistrySource, ServedStore, StoreError};
+
+mod common;
+
+use common::postgres as pg;
 
 type Store = Box<dyn ServedStore>;
 
@@ -134,6 +141,65 @@ const SQLITE: Engine = Engine {
     },
 };
 
+/// The database a PostgreSQL case's store lives in: made fresh by `create`, its URL
+/// kept in the case's directory for `open` and the crash child.
+fn pg_url(dir: &Path) -> String {
+    std::fs::read_to_string(dir.join("postgres-url")).expect("the case's database")
+}
+
+const POSTGRES: Engine = Engine {
+    name: "postgres",
+    create: |dir, root, actor, now| {
+        let url = pg::fresh_database().expect("a PostgreSQL server");
+        std::fs::write(dir.join("postgres-url"), &url).expect("write url");
+        Ok(Box::new(PgStore::create(&url, root, actor, now)?))
+    },
+    open: |dir| Ok(Box::new(PgStore::open(&pg_url(dir))?)),
+    break_posts: |dir| {
+        pg::exec(
+            &pg_url(dir),
+            "CREATE FUNCTION broken_posts() RETURNS trigger AS $$ BEGIN \
+             RAISE EXCEPTION 'disk full (test)'; END; $$ LANGUAGE plpgsql; \
+             CREATE TRIGGER broken_posts BEFORE INSERT ON posts \
+             FOR EACH ROW EXECUTE PROCEDURE broken_posts();",
+        );
+    },
+    mend_posts: |dir| {
+        pg::exec(&pg_url(dir), "DROP TRIGGER broken_posts ON posts");
+    },
+    leave_uncommitted: |dir, finding| {
+        let url = pg_url(dir);
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("runtime");
+        rt.block_on(async {
+            let (client, conn) = tokio_postgres::connect(&url, tokio_postgres::NoTls)
+                .await
+                .expect("connect");
+            tokio::spawn(conn);
+            client
+                .batch_execute(&format!(
+                    "BEGIN; \
+                     INSERT INTO batches (seq, at, by_name, changes) \
+                     VALUES ((SELECT MAX(seq) + 1 FROM batches), '2022-04-01T10:00:00+08:00', 'ghost', '[]'); \
+                     INSERT INTO events (id, finding, kind, at, by_name, batch) \
+                     VALUES ((SELECT MAX(id) + 1 FROM events), '{finding}', 'verified', \
+                     '2022-04-01T10:00:00+08:00', 'ghost', (SELECT MAX(seq) FROM batches));"
+                ))
+                .await
+                .expect("uncommitted writes");
+            // The process dies here: no COMMIT, no ROLLBACK, no close.
+            std::process::abort();
+        })
+    },
+};
+
+/// The PostgreSQL engine when a test server is configured (see tests/common/postgres.rs).
+fn postgres() -> Option<&'static Engine> {
+    pg::server().map(|_| &POSTGRES)
+}
+
 /// A plain connection to the SQLite store's file, for breaking it.
 fn raw(dir: &Path) -> rusqlite::Connection {
     let c = rusqlite::Connection::open(sqlite_file(dir)).expect("raw open");
@@ -149,6 +215,13 @@ macro_rules! engines {
         }
         mod sqlite {
             $(#[test] fn $case() { super::$case(&super::SQLITE) })*
+        }
+        mod postgres {
+            $(#[test] fn $case() {
+                if let Some(engine) = super::postgres() {
+                    super::$case(engine)
+                }
+            })*
         }
     };
 }
@@ -486,9 +559,7 @@ fn a_fresh_handle_writes_and_reads_one_finding_as_the_whole_registry_would(engin
     let fresh = (engine.open)(dir.path()).expect("open");
     let remind = event(
         "2022Q1-0010",
-        EventKind::Reminded {
-            channel: govcheck::domain::event::Channel::Phone,
-        },
+        EventKind::reminded(govcheck::domain::event::Channel::Phone),
         "张三",
         "2022-04-03T10:00:00+08:00",
         None,
@@ -670,7 +741,7 @@ fn crash_child() {
     ) else {
         return; // Not a child: nothing to do.
     };
-    let engine = [&JOURNAL, &SQLITE]
+    let engine = [&JOURNAL, &SQLITE, &POSTGRES]
         .into_iter()
         .find(|e| e.name == engine)
         .expect("engine");
@@ -746,12 +817,17 @@ fn a_write_killed_midway_leaves_the_committed_state(engine: &Engine) {
 
 // ------------------------------------------------------------ the SQLite engine only
 
-/// The SQL govcheck runs against its database (the SQLite store's code and the
-/// migrations), with string continuations and runs of white space folded, upper case.
+/// The SQL govcheck runs against its databases (the SQLite and PostgreSQL stores' code
+/// and the migrations), with string continuations and runs of white space folded, upper case.
 fn sqlite_sources() -> Vec<(PathBuf, String)> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("crates/store");
     let mut out = Vec::new();
-    let mut dirs = vec![root.join("src/sqlite"), root.join("migrations")];
+    let mut dirs = vec![
+        root.join("src/sqlite"),
+        root.join("src/postgres"),
+        root.join("migrations"),
+        root.join("migrations-postgres"),
+    ];
     while let Some(d) = dirs.pop() {
         for e in std::fs::read_dir(&d).expect("read_dir") {
             let p = e.expect("entry").path();
@@ -868,4 +944,117 @@ fn an_sqlite_file_that_is_not_a_registry_is_left_alone() {
     )
     .expect_err("not over it");
     assert!(matches!(err, StoreError::NotEmpty(_)), "{err:?}");
+}
+
+// -------------------------------------------------------- the PostgreSQL engine only
+
+#[test]
+fn postgres_refuses_to_change_an_event() {
+    let Some(engine) = postgres() else { return };
+    let dir = tempfile::tempdir().expect("tmp");
+    let store = demo_store(engine, dir.path());
+    let before = seen(&*store);
+    let url = pg_url(dir.path());
+    for sql in [
+        "UPDATE events SET note = 'rewritten'",
+        "DELETE FROM events",
+        "TRUNCATE events CASCADE",
+        "UPDATE batches SET by_name = 'someone else'",
+        "DELETE FROM batches",
+        "TRUNCATE batches CASCADE",
+    ] {
+        let err = pg::try_exec(&url, sql).expect_err(sql);
+        assert!(err.contains("append-only"), "{sql}: {err}");
+    }
+    assert_eq!(seen(&*(engine.open)(dir.path()).expect("open")), before);
+}
+
+/// The store's calls block on a runtime of its own: they must work from a plain thread
+/// (the CLI), from a runtime's worker thread and from `spawn_blocking` (the server),
+/// on both kinds of runtime, and dropping the store on a runtime thread must not panic.
+#[test]
+fn postgres_store_works_inside_and_outside_a_runtime() {
+    let Some(engine) = postgres() else { return };
+    let dir = tempfile::tempdir().expect("tmp");
+    drop(demo_store(engine, dir.path()));
+    let url = pg_url(dir.path());
+    let store = Arc::new(PgStore::open(&url).expect("open"));
+    let seq = store.load().expect("from a plain thread").seq;
+    let step = |s: &PgStore, n: u32| {
+        let e = event(
+            "2022Q1-0012",
+            if n.is_multiple_of(2) {
+                EventKind::RectificationReported
+            } else {
+                EventKind::Rejected
+            },
+            "张三",
+            "2022-04-01T09:00:00+08:00",
+            Some("来回"),
+        );
+        s.append_events(vec![(e, None)]).expect("append")
+    };
+    let current = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("rt");
+    let s = Arc::clone(&store);
+    let got = current.block_on(async move { step(&s, 0) });
+    assert_eq!(got, seq + 1, "on a current-thread runtime");
+    let multi = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("rt");
+    let (s1, s2) = (Arc::clone(&store), Arc::clone(&store));
+    let (a, b) = multi.block_on(async move {
+        let a = tokio::spawn(async move { step(&s1, 1) })
+            .await
+            .expect("worker");
+        let b = tokio::task::spawn_blocking(move || step(&s2, 2))
+            .await
+            .expect("blocking");
+        (a, b)
+    });
+    assert_eq!(
+        (a, b),
+        (seq + 2, seq + 3),
+        "on a worker and in spawn_blocking"
+    );
+    assert_eq!(store.change_token().expect("token"), seq + 3);
+    // The last handle dropped on a runtime thread.
+    multi.block_on(async move {
+        tokio::spawn(async move { drop(store) })
+            .await
+            .expect("dropped on a worker");
+    });
+    let reopened = PgStore::open(&url).expect("open");
+    let reg = reopened.load().expect("load").registry;
+    let idx = reg.finding_index("2022Q1-0012").expect("finding");
+    assert_eq!(
+        reg.history(idx)
+            .iter()
+            .filter(|e| e.by.name == "张三")
+            .count(),
+        3
+    );
+}
+
+/// A database that is not (yet) a registry is refused with how to fill it; one holding
+/// someone else's tables is never given ours.
+#[test]
+fn postgres_refuses_an_empty_or_foreign_database() {
+    if postgres().is_none() {
+        return;
+    }
+    let url = pg::fresh_database().expect("database");
+    let err = PgStore::open(&url).expect_err("empty");
+    assert!(err.to_string().contains("govcheck migrate"), "{err}");
+    let theirs = pg::fresh_database().expect("database");
+    pg::exec(&theirs, "CREATE TABLE theirs (x INTEGER)");
+    let err = PgStore::open(&theirs).expect_err("foreign");
+    assert!(err.to_string().contains("not a govcheck registry"), "{err}");
+    pg::exec(&theirs, "SELECT x FROM theirs");
+    let err = pg::try_exec(&theirs, "SELECT * FROM batches").expect_err("no table of ours");
+    assert!(err.contains("batches"), "{err}");
 }

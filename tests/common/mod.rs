@@ -120,6 +120,7 @@ pub fn contents(data: &Path) -> Vec<u8> {
 }
 
 pub mod console;
+pub mod postgres;
 pub mod router;
 pub mod server;
 

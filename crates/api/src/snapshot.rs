@@ -176,14 +176,16 @@ pub enum SnapChannel {
     Message,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum SnapKind {
     Reported,
     RectificationReported,
     Verified,
     Rejected,
     Reopened,
-    DeadlineExtended { to: Day },
+    DeadlineExtended {
+        to: Day,
+    },
     Waived,
     /// With the key its client sent it with, if any (a resend is recognised by it).
     Reminded {

@@ -213,9 +213,14 @@ pub enum Command {
         /// Address to listen on.
         #[arg(long, default_value = "127.0.0.1:8080")]
         listen: String,
-        /// The tokens file (see `govcheck token create`).
-        #[arg(long)]
-        tokens: PathBuf,
+        /// The tokens file (see `govcheck token create`); not with --database, whose
+        /// tokens are kept in the database.
+        #[arg(long, conflicts_with = "database")]
+        tokens: Option<PathBuf>,
+        /// Serve the registry in this PostgreSQL database (postgres://…), shared with
+        /// other `serve` instances; config `database` otherwise. Its tokens are in it.
+        #[arg(long, value_name = "postgres://…")]
+        database: Option<String>,
         /// TLS certificate chain (PEM); with --tls-key.
         #[arg(long, requires = "tls_key")]
         tls_cert: Option<PathBuf>,
@@ -287,9 +292,14 @@ pub enum Command {
 #[derive(Debug, Subcommand)]
 pub enum TokenCommand {
     /// Create a token; it is printed once and only its hash is stored.
+    #[command(group(clap::ArgGroup::new("kept").required(true).args(["tokens", "database"])))]
     Create {
+        /// The tokens file of a server (`serve --tokens FILE`).
         #[arg(long)]
-        tokens: PathBuf,
+        tokens: Option<PathBuf>,
+        /// The PostgreSQL registry whose servers the token is for (`serve --database`).
+        #[arg(long, value_name = "postgres://…")]
+        database: Option<String>,
         /// Display name, recorded in histories and the access log.
         #[arg(long)]
         name: String,
@@ -301,14 +311,20 @@ pub enum TokenCommand {
         scope: Option<String>,
     },
     /// List tokens (never the tokens themselves).
+    #[command(group(clap::ArgGroup::new("kept").required(true).args(["tokens", "database"])))]
     List {
         #[arg(long)]
-        tokens: PathBuf,
+        tokens: Option<PathBuf>,
+        #[arg(long, value_name = "postgres://…")]
+        database: Option<String>,
     },
     /// Revoke a token by id or name.
+    #[command(group(clap::ArgGroup::new("kept").required(true).args(["tokens", "database"])))]
     Revoke {
         #[arg(long)]
-        tokens: PathBuf,
+        tokens: Option<PathBuf>,
+        #[arg(long, value_name = "postgres://…")]
+        database: Option<String>,
         which: String,
     },
 }
@@ -554,6 +570,7 @@ fn dispatch(cli: Cli, started: std::time::Instant) -> anyhow::Result<i32> {
         Command::Serve {
             listen,
             tokens,
+            database,
             tls_cert,
             tls_key,
             idle_timeout,
@@ -567,7 +584,8 @@ fn dispatch(cli: Cli, started: std::time::Instant) -> anyhow::Result<i32> {
             &ctx,
             serve::ServeArgs {
                 listen: &listen,
-                tokens: &tokens,
+                tokens: tokens.as_deref(),
+                database: database.as_deref(),
                 tls: tls_cert.zip(tls_key),
                 idle: std::time::Duration::from_secs(idle_timeout),
                 lock_wait: std::time::Duration::from_secs(lock_wait),
@@ -580,14 +598,19 @@ fn dispatch(cli: Cli, started: std::time::Instant) -> anyhow::Result<i32> {
         ),
         Command::Token(TokenCommand::Create {
             tokens,
+            database,
             name,
             role,
             scope,
-        }) => serve::create(&ctx, &tokens, &name, role, scope),
-        Command::Token(TokenCommand::List { tokens }) => serve::list(&tokens),
-        Command::Token(TokenCommand::Revoke { tokens, which }) => {
-            serve::revoke(&ctx, &tokens, &which)
+        }) => serve::create(&ctx, &serve::kept(tokens, database)?, &name, role, scope),
+        Command::Token(TokenCommand::List { tokens, database }) => {
+            serve::list(&serve::kept(tokens, database)?)
         }
+        Command::Token(TokenCommand::Revoke {
+            tokens,
+            database,
+            which,
+        }) => serve::revoke(&ctx, &serve::kept(tokens, database)?, &which),
         Command::Paths => setup::paths(&ctx),
         Command::Migrate { from, to } => migrate::migrate(&from, &to),
         Command::Outbox { dismiss, format } => outbox::outbox(&ctx, dismiss, format),

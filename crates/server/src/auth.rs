@@ -237,6 +237,15 @@ pub fn hash_token(token: &str) -> String {
     hex(&Sha256::digest(token.as_bytes()))
 }
 
+/// A new token and its hash: 24 random bytes, hex, prefixed `gct_`.
+fn new_token() -> Result<(String, String), TokenError> {
+    let mut raw = [0u8; 24];
+    getrandom::fill(&mut raw).map_err(|e| TokenError::Random(e.to_string()))?;
+    let token = format!("gct_{}", hex(&raw));
+    let hash = hash_token(&token);
+    Ok((token, hash))
+}
+
 /// Compare without leaking where the first difference is.
 fn same(a: &str, b: &str) -> bool {
     a.len() == b.len()
@@ -453,12 +462,19 @@ impl Tokens {
         scope: Option<(String, String)>,
         now: DateTime<FixedOffset>,
     ) -> Result<String, TokenError> {
+        self.create_shared(name, role, scope, now)
+    }
+
+    fn create_shared(
+        &self,
+        name: &str,
+        role: Role,
+        scope: Option<(String, String)>,
+        now: DateTime<FixedOffset>,
+    ) -> Result<String, TokenError> {
         let _lock = self.lock()?;
         let mut file = self.editable()?;
-        let mut raw = [0u8; 24];
-        getrandom::fill(&mut raw).map_err(|e| TokenError::Random(e.to_string()))?;
-        let token = format!("gct_{}", hex(&raw));
-        let hash = hash_token(&token);
+        let (token, hash) = new_token()?;
         let (scope, scope_code) = scope.unzip();
         file.tokens.push(TokenEntry {
             id: hash[..8].to_string(),
@@ -476,6 +492,10 @@ impl Tokens {
 
     /// Revoke by id or by name (all live tokens of that name).
     pub fn revoke(&mut self, which: &str, now: DateTime<FixedOffset>) -> Result<usize, TokenError> {
+        self.revoke_shared(which, now)
+    }
+
+    fn revoke_shared(&self, which: &str, now: DateTime<FixedOffset>) -> Result<usize, TokenError> {
         let _lock = self.lock()?;
         let mut file = self.editable()?;
         let mut n = 0;
@@ -492,7 +512,7 @@ impl Tokens {
         Ok(n)
     }
 
-    fn save(&mut self, file: TokensFile) -> Result<(), TokenError> {
+    fn save(&self, file: TokensFile) -> Result<(), TokenError> {
         if file.version == 0 {
             return Err(TokenError::Invalid {
                 path: self.path.clone(),
@@ -508,13 +528,172 @@ impl Tokens {
         // Private from its creation: never readable by others, not even for a moment.
         write_atomic_private(&self.path, &bytes)?;
         // The next verification reads the file again rather than trust this copy.
-        *self.seen.get_mut().unwrap_or_else(|e| e.into_inner()) = Seen {
+        *self.seen() = Seen {
             stamp: None,
             bytes: Some(bytes),
             racy: true,
             set: Ok(Arc::new(file)),
         };
         Ok(())
+    }
+}
+
+/// Where a server's tokens are kept: a tokens file ([`Tokens`], `--tokens FILE`) or the
+/// registry's PostgreSQL database ([`DbTokens`], `--database postgres://…`). The
+/// server and the `token` commands are written against this alone; the hashing, the
+/// token format and the roles are the same for both.
+pub trait TokenStore: Send + Sync {
+    /// The live entry for a presented token, checked against the store as it is now.
+    fn check(&self, token: &str) -> Result<TokenEntry, Refusal>;
+    /// The live entry for a presented token, if any (see [`TokenStore::check`]).
+    fn verify(&self, token: &str) -> Option<TokenEntry> {
+        self.check(token).ok()
+    }
+    /// Every entry, revoked ones included (for listing).
+    fn list(&self) -> Result<Vec<TokenEntry>, TokenError>;
+    /// Create a token; returns its text, shown once (only its hash is kept).
+    fn issue(
+        &self,
+        name: &str,
+        role: Role,
+        scope: Option<(String, String)>,
+        now: DateTime<FixedOffset>,
+    ) -> Result<String, TokenError>;
+    /// Revoke by id or by name (all live tokens of that name); how many.
+    fn withdraw(&self, which: &str, now: DateTime<FixedOffset>) -> Result<usize, TokenError>;
+    /// Where the tokens are, for messages (`the tokens file /etc/…`).
+    fn describe(&self) -> String;
+}
+
+impl TokenStore for Tokens {
+    fn check(&self, token: &str) -> Result<TokenEntry, Refusal> {
+        Tokens::check(self, token)
+    }
+    fn list(&self) -> Result<Vec<TokenEntry>, TokenError> {
+        Ok(self.entries())
+    }
+    fn issue(
+        &self,
+        name: &str,
+        role: Role,
+        scope: Option<(String, String)>,
+        now: DateTime<FixedOffset>,
+    ) -> Result<String, TokenError> {
+        self.create_shared(name, role, scope, now)
+    }
+    fn withdraw(&self, which: &str, now: DateTime<FixedOffset>) -> Result<usize, TokenError> {
+        self.revoke_shared(which, now)
+    }
+    fn describe(&self) -> String {
+        format!("the tokens file {}", self.path.display())
+    }
+}
+
+/// The tokens in the registry's PostgreSQL database (table `tokens`), shared by every
+/// server over it. Each presented token is looked up by its hash on every request, not
+/// cached: a revocation made through any server or `govcheck token revoke --database`
+/// holds on the next request to every server. A database that cannot be asked refuses
+/// everyone (fail closed), as an unreadable tokens file does.
+pub struct DbTokens {
+    store: Arc<govcheck_store::postgres::PgStore>,
+}
+
+impl DbTokens {
+    pub fn new(store: Arc<govcheck_store::postgres::PgStore>) -> DbTokens {
+        DbTokens { store }
+    }
+
+    fn entry(&self, row: govcheck_store::postgres::tokens::TokenRow) -> Result<TokenEntry, String> {
+        let role = match row.role.as_str() {
+            "viewer" => Role::Viewer,
+            "supervisor" => Role::Supervisor,
+            "admin" => Role::Admin,
+            other => return Err(format!("token {}: role {other:?}", row.id)),
+        };
+        let time = |t: &str| {
+            DateTime::parse_from_rfc3339(t)
+                .map_err(|e| format!("token {}: time {t:?}: {e}", row.id))
+        };
+        Ok(TokenEntry {
+            created_at: time(&row.created_at)?,
+            revoked_at: row.revoked_at.as_deref().map(time).transpose()?,
+            id: row.id,
+            name: row.name,
+            role,
+            scope: row.scope,
+            scope_code: row.scope_code,
+            hash: row.hash,
+        })
+    }
+
+    fn invalid(&self, message: String) -> TokenError {
+        TokenError::Invalid {
+            path: self.store.name().into(),
+            line: 0,
+            message,
+        }
+    }
+}
+
+impl TokenStore for DbTokens {
+    fn check(&self, token: &str) -> Result<TokenEntry, Refusal> {
+        let h = hash_token(token.trim());
+        match self.store.live_token(&h) {
+            Ok(Some(row)) => self.entry(row).map_err(|reason| {
+                tracing::warn!(
+                    "govcheck serve: {}",
+                    govcheck_domain::text::sanitize(&reason)
+                );
+                Refusal::Unavailable(reason)
+            }),
+            Ok(None) => Err(Refusal::Unknown),
+            Err(e) => {
+                let reason = e.to_string();
+                tracing::warn!(
+                    "govcheck serve: the tokens cannot be checked, the request is refused: {}",
+                    govcheck_domain::text::sanitize(&reason)
+                );
+                Err(Refusal::Unavailable(reason))
+            }
+        }
+    }
+    fn list(&self) -> Result<Vec<TokenEntry>, TokenError> {
+        self.store
+            .token_rows()?
+            .into_iter()
+            .map(|r| self.entry(r).map_err(|m| self.invalid(m)))
+            .collect()
+    }
+    fn issue(
+        &self,
+        name: &str,
+        role: Role,
+        scope: Option<(String, String)>,
+        now: DateTime<FixedOffset>,
+    ) -> Result<String, TokenError> {
+        let (token, hash) = new_token()?;
+        let (scope, scope_code) = scope.unzip();
+        self.store
+            .insert_token(&govcheck_store::postgres::tokens::TokenRow {
+                id: hash[..8].to_string(),
+                hash,
+                name: name.to_string(),
+                role: role.as_str().to_string(),
+                scope,
+                scope_code,
+                created_at: now.to_rfc3339(),
+                revoked_at: None,
+            })?;
+        Ok(token)
+    }
+    fn withdraw(&self, which: &str, now: DateTime<FixedOffset>) -> Result<usize, TokenError> {
+        match self.store.revoke_tokens(which, &now.to_rfc3339())? {
+            0 => Err(TokenError::NotFound(which.to_string())),
+            n => Ok(n),
+        }
+    }
+    fn describe(&self) -> String {
+        format!("the database {}", self.store.name())
     }
 }
 

@@ -26,7 +26,7 @@ use axum::serve::ListenerExt;
 use chrono_tz::Tz;
 use tokio::sync::{Mutex, RwLock, watch};
 
-use auth::Tokens;
+use auth::TokenStore;
 use govcheck_domain::indicator::Catalogue;
 use govcheck_store::{ServedStore, Snapshot, StoreError};
 
@@ -46,7 +46,8 @@ pub struct AppState {
     pub store: Arc<dyn ServedStore>,
     pub catalogue: Catalogue,
     pub tz: Tz,
-    pub tokens: Tokens,
+    /// The tokens file, or the tokens in the registry's database.
+    pub tokens: Arc<dyn TokenStore>,
     snapshot: RwLock<Arc<Snapshot>>,
     token: AtomicU64,
     reload: Mutex<()>,
@@ -116,7 +117,18 @@ impl AppState {
         store: Arc<dyn ServedStore>,
         catalogue: Catalogue,
         tz: Tz,
-        tokens: Tokens,
+        tokens: impl TokenStore + 'static,
+    ) -> Result<Arc<AppState>, StoreError> {
+        AppState::with_tokens(store, catalogue, tz, Arc::new(tokens))
+    }
+
+    /// [`AppState::new`] with tokens already shared (a database's, which the store
+    /// shares too).
+    pub fn with_tokens(
+        store: Arc<dyn ServedStore>,
+        catalogue: Catalogue,
+        tz: Tz,
+        tokens: Arc<dyn TokenStore>,
     ) -> Result<Arc<AppState>, StoreError> {
         let token = store.change_token()?;
         let snap = store.load()?;
@@ -324,12 +336,29 @@ govcheck_api::ErrorCode::TooManyRequests,
 }
 
 /// Watch the store for writes made outside the server (e.g. `govcheck verify` on the
-/// same host) so change-feed clients hear of them too.
+/// same host, or another server over the same database) so change-feed clients hear of
+/// them too: every second, and at once when the store tells of a change
+/// ([`ServedStore::changes`]: PostgreSQL's notifications).
 fn spawn_watcher(state: Arc<AppState>) {
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(Duration::from_secs(1));
+        let mut changes = state.store.changes();
         loop {
-            tick.tick().await;
+            match changes.as_mut() {
+                Some(rx) => {
+                    tokio::select! {
+                        _ = tick.tick() => {}
+                        changed = rx.changed() => {
+                            if changed.is_err() {
+                                changes = None;
+                            }
+                        }
+                    }
+                }
+                None => {
+                    tick.tick().await;
+                }
+            }
             let _ = state.current().await;
         }
     });

@@ -27,6 +27,8 @@ const DEFAULT_PATH: &str = "config/default.toml";
 #[derive(Debug, Clone)]
 pub struct Settings {
     pub source: String,
+    /// The PostgreSQL registry `serve` shares (`postgres://…`); empty for none.
+    pub database: String,
     pub name: String,
     /// The office's time zone: round dates are calendar days in it.
     pub timezone: Tz,
@@ -61,6 +63,7 @@ pub struct Display {
 #[serde(deny_unknown_fields)]
 struct Layer {
     source: Option<String>,
+    database: Option<String>,
     name: Option<String>,
     #[serde(default, deserialize_with = "values::time_zone")]
     timezone: Option<Tz>,
@@ -169,6 +172,7 @@ impl Settings {
         keys.extend(user.keys.unwrap_or_default());
         Ok(Settings {
             source: pick(user.source, default.source, "source")?,
+            database: pick(user.database, default.database, "database")?,
             name: pick(user.name, default.name, "name")?,
             timezone: pick(user.timezone, default.timezone, "timezone")?,
             rules: Rules {
@@ -273,7 +277,7 @@ mod tests {
         let table: toml::Table = toml::from_str(DEFAULT_CONFIG).expect("default.toml");
         let mut keys = Vec::new();
         leaves(&table, "", &mut keys);
-        assert_eq!(keys.len(), 12, "{keys:?}");
+        assert_eq!(keys.len(), 13, "{keys:?}");
         for key in &keys {
             let mut without = table.clone();
             remove(&mut without, key);

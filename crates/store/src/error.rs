@@ -80,6 +80,14 @@ pub enum StoreError {
         #[source]
         source: rusqlite::Error,
     },
+    /// The PostgreSQL registry failed or refused a statement; nothing of the transaction
+    /// it was part of was written. `database` names it without its password.
+    #[error("{database}: {source}")]
+    Postgres {
+        database: String,
+        #[source]
+        source: tokio_postgres::Error,
+    },
     /// The registry database holds something the registry cannot be built from (or its
     /// schema could not be brought up to date): names the table and the row.
     #[error("{}: {table}, {row}: {message}", path.display())]

@@ -12,6 +12,7 @@ pub mod import;
 pub mod journal;
 pub mod local;
 pub mod perm;
+pub mod postgres;
 pub mod posts;
 pub mod remote;
 pub mod rng;
@@ -91,6 +92,13 @@ pub trait ServedStore: RegistrySource {
         files: &[import::SourceFile],
         ctx: &import::ImportContext<'_>,
     ) -> Result<import::ImportReport, StoreError>;
+    /// The store's last sequence number, changing as soon as anyone writes (a database
+    /// shared by several servers tells each of them at once): a server's change feed
+    /// wakes on it. `None` where the server must look for itself (it does every
+    /// second).
+    fn changes(&self) -> Option<tokio::sync::watch::Receiver<u64>> {
+        None
+    }
 }
 
 impl ServedStore for LocalStore {

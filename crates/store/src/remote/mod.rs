@@ -27,7 +27,7 @@ use govcheck_api::{
 use govcheck_domain::event::{Event, EventKind};
 use govcheck_domain::rules::Posts;
 
-mod tls;
+pub(crate) mod tls;
 pub use tls::{SYSTEM_CA_BUNDLES, system_bundle_candidates, tls_config};
 
 /// Who the server says we are (`GET /api/v1/me`).

@@ -11,10 +11,10 @@
 //! that (so a version check sees every other writer's events), then inserts them: an
 //! import's accounts, findings and posts commit together or not at all.
 
-mod codec;
+pub(crate) mod codec;
 pub mod convert;
 pub mod migrate;
-mod read;
+pub(crate) mod read;
 mod write;
 
 use std::fs;

@@ -172,7 +172,7 @@ fn account_at(r: &rusqlite::Row<'_>, path: &Path) -> Result<Account, StoreError>
 
 /// An account with the fields a later version stored in `extra` (a JSON object of
 /// the account's fields that have no column of their own).
-fn with_extra(account: &Account, extra: &str) -> Result<Account, Bad> {
+pub(crate) fn with_extra(account: &Account, extra: &str) -> Result<Account, Bad> {
     let mut value = serde_json::to_value(account).map_err(|e| e.to_string())?;
     let serde_json::Value::Object(fields) = &mut value else {
         return Err("account is not an object".into());
