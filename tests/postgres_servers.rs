@@ -338,7 +338,8 @@ fn migrate_into_postgres_and_back_keeps_figures_histories_and_versions() {
     }
     // Versions and sequence numbers, through the library.
     let pg_store = govcheck::store::postgres::PgStore::open(&url).expect("open");
-    let local = govcheck::store::LocalStore::open(&s.store()).expect("open");
+    let db = govcheck::store::sqlite::locate(&s.store()).expect("the demo's database");
+    let local = govcheck::store::sqlite::SqliteStore::open(&db).expect("open");
     let (p, l) = (pg_store.load().expect("load"), local.load().expect("load"));
     assert_eq!(p.seq, l.seq);
     assert_eq!(
